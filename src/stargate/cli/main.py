@@ -1,0 +1,195 @@
+"""The `stargate` command: a thin layer over the Python API.
+
+Every command calls the same functions a Python user would, and only parses arguments and
+renders results. Exit codes: 0 success, 2 invalid input (with a message naming the file, line
+and field), 1 internal error (a bug: please report it; set STARGATE_DEBUG=1 for a traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from stargate.errors import EXIT_INPUT, EXIT_INTERNAL, InputError, Problem, StargateError
+
+app = typer.Typer(
+    name="stargate",
+    help="Stargate: a control plane for multi-provider AI compute.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+scenario_app = typer.Typer(help="Inspect scenarios.", no_args_is_help=True)
+app.add_typer(scenario_app, name="scenario")
+
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="[SCENARIO]",
+        help="A scenario YAML file or an embedded scenario name (default: stargate-2025).",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    """An ISO date from the command line, or exit 2 saying what was expected."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text).date()
+    except ValueError:
+        raise InputError(
+            Problem(
+                f"not a date: '{value}'", path=option, expected="an ISO date such as 2026-01-01"
+            )
+        ) from None
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def run_guarded(fn: Callable[[], None]) -> None:
+    """Run a command body, turning Stargate errors into messages and exit codes."""
+    try:
+        fn()
+    except StargateError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(exc.exit_code) from None
+    except (typer.Exit, typer.Abort, SystemExit, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # a bug: say so plainly, never dump a traceback on users
+        if os.environ.get("STARGATE_DEBUG"):
+            raise
+        err.print(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in Stargate; run again with STARGATE_DEBUG=1 for a traceback "
+            "and report it.",
+            markup=False,
+        )
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
+@app.command()
+def validate(scenario: ScenarioArg = None, as_json: JsonOpt = False) -> None:
+    """Validate a scenario completely; print every problem at once (exit 2 if any)."""
+    from stargate.scenario.loader import check_scenario
+
+    def body() -> None:
+        result = check_scenario(scenario)
+        if as_json:
+            print_json(
+                {
+                    "scenario": result.label,
+                    "valid": result.ok,
+                    "problems": [p.to_dict() for p in result.problems],
+                    "warnings": [p.to_dict() for p in result.warnings],
+                }
+            )
+        else:
+            for w in result.warnings:
+                err.print(f"warning: {w.render()}", markup=False)
+            if result.ok and result.scenario is not None:
+                s = result.scenario
+                n_pools = sum(len(site.pools) for site in s.sites)
+                n_clauses = sum(len(c.clauses) for c in s.contracts)
+                out.print(
+                    f"{result.label}: valid — scenario '{s.id}': {len(s.parties)} parties, "
+                    f"{len(s.providers)} providers, {len(s.sites)} sites, {n_pools} pools, "
+                    f"{len(s.contracts)} contracts, {n_clauses} clauses",
+                    markup=False,
+                )
+            else:
+                n = len(result.problems)
+                err.print(f"{result.label}: {n} problem{'s' if n != 1 else ''} found", markup=False)
+                for p in result.problems:
+                    err.print(f"  {p.render()}", markup=False)
+        if not result.ok:
+            raise typer.Exit(EXIT_INPUT)
+
+    run_guarded(body)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of the scenario format."""
+    from stargate.scenario.schema import scenario_json_schema
+
+    run_guarded(lambda: print_json(scenario_json_schema()))
+
+
+@scenario_app.command("show")
+def scenario_show(
+    scenario: ScenarioArg = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at", metavar="DATE", help="The day to show (default: the scenario's as_of date)."
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Parties, providers, sites, capacity and the clauses in force on a day."""
+    from stargate.report.scenario import render_snapshot
+    from stargate.scenario.loader import load_scenario
+    from stargate.scenario.snapshot import snapshot
+
+    def body() -> None:
+        day = parse_date(at, "--at")
+        snap = snapshot(load_scenario(scenario), day)
+        if as_json:
+            print_json(snap.model_dump(mode="json"))
+        else:
+            render_snapshot(snap, out)
+
+    run_guarded(body)
+
+
+@scenario_app.command("list")
+def scenario_list(as_json: JsonOpt = False) -> None:
+    """The scenarios embedded in the package."""
+    from stargate.scenario.loader import embedded_scenarios
+
+    def body() -> None:
+        names = embedded_scenarios()
+        if as_json:
+            print_json(names)
+        else:
+            for n in names:
+                out.print(n, markup=False)
+
+    run_guarded(body)
+
+
+@app.callback()
+def _root() -> None:
+    """Stargate: a control plane for multi-provider AI compute."""
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)

@@ -1,0 +1,199 @@
+"""The state of each clause on a day, clause selectors, and one-line descriptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from stargate.domain.model import (
+    CLAUSE_KINDS,
+    AgiClause,
+    ClauseBase,
+    CommittedSpend,
+    Exclusivity,
+    InformationRights,
+    Investment,
+    IpRights,
+    RevenueShare,
+    RightOfFirstRefusal,
+    Scenario,
+)
+from stargate.errors import InputError, Problem, did_you_mean
+
+#: Short names users may type for clause kinds (``--without rofr``).
+KIND_ALIASES = {
+    "rofr": "right_of_first_refusal",
+    "exclusive": "exclusivity",
+    "ip": "ip_rights",
+    "agi": "agi_clause",
+    "revenue-share": "revenue_share",
+    "commitment": "committed_spend",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseState:
+    """A clause on one day: whether it is in force, why (not), and the text that applies."""
+
+    contract_id: str
+    clause: ClauseBase
+    day: date
+    status: str  # "in_force" | "not_yet" | "expired" | "terminated"
+    reason: str
+    version: ClauseBase | None
+    amendment: str | None
+
+    @property
+    def in_force(self) -> bool:
+        return self.version is not None
+
+
+def clause_state(contract_id: str, clause: ClauseBase, day: date) -> ClauseState:
+    version = clause.version_at(day)
+    if day < clause.effective.start:
+        return ClauseState(
+            contract_id,
+            clause,
+            day,
+            "not_yet",
+            f"in force from {clause.effective.start.isoformat()}",
+            None,
+            None,
+        )
+    for am in clause.amendments:
+        if am.action == "terminate" and am.effective.start <= day:
+            return ClauseState(
+                contract_id,
+                clause,
+                day,
+                "terminated",
+                f"ended by amendment '{am.id}' on {am.effective.start.isoformat()}",
+                None,
+                am.id,
+            )
+    end = clause.end_date()
+    if end is not None and day > end:
+        return ClauseState(
+            contract_id, clause, day, "expired", f"expired after {end.isoformat()}", None, None
+        )
+    amendment = next(
+        (am.id for am in clause.amendments if am.action == "modify" and am.effective.contains(day)),
+        None,
+    )
+    until = f" until {end.isoformat()}" if end else ""
+    reason = f"in force since {clause.effective.start.isoformat()}{until}"
+    if amendment:
+        reason += f", as amended by '{amendment}'"
+    return ClauseState(contract_id, clause, day, "in_force", reason, version, amendment)
+
+
+def clauses_in_force(
+    scenario: Scenario, day: date, *, without: frozenset[str] = frozenset()
+) -> list[ClauseState]:
+    """Clauses in force on ``day``, in scenario order, leaving out the ids in ``without``."""
+    out = []
+    for contract, clause in scenario.clauses():
+        if clause.id in without:
+            continue
+        st = clause_state(contract.id, clause, day)
+        if st.in_force:
+            out.append(st)
+    return out
+
+
+def resolve_clause_selector(scenario: Scenario, selector: str) -> frozenset[str]:
+    """Clause ids named by a selector: a clause id, a contract id (all its clauses), a clause
+    kind (``right_of_first_refusal``) or its short alias (``rofr``)."""
+    sel = selector.strip()
+    kind = KIND_ALIASES.get(sel, sel.replace("-", "_"))
+    if kind in CLAUSE_KINDS:
+        return frozenset(cl.id for _, cl in scenario.clauses() if cl.kind == kind)
+    ids = {cl.id for _, cl in scenario.clauses()}
+    if sel in ids:
+        return frozenset({sel})
+    for contract in scenario.contracts:
+        if contract.id == sel:
+            return frozenset(cl.id for cl in contract.clauses)
+    choices = ids | set(CLAUSE_KINDS) | set(KIND_ALIASES) | {c.id for c in scenario.contracts}
+    raise InputError(
+        Problem(
+            f"unknown clause '{selector}'",
+            path="--without",
+            expected="a clause id, a contract id, or a clause kind (e.g. rofr, exclusivity)",
+            hint=did_you_mean(sel, choices),
+        )
+    )
+
+
+def _usd(amount: Decimal) -> str:
+    if amount >= Decimal("1e9"):
+        return f"${amount / Decimal('1e9'):,.1f}B"
+    if amount >= Decimal("1e6"):
+        return f"${amount / Decimal('1e6'):,.1f}M"
+    return f"${amount:,.2f}"
+
+
+def describe(clause: ClauseBase) -> str:
+    """What a clause says, in one line of plain words."""
+    if isinstance(clause, RightOfFirstRefusal):
+        reqs = ", ".join(str(r) for r in clause.requirements) or "nothing"
+        cap = (
+            f"; price cap {_usd(clause.price_cap_usd_per_accelerator_hour)}/accelerator-hour"
+            if clause.price_cap_usd_per_accelerator_hour is not None
+            else ""
+        )
+        via = f" via {', '.join(clause.holder_providers)}" if clause.holder_providers else ""
+        return (
+            f"{clause.beneficiary} must first offer new {', '.join(clause.workload_classes)} "
+            f"capacity to {clause.holder}{via}; answer within {clause.response_window_h:g} h; "
+            f"released when the holder cannot meet: {reqs}{cap}"
+        )
+    if isinstance(clause, Exclusivity):
+        return (
+            f"{clause.party}'s {', '.join(clause.workload_classes)} runs only on {clause.provider}"
+        )
+    if isinstance(clause, IpRights):
+        carve = " (AGI carved out)" if clause.agi_carve_out else ""
+        return (
+            f"{clause.grantee} may use {clause.grantor}'s "
+            f"{', '.join(str(a) for a in clause.artifact_kinds)} until "
+            f"{clause.until.isoformat()}{carve}"
+        )
+    if isinstance(clause, RevenueShare):
+        return f"{clause.payer} pays {clause.payee} {clause.percent}% of {clause.revenue_stream}"
+    if isinstance(clause, CommittedSpend):
+        end = clause.period.end.isoformat() if clause.period.end else "open"
+        return (
+            f"{clause.buyer} commits to spend {_usd(clause.amount_usd)} with {clause.seller} "
+            f"({clause.period.start.isoformat()}..{end})"
+        )
+    if isinstance(clause, Investment):
+        stake = f" for {clause.stake_percent}%" if clause.stake_percent is not None else ""
+        comp = (
+            f"; holds stakes in competitors {', '.join(clause.stakes_in_competitors)}"
+            if clause.stakes_in_competitors
+            else ""
+        )
+        return (
+            f"{clause.investor} invests {_usd(clause.amount_usd)} in {clause.investee}{stake} "
+            f"({clause.date.isoformat()}){comp}"
+        )
+    if isinstance(clause, AgiClause):
+        state = (
+            f"declared on {clause.declared_on.isoformat()}"
+            if clause.declared_on
+            else "not declared"
+        )
+        ends = f"; ends {', '.join(clause.ends_clauses)} for it" if clause.ends_clauses else ""
+        return (
+            f"once {clause.declared_by} declares AGI, control of it passes to "
+            f"{clause.control_passes_to}{ends} ({state})"
+        )
+    if isinstance(clause, InformationRights):
+        return (
+            f"investors of {clause.grantor} with stakes in "
+            f"{', '.join(clause.denied_to_investors_in)} get no access to "
+            f"{', '.join(clause.denied)}"
+        )
+    return clause.kind

@@ -1,0 +1,749 @@
+"""The scenario model: parties, accelerators, providers, sites, contracts, workloads.
+
+Everything here is plain data validated by pydantic v2. The domain model imports nothing else
+from the package; engines (broker, sim, plan, ledger) read it and never change it (all models
+are frozen).
+
+Conventions:
+
+* every named thing has an ``id``: a lowercase slug users type on the command line;
+* units are in field names (``power_mw``, ``tdp_w``, ``*_usd``, ``*_h``);
+* money is :class:`~decimal.Decimal` in US dollars, never float;
+* dates are ISO dates; a :class:`Period` includes both its ``start`` and its ``end`` day
+  (``end: 2030-12-31`` means "through 2030"); an open ``end`` runs forever.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+_T = TypeVar("_T", "Party", "Accelerator", "Provider", "Site", "WorkloadClass")
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=64),
+    Field(description="A lowercase id: letters a-z, digits and '-', starting with a letter/digit"),
+]
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Usd = Annotated[Decimal, Field(ge=0, allow_inf_nan=False, description="US dollars")]
+PositiveUsd = Annotated[Decimal, Field(gt=0, allow_inf_nan=False, description="US dollars")]
+Source = Annotated[
+    str | None,
+    Field(
+        default=None,
+        description="Where a figure comes from: a URL, 'announcement', or 'assumption: why'",
+    ),
+]
+
+
+class Model(BaseModel):
+    """Base of every scenario object: unknown fields are errors, objects are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+
+class Period(Model):
+    """A span of days, both ends included. ``end: null`` is open-ended."""
+
+    start: date
+    end: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end is not None and self.end < self.start:
+            raise ValueError(
+                f"date range ends before it starts: end {self.end.isoformat()} "
+                f"is before start {self.start.isoformat()}"
+            )
+        return self
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+    def overlaps(self, other: Period) -> bool:
+        a_end = self.end or date.max
+        b_end = other.end or date.max
+        return self.start <= b_end and other.start <= a_end
+
+
+# --------------------------------------------------------------------------- parties
+
+
+class PartyRole(StrEnum):
+    operator = "operator"
+    financier = "financier"
+    cloud_provider = "cloud_provider"
+    technology_partner = "technology_partner"
+    supplier = "supplier"
+    investor = "investor"
+    nonprofit_board = "nonprofit_board"
+    developer = "developer"
+    ai_lab = "ai_lab"
+    competitor = "competitor"
+
+
+class Person(Model):
+    name: str
+    title: str
+    source: Source
+
+
+class Party(Model):
+    """An organisation that signs contracts, owns providers or supplies hardware."""
+
+    id: Slug
+    name: str
+    roles: list[PartyRole] = Field(min_length=1)
+    people: list[Person] = Field(default_factory=list)
+    notes: str | None = None
+    source: Source
+
+
+# --------------------------------------------------------------------------- accelerators
+
+
+class Accelerator(Model):
+    """An accelerator type. ``throughput`` is relative to the scenario's reference accelerator,
+    per workload class; a class that is missing (or 0) cannot run on this type."""
+
+    id: Slug
+    name: str
+    vendor: str
+    bf16_dense_tflops: PositiveFloat
+    memory_gb: PositiveFloat
+    tdp_w: PositiveFloat
+    unit_price_usd: Usd
+    available_from: date
+    throughput: dict[Slug, NonNegativeFloat] = Field(default_factory=dict)
+    source: Source
+    notes: str | None = None
+
+    def throughput_for(self, workload_class: str) -> float:
+        return self.throughput.get(workload_class, 0.0)
+
+
+# --------------------------------------------------------------------------- providers, sites
+
+
+class ProviderKind(StrEnum):
+    cloud = "cloud"
+    owned = "owned"
+    joint_venture = "joint_venture"
+    colocation = "colocation"
+
+
+class CloudPrice(Model):
+    """A cloud's price for one accelerator-hour of a type (not an instance-hour)."""
+
+    accelerator: Slug
+    on_demand_usd_per_accelerator_hour: PositiveUsd
+    reserved_usd_per_accelerator_hour: PositiveUsd | None = None
+    source: Source
+
+    @model_validator(mode="after")
+    def _reserved_not_dearer(self) -> CloudPrice:
+        if (
+            self.reserved_usd_per_accelerator_hour is not None
+            and self.reserved_usd_per_accelerator_hour > self.on_demand_usd_per_accelerator_hour
+        ):
+            raise ValueError("reserved price is higher than the on-demand price")
+        return self
+
+
+class Provider(Model):
+    """Who offers capacity: a cloud (priced per accelerator-hour) or a campus of one's own
+    (owned, joint venture, colocation; priced through capex and opex on its sites)."""
+
+    id: Slug
+    name: str
+    kind: ProviderKind
+    owner: Slug
+    operator: Slug | None = None
+    prices: list[CloudPrice] = Field(default_factory=list)
+    source: Source
+    notes: str | None = None
+
+    def price_for(self, accelerator: str) -> CloudPrice | None:
+        for p in self.prices:
+            if p.accelerator == accelerator:
+                return p
+        return None
+
+
+class Location(Model):
+    city: str | None = None
+    region: str | None = Field(default=None, description="State or province")
+    country: str = "US"
+    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
+
+
+class Phase(Model):
+    """A build phase of a site: facility power (MW) that comes online on a date."""
+
+    id: Slug
+    power_mw: PositiveFloat
+    online: date
+    source: Source
+
+
+class Pool(Model):
+    """Capacity: ``count`` accelerators of one type at a site, available from a date."""
+
+    id: Slug
+    accelerator: Slug
+    count: int = Field(gt=0)
+    available_from: date
+    phase: Slug | None = Field(default=None, description="The build phase that powers it")
+    accelerators_per_node: int = Field(default=8, gt=0)
+    source: Source
+
+
+class OwnedCosts(Model):
+    """Cost basis of an owned or joint-venture site, from which a cost per accelerator-hour is
+    derived (see :func:`stargate.domain.costs.owned_cost_per_accelerator_hour`)."""
+
+    facility_capex_usd_per_mw: Usd
+    facility_life_years: PositiveFloat = 15
+    accelerator_life_years: PositiveFloat = 5
+    opex_usd_per_mw_year: Usd = Decimal(0)
+    accelerator_unit_price_usd: dict[Slug, Usd] = Field(
+        default_factory=dict, description="Overrides of accelerators' list prices at this site"
+    )
+    source: Source
+
+
+class Outage(Model):
+    """A scripted outage of a whole site (or of some of its pools)."""
+
+    start: date
+    end: date
+    pools: list[Slug] = Field(default_factory=list, description="Empty: every pool of the site")
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Outage:
+        if self.end < self.start:
+            raise ValueError(
+                f"date range ends before it starts: end {self.end.isoformat()} "
+                f"is before start {self.start.isoformat()}"
+            )
+        return self
+
+
+class Reliability(Model):
+    mtbf_h: PositiveFloat
+    mttr_h: PositiveFloat
+
+
+class Site(Model):
+    """A place with power and accelerators, run by one provider."""
+
+    id: Slug
+    name: str
+    provider: Slug
+    location: Location = Field(default_factory=Location)
+    power_capacity_mw: PositiveFloat | None = Field(
+        default=None, description="Facility (grid) power at full build-out; null if not modelled"
+    )
+    pue: Annotated[float, Field(ge=1.0, le=3.0)] = 1.3
+    energy_price_usd_per_mwh: Usd | None = None
+    announced: date | None = None
+    phases: list[Phase] = Field(default_factory=list)
+    pools: list[Pool] = Field(default_factory=list)
+    costs: OwnedCosts | None = None
+    prices: list[CloudPrice] = Field(
+        default_factory=list, description="Site-specific cloud prices; override the provider's"
+    )
+    outages: list[Outage] = Field(default_factory=list)
+    reliability: Reliability | None = None
+    source: Source
+    notes: str | None = None
+
+    def phase(self, phase_id: str) -> Phase | None:
+        for ph in self.phases:
+            if ph.id == phase_id:
+                return ph
+        return None
+
+    def in_outage(self, pool_id: str, day: date) -> bool:
+        """True when a scripted outage covers ``pool_id`` on ``day``."""
+        return any(
+            o.start <= day <= o.end and (not o.pools or pool_id in o.pools) for o in self.outages
+        )
+
+    def pool_online(self, pool: Pool, day: date) -> bool:
+        """A pool serves on ``day`` once it is available and its phase is online."""
+        if pool.available_from > day:
+            return False
+        if pool.phase is not None:
+            ph = self.phase(pool.phase)
+            if ph is not None and ph.online > day:
+                return False
+        return True
+
+    def online_power_mw(self, day: date) -> float | None:
+        """Facility power online on ``day``; the full capacity when no phases are given."""
+        if not self.phases:
+            return self.power_capacity_mw
+        return sum(ph.power_mw for ph in self.phases if ph.online <= day)
+
+
+# --------------------------------------------------------------------------- contracts
+
+
+class Amendment(Model):
+    """A change to a clause from a date: ``modify`` replaces some fields for the amendment's
+    period; ``terminate`` ends the clause from ``effective.start`` on."""
+
+    id: Slug
+    effective: Period
+    action: Literal["modify", "terminate"]
+    changes: dict[str, Any] = Field(default_factory=dict)
+    source: Source
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Amendment:
+        if self.action == "terminate":
+            if self.changes:
+                raise ValueError("a 'terminate' amendment takes no 'changes'")
+            if self.effective.end is not None:
+                raise ValueError("a 'terminate' amendment is open-ended: remove 'effective.end'")
+        elif not self.changes:
+            raise ValueError("a 'modify' amendment needs at least one entry in 'changes'")
+        return self
+
+
+#: Fields of a clause that an amendment may not change.
+UNAMENDABLE_FIELDS = frozenset({"id", "kind", "effective", "amendments", "source", "notes"})
+
+
+class ClauseBase(Model):
+    """What every clause has: an id, a kind, an effective period and amendments."""
+
+    id: Slug
+    kind: str
+    name: str | None = None
+    effective: Period
+    amendments: list[Amendment] = Field(default_factory=list)
+    source: Source
+    notes: str | None = None
+
+    _amended: dict[str, ClauseBase] = PrivateAttr(default_factory=dict)
+
+    def party_refs(self) -> dict[str, str]:
+        """Field name → party id, for the fields of this clause that name parties."""
+        return {}
+
+    def end_date(self) -> date | None:
+        return self.effective.end
+
+    def amended(self, amendment: Amendment) -> ClauseBase:
+        """This clause with a ``modify`` amendment's changes applied (validated, cached)."""
+        cached = self._amended.get(amendment.id)
+        if cached is None:
+            data = self.model_dump(mode="python", exclude={"amendments"})
+            data.update(amendment.changes)
+            cached = type(self).model_validate(data)
+            self._amended[amendment.id] = cached
+        return cached
+
+    def version_at(self, day: date) -> ClauseBase | None:
+        """The clause as it reads on ``day``, or None when it is not in force that day."""
+        if not self.effective.contains(day):
+            return None
+        end = self.end_date()
+        if end is not None and day > end:
+            return None
+        for am in self.amendments:
+            if am.action == "terminate" and am.effective.start <= day:
+                return None
+        for am in self.amendments:
+            if am.action == "modify" and am.effective.contains(day):
+                return self.amended(am)
+        return self
+
+    def in_force(self, day: date) -> bool:
+        return self.version_at(day) is not None
+
+
+class Requirement(StrEnum):
+    """What the ROFR holder must meet; failing any one releases the request at once."""
+
+    capacity = "capacity"
+    accelerator_type = "accelerator_type"
+    deadline = "deadline"
+    price = "price"
+
+
+class RightOfFirstRefusal(ClauseBase):
+    """New infrastructure needs in scope are offered to ``holder`` first; they go elsewhere only
+    if the holder cannot meet the requirements, declines, or does not answer in time."""
+
+    kind: Literal["right_of_first_refusal"]
+    holder: Slug
+    beneficiary: Slug = Field(description="The party bound to offer first (the lab)")
+    workload_classes: list[Slug] = Field(min_length=1)
+    holder_providers: list[Slug] = Field(
+        default_factory=list,
+        description="Providers through which the holder meets requests; empty: all it owns",
+    )
+    response_window_h: PositiveFloat
+    requirements: list[Requirement] = Field(
+        default_factory=lambda: list(Requirement),
+        description="What 'cannot meet the requirements' means: the holder cannot meet the "
+        "request when it fails any requirement listed here",
+    )
+    price_cap_usd_per_accelerator_hour: PositiveUsd | None = None
+
+    def party_refs(self) -> dict[str, str]:
+        return {"holder": self.holder, "beneficiary": self.beneficiary}
+
+
+class Exclusivity(ClauseBase):
+    """Workload classes of ``party`` run only on ``provider``."""
+
+    kind: Literal["exclusivity"]
+    party: Slug
+    workload_classes: list[Slug] = Field(min_length=1)
+    provider: Slug
+
+    def party_refs(self) -> dict[str, str]:
+        return {"party": self.party}
+
+
+class ArtifactKind(StrEnum):
+    models = "models"
+    weights = "weights"
+    infrastructure = "infrastructure"
+    research = "research"
+    products = "products"
+
+
+class IpRights(ClauseBase):
+    """``grantee`` may use ``grantor``'s artifacts until a date; an AGI carve-out excludes
+    technology declared AGI."""
+
+    kind: Literal["ip_rights"]
+    grantor: Slug
+    grantee: Slug
+    artifact_kinds: list[ArtifactKind] = Field(min_length=1)
+    until: date
+    agi_carve_out: bool = True
+
+    def party_refs(self) -> dict[str, str]:
+        return {"grantor": self.grantor, "grantee": self.grantee}
+
+    def end_date(self) -> date | None:
+        end = self.effective.end
+        return self.until if end is None else min(end, self.until)
+
+
+class RevenueShare(ClauseBase):
+    kind: Literal["revenue_share"]
+    payer: Slug
+    payee: Slug
+    revenue_stream: Slug
+    percent: Annotated[Decimal, Field(gt=0, le=100)]
+
+    def party_refs(self) -> dict[str, str]:
+        return {"payer": self.payer, "payee": self.payee}
+
+
+class CommittedSpend(ClauseBase):
+    kind: Literal["committed_spend"]
+    buyer: Slug
+    seller: Slug
+    amount_usd: PositiveUsd
+    period: Period
+
+    def party_refs(self) -> dict[str, str]:
+        return {"buyer": self.buyer, "seller": self.seller}
+
+
+class Investment(ClauseBase):
+    kind: Literal["investment"]
+    investor: Slug
+    investee: Slug
+    amount_usd: PositiveUsd
+    date: dt.date
+    stake_percent: Annotated[Decimal, Field(gt=0, le=100)] | None = None
+    stakes_in_competitors: list[Slug] = Field(default_factory=list)
+
+    def party_refs(self) -> dict[str, str]:
+        refs = {"investor": self.investor, "investee": self.investee}
+        for i, p in enumerate(self.stakes_in_competitors):
+            refs[f"stakes_in_competitors[{i}]"] = p
+        return refs
+
+
+class AgiClause(ClauseBase):
+    """Once ``declared_by`` declares AGI, control of that technology passes to
+    ``control_passes_to`` and the listed clauses stop applying to it."""
+
+    kind: Literal["agi_clause"]
+    declared_by: Slug
+    control_passes_to: Slug
+    ends_clauses: list[Slug] = Field(default_factory=list)
+    declared_on: date | None = Field(default=None, description="null: not declared")
+
+    def party_refs(self) -> dict[str, str]:
+        return {"declared_by": self.declared_by, "control_passes_to": self.control_passes_to}
+
+
+class InformationRights(ClauseBase):
+    """Investors of ``grantor`` who hold stakes in the listed competitors are denied the listed
+    information (e.g. the roadmap)."""
+
+    kind: Literal["information_rights"]
+    grantor: Slug
+    denied: list[str] = Field(default_factory=lambda: ["roadmap"], min_length=1)
+    denied_to_investors_in: list[Slug] = Field(min_length=1)
+
+    def party_refs(self) -> dict[str, str]:
+        refs = {"grantor": self.grantor}
+        for i, p in enumerate(self.denied_to_investors_in):
+            refs[f"denied_to_investors_in[{i}]"] = p
+        return refs
+
+
+Clause = Annotated[
+    RightOfFirstRefusal
+    | Exclusivity
+    | IpRights
+    | RevenueShare
+    | CommittedSpend
+    | Investment
+    | AgiClause
+    | InformationRights,
+    Field(discriminator="kind"),
+]
+
+CLAUSE_KINDS: tuple[str, ...] = (
+    "right_of_first_refusal",
+    "exclusivity",
+    "ip_rights",
+    "revenue_share",
+    "committed_spend",
+    "investment",
+    "agi_clause",
+    "information_rights",
+)
+
+
+class Contract(Model):
+    id: Slug
+    name: str
+    parties: list[Slug] = Field(min_length=2)
+    signed: date
+    clauses: list[Clause] = Field(default_factory=list)
+    source: Source
+    notes: str | None = None
+
+
+# --------------------------------------------------------------------------- workloads
+
+
+class WorkloadKind(StrEnum):
+    training = "training"
+    inference = "inference"
+
+
+class WorkloadClass(Model):
+    id: Slug
+    name: str
+    kind: WorkloadKind
+    description: str | None = None
+    latency_slo_ms: PositiveFloat | None = None
+
+
+class ForecastRow(Model):
+    """Demand for one class in one year: training in reference-accelerator-hours, inference in
+    tokens per second (average over the year)."""
+
+    year: int = Field(ge=2000, le=2100)
+    workload_class: Slug
+    accelerator_hours: NonNegativeFloat | None = None
+    tokens_per_s: NonNegativeFloat | None = None
+    source: Source
+
+    @model_validator(mode="after")
+    def _one_measure(self) -> ForecastRow:
+        if (self.accelerator_hours is None) == (self.tokens_per_s is None):
+            raise ValueError("give exactly one of 'accelerator_hours' or 'tokens_per_s'")
+        return self
+
+
+class WorkloadSourceKind(StrEnum):
+    trace = "trace"
+    synthetic = "synthetic"
+    forecast = "forecast"
+
+
+class WorkloadSource(Model):
+    """Where work comes from: a trace file (read by a named loader), a synthetic generator with
+    parameters, or a demand forecast. Later parts (simulator, planner) consume these."""
+
+    id: Slug
+    kind: WorkloadSourceKind
+    workload_classes: list[Slug] = Field(default_factory=list)
+    loader: str | None = Field(default=None, description="Trace format, e.g. alibaba-gpu-2023")
+    path: str | None = Field(default=None, description="Trace file, relative to the scenario")
+    params: dict[str, float | int | str | bool] = Field(default_factory=dict)
+    forecast: list[ForecastRow] = Field(default_factory=list)
+    source: Source
+
+    @model_validator(mode="after")
+    def _by_kind(self) -> WorkloadSource:
+        if self.kind == WorkloadSourceKind.trace and not self.loader:
+            raise ValueError("a 'trace' source needs a 'loader' (the trace format)")
+        if self.kind == WorkloadSourceKind.forecast and not self.forecast:
+            raise ValueError("a 'forecast' source needs at least one 'forecast' row")
+        if self.kind != WorkloadSourceKind.forecast and self.forecast:
+            raise ValueError(f"'forecast' rows belong to kind 'forecast', not '{self.kind}'")
+        return self
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+class BudgetMilestone(Model):
+    id: Slug
+    by: date
+    capex_usd: PositiveUsd = Field(description="Cumulative capex allowed by this date")
+    source: Source
+
+
+class Budget(Model):
+    milestones: list[BudgetMilestone] = Field(default_factory=list)
+
+
+class Figure(Model):
+    """A public (or assumed) figure kept with the scenario for comparison in reports."""
+
+    id: Slug
+    value: Decimal | str
+    unit: str
+    date: dt.date | None = None
+    source: Source
+    assumption: bool = False
+
+
+class Settings(Model):
+    reference_accelerator: Slug = Field(
+        description="Training durations and demand are stated on this accelerator"
+    )
+    server_overhead: Annotated[float, Field(ge=1.0, le=5.0)] = Field(
+        default=1.4,
+        description="Power of a server and its network per watt of accelerator TDP",
+    )
+    discount_rate: Annotated[float, Field(ge=0, lt=1)] = 0.08
+
+
+class Scenario(Model):
+    """One model of the world: everything Stargate's engines read."""
+
+    version: Literal[1] = Field(description="Scenario format version")
+    id: Slug
+    name: str
+    description: str | None = None
+    as_of: date
+    horizon: Period
+    settings: Settings
+    parties: list[Party] = Field(min_length=1)
+    accelerators: list[Accelerator] = Field(min_length=1)
+    providers: list[Provider] = Field(min_length=1)
+    sites: list[Site] = Field(min_length=1)
+    contracts: list[Contract] = Field(default_factory=list)
+    workload_classes: list[WorkloadClass] = Field(min_length=1)
+    workload_sources: list[WorkloadSource] = Field(default_factory=list)
+    budget: Budget = Field(default_factory=Budget)
+    figures: list[Figure] = Field(default_factory=list)
+
+    # -- look-ups (ids are unique once the scenario is validated) --------------------------
+    def party(self, party_id: str) -> Party:
+        return _by_id(self.parties, party_id, "party")
+
+    def accelerator(self, accelerator_id: str) -> Accelerator:
+        return _by_id(self.accelerators, accelerator_id, "accelerator")
+
+    def provider(self, provider_id: str) -> Provider:
+        return _by_id(self.providers, provider_id, "provider")
+
+    def site(self, site_id: str) -> Site:
+        return _by_id(self.sites, site_id, "site")
+
+    def workload_class(self, class_id: str) -> WorkloadClass:
+        return _by_id(self.workload_classes, class_id, "workload class")
+
+    def clauses(self) -> list[tuple[Contract, ClauseBase]]:
+        return [(c, cl) for c in self.contracts for cl in c.clauses]
+
+
+def _by_id(items: list[_T], item_id: str, what: str) -> _T:
+    for item in items:
+        if item.id == item_id:
+            return item
+    raise KeyError(f"unknown {what} '{item_id}'")
+
+
+__all__ = [
+    "CLAUSE_KINDS",
+    "UNAMENDABLE_FIELDS",
+    "Accelerator",
+    "AgiClause",
+    "Amendment",
+    "ArtifactKind",
+    "Budget",
+    "BudgetMilestone",
+    "Clause",
+    "ClauseBase",
+    "CloudPrice",
+    "CommittedSpend",
+    "Contract",
+    "Exclusivity",
+    "Figure",
+    "ForecastRow",
+    "InformationRights",
+    "Investment",
+    "IpRights",
+    "Location",
+    "Outage",
+    "OwnedCosts",
+    "Party",
+    "PartyRole",
+    "Period",
+    "Phase",
+    "Pool",
+    "Provider",
+    "ProviderKind",
+    "Reliability",
+    "Requirement",
+    "RevenueShare",
+    "RightOfFirstRefusal",
+    "Scenario",
+    "Settings",
+    "Site",
+    "ValidationError",
+    "WorkloadClass",
+    "WorkloadKind",
+    "WorkloadSource",
+    "WorkloadSourceKind",
+]

@@ -1,0 +1,540 @@
+"""Load a scenario from a file or from the embedded catalogue, validating it completely.
+
+Validation runs in three layers and reports every problem of every layer at once:
+
+1. reading: the file exists, is text, is YAML, has no duplicate keys; CSV tables beside it exist;
+2. fields: the pydantic model (types, ranges, date order, unknown fields, clause kinds);
+3. the whole: :mod:`stargate.scenario.integrity` (ids, references, power, amendments).
+
+Layer 3 also runs on the items that passed layer 2, so one broken party does not hide an
+unknown accelerator elsewhere. Nothing is returned unless all three layers pass.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
+
+from stargate.domain.model import CLAUSE_KINDS, Scenario
+from stargate.errors import Problem, ScenarioError, did_you_mean
+from stargate.scenario.integrity import Namespaces, check_integrity, ids_in
+from stargate.scenario.yamlsrc import (
+    PathKey,
+    SourceMap,
+    expand_tables,
+    format_path,
+    read_text,
+    read_yaml,
+)
+
+DEFAULT_SCENARIO = "stargate-2025"
+_DATA = "stargate.scenario.data"
+
+
+def embedded_scenarios() -> list[str]:
+    """Names of the scenarios shipped inside the package."""
+    root = resources.files(_DATA)
+    return sorted(p.name[: -len(".yaml")] for p in root.iterdir() if p.name.endswith(".yaml"))
+
+
+@dataclass
+class LoadResult:
+    """A validated scenario, or the problems that stop it; plus warnings either way."""
+
+    label: str
+    scenario: Scenario | None
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.scenario is not None and not self.problems
+
+
+def _is_path_like(ref: str) -> bool:
+    return ref.endswith((".yaml", ".yml", ".json")) or "/" in ref or "\\" in ref
+
+
+def check_scenario(ref: str | Path | None = None) -> LoadResult:
+    """Load and validate ``ref``: None (the default), an embedded name, or a file path."""
+    if ref is None:
+        ref = DEFAULT_SCENARIO
+    if isinstance(ref, str) and not _is_path_like(ref) and not Path(ref).exists():
+        if ref in embedded_scenarios():
+            root = resources.files(_DATA)
+            raw = root.joinpath(f"{ref}.yaml").read_bytes()
+
+            def open_embedded(name: str) -> tuple[str, bytes | None]:
+                item = root.joinpath(name)
+                label = f"<embedded>/{name}"
+                return label, item.read_bytes() if item.is_file() else None
+
+            return _load_bytes(raw, f"<embedded>/{ref}.yaml", open_embedded)
+        return LoadResult(
+            ref,
+            None,
+            [
+                Problem(
+                    f"no scenario named '{ref}' and no such file",
+                    expected="a path to a .yaml file or an embedded scenario name",
+                    hint=did_you_mean(ref, embedded_scenarios()),
+                )
+            ],
+        )
+    path = Path(ref)
+    label = str(path)
+    if not path.exists():
+        return LoadResult(
+            label, None, [Problem("file not found", file=label, expected="a scenario YAML file")]
+        )
+    if path.is_dir():
+        return LoadResult(label, None, [Problem("is a directory, not a scenario file", file=label)])
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return LoadResult(label, None, [Problem(f"cannot read file: {exc.strerror}", file=label)])
+    base = path.parent
+
+    def open_file(name: str) -> tuple[str, bytes | None]:
+        target = base / name
+        shown = str(target)
+        try:
+            return shown, target.read_bytes() if target.is_file() else None
+        except OSError:
+            return shown, None
+
+    return _load_bytes(raw, label, open_file)
+
+
+def load_scenario(ref: str | Path | None = None) -> Scenario:
+    """The validated scenario; raises :class:`ScenarioError` listing every problem."""
+    result = check_scenario(ref)
+    if not result.ok or result.scenario is None:
+        raise ScenarioError(result.problems, source=result.label)
+    return result.scenario
+
+
+def load_scenario_text(text: str, label: str = "<string>") -> Scenario:
+    """Validate a scenario given as YAML text (CSV tables are not available)."""
+
+    def no_tables(name: str) -> tuple[str, bytes | None]:
+        return name, None
+
+    result = _load_bytes(text.encode(), label, no_tables)
+    if not result.ok or result.scenario is None:
+        raise ScenarioError(result.problems, source=label)
+    return result.scenario
+
+
+def _load_bytes(
+    raw: bytes, label: str, open_table: typing.Callable[[str], tuple[str, bytes | None]]
+) -> LoadResult:
+    text, problems = read_text(label, raw)
+    if text is None:
+        return LoadResult(label, None, problems)
+    data, smap, problems = read_yaml(text, label)
+    if problems:
+        return LoadResult(label, None, problems)
+    if data is None:
+        return LoadResult(
+            label,
+            None,
+            [
+                Problem(
+                    "scenario file is empty",
+                    file=label,
+                    line=1,
+                    expected="a YAML mapping with 'version: 1', "
+                    "'id', 'parties', 'accelerators', ...",
+                )
+            ],
+        )
+    if not isinstance(data, dict):
+        return LoadResult(
+            label,
+            None,
+            [
+                Problem(
+                    "a scenario must be a YAML mapping at the top level",
+                    file=label,
+                    line=1,
+                    expected="keys such as 'version', 'id', 'parties'",
+                    found=_describe(data),
+                )
+            ],
+        )
+    # 'x-' keys at the top level hold YAML anchors and user notes (as in OpenAPI and Compose).
+    data = {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
+    problems.extend(expand_tables(data, smap, open_table))
+    return validate_data(data, label, smap, problems)
+
+
+def validate_data(
+    data: Mapping[str, Any],
+    label: str = "<data>",
+    smap: SourceMap | None = None,
+    problems: list[Problem] | None = None,
+) -> LoadResult:
+    """Validate already-parsed scenario data (layers 2 and 3)."""
+    smap = smap or SourceMap()
+    problems = list(problems or [])
+    try:
+        scenario = Scenario.model_validate(dict(data))
+    except ValidationError as exc:
+        problems.extend(translate(exc, data, smap, label))
+        partial, present = _partial(data)
+        known = ids_in(data)
+        for p in check_integrity(partial, known, present=present):
+            problems.append(_place(p, smap, label))
+        return LoadResult(label, None, _dedupe(problems), _warnings(None))
+    for p in check_integrity(scenario, Namespaces()):
+        problems.append(_place(p, smap, label))
+    if problems:
+        return LoadResult(label, None, _dedupe(problems))
+    return LoadResult(label, scenario, [], _warnings(scenario))
+
+
+def _warnings(scenario: Scenario | None) -> list[Problem]:
+    if scenario is None:
+        return []
+    missing = [p for p in _figure_paths(scenario)]
+    if not missing:
+        return []
+    return [
+        Problem(
+            f"{len(missing)} figure-bearing item(s) have no 'source' (first: {missing[0]})",
+            severity="warning",
+            hint="give a URL, 'announcement', or 'assumption: why'",
+        )
+    ]
+
+
+def _figure_paths(s: Scenario) -> list[str]:
+    out: list[str] = []
+    for i, a in enumerate(s.accelerators):
+        if not a.source:
+            out.append(f"accelerators[{i}]")
+    for i, site in enumerate(s.sites):
+        if not site.source:
+            out.append(f"sites[{i}]")
+        for j, pool in enumerate(site.pools):
+            if not pool.source:
+                out.append(f"sites[{i}].pools[{j}]")
+    for i, c in enumerate(s.contracts):
+        for j, cl in enumerate(c.clauses):
+            if not cl.source:
+                out.append(f"contracts[{i}].clauses[{j}]")
+    return out
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[Any, ...]] = set()
+    out: list[Problem] = []
+    for p in problems:
+        key = (p.file, p.line, p.path, p.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+def _place(p: Problem, smap: SourceMap, label: str) -> Problem:
+    """Attach file and line to a problem found by the integrity checks (path only)."""
+    loc = smap.locate(_parse_path(p.path))
+    return Problem(
+        message=p.message,
+        path=p.path,
+        file=loc.file if loc else label,
+        line=loc.line if loc else None,
+        column=loc.column if loc else None,
+        expected=p.expected,
+        found=p.found,
+        hint=p.hint,
+        severity=p.severity,
+    )
+
+
+def _parse_path(path: str) -> PathKey:
+    out: list[str | int] = []
+    for part in path.replace("[", ".[").split("."):
+        if not part:
+            continue
+        if part.startswith("[") and part.endswith("]"):
+            try:
+                out.append(int(part[1:-1]))
+            except ValueError:
+                out.append(part)
+        else:
+            out.append(part)
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- partial scenario
+
+_LIST_SECTIONS = (
+    "parties",
+    "accelerators",
+    "providers",
+    "sites",
+    "contracts",
+    "workload_classes",
+    "workload_sources",
+    "figures",
+)
+
+
+def _partial(data: Mapping[str, Any]) -> tuple[Scenario, set[str]]:
+    """The valid parts of invalid data, for the integrity checks."""
+    values: dict[str, Any] = {}
+    present: set[str] = set()
+    for name, finfo in Scenario.model_fields.items():
+        if name in _LIST_SECTIONS:
+            item_type = get_args(finfo.annotation)[0]
+            good = []
+            raw = data.get(name)
+            if isinstance(raw, list):
+                for item in raw:
+                    try:
+                        good.append(item_type.model_validate(item))
+                    except (ValidationError, TypeError, AttributeError):
+                        continue
+            values[name] = good
+            present.add(name)
+        elif name in data:
+            try:
+                adapter: TypeAdapter[Any] = TypeAdapter(
+                    Annotated[finfo.annotation, *finfo.metadata]  # type: ignore[arg-type]
+                )
+                values[name] = adapter.validate_python(data[name])
+                present.add(name)
+            except (ValidationError, TypeError):
+                continue
+    partial = Scenario.model_construct(**values)
+    return partial, present
+
+
+# --------------------------------------------------------------------------- pydantic errors
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def _normalise(loc: tuple[str | int, ...], data: Any) -> PathKey:
+    """Drop the parts of a pydantic location that are not in the data (union tags,
+    validator names), keeping the last one when it names a missing field."""
+    out: list[str | int] = []
+    cur = data
+    for n, part in enumerate(loc):
+        last = n == len(loc) - 1
+        if isinstance(cur, dict) and part in cur:
+            out.append(part)
+            cur = cur[part]
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            out.append(part)
+            cur = cur[part]
+        elif isinstance(cur, dict) and isinstance(part, str) and last:
+            out.append(part)
+        # anything else is a union tag ('right_of_first_refusal') or a validator name
+    return tuple(out)
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Annotated/Optional wrappers from a type."""
+    while True:
+        origin = get_origin(tp)
+        if origin is typing.Annotated:
+            tp = get_args(tp)[0]
+            continue
+        if origin in (Union, types.UnionType):
+            args = [a for a in get_args(tp) if a is not type(None)]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            if len(args) == 1:
+                tp = args[0]
+                continue
+            if models:
+                return tuple(models)
+        return tp
+
+
+def _model_at(path: PathKey, data: Any) -> type[BaseModel] | None:
+    """The model class that the data at ``path`` should be (for 'did you mean' on fields)."""
+    tp: Any = Scenario
+    cur = data
+    for part in path:
+        tp = _unwrap(tp)
+        if isinstance(tp, tuple):  # a union of models: pick by 'kind'
+            kind = cur.get("kind") if isinstance(cur, dict) else None
+            tp = next((m for m in tp if _kind_of(m) == kind), None)
+            if tp is None:
+                return None
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            f = tp.model_fields.get(str(part))
+            if f is None:
+                return None
+            tp = f.annotation
+        elif get_origin(tp) in (list, dict):
+            tp = get_args(tp)[-1]
+        else:
+            return None
+        if isinstance(cur, dict):
+            cur = cur.get(part)
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            cur = cur[part]
+        else:
+            cur = None
+    tp = _unwrap(tp)
+    if isinstance(tp, tuple):
+        kind = cur.get("kind") if isinstance(cur, dict) else None
+        tp = next((m for m in tp if _kind_of(m) == kind), None)
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def _kind_of(model: type[BaseModel]) -> str | None:
+    f = model.model_fields.get("kind")
+    if f is None:
+        return None
+    args = get_args(f.annotation)
+    return str(args[0]) if args else None
+
+
+_EXPECTED = {
+    "missing": "a value",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "decimal_type": "a number",
+    "decimal_parsing": "a number",
+    "string_type": "text",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "date_type": "a date in ISO form (YYYY-MM-DD)",
+    "date_parsing": "a date in ISO form (YYYY-MM-DD)",
+    "date_from_datetime_inexact": "a date without a time of day",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "string_pattern_mismatch": "a lowercase id (a-z, 0-9 and '-', e.g. 'abilene')",
+}
+
+
+def translate(
+    exc: ValidationError, data: Mapping[str, Any], smap: SourceMap, label: str
+) -> list[Problem]:
+    """pydantic's errors as Problems with file, line, field path and hints."""
+    out: list[Problem] = []
+    for err in exc.errors(include_url=False):
+        out.append(_one(err, data, smap, label))
+    return out
+
+
+def _one(err: ErrorDetails, data: Mapping[str, Any], smap: SourceMap, label: str) -> Problem:
+    etype = err["type"]
+    path = _normalise(tuple(err["loc"]), data)
+    loc = smap.locate(path)
+    base = Problem(
+        "",
+        path=format_path(path),
+        file=loc.file if loc else label,
+        line=loc.line if loc else None,
+        column=loc.column if loc else None,
+    )
+
+    def where(
+        message: str,
+        *,
+        expected: str | None = None,
+        found: str | None = None,
+        hint: str | None = None,
+    ) -> Problem:
+        return replace(base, message=message, expected=expected, found=found, hint=hint)
+
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    if etype == "extra_forbidden":
+        field_name = str(path[-1]) if path else "?"
+        model = _model_at(path[:-1], data)
+        choices = sorted(model.model_fields) if model else []
+        return where(
+            f"unknown field '{field_name}'",
+            expected=f"one of: {', '.join(choices)}" if choices else None,
+            hint=did_you_mean(field_name, choices, list_valid=False) if choices else None,
+        )
+    if etype == "missing":
+        return where(f"required field '{path[-1] if path else '?'}' is missing")
+    if etype == "union_tag_invalid":
+        tag = str(ctx.get("tag", value))
+        return where(
+            f"unknown clause kind '{tag}'",
+            expected="one of: " + ", ".join(CLAUSE_KINDS),
+            found=repr(tag),
+            hint=did_you_mean(tag, CLAUSE_KINDS),
+        )
+    if etype == "union_tag_not_found":
+        return where("clause has no 'kind'", expected="one of: " + ", ".join(CLAUSE_KINDS))
+    if etype == "enum":
+        expected = str(ctx.get("expected", ""))
+        options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",") if o.strip()]
+        return where(
+            "not one of the allowed values",
+            expected=f"one of {expected}",
+            found=_describe(value),
+            hint=did_you_mean(str(value), options) if isinstance(value, str) else None,
+        )
+    if etype == "literal_error":
+        return where(
+            "not an allowed value",
+            expected=str(ctx.get("expected")),
+            found=_describe(value),
+        )
+    if etype in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        words = {
+            "greater_than": "greater than",
+            "greater_than_equal": "at least",
+            "less_than": "less than",
+            "less_than_equal": "at most",
+        }[etype]
+        bound = next(iter(ctx.values()), "?")
+        return where(
+            f"value out of range for '{path[-1] if path else ''}'",
+            expected=f"a number {words} {bound}",
+            found=_describe(value),
+        )
+    if etype == "too_short":
+        return where(
+            "list is too short",
+            expected=f"at least {ctx.get('min_length', 1)} item(s)",
+            found=f"{ctx.get('actual_length', 0)} item(s)",
+        )
+    if etype == "value_error":
+        msg = str(ctx.get("error", err["msg"]))
+        return where(msg)
+    if etype in ("finite_number",):
+        return where("number must be finite", expected="a finite number", found=_describe(value))
+    wanted = _EXPECTED.get(etype)
+    message: str = err["msg"]
+    if wanted:
+        message = "wrong type or format" if etype != "string_pattern_mismatch" else "invalid id"
+    return where(message, expected=wanted, found=_describe(value))

@@ -1,0 +1,192 @@
+"""A scenario as it stands on one day: what `stargate scenario show` prints.
+
+Returns a plain pydantic object (rendering to tables lives in the CLI), so the JSON form is the
+same object that Python users get.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from pydantic import BaseModel
+
+from stargate.contracts.state import clause_state, describe
+from stargate.domain.model import Scenario
+
+
+class PartyView(BaseModel):
+    id: str
+    name: str
+    roles: list[str]
+
+
+class PoolView(BaseModel):
+    id: str
+    accelerator: str
+    count: int
+    online: bool
+    available_from: date
+    in_outage: bool
+
+
+class SiteView(BaseModel):
+    id: str
+    name: str
+    provider: str
+    location: str
+    power_capacity_mw: float | None
+    online_power_mw: float | None
+    pue: float
+    accelerators_online: int
+    pools: list[PoolView]
+
+
+class ProviderView(BaseModel):
+    id: str
+    name: str
+    kind: str
+    owner: str
+    sites: list[str]
+    accelerators_online: int
+
+
+class CapacityRow(BaseModel):
+    provider: str
+    accelerator: str
+    count: int
+
+
+class ClauseView(BaseModel):
+    contract: str
+    id: str
+    kind: str
+    name: str | None
+    status: str
+    reason: str
+    amendment: str | None
+    summary: str
+
+
+class MilestoneView(BaseModel):
+    id: str
+    by: date
+    capex_usd: str
+
+
+class Snapshot(BaseModel):
+    scenario: str
+    name: str
+    at: date
+    horizon_start: date
+    horizon_end: date | None
+    parties: list[PartyView]
+    providers: list[ProviderView]
+    sites: list[SiteView]
+    capacity: list[CapacityRow]
+    capacity_by_provider: dict[str, int]
+    capacity_by_accelerator: dict[str, int]
+    total_accelerators: int
+    clauses_in_force: list[ClauseView]
+    clauses_not_in_force: list[ClauseView]
+    budget: list[MilestoneView]
+
+
+def snapshot(scenario: Scenario, at: date | None = None) -> Snapshot:
+    """The scenario on ``at`` (default: its ``as_of`` date)."""
+    day = at or scenario.as_of
+    by_pa: dict[tuple[str, str], int] = defaultdict(int)
+    sites: list[SiteView] = []
+    per_provider: dict[str, int] = defaultdict(int)
+    for site in scenario.sites:
+        pools = []
+        online_count = 0
+        for pool in site.pools:
+            online = site.pool_online(pool, day)
+            outage = online and site.in_outage(pool.id, day)
+            pools.append(
+                PoolView(
+                    id=pool.id,
+                    accelerator=pool.accelerator,
+                    count=pool.count,
+                    online=online,
+                    available_from=pool.available_from,
+                    in_outage=outage,
+                )
+            )
+            if online:
+                online_count += pool.count
+                by_pa[(site.provider, pool.accelerator)] += pool.count
+        per_provider[site.provider] += online_count
+        loc = ", ".join(
+            x for x in (site.location.city, site.location.region, site.location.country) if x
+        )
+        sites.append(
+            SiteView(
+                id=site.id,
+                name=site.name,
+                provider=site.provider,
+                location=loc,
+                power_capacity_mw=site.power_capacity_mw,
+                online_power_mw=site.online_power_mw(day),
+                pue=site.pue,
+                accelerators_online=online_count,
+                pools=pools,
+            )
+        )
+    providers = [
+        ProviderView(
+            id=p.id,
+            name=p.name,
+            kind=str(p.kind),
+            owner=p.owner,
+            sites=[s.id for s in scenario.sites if s.provider == p.id],
+            accelerators_online=per_provider.get(p.id, 0),
+        )
+        for p in scenario.providers
+    ]
+    capacity = [
+        CapacityRow(provider=p, accelerator=a, count=n) for (p, a), n in sorted(by_pa.items())
+    ]
+    by_acc: dict[str, int] = defaultdict(int)
+    for (_, a), n in by_pa.items():
+        by_acc[a] += n
+    in_force: list[ClauseView] = []
+    not_in_force: list[ClauseView] = []
+    for contract, clause in scenario.clauses():
+        st = clause_state(contract.id, clause, day)
+        shown = st.version or clause
+        view = ClauseView(
+            contract=contract.id,
+            id=clause.id,
+            kind=clause.kind,
+            name=clause.name,
+            status=st.status,
+            reason=st.reason,
+            amendment=st.amendment,
+            summary=describe(shown),
+        )
+        (in_force if st.in_force else not_in_force).append(view)
+    return Snapshot(
+        scenario=scenario.id,
+        name=scenario.name,
+        at=day,
+        horizon_start=scenario.horizon.start,
+        horizon_end=scenario.horizon.end,
+        parties=[
+            PartyView(id=p.id, name=p.name, roles=[str(r) for r in p.roles])
+            for p in scenario.parties
+        ],
+        providers=providers,
+        sites=sites,
+        capacity=capacity,
+        capacity_by_provider={p.id: per_provider.get(p.id, 0) for p in scenario.providers},
+        capacity_by_accelerator=dict(sorted(by_acc.items())),
+        total_accelerators=sum(by_pa.values()),
+        clauses_in_force=in_force,
+        clauses_not_in_force=not_in_force,
+        budget=[
+            MilestoneView(id=m.id, by=m.by, capex_usd=str(m.capex_usd))
+            for m in scenario.budget.milestones
+        ],
+    )
