@@ -1,0 +1,7 @@
+"""The command line. `main` defines the app and the scenario commands; each other module adds
+the commands of one engine to it."""
+
+from __future__ import annotations
+
+from stargate.cli import broker as _broker  # noqa: F401  (registers place, bench)
+from stargate.cli import main as _main  # noqa: F401

@@ -1,0 +1,302 @@
+"""Requests for compute, and reading them from YAML or JSON files.
+
+A request asks for ``accelerators.count`` accelerators (of some ``types``, or ``any``) for a
+workload class:
+
+* ``training``: for ``duration_h`` hours *on the scenario's reference accelerator*; on another
+  type the duration scales by that type's relative throughput for the class (a type with
+  throughput 0 cannot host it). The gang size (``count``) does not change.
+* ``inference``: for a fixed ``period``; ``count`` is in reference accelerators, so a type with
+  throughput 2.0 needs half as many (rounded up).
+
+Times are ISO datetimes in UTC (a trailing ``Z`` or offset is converted; a bare date means
+midnight).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from stargate.domain.model import SLUG_PATTERN, Scenario, WorkloadKind
+from stargate.errors import InputError, Problem, did_you_mean
+from stargate.scenario.yamlsrc import SourceMap, format_path, read_text, read_yaml
+
+
+def to_utc_naive(value: Any) -> Any:
+    """Datetimes as naive UTC; dates as midnight; strings parsed as ISO."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(
+                f"not an ISO date or datetime: '{value}' (e.g. 2026-01-01T09:00:00Z)"
+            ) from None
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    return value
+
+
+UtcDatetime = Annotated[datetime, BeforeValidator(to_utc_naive)]
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, min_length=1, max_length=64)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class AcceleratorAsk(_Model):
+    count: int = Field(gt=0, description="How many accelerators (reference units for inference)")
+    types: list[Slug] | Literal["any"] = Field(
+        default="any", description="Acceptable accelerator types, or 'any'"
+    )
+
+    @model_validator(mode="after")
+    def _non_empty(self) -> AcceleratorAsk:
+        if isinstance(self.types, list) and not self.types:
+            raise ValueError("'types' is an empty list: name at least one type, or use 'any'")
+        return self
+
+
+class TimeWindow(_Model):
+    start: UtcDatetime
+    end: UtcDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeWindow:
+        if self.end <= self.start:
+            raise ValueError(
+                f"period ends before it starts: end {self.end.isoformat()} is not after "
+                f"start {self.start.isoformat()}"
+            )
+        return self
+
+    @property
+    def hours(self) -> float:
+        return (self.end - self.start).total_seconds() / 3600.0
+
+
+class Request(_Model):
+    """One request for compute."""
+
+    id: Slug
+    requester: Slug = Field(description="The party asking (e.g. openai)")
+    workload_class: Slug = Field(alias="class", description="A workload class id")
+    kind: WorkloadKind
+    accelerators: AcceleratorAsk
+    duration_h: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
+        default=None, description="Training: hours on the reference accelerator"
+    )
+    period: TimeWindow | None = Field(default=None, description="Inference: when it runs")
+    earliest_start: UtcDatetime | None = None
+    deadline: UtcDatetime | None = Field(default=None, description="Must finish by then")
+    max_price_usd_per_accelerator_hour: Annotated[Decimal, Field(gt=0)] | None = None
+
+    @model_validator(mode="after")
+    def _by_kind(self) -> Request:
+        if self.kind == WorkloadKind.training:
+            if self.duration_h is None:
+                raise ValueError("a training request needs 'duration_h'")
+            if self.period is not None:
+                raise ValueError("a training request takes 'duration_h', not 'period'")
+        else:
+            if self.period is None:
+                raise ValueError("an inference request needs a 'period' {start, end}")
+            if self.duration_h is not None:
+                raise ValueError("an inference request takes 'period', not 'duration_h'")
+        if (
+            self.earliest_start is not None
+            and self.deadline is not None
+            and self.deadline <= self.earliest_start
+        ):
+            raise ValueError(
+                f"deadline {self.deadline.isoformat()} is not after earliest_start "
+                f"{self.earliest_start.isoformat()}"
+            )
+        if (
+            self.period is not None
+            and self.deadline is not None
+            and (self.period.end > self.deadline)
+        ):
+            raise ValueError("the inference period ends after the deadline")
+        return self
+
+    def types_allowed(self) -> list[str] | None:
+        """The allowed types, or None for any."""
+        return None if self.accelerators.types == "any" else list(self.accelerators.types)
+
+
+def check_against(scenario: Scenario, request: Request) -> list[tuple[str, str, str | None]]:
+    """Problems (field, message, hint) of a well-formed request against a scenario."""
+    out: list[tuple[str, str, str | None]] = []
+    parties = {p.id for p in scenario.parties}
+    classes = {c.id: c for c in scenario.workload_classes}
+    accs = {a.id for a in scenario.accelerators}
+    if request.requester not in parties:
+        out.append(
+            (
+                "requester",
+                f"unknown party '{request.requester}'",
+                did_you_mean(request.requester, parties),
+            )
+        )
+    cls = classes.get(request.workload_class)
+    if cls is None:
+        out.append(
+            (
+                "class",
+                f"unknown workload class '{request.workload_class}'",
+                did_you_mean(request.workload_class, classes),
+            )
+        )
+    elif cls.kind != request.kind:
+        out.append(
+            (
+                "kind",
+                f"kind '{request.kind}' does not match class '{cls.id}', which is '{cls.kind}'",
+                None,
+            )
+        )
+    for i, t in enumerate(request.types_allowed() or []):
+        if t not in accs:
+            out.append(
+                (f"accelerators.types[{i}]", f"unknown accelerator '{t}'", did_you_mean(t, accs))
+            )
+    return out
+
+
+def parse_requests(
+    data: Any, scenario: Scenario, label: str = "<requests>", smap: SourceMap | None = None
+) -> tuple[list[Request], bool]:
+    """Validate request data: one mapping, a list, or ``{requests: [...]}``. Returns the
+    requests and whether the input was a single request. Raises InputError listing every
+    problem with file, line, request id and field."""
+    smap = smap or SourceMap()
+    single = isinstance(data, dict) and "requests" not in data
+    prefix: tuple[str | int, ...] = ()
+    if isinstance(data, dict) and "requests" in data:
+        items, prefix = data["requests"], ("requests",)
+        extra = sorted(set(data) - {"requests"})
+        if extra:
+            raise InputError(
+                Problem(
+                    f"unknown top-level key '{extra[0]}'", file=label, expected="only 'requests'"
+                )
+            )
+    elif isinstance(data, list):
+        items = data
+    elif isinstance(data, dict):
+        items = [data]
+    else:
+        raise InputError(
+            Problem(
+                "expected a request, a list of requests or {requests: [...]}",
+                file=label,
+                found=type(data).__name__,
+            )
+        )
+    if not isinstance(items, list) or not items:
+        raise InputError(Problem("no requests found", file=label, expected="at least one request"))
+    problems: list[Problem] = []
+    requests: list[Request] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        base: tuple[str | int, ...] = (*prefix, i) if not single else ()
+        rid = item.get("id") if isinstance(item, dict) else None
+        who = f"request '{rid}'" if isinstance(rid, str) else f"request #{i + 1}"
+
+        def problem(
+            rel: tuple[str | int, ...],
+            msg: str,
+            hint: str | None = None,
+            found: str | None = None,
+            base: tuple[str | int, ...] = base,
+            who: str = who,
+        ) -> Problem:
+            path = (*base, *rel)
+            loc = smap.locate(path) if smap else None
+            return Problem(
+                f"{who}: {msg}",
+                path=format_path(path) or "(request)",
+                file=loc.file if loc else label,
+                line=loc.line if loc else None,
+                column=loc.column if loc else None,
+                hint=hint,
+                found=found,
+            )
+
+        try:
+            req = Request.model_validate(item)
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                loc = tuple(p for p in err["loc"] if not str(p).startswith("function-"))
+                msg = err["msg"].removeprefix("Value error, ")
+                if err["type"] == "missing":
+                    msg = f"required field '{loc[-1]}' is missing"
+                elif err["type"] == "extra_forbidden":
+                    fields = {f.alias or n for n, f in Request.model_fields.items()}
+                    problems.append(
+                        problem(
+                            loc,
+                            f"unknown field '{loc[-1]}'",
+                            did_you_mean(str(loc[-1]), fields, list_valid=False),
+                        )
+                    )
+                    continue
+                inp = err.get("input")
+                found = None if isinstance(inp, dict | list) else repr(inp)
+                problems.append(problem(loc, msg, found=found))
+            continue
+        for field, msg, hint in check_against(scenario, req):
+            rel = tuple(
+                int(p) if p.isdigit() else p
+                for p in field.replace("[", ".").replace("]", "").split(".")
+            )
+            problems.append(problem(rel, msg, hint))
+        if req.id in seen:
+            problems.append(
+                problem(("id",), f"duplicate request id (also request #{seen[req.id] + 1})")
+            )
+        seen.setdefault(req.id, i)
+        requests.append(req)
+    if problems:
+        raise InputError(problems)
+    return requests, single
+
+
+def load_requests(path: str | Path, scenario: Scenario) -> tuple[list[Request], bool]:
+    """Read requests from a YAML or JSON file (JSON is YAML); see :func:`parse_requests`."""
+    p = Path(path)
+    label = str(p)
+    if not p.is_file():
+        raise InputError(
+            Problem("requests file not found" if not p.exists() else "not a file", file=label)
+        )
+    text, problems = read_text(label, p.read_bytes())
+    if text is None:
+        raise InputError(problems)
+    if p.suffix.lower() == ".json":
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                Problem(f"not valid JSON: {exc.msg}", file=label, line=exc.lineno, column=exc.colno)
+            ) from None
+    data, smap, problems = read_yaml(text, label)
+    if problems:
+        raise InputError(problems)
+    if data is None:
+        raise InputError(Problem("requests file is empty", file=label, line=1))
+    return parse_requests(data, scenario, label, smap)

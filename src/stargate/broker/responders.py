@@ -1,0 +1,221 @@
+"""How the holder of a right of first refusal answers an offer.
+
+A responder sees the offer (the request, the holder's best candidate and its price) and
+answers ``accept``, ``decline`` or ``none`` (no answer), after some hours. An answer that comes
+after the clause's response window counts as no answer: the offer expires and the request is
+released. Responders are registered by name so the CLI can pick one with
+``--responder NAME[:ARG]``; the multi-party service adds a real party answering over HTTP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Literal, NamedTuple, Protocol
+
+from stargate.errors import InputError, Problem, did_you_mean
+
+AnswerKind = Literal["accept", "decline", "none"]
+
+
+class Offer(NamedTuple):
+    """What the holder is asked: host this request at this price, answer within the window."""
+
+    request_id: str
+    holder: str
+    clause_id: str
+    price_usd_per_accelerator_hour: Decimal
+    accelerators: int
+    duration_h: float
+    response_window_h: float
+
+    @property
+    def cost_usd(self) -> Decimal:
+        """Price × accelerators × hours, to the cent."""
+        hours = Decimal(repr(self.duration_h))
+        return (self.price_usd_per_accelerator_hour * self.accelerators * hours).quantize(
+            Decimal("0.01")
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    answer: AnswerKind
+    after_h: float = 0.0
+
+
+class Responder(Protocol):
+    """Answers offers. ``name`` is how it is written on the command line."""
+
+    @property
+    def name(self) -> str: ...
+
+    def respond(self, offer: Offer) -> Answer: ...
+
+
+@dataclass(frozen=True)
+class AcceptWhenAble:
+    """Accepts every offer it is made (offers are only made when the holder can meet the
+    requirements), at once. The default."""
+
+    name: str = "accept-when-able"
+
+    def respond(self, offer: Offer) -> Answer:
+        return Answer("accept")
+
+
+@dataclass(frozen=True)
+class DeclineAlways:
+    name: str = "decline-always"
+
+    def respond(self, offer: Offer) -> Answer:
+        return Answer("decline")
+
+
+@dataclass(frozen=True)
+class NoAnswer:
+    """Never answers: every offer expires at the end of its response window."""
+
+    name: str = "no-answer"
+
+    def respond(self, offer: Offer) -> Answer:
+        return Answer("none", offer.response_window_h)
+
+
+@dataclass(frozen=True)
+class AnswerAfter:
+    """Accepts after a fixed delay in hours; late answers (past the window) expire."""
+
+    delay_h: float
+    name: str = "accept-after"
+
+    def respond(self, offer: Offer) -> Answer:
+        return Answer("accept", self.delay_h)
+
+
+@dataclass(frozen=True)
+class AcceptWithProbability:
+    """Accepts with probability ``p``. The draw depends only on the seed and the request id,
+    so a decision is the same for the same inputs whatever else is decided around it."""
+
+    p: float
+    seed: int = 0
+    name: str = "accept-with-probability"
+
+    def respond(self, offer: Offer) -> Answer:
+        digest = hashlib.sha256(f"{self.seed}:{offer.request_id}".encode()).digest()
+        draw = random.Random(int.from_bytes(digest[:8], "big")).random()
+        return Answer("accept" if draw < self.p else "decline")
+
+
+@dataclass(frozen=True)
+class DeclineAbovePrice:
+    """Declines offers priced above ``limit`` USD per accelerator-hour; accepts the rest."""
+
+    limit: Decimal
+    name: str = "decline-above-price"
+
+    def respond(self, offer: Offer) -> Answer:
+        if offer.price_usd_per_accelerator_hour > self.limit:
+            return Answer("decline")
+        return Answer("accept")
+
+
+def _number(
+    name: str, arg: str | None, *, lo: float | None = None, hi: float | None = None
+) -> Decimal:
+    if arg is None:
+        raise InputError(
+            Problem(
+                f"responder '{name}' needs an argument",
+                path="--responder",
+                expected=f"{name}:NUMBER",
+            )
+        )
+    try:
+        value = Decimal(arg)
+    except InvalidOperation:
+        raise InputError(
+            Problem(
+                f"responder '{name}': not a number: '{arg}'",
+                path="--responder",
+                expected=f"{name}:NUMBER",
+            )
+        ) from None
+    if (lo is not None and value < Decimal(str(lo))) or (
+        hi is not None and value > Decimal(str(hi))
+    ):
+        raise InputError(
+            Problem(
+                f"responder '{name}': {arg} is out of range",
+                path="--responder",
+                expected=f"between {lo} and {hi}",
+            )
+        )
+    return value
+
+
+def _no_arg(name: str, arg: str | None) -> None:
+    if arg is not None:
+        raise InputError(
+            Problem(f"responder '{name}' takes no argument", path="--responder", found=f"'{arg}'")
+        )
+
+
+def _accept_when_able(arg: str | None, seed: int) -> Responder:
+    _no_arg("accept-when-able", arg)
+    return AcceptWhenAble()
+
+
+def _decline_always(arg: str | None, seed: int) -> Responder:
+    _no_arg("decline-always", arg)
+    return DeclineAlways()
+
+
+def _no_answer(arg: str | None, seed: int) -> Responder:
+    _no_arg("no-answer", arg)
+    return NoAnswer()
+
+
+def _accept_after(arg: str | None, seed: int) -> Responder:
+    return AnswerAfter(float(_number("accept-after", arg, lo=0)))
+
+
+def _accept_with_probability(arg: str | None, seed: int) -> Responder:
+    return AcceptWithProbability(
+        float(_number("accept-with-probability", arg, lo=0, hi=1)), seed=seed
+    )
+
+
+def _decline_above_price(arg: str | None, seed: int) -> Responder:
+    return DeclineAbovePrice(_number("decline-above-price", arg, lo=0))
+
+
+#: Responders by the name written on the command line (``--responder NAME[:ARG]``).
+RESPONDERS: dict[str, Callable[[str | None, int], Responder]] = {
+    "accept-when-able": _accept_when_able,
+    "decline-always": _decline_always,
+    "no-answer": _no_answer,
+    "accept-after": _accept_after,
+    "accept-with-probability": _accept_with_probability,
+    "decline-above-price": _decline_above_price,
+}
+
+
+def make_responder(spec: str, seed: int = 0) -> Responder:
+    """A responder from ``NAME`` or ``NAME:ARG`` (e.g. ``accept-with-probability:0.3``)."""
+    name, _, arg = spec.strip().partition(":")
+    factory = RESPONDERS.get(name)
+    if factory is None:
+        raise InputError(
+            Problem(
+                f"unknown responder '{name}'",
+                path="--responder",
+                expected="one of " + ", ".join(RESPONDERS),
+                hint=did_you_mean(name, RESPONDERS, list_valid=False),
+            )
+        )
+    return factory(arg or None, seed)

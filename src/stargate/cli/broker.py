@@ -1,0 +1,140 @@
+"""`stargate place` and `stargate bench broker`: thin layers over stargate.broker."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from stargate.cli.main import app, err, out, print_json, run_guarded
+from stargate.errors import InputError, Problem
+
+bench_app = typer.Typer(
+    help="Measure the engines' speed (see docs/benchmarks.md).", no_args_is_help=True
+)
+app.add_typer(bench_app, name="bench")
+
+
+def parse_moment(value: str | None, option: str) -> datetime | None:
+    """An ISO date or datetime (UTC; offsets converted), or exit 2 saying what was expected."""
+    if value is None:
+        return None
+    from stargate.broker.request import to_utc_naive
+
+    try:
+        moment = to_utc_naive(value)
+    except ValueError:
+        moment = None
+    if not isinstance(moment, datetime):
+        raise InputError(
+            Problem(
+                f"not a date or datetime: '{value}'",
+                path=option,
+                expected="ISO 8601, e.g. 2026-01-01 or 2026-01-01T09:30:00Z",
+            )
+        )
+    return moment
+
+
+@app.command()
+def place(
+    requests: Annotated[
+        str, typer.Argument(metavar="REQUESTS", help="A YAML or JSON file of one or many requests.")
+    ],
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            "--scenario", "-s", help="Scenario file or embedded name (default: stargate-2025)."
+        ),
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            metavar="ISO_DATETIME",
+            help="The moment of the decision (default: the scenario's as_of date).",
+        ),
+    ] = None,
+    objective: Annotated[
+        str, typer.Option("--objective", help="cost (default), time (earliest finish), or mix:W.")
+    ] = "cost",
+    responder: Annotated[
+        str,
+        typer.Option(
+            "--responder",
+            metavar="NAME[:ARG]",
+            help="How the ROFR holder answers: accept-when-able (default), decline-always, "
+            "no-answer, accept-after:H, accept-with-probability:P, decline-above-price:X.",
+        ),
+    ] = "accept-when-able",
+    without: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--without",
+            metavar="CLAUSE",
+            help="Switch a clause off: a clause id, a contract id or a kind (rofr, exclusivity). "
+            "Repeatable.",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for random responders.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print decisions as JSON.")] = False,
+) -> None:
+    """Place requests where the contracts allow and it is cheapest or fastest; explain why."""
+
+    def body() -> None:
+        from stargate.broker import Broker, load_requests, make_responder, parse_objective
+        from stargate.report.broker import render_decision
+        from stargate.scenario.loader import load_scenario
+
+        sc = load_scenario(scenario)
+        moment = parse_moment(at, "--at")
+        obj = parse_objective(objective)
+        resp = make_responder(responder, seed)
+        reqs, single = load_requests(requests, sc)
+        broker = Broker(sc, objective=obj, responder=resp, without=without or [])
+        decisions = broker.decide_many(reqs, moment)
+        if as_json:
+            data = [d.model_dump(mode="json") for d in decisions]
+            print_json(data[0] if single else data)
+        else:
+            for d in decisions:
+                render_decision(d, out)
+
+    run_guarded(body)
+
+
+@bench_app.command("broker")
+def bench_broker(
+    pools: Annotated[
+        int, typer.Option("--pools", min=1, help="Pools in the synthetic fleet.")
+    ] = 1000,
+    accelerators: Annotated[
+        int, typer.Option("--accelerators", min=1, help="Accelerators in the fleet.")
+    ] = 1_000_000,
+    decisions: Annotated[
+        int, typer.Option("--decisions", min=1, help="Decisions to time.")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Decisions per second and latency of one decision on a synthetic fleet."""
+
+    def body() -> None:
+        from stargate.broker.bench import run_bench
+
+        result = run_bench(pools=pools, accelerators=accelerators, decisions=decisions, seed=seed)
+        if as_json:
+            print_json(result)
+        else:
+            err.print(
+                f"{result['pools']:,} pools, {result['accelerators']:,} accelerators, "
+                f"{result['sites']:,} sites, {result['providers']} providers"
+            )
+            out.print(
+                f"{result['decisions']:,} decisions: {result['decisions_per_s']:,.0f}/s; "
+                f"p50 {result['p50_ms']:.3f} ms, p99 {result['p99_ms']:.3f} ms per "
+                "decision"
+            )
+
+    run_guarded(body)
