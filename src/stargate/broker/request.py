@@ -138,43 +138,61 @@ class Request(_Model):
         return None if self.accelerators.types == "any" else list(self.accelerators.types)
 
 
-def check_against(scenario: Scenario, request: Request) -> list[tuple[str, str, str | None]]:
-    """Problems (field, message, hint) of a well-formed request against a scenario."""
+def check_against(scenario: Scenario, item: Any) -> list[tuple[str, str, str | None]]:
+    """Problems (field, message, hint) of a request's names against a scenario. Works on raw
+    data too, so that unknown names are reported even when other fields are malformed."""
+    if isinstance(item, Request):
+        item = item.model_dump(by_alias=True)
+    if not isinstance(item, dict):
+        return []
     out: list[tuple[str, str, str | None]] = []
     parties = {p.id for p in scenario.parties}
     classes = {c.id: c for c in scenario.workload_classes}
     accs = {a.id for a in scenario.accelerators}
-    if request.requester not in parties:
-        out.append(
-            (
-                "requester",
-                f"unknown party '{request.requester}'",
-                did_you_mean(request.requester, parties),
-            )
-        )
-    cls = classes.get(request.workload_class)
-    if cls is None:
-        out.append(
-            (
-                "class",
-                f"unknown workload class '{request.workload_class}'",
-                did_you_mean(request.workload_class, classes),
-            )
-        )
-    elif cls.kind != request.kind:
-        out.append(
-            (
-                "kind",
-                f"kind '{request.kind}' does not match class '{cls.id}', which is '{cls.kind}'",
-                None,
-            )
-        )
-    for i, t in enumerate(request.types_allowed() or []):
-        if t not in accs:
+    requester = item.get("requester")
+    if isinstance(requester, str) and requester not in parties:
+        out.append(("requester", f"unknown party '{requester}'", did_you_mean(requester, parties)))
+    cls_id = item.get("class")
+    if isinstance(cls_id, str):
+        cls = classes.get(cls_id)
+        if cls is None:
             out.append(
-                (f"accelerators.types[{i}]", f"unknown accelerator '{t}'", did_you_mean(t, accs))
+                ("class", f"unknown workload class '{cls_id}'", did_you_mean(cls_id, classes))
             )
+        elif item.get("kind") in ("training", "inference") and cls.kind != item["kind"]:
+            out.append(
+                (
+                    "kind",
+                    f"kind '{item['kind']}' does not match class '{cls.id}', which is '{cls.kind}'",
+                    None,
+                )
+            )
+    ask = item.get("accelerators")
+    types = ask.get("types") if isinstance(ask, dict) else None
+    if isinstance(types, list):
+        for i, t in enumerate(types):
+            if isinstance(t, str) and t not in accs:
+                out.append(
+                    (
+                        f"accelerators.types[{i}]",
+                        f"unknown accelerator '{t}'",
+                        did_you_mean(t, accs),
+                    )
+                )
     return out
+
+
+_FIELDS = ("duration_h", "period", "deadline", "earliest_start", "accelerators", "kind")
+
+
+def _field_of(message: str) -> str | None:
+    """The request field a cross-field message is about (the first field it names)."""
+    best: tuple[int, str] | None = None
+    for name in _FIELDS:
+        pos = message.find(name)
+        if pos >= 0 and (best is None or pos < best[0]):
+            best = (pos, name)
+    return best[1] if best else None
 
 
 def parse_requests(
@@ -237,12 +255,21 @@ def parse_requests(
                 found=found,
             )
 
+        for field, msg, hint in check_against(scenario, item):
+            rel = tuple(
+                int(p) if p.isdigit() else p
+                for p in field.replace("[", ".").replace("]", "").split(".")
+            )
+            problems.append(problem(rel, msg, hint))
         try:
             req = Request.model_validate(item)
         except ValidationError as exc:
             for err in exc.errors(include_url=False):
                 loc = tuple(p for p in err["loc"] if not str(p).startswith("function-"))
                 msg = err["msg"].removeprefix("Value error, ")
+                if not loc and err["type"] == "value_error":
+                    named = _field_of(msg)
+                    loc = (named,) if named else loc
                 if err["type"] == "missing":
                     msg = f"required field '{loc[-1]}' is missing"
                 elif err["type"] == "extra_forbidden":
@@ -259,12 +286,6 @@ def parse_requests(
                 found = None if isinstance(inp, dict | list) else repr(inp)
                 problems.append(problem(loc, msg, found=found))
             continue
-        for field, msg, hint in check_against(scenario, req):
-            rel = tuple(
-                int(p) if p.isdigit() else p
-                for p in field.replace("[", ".").replace("]", "").split(".")
-            )
-            problems.append(problem(rel, msg, hint))
         if req.id in seen:
             problems.append(
                 problem(("id",), f"duplicate request id (also request #{seen[req.id] + 1})")
