@@ -31,7 +31,11 @@ scenario_app = typer.Typer(help="Inspect scenarios.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
 
 out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+if not out.is_terminal and "COLUMNS" not in os.environ:
+    out = Console(highlight=False, soft_wrap=False, width=160)  # files and pipes: wide tables
+# Problems are compiler-style lines (file:line:col: path: message): never wrap them, so that
+# editors, grep and CI annotations can read them.
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ScenarioArg = Annotated[
     str | None,
@@ -91,7 +95,12 @@ def run_guarded(fn: Callable[[], None]) -> None:
 
 
 @app.command()
-def validate(scenario: ScenarioArg = None, as_json: JsonOpt = False) -> None:
+def validate(
+    scenario: ScenarioArg = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the result (problems, warnings) as JSON.")
+    ] = False,
+) -> None:
     """Validate a scenario completely; print every problem at once (exit 2 if any)."""
     from stargate.scenario.loader import check_scenario
 

@@ -27,6 +27,7 @@ from stargate.domain.model import (
     Scenario,
 )
 from stargate.errors import Problem, did_you_mean
+from stargate.scenario.yamlsrc import format_path
 
 
 @dataclass
@@ -39,6 +40,16 @@ class Namespaces:
     sites: set[str] = field(default_factory=set)
     classes: set[str] = field(default_factory=set)
     clauses: set[str] = field(default_factory=set)
+
+
+#: The top-level section that defines each kind of id a reference may name.
+_SECTION_OF = {
+    "party": "parties",
+    "accelerator": "accelerators",
+    "provider": "providers",
+    "workload class": "workload_classes",
+    "clause": "contracts",
+}
 
 
 def _dupes(ids: Iterable[str]) -> set[str]:
@@ -59,15 +70,23 @@ class _Checker:
             clauses={cl.id for _, cl in scenario.clauses()} | known.clauses,
         )
 
+    def has(self, *fields: str) -> bool:
+        """Whether these top-level fields validated (always, for a whole scenario)."""
+        return self.present is None or set(fields) <= self.present
+
     def add(self, path: str, message: str, **kw: str | None) -> None:
         self.problems.append(Problem(message=message, path=path, **kw))  # type: ignore[arg-type]
 
     def ref(self, path: str, value: str, space: set[str], what: str) -> None:
+        section = _SECTION_OF[what]
+        if not self.has(section):
+            return  # the section itself is broken (reported already); its ids are unknown
         if value not in space:
+            article = "an" if what[0] in "aeiou" else "a"
             self.add(
                 path,
                 f"unknown {what} '{value}'",
-                expected=f"the id of a {what} defined in the scenario",
+                expected=f"the id of {article} {what} defined in the scenario",
                 found=repr(value),
                 hint=did_you_mean(value, space),
             )
@@ -92,14 +111,14 @@ class _Checker:
         self.unique("contracts", s.contracts, "contract")
         self.unique("workload_classes", s.workload_classes, "workload class")
         self.unique("workload_sources", s.workload_sources, "workload source")
-        if self.present is None or {"settings", "as_of", "horizon"} <= self.present:
+        if self.has("settings", "as_of", "horizon"):
             self.settings()
         self.accelerators()
         self.providers()
         self.sites()
         self.contracts()
         self.workloads()
-        if self.present is None or "budget" in self.present:
+        if self.has("budget"):
             self.budget()
         return self.problems
 
@@ -125,10 +144,11 @@ class _Checker:
                 self.ref(
                     f"accelerators[{i}].throughput.{cls}", cls, self.ns.classes, "workload class"
                 )
-            if acc.throughput and not any(v > 0 for v in acc.throughput.values()):
+            if not any(v > 0 for v in acc.throughput.values()):
                 self.add(
                     f"accelerators[{i}].throughput",
-                    f"accelerator '{acc.id}' can run no workload class (all throughputs are 0)",
+                    f"accelerator '{acc.id}' can run no workload class "
+                    + ("(all throughputs are 0)" if acc.throughput else "(no 'throughput')"),
                     expected="at least one class with throughput > 0",
                 )
 
@@ -256,7 +276,8 @@ class _Checker:
                             expected=f"a price row for '{acc.id}' in providers[].prices or "
                             f"sites[{i}].prices",
                         )
-                draw_mw += facility_load_mw(self.s, site, acc) * pool.count
+                if self.has("settings"):  # server_overhead is needed for the draw
+                    draw_mw += facility_load_mw(self.s, site, acc) * pool.count
             if cap is not None and draw_mw > Decimal(str(cap)) * Decimal("1.000001"):
                 self.add(
                     f"{base}.pools",
@@ -320,7 +341,14 @@ class _Checker:
             for k, p in enumerate(cl.holder_providers):
                 self.ref(f"{path}.holder_providers[{k}]", p, self.ns.providers, "provider")
             owned = [p for p in self.s.providers if p.owner == cl.holder]
-            if not cl.holder_providers and not owned and cl.holder in self.ns.parties:
+            # A provider that failed validation may be the holder's: then say nothing more.
+            all_providers_valid = self.ns.providers == {p.id for p in self.s.providers}
+            if (
+                not cl.holder_providers
+                and not owned
+                and all_providers_valid
+                and cl.holder in self.ns.parties
+            ):
                 self.add(
                     f"{path}.holder_providers",
                     f"holder '{cl.holder}' owns no provider, so it could never meet a request",
@@ -374,8 +402,8 @@ class _Checker:
                 try:
                     amended = cl.amended(am)
                 except ValidationError as exc:
-                    for err in exc.errors():
-                        loc = ".".join(str(x) for x in err["loc"])
+                    for err in exc.errors(include_url=False):
+                        loc = format_path(tuple(err["loc"]))
                         self.add(
                             f"{apath}.changes.{loc}",
                             f"amended clause is invalid: {err['msg']}",
@@ -393,6 +421,14 @@ class _Checker:
             for k, c in enumerate(cl.workload_classes):
                 if c not in self.ns.classes:
                     self.ref(f"{path}.workload_classes[{k}]", c, self.ns.classes, "workload class")
+        if isinstance(cl, RightOfFirstRefusal):
+            for k, p in enumerate(cl.holder_providers):
+                self.ref(f"{path}.holder_providers[{k}]", p, self.ns.providers, "provider")
+        if isinstance(cl, Exclusivity):
+            self.ref(f"{path}.provider", cl.provider, self.ns.providers, "provider")
+        if isinstance(cl, AgiClause):
+            for k, cid in enumerate(cl.ends_clauses):
+                self.ref(f"{path}.ends_clauses[{k}]", cid, self.ns.clauses, "clause")
 
     def workloads(self) -> None:
         for i, src in enumerate(self.s.workload_sources):

@@ -12,13 +12,15 @@ unknown accelerator elsewhere. Nothing is returned unless all three layers pass.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
@@ -27,12 +29,14 @@ from stargate.domain.model import CLAUSE_KINDS, Scenario
 from stargate.errors import Problem, ScenarioError, did_you_mean
 from stargate.scenario.integrity import Namespaces, check_integrity, ids_in
 from stargate.scenario.yamlsrc import (
+    OpenTable,
     PathKey,
     SourceMap,
     expand_tables,
     format_path,
     read_text,
     read_yaml,
+    size_problem,
 )
 
 DEFAULT_SCENARIO = "stargate-2025"
@@ -72,7 +76,7 @@ def check_scenario(ref: str | Path | None = None) -> LoadResult:
             root = resources.files(_DATA)
             raw = root.joinpath(f"{ref}.yaml").read_bytes()
 
-            def open_embedded(name: str) -> tuple[str, bytes | None]:
+            def open_embedded(name: str) -> tuple[str, bytes | Problem | None]:
                 item = root.joinpath(name)
                 label = f"<embedded>/{name}"
                 return label, item.read_bytes() if item.is_file() else None
@@ -98,18 +102,24 @@ def check_scenario(ref: str | Path | None = None) -> LoadResult:
     if path.is_dir():
         return LoadResult(label, None, [Problem("is a directory, not a scenario file", file=label)])
     try:
+        too_large = size_problem(label, path.stat().st_size)
+        if too_large is not None:
+            return LoadResult(label, None, [too_large])
         raw = path.read_bytes()
     except OSError as exc:
         return LoadResult(label, None, [Problem(f"cannot read file: {exc.strerror}", file=label)])
     base = path.parent
 
-    def open_file(name: str) -> tuple[str, bytes | None]:
+    def open_file(name: str) -> tuple[str, bytes | Problem | None]:
         target = base / name
         shown = str(target)
         try:
-            return shown, target.read_bytes() if target.is_file() else None
-        except OSError:
-            return shown, None
+            if not target.is_file():
+                return shown, None
+            too_large = size_problem(shown, target.stat().st_size, "a CSV table")
+            return shown, too_large or target.read_bytes()
+        except OSError as exc:
+            return shown, Problem(f"cannot read CSV table: {exc.strerror}", file=shown)
 
     return _load_bytes(raw, label, open_file)
 
@@ -125,7 +135,7 @@ def load_scenario(ref: str | Path | None = None) -> Scenario:
 def load_scenario_text(text: str, label: str = "<string>") -> Scenario:
     """Validate a scenario given as YAML text (CSV tables are not available)."""
 
-    def no_tables(name: str) -> tuple[str, bytes | None]:
+    def no_tables(name: str) -> tuple[str, bytes | Problem | None]:
         return name, None
 
     result = _load_bytes(text.encode(), label, no_tables)
@@ -134,9 +144,7 @@ def load_scenario_text(text: str, label: str = "<string>") -> Scenario:
     return result.scenario
 
 
-def _load_bytes(
-    raw: bytes, label: str, open_table: typing.Callable[[str], tuple[str, bytes | None]]
-) -> LoadResult:
+def _load_bytes(raw: bytes, label: str, open_table: OpenTable) -> LoadResult:
     text, problems = read_text(label, raw)
     if text is None:
         return LoadResult(label, None, problems)
@@ -190,31 +198,47 @@ def validate_data(
         scenario = Scenario.model_validate(dict(data))
     except ValidationError as exc:
         problems.extend(translate(exc, data, smap, label))
-        partial, present = _partial(data)
+        partial, present, kept = _partial(data)
         known = ids_in(data)
         for p in check_integrity(partial, known, present=present):
-            problems.append(_place(p, smap, label))
+            problems.append(_place(_renumber(p, kept), smap, label))
         return LoadResult(label, None, _dedupe(problems), _warnings(None))
     for p in check_integrity(scenario, Namespaces()):
         problems.append(_place(p, smap, label))
     if problems:
         return LoadResult(label, None, _dedupe(problems))
-    return LoadResult(label, scenario, [], _warnings(scenario))
+    return LoadResult(label, scenario, [], _warnings(scenario, smap, label))
 
 
-def _warnings(scenario: Scenario | None) -> list[Problem]:
+def _warnings(
+    scenario: Scenario | None, smap: SourceMap | None = None, label: str = "<data>"
+) -> list[Problem]:
+    """One warning per figure-bearing item without a ``source`` (the first 20, then a count)."""
     if scenario is None:
         return []
-    missing = [p for p in _figure_paths(scenario)]
-    if not missing:
-        return []
-    return [
-        Problem(
-            f"{len(missing)} figure-bearing item(s) have no 'source' (first: {missing[0]})",
-            severity="warning",
-            hint="give a URL, 'announcement', or 'assumption: why'",
+    missing = _figure_paths(scenario)
+    out = [
+        _place(
+            Problem(
+                "no 'source' for this item's figures",
+                path=path,
+                severity="warning",
+                hint="give a URL, 'announcement', or 'assumption: why'",
+            ),
+            smap or SourceMap(),
+            label,
         )
+        for path in missing[:20]
     ]
+    if len(missing) > 20:
+        out.append(
+            Problem(
+                f"... and {len(missing) - 20} more items without a 'source'",
+                file=label,
+                severity="warning",
+            )
+        )
+    return out
 
 
 def _figure_paths(s: Scenario) -> list[str]:
@@ -291,34 +315,50 @@ _LIST_SECTIONS = (
 )
 
 
-def _partial(data: Mapping[str, Any]) -> tuple[Scenario, set[str]]:
-    """The valid parts of invalid data, for the integrity checks."""
+def _renumber(p: Problem, kept: dict[str, list[int]]) -> Problem:
+    """Give a problem found in the partial scenario the index its item has in the file."""
+    m = re.match(r"^([a-z_]+)\[(\d+)\]", p.path)
+    if m is None or m.group(1) not in kept:
+        return p
+    index = kept[m.group(1)][int(m.group(2))]
+    return replace(p, path=f"{m.group(1)}[{index}]{p.path[m.end() :]}")
+
+
+def _partial(data: Mapping[str, Any]) -> tuple[Scenario, set[str], dict[str, list[int]]]:
+    """The valid parts of invalid data, for the integrity checks, with the index in the file
+    of each list item kept (``kept[section][k]``: the file index of the partial's item k)."""
     values: dict[str, Any] = {}
     present: set[str] = set()
+    kept: dict[str, list[int]] = {}
     for name, finfo in Scenario.model_fields.items():
         if name in _LIST_SECTIONS:
             item_type = get_args(finfo.annotation)[0]
             good = []
+            kept[name] = []
             raw = data.get(name)
             if isinstance(raw, list):
-                for item in raw:
+                for n, item in enumerate(raw):
                     try:
                         good.append(item_type.model_validate(item))
                     except (ValidationError, TypeError, AttributeError):
                         continue
+                    kept[name].append(n)
             values[name] = good
-            present.add(name)
+            # A section that is not a list (or is missing though required) defines no ids we
+            # know, so references into it are not checked: that would only repeat its error.
+            if isinstance(raw, list) or (name not in data and not finfo.is_required()):
+                present.add(name)
         elif name in data:
             try:
-                adapter: TypeAdapter[Any] = TypeAdapter(
-                    Annotated[finfo.annotation, *finfo.metadata]  # type: ignore[arg-type]
-                )
+                # rebuild_annotation() keeps constraints (e.g. the id pattern) and, unlike
+                # Annotated[t, *metadata], also works for fields that have no metadata.
+                adapter: TypeAdapter[Any] = TypeAdapter(finfo.rebuild_annotation())
                 values[name] = adapter.validate_python(data[name])
                 present.add(name)
             except (ValidationError, TypeError):
                 continue
     partial = Scenario.model_construct(**values)
-    return partial, present
+    return partial, present, kept
 
 
 # --------------------------------------------------------------------------- pydantic errors
@@ -333,6 +373,8 @@ def _describe(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, dt.date):  # a datetime too: YAML reads `2026-01-01 10:00` as one
+        return f"{type(value).__name__} {value.isoformat()}"
     text = repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
@@ -429,15 +471,16 @@ _EXPECTED = {
     "string_type": "text",
     "bool_type": "true or false",
     "bool_parsing": "true or false",
-    "date_type": "a date in ISO form (YYYY-MM-DD)",
-    "date_parsing": "a date in ISO form (YYYY-MM-DD)",
-    "date_from_datetime_inexact": "a date without a time of day",
     "list_type": "a list",
     "dict_type": "a mapping",
     "model_type": "a mapping",
     "model_attributes_type": "a mapping",
     "string_pattern_mismatch": "a lowercase id (a-z, 0-9 and '-', e.g. 'abilene')",
 }
+
+_DATE_ERRORS = frozenset(
+    {"date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"}
+)
 
 
 def translate(
@@ -485,15 +528,46 @@ def _one(err: ErrorDetails, data: Mapping[str, Any], smap: SourceMap, label: str
     if etype == "missing":
         return where(f"required field '{path[-1] if path else '?'}' is missing")
     if etype == "union_tag_invalid":
+        # Point at the 'kind' line itself rather than at the start of the clause.
+        kind_path = (*path, "kind")
+        kind_loc = smap.locate(kind_path) or loc
         tag = str(ctx.get("tag", value))
-        return where(
-            f"unknown clause kind '{tag}'",
+        return replace(
+            base,
+            message=f"unknown clause kind '{tag}'",
+            path=format_path(kind_path),
+            line=kind_loc.line if kind_loc else None,
+            column=kind_loc.column if kind_loc else None,
             expected="one of: " + ", ".join(CLAUSE_KINDS),
             found=repr(tag),
             hint=did_you_mean(tag, CLAUSE_KINDS),
         )
     if etype == "union_tag_not_found":
-        return where("clause has no 'kind'", expected="one of: " + ", ".join(CLAUSE_KINDS))
+        return replace(
+            base,
+            message="clause has no 'kind'",
+            path=format_path((*path, "kind")),
+            expected="one of: " + ", ".join(CLAUSE_KINDS),
+            hint="add e.g. 'kind: right_of_first_refusal'",
+        )
+    if etype in _DATE_ERRORS:
+        reason = ctx.get("error")
+        timed = etype == "date_from_datetime_inexact" and not isinstance(value, int | float)
+        return where(
+            f"not a valid date{f': {reason}' if reason else ''}",
+            expected="a date without a time of day (YYYY-MM-DD)"
+            if timed
+            else "a date in ISO form (YYYY-MM-DD)",
+            found=_describe(value),
+        )
+    if etype in ("string_too_short", "string_too_long"):
+        return where(
+            "text is too short" if etype == "string_too_short" else "text is too long",
+            expected=f"at least {ctx['min_length']} character(s)"
+            if "min_length" in ctx
+            else f"at most {ctx.get('max_length')} characters",
+            found=_describe(value),
+        )
     if etype == "enum":
         expected = str(ctx.get("expected", ""))
         options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",") if o.strip()]

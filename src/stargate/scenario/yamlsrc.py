@@ -20,6 +20,9 @@ import yaml
 from stargate.errors import Problem
 
 PathKey = tuple[str | int, ...]
+#: Opens a CSV table named in a scenario: (label to show, its bytes; or None when it does not
+#: exist; or a Problem when it cannot be used, e.g. too large).
+OpenTable = Callable[[str], tuple[str, "bytes | Problem | None"]]
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 #: Fields whose list value may instead be the path of a CSV file beside the scenario.
@@ -72,24 +75,32 @@ def format_path(path: PathKey) -> str:
     return out
 
 
+def size_problem(path_label: str, size: int, what: str = "a scenario") -> Problem | None:
+    """A problem when a file of ``size`` bytes is over :data:`MAX_FILE_BYTES` (checked before
+    reading, so a huge file is never read into memory)."""
+    if size <= MAX_FILE_BYTES:
+        return None
+    return Problem(
+        f"file is too large to be {what}",
+        file=path_label,
+        expected=f"at most {MAX_FILE_BYTES // (1024 * 1024)} MiB "
+        f"({MAX_FILE_BYTES:,} bytes; put large tables in CSV files beside it)",
+        found=f"{size:,} bytes",
+    )
+
+
 def read_text(path_label: str, data: bytes) -> tuple[str | None, list[Problem]]:
     """Decode a file's bytes, refusing binary and oversized input with a clear message."""
-    if len(data) > MAX_FILE_BYTES:
-        return None, [
-            Problem(
-                "file is too large to be a scenario",
-                file=path_label,
-                expected=f"at most {MAX_FILE_BYTES // (1024 * 1024)} MiB (put large tables in "
-                "CSV files beside it)",
-                found=f"{len(data) / (1024 * 1024):.1f} MiB",
-            )
-        ]
+    too_large = size_problem(path_label, len(data))
+    if too_large is not None:
+        return None, [too_large]
     nul = data.find(b"\x00")
     if nul >= 0:
         return None, [
             Problem(
                 "file is binary, not YAML text",
                 file=path_label,
+                line=data[:nul].count(b"\n") + 1,
                 expected="UTF-8 text",
                 found=f"a NUL byte at offset {nul}",
             )
@@ -109,20 +120,97 @@ def read_text(path_label: str, data: bytes) -> tuple[str | None, list[Problem]]:
         ]
 
 
+#: How many values YAML aliases (``*name``) may add by repetition: enough for any real use of
+#: anchors, far too few for a "billion laughs" file that expands to gigabytes.
+MAX_ALIAS_VALUES = 100_000
+
+_PLAIN_TAGS = {
+    yaml.MappingNode: "tag:yaml.org,2002:map",
+    yaml.SequenceNode: "tag:yaml.org,2002:seq",
+}
+
+
+class _TooManyAliasValues(Exception):
+    def __init__(self, node: yaml.Node) -> None:
+        self.node = node
+
+
 class _Reader:
     def __init__(self, label: str, smap: SourceMap, problems: list[Problem]) -> None:
         self.label = label
         self.smap = smap
         self.problems = problems
+        self.seen: set[int] = set()  # ids of nodes already read (a repeat comes from an alias)
+        self.active: set[int] = set()  # ids of the nodes being read (to catch `&a [*a]`)
+        self.repeats = 0
+
+    def _problem(
+        self,
+        message: str,
+        node: yaml.Node,
+        path: PathKey,
+        *,
+        expected: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.problems.append(
+            Problem(
+                message,
+                path=format_path(path),
+                file=self.label,
+                line=node.start_mark.line + 1,
+                column=node.start_mark.column + 1,
+                expected=expected,
+                hint=hint,
+            )
+        )
 
     def walk(self, node: yaml.Node, loader: yaml.SafeLoader, path: PathKey) -> Any:
         self.smap.entries.setdefault(
             path, Loc(self.label, node.start_mark.line + 1, node.start_mark.column + 1)
         )
+        key = id(node)
+        if key in self.active:
+            self._problem(
+                "recursive YAML alias (a value that contains itself)",
+                node,
+                path,
+                hint="an alias (*name) may not refer to an anchor (&name) that encloses it",
+            )
+            return None
+        if key in self.seen:
+            self.repeats += 1
+            if self.repeats > MAX_ALIAS_VALUES:
+                raise _TooManyAliasValues(node)
+        self.seen.add(key)
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            plain = _PLAIN_TAGS[type(node)]
+            if node.tag != plain:
+                tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+                self._problem(
+                    f"unsupported YAML tag '{tag}'",
+                    node,
+                    path,
+                    expected="a plain mapping or list (no '!!' or '!' tag)",
+                )
+                return None
+            self.active.add(key)
+            try:
+                return self._collection(node, loader, path)
+            finally:
+                self.active.discard(key)
+        return loader.construct_object(node, deep=True)
+
+    def _collection(self, node: yaml.Node, loader: yaml.SafeLoader, path: PathKey) -> Any:
         if isinstance(node, yaml.MappingNode):
+            n_explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
             loader.flatten_mapping(node)
+            # flatten_mapping puts merged (`<<: *anchor`) entries first, lowest priority first:
+            # a later entry replaces a merged one silently, as YAML says; two explicit ones clash
+            n_merged = len(node.value) - n_explicit
+            merged_keys: set[str] = set()
             out: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
+            for position, (key_node, value_node) in enumerate(node.value):
                 key = loader.construct_object(key_node, deep=True)
                 if not isinstance(key, str | int | float | bool) or key is None:
                     self.problems.append(
@@ -137,6 +225,11 @@ class _Reader:
                     )
                     continue
                 key = str(key) if not isinstance(key, str) else key
+                if key in merged_keys:
+                    del out[key]
+                    merged_keys.discard(key)
+                if position < n_merged:
+                    merged_keys.add(key)
                 if key in out:
                     self.problems.append(
                         Problem(
@@ -155,9 +248,7 @@ class _Reader:
                 )
                 out[key] = self.walk(value_node, loader, kpath)
             return out
-        if isinstance(node, yaml.SequenceNode):
-            return [self.walk(n, loader, (*path, i)) for i, n in enumerate(node.value)]
-        return loader.construct_object(node, deep=True)
+        return [self.walk(n, loader, (*path, i)) for i, n in enumerate(node.value)]
 
 
 def read_yaml(text: str, label: str) -> tuple[Any, SourceMap, list[Problem]]:
@@ -186,6 +277,31 @@ def read_yaml(text: str, label: str) -> tuple[Any, SourceMap, list[Problem]]:
         return None, smap, problems
     except yaml.YAMLError as exc:
         problems.append(Problem(f"not valid YAML: {exc}", file=label))
+        return None, smap, problems
+    except _TooManyAliasValues as exc:
+        mark = exc.node.start_mark
+        problems.append(
+            Problem(
+                "YAML aliases expand to too many values",
+                file=label,
+                line=mark.line + 1,
+                column=mark.column + 1,
+                expected=f"at most {MAX_ALIAS_VALUES:,} values repeated through aliases (*name)",
+                hint="write the values out, or put large tables in CSV files",
+            )
+        )
+        return None, smap, problems
+    except RecursionError:
+        mark = loader.get_mark()
+        problems.append(
+            Problem(
+                "YAML is nested too deeply",
+                file=label,
+                line=mark.line + 1,
+                column=mark.column + 1,
+                expected="a scenario nested a few levels deep",
+            )
+        )
         return None, smap, problems
     finally:
         loader.dispose()
@@ -219,21 +335,51 @@ def read_csv_table(
     except csv.Error as exc:
         return [], [Problem(f"not a valid CSV file: {exc}", file=label, line=1)]
     header = [h.strip() for h in header]
+    seen: set[str] = set()
     for col, name in enumerate(header):
         if not name:
             problems.append(
                 Problem("empty column name in header", file=label, line=1, column=col + 1)
             )
+        elif name in seen:
+            problems.append(
+                Problem(
+                    f"duplicate column '{name}' in header",
+                    path=format_path(path),
+                    file=label,
+                    line=1,
+                    column=col + 1,
+                    hint="remove or rename one of them",
+                )
+            )
+            header[col] = ""  # read the first one only
+        elif any(n.startswith(f"{name}.") or name.startswith(f"{n}.") for n in seen):
+            # 'throughput' and 'throughput.training' cannot both be columns
+            problems.append(
+                Problem(
+                    f"column '{name}' clashes with a dotted column of the same field",
+                    path=format_path(path),
+                    file=label,
+                    line=1,
+                    column=col + 1,
+                    expected="either one column 'field' or columns 'field.key', not both",
+                )
+            )
+            header[col] = ""
+        seen.add(name)
     rows: list[dict[str, Any]] = []
     try:
+        end = reader.line_num
         for raw in reader:
-            line = reader.line_num
+            # A quoted cell may span lines: a row is located at the line where it starts.
+            line, end = end + 1, reader.line_num
             if not any(c.strip() for c in raw):
                 continue
             if len(raw) > len(header):
                 problems.append(
                     Problem(
                         "row has more cells than the header has columns",
+                        path=format_path(path),
                         file=label,
                         line=line,
                         expected=f"{len(header)} cells",
@@ -262,11 +408,13 @@ def read_csv_table(
 def expand_tables(
     data: Any,
     smap: SourceMap,
-    open_table: Callable[[str], tuple[str, bytes | None]],
+    open_table: OpenTable,
     path: PathKey = (),
+    _within: tuple[str, ...] = (),
 ) -> list[Problem]:
     """Replace ``field: file.csv`` (for fields in :data:`TABLE_FIELDS`) by the CSV's rows, in
-    place. ``open_table(name)`` returns (label, bytes or None when missing)."""
+    place. ``open_table(name)`` returns (label, bytes; or None when missing; or a Problem when
+    it cannot be used). A cell of a table may name another table, but not one it is part of."""
     problems: list[Problem] = []
     if isinstance(data, dict):
         for key, value in list(data.items()):
@@ -276,6 +424,19 @@ def expand_tables(
                 if not value.lower().endswith(".csv"):
                     continue  # pydantic reports "expected a list"
                 label, raw = open_table(value)
+                if label in _within:
+                    problems.append(
+                        Problem(
+                            f"CSV table '{value}' includes itself",
+                            path=format_path(kpath),
+                            file=loc.file if loc else None,
+                            line=loc.line if loc else None,
+                            column=loc.column if loc else None,
+                            found=" → ".join((*_within, label)),
+                        )
+                    )
+                    data[key] = []
+                    continue
                 if raw is None:
                     problems.append(
                         Problem(
@@ -283,9 +444,14 @@ def expand_tables(
                             path=format_path(kpath),
                             file=loc.file if loc else None,
                             line=loc.line if loc else None,
+                            column=loc.column if loc else None,
                             expected=f"a CSV file at {label}",
                         )
                     )
+                    data[key] = []
+                    continue
+                if isinstance(raw, Problem):
+                    problems.append(raw)
                     data[key] = []
                     continue
                 text, errs = read_text(label, raw)
@@ -296,10 +462,10 @@ def expand_tables(
                 rows, errs = read_csv_table(text, label, kpath, smap)
                 problems.extend(errs)
                 data[key] = rows
-                problems.extend(expand_tables(rows, smap, open_table, kpath))
+                problems.extend(expand_tables(rows, smap, open_table, kpath, (*_within, label)))
             else:
-                problems.extend(expand_tables(value, smap, open_table, kpath))
+                problems.extend(expand_tables(value, smap, open_table, kpath, _within))
     elif isinstance(data, list):
         for i, item in enumerate(data):
-            problems.extend(expand_tables(item, smap, open_table, (*path, i)))
+            problems.extend(expand_tables(item, smap, open_table, (*path, i), _within))
     return problems
