@@ -49,8 +49,11 @@ class ClauseState:
         return self.version is not None
 
 
-def clause_state(contract_id: str, clause: ClauseBase, day: date) -> ClauseState:
-    version = clause.version_at(day)
+def clause_state(
+    contract_id: str, clause: ClauseBase, day: date, agi: list[AgiClause] | None = None
+) -> ClauseState:
+    """A clause's state on ``day``. ``agi``: AGI clauses in force that day, so that a clause an
+    AGI declaration has taken AGI technology out of says so in its reason."""
     if day < clause.effective.start:
         return ClauseState(
             contract_id,
@@ -61,31 +64,57 @@ def clause_state(contract_id: str, clause: ClauseBase, day: date) -> ClauseState
             None,
             None,
         )
-    for am in clause.amendments:
-        if am.action == "terminate" and am.effective.start <= day:
-            return ClauseState(
-                contract_id,
-                clause,
-                day,
-                "terminated",
-                f"ended by amendment '{am.id}' on {am.effective.start.isoformat()}",
-                None,
-                am.id,
-            )
-    end = clause.end_date()
-    if end is not None and day > end:
+    am = clause.active_amendment(day)
+    if am is not None and am.action == "terminate":
         return ClauseState(
-            contract_id, clause, day, "expired", f"expired after {end.isoformat()}", None, None
+            contract_id,
+            clause,
+            day,
+            "terminated",
+            f"ended by amendment '{am.id}' on {am.effective.start.isoformat()}",
+            None,
+            am.id,
         )
-    amendment = next(
-        (am.id for am in clause.amendments if am.action == "modify" and am.effective.contains(day)),
-        None,
-    )
+    version = clause.version_at(day)
+    shown = clause.amended(am) if am is not None else clause
+    end = shown.end_date()
+    if version is None:
+        last = end or shown.effective.end
+        return ClauseState(
+            contract_id,
+            clause,
+            day,
+            "expired",
+            f"expired after {last.isoformat() if last else '?'}",
+            None,
+            None,
+        )
     until = f" until {end.isoformat()}" if end else ""
     reason = f"in force since {clause.effective.start.isoformat()}{until}"
+    amendment = am.id if am is not None else None
     if amendment:
         reason += f", as amended by '{amendment}'"
+    for agi_clause in agi or []:
+        if (
+            agi_clause.declared_on is not None
+            and agi_clause.declared_on <= day
+            and clause.id in agi_clause.ends_clauses
+        ):
+            reason += (
+                f"; AGI declared on {agi_clause.declared_on.isoformat()} ({agi_clause.id}): "
+                f"no longer covers AGI technology, now controlled by "
+                f"{agi_clause.control_passes_to}"
+            )
     return ClauseState(contract_id, clause, day, "in_force", reason, version, amendment)
+
+
+def agi_clauses_in_force(scenario: Scenario, day: date) -> list[AgiClause]:
+    out = []
+    for _, clause in scenario.clauses():
+        version = clause.version_at(day)
+        if isinstance(version, AgiClause):
+            out.append(version)
+    return out
 
 
 def clauses_in_force(
@@ -93,10 +122,11 @@ def clauses_in_force(
 ) -> list[ClauseState]:
     """Clauses in force on ``day``, in scenario order, leaving out the ids in ``without``."""
     out = []
+    agi = agi_clauses_in_force(scenario, day)
     for contract, clause in scenario.clauses():
         if clause.id in without:
             continue
-        st = clause_state(contract.id, clause, day)
+        st = clause_state(contract.id, clause, day, agi)
         if st.in_force:
             out.append(st)
     return out

@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -365,20 +366,35 @@ class ClauseBase(Model):
             self._amended[amendment.id] = cached
         return cached
 
-    def version_at(self, day: date) -> ClauseBase | None:
-        """The clause as it reads on ``day``, or None when it is not in force that day."""
-        if not self.effective.contains(day):
-            return None
-        end = self.end_date()
-        if end is not None and day > end:
-            return None
+    def active_amendment(self, day: date) -> Amendment | None:
+        """The amendment that applies on ``day`` (a terminate from its date on, or a modify
+        within its period), if any."""
         for am in self.amendments:
             if am.action == "terminate" and am.effective.start <= day:
-                return None
+                return am
         for am in self.amendments:
             if am.action == "modify" and am.effective.contains(day):
-                return self.amended(am)
-        return self
+                return am
+        return None
+
+    def version_at(self, day: date) -> ClauseBase | None:
+        """The clause as it reads on ``day``, or None when it is not in force that day.
+
+        A ``modify`` amendment may move the clause's end where the end is a field of the
+        clause (``until`` of ip_rights): the amended text's end date is the one that counts.
+        """
+        if day < self.effective.start:
+            return None
+        am = self.active_amendment(day)
+        if am is not None and am.action == "terminate":
+            return None
+        version = self.amended(am) if am is not None else self
+        if not version.effective.contains(day):
+            return None
+        end = version.end_date()
+        if end is not None and day > end:
+            return None
+        return version
 
     def in_force(self, day: date) -> bool:
         return self.version_at(day) is not None
@@ -635,11 +651,16 @@ class Budget(Model):
     milestones: list[BudgetMilestone] = Field(default_factory=list)
 
 
+def _date_as_text(value: Any) -> Any:
+    """A figure whose value YAML read as a date (``mid-2026`` is text, ``2026-06-30`` a date)."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
 class Figure(Model):
     """A public (or assumed) figure kept with the scenario for comparison in reports."""
 
     id: Slug
-    value: Decimal | str
+    value: Annotated[Decimal | str, BeforeValidator(_date_as_text)]
     unit: str
     date: dt.date | None = None
     source: Source

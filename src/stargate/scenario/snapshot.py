@@ -11,7 +11,7 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from stargate.contracts.state import clause_state, describe
+from stargate.contracts.state import agi_clauses_in_force, clause_state, describe
 from stargate.domain.model import Scenario
 
 
@@ -114,7 +114,7 @@ def snapshot(scenario: Scenario, at: date | None = None) -> Snapshot:
                     in_outage=outage,
                 )
             )
-            if online:
+            if online and not outage:  # a pool in an outage serves nothing that day
                 online_count += pool.count
                 by_pa[(site.provider, pool.accelerator)] += pool.count
         per_provider[site.provider] += online_count
@@ -153,8 +153,9 @@ def snapshot(scenario: Scenario, at: date | None = None) -> Snapshot:
         by_acc[a] += n
     in_force: list[ClauseView] = []
     not_in_force: list[ClauseView] = []
+    agi = agi_clauses_in_force(scenario, day)
     for contract, clause in scenario.clauses():
-        st = clause_state(contract.id, clause, day)
+        st = clause_state(contract.id, clause, day, agi)
         shown = st.version or clause
         view = ClauseView(
             contract=contract.id,
