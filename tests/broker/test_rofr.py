@@ -237,3 +237,14 @@ def test_without_switches_the_clause_off(fleet: Scenario) -> None:
         assert d.rofr.applies is False
         assert "rofr" in d.without
     assert Broker(fleet, without=["rofr"]).decide(req(), AT).provider == "campus"
+
+
+def test_many_requests_consume_capacity_in_order(fleet: Scenario) -> None:
+    first = req(id="first", accelerators={"count": 800, "types": ["h100"]})
+    second = req(id="second", accelerators={"count": 800, "types": ["h100"]})
+    a, b = Broker(fleet).decide_many([first, second], AT)
+    assert a.pool == "hold-h100"  # the holder accepts the first
+    assert b.rofr.unmet_requirements == ["capacity"]  # 200 left: it cannot meet the second
+    assert b.pool == "campus-h100"
+    hold = next(c for c in b.candidates if c.pool == "hold-h100")
+    assert any(r.startswith("capacity: 200 free, 800 needed") for r in hold.reasons)
