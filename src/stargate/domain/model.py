@@ -676,6 +676,11 @@ class Settings(Model):
         description="Power of a server and its network per watt of accelerator TDP",
     )
     discount_rate: Annotated[float, Field(ge=0, lt=1)] = 0.08
+    reference_tokens_per_s: PositiveFloat = Field(
+        default=2400.0,
+        description="Tokens per second one reference accelerator serves (inference); "
+        "other types scale by their relative throughput",
+    )
 
 
 class Scenario(Model):

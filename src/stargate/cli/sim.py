@@ -1,0 +1,249 @@
+"""`stargate simulate`: a thin layer over stargate.sim.simulate (and packing mode)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from stargate.cli.main import app, err, out, print_json, run_guarded
+from stargate.errors import InputError, Problem
+
+
+@app.command()
+def simulate(
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            "--scenario",
+            "-s",
+            help="Scenario file or embedded name (default: stargate-2025, unless --fleet "
+            "replaces its fleet).",
+        ),
+    ] = None,
+    workload: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--workload",
+            "-w",
+            metavar="SOURCE[:PATH][?k=v...]",
+            help="A workload source, repeatable: synthetic, alibaba-gpu-2023[:PATH], "
+            "philly-2017, azure-llm-2023[:PATH][?scale=X] (see `stargate trace list`).",
+        ),
+    ] = None,
+    fleet: Annotated[
+        str | None,
+        typer.Option(
+            "--fleet",
+            metavar="SOURCE",
+            help="Replace the scenario's fleet: pool:N, alibaba-gpu-2023[:NODE_CSV], "
+            "alibaba-spot-gpu-2026[:PATH] (no contracts).",
+        ),
+    ] = None,
+    policy: Annotated[
+        str, typer.Option("--policy", help="Scheduling inside a pool: fifo, greedy, sjf or easy.")
+    ] = "greedy",
+    granularity: Annotated[
+        str,
+        typer.Option(
+            "--granularity", help="pool (aggregate counts) or node (jobs packed node by node)."
+        ),
+    ] = "pool",
+    horizon: Annotated[
+        str | None,
+        typer.Option(
+            "--horizon",
+            metavar="START..END",
+            help="Dates to simulate, e.g. 2025-07-01..2026-12-31.",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of every random draw.")] = 0,
+    without: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--without",
+            metavar="CLAUSE",
+            help="Switch a clause off (repeatable); the report compares with the run that keeps "
+            "it.",
+        ),
+    ] = None,
+    responder: Annotated[
+        str,
+        typer.Option(
+            "--responder", metavar="NAME[:ARG]", help="How the ROFR holder answers offers."
+        ),
+    ] = "accept-when-able",
+    mode: Annotated[
+        str,
+        typer.Option(
+            "--mode",
+            help="simulate (default), or packing: place the pods of a pod list in row "
+            "order, node by node, until one does not fit.",
+        ),
+    ] = "simulate",
+    skip_bad_rows: Annotated[
+        bool,
+        typer.Option(
+            "--skip-bad-rows",
+            help="Skip malformed trace rows (counted and reported) instead of stopping.",
+        ),
+    ] = False,
+    out_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="Write jobs.parquet, events.parquet, utilization.parquet, summary.json and "
+            "report.html here.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Replay workloads through the broker over a horizon, and report what happened."""
+
+    def body() -> None:
+        if mode == "packing":
+            _packing(workload or [], fleet, skip_bad_rows, as_json)
+            return
+        if mode != "simulate":
+            raise InputError(
+                Problem(f"unknown mode '{mode}'", path="--mode", expected="simulate or packing")
+            )
+        from stargate.errors import Problem as P
+        from stargate.sim.api import (
+            DEFAULT_FLEET_WORKLOAD,
+            DEFAULT_SCENARIO_WORKLOAD,
+        )
+        from stargate.sim.api import simulate as run_sim
+
+        sources = workload or [
+            DEFAULT_FLEET_WORKLOAD if fleet and not scenario else DEFAULT_SCENARIO_WORKLOAD
+        ]
+        warnings: list[P] = []
+        kwargs: dict[str, Any] = dict(
+            fleet=fleet,
+            policy=policy,
+            granularity=granularity,
+            horizon=horizon,
+            seed=seed,
+            responder=responder,
+            skip_bad_rows=skip_bad_rows,
+            warnings=warnings,
+            log_events=out_dir is not None,
+        )
+        result = _with_progress(
+            lambda progress: run_sim(
+                scenario, sources, without=without or [], progress=progress, **kwargs
+            )
+        )
+        baseline = None
+        if without:
+            baseline = run_sim(scenario, sources, **kwargs)
+        for w in warnings:
+            err.print(f"warning: {w.render()}", markup=False)
+        summary = dict(result.summary)
+        summary["wall_s"] = round(result.wall_s, 3)
+        if baseline is not None:
+            summary["baseline"] = baseline.summary
+        if out_dir is not None:
+            from pathlib import Path
+
+            from stargate.report.sim_html import render_report
+
+            paths = result.write(out_dir)
+            report = Path(out_dir) / "report.html"
+            report.write_text(render_report(result, baseline), encoding="utf-8")
+            paths.append(report)
+            err.print("wrote " + ", ".join(str(p) for p in paths), markup=False)
+        if as_json:
+            print_json(summary)
+        else:
+            _print_summary(summary)
+
+    run_guarded(body)
+
+
+def _with_progress(fn: Any) -> Any:
+    if not sys.stderr.isatty():
+        return fn(None)
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=err) as bar:
+        task = bar.add_task("simulating", total=1.0)
+        return fn(lambda share: bar.update(task, completed=share))
+
+
+def _human_s(v: float | None) -> str:
+    if v is None:
+        return "—"
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("min", 60.0)):
+        if abs(v) >= size:
+            return f"{v / size:,.1f} {unit}"
+    return f"{v:,.1f} s"
+
+
+def _print_summary(s: dict[str, Any]) -> None:
+    j = s["jobs"]
+    run = s["run"]
+    out.print(
+        f"[bold]{run['scenario'] or run['fleet']}[/bold]: {run['accelerators']:,} "
+        f"accelerators in {run['pools']} pools; policy {run['policy']}, "
+        f"{run['granularity']} granularity, seed {run['seed']}"
+    )
+    out.print(
+        f"jobs: {j['submitted']:,} submitted, {j['completed']:,} completed, "
+        f"{j['rejected']:,} rejected, {j['skipped']:,} skipped, "
+        f"{j['running_at_end']:,} running and {j['queued_at_end']:,} queued at the end"
+    )
+    w, c = s["wait_s"], s["jct_s"]
+    out.print(
+        f"wait: mean {_human_s(w['mean'])}, p50 {_human_s(w['p50'])}, "
+        f"p99 {_human_s(w['p99'])};  completion: mean {_human_s(c['mean'])}, "
+        f"p99 {_human_s(c['p99'])}"
+    )
+    out.print(
+        f"utilization {s['utilization']:.1%}; cost ${s['cost_usd']:,.0f}; energy "
+        f"{s['energy_mwh']:,.0f} MWh; makespan {_human_s(s['makespan_s'])}"
+    )
+    r = s["rofr"]
+    out.print(
+        f"ROFR: {r['offered']:,} offered, {r['accepted']:,} accepted, {r['declined']:,} "
+        f"declined, {r['expired']:,} expired, {r['released_unmet']:,} released "
+        "(holder could not meet)"
+    )
+    share = ", ".join(f"{k} {v:.1%}" for k, v in s["share_by_provider"].items())
+    out.print(f"share of accelerator-hours: {share}")
+    for cls in (s.get("inference") or {}).get("classes", []):
+        out.print(
+            f"inference {cls['workload_class']}: {cls['slo_attainment']:.1%} of minutes "
+            f"covered by {cls['provisioned_accelerators']:,} accelerators; "
+            f"{cls['accelerators_for_99pct']:,} needed for 99%"
+        )
+    out.print(f"{s['events']:,} events in {s['wall_s']:.2f} s")
+
+
+def _packing(workload: list[str], fleet: str | None, skip_bad_rows: bool, as_json: bool) -> None:
+    from stargate.sim.packing import pack
+    from stargate.sim.traces import load_fleet, trace_path
+
+    if len(workload) != 1 or fleet is None:
+        raise InputError(
+            Problem(
+                "packing needs one pod list and one node list",
+                path="--mode packing",
+                expected="--workload alibaba-gpu-2023:PODS_CSV --fleet alibaba-gpu-2023[:NODE_CSV]",
+            )
+        )
+    result = pack(trace_path(workload[0]), load_fleet(fleet), skip_bad_rows=skip_bad_rows)
+    data = (
+        result.to_dict()
+        if hasattr(result, "to_dict")
+        else json.loads(json.dumps(result.__dict__, default=str))
+    )
+    if as_json:
+        print_json(data)
+    else:
+        for key, value in data.items():
+            out.print(f"{key}: {value}", markup=False)

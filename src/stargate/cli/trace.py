@@ -1,0 +1,80 @@
+"""`stargate trace list` and `stargate trace fetch`: thin layers over stargate.sim.traces and
+stargate.sim.fetch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from stargate.cli.main import app, err, out, print_json, run_guarded
+
+trace_app = typer.Typer(
+    help="Public traces: list them and where their local copies are; download them.",
+    no_args_is_help=True,
+)
+app.add_typer(trace_app, name="trace")
+
+
+@trace_app.command("list")
+def trace_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+) -> None:
+    """The traces Stargate can load: what each is, what it loads as, and its local copy."""
+
+    def body() -> None:
+        from stargate.sim.traces import list_traces
+
+        rows = list_traces()
+        if as_json:
+            print_json(
+                [
+                    {
+                        "name": r.name,
+                        "summary": r.summary,
+                        "uses": list(r.uses),
+                        "files": r.files,
+                        "local": str(r.local) if r.local else None,
+                        "licence": r.licence,
+                        "citation": r.citation,
+                    }
+                    for r in rows
+                ]
+            )
+            return
+        for r in rows:
+            where = str(r.local) if r.local else "none (stargate trace fetch " + r.name + ")"
+            out.print(f"{r.name}  [{', '.join(r.uses)}]", markup=False)
+            out.print(f"  {r.summary}", markup=False)
+            out.print(f"  local copy: {where}", markup=False)
+            out.print(f"  {r.licence}; cite: {r.citation}", markup=False)
+
+    run_guarded(body)
+
+
+@trace_app.command("fetch")
+def trace_fetch(
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="A trace name (see `stargate trace list`).")
+    ],
+    dest: Annotated[
+        str | None,
+        typer.Option(
+            "--dest",
+            metavar="DIR",
+            help="Folder to download into (a NAME folder is made in it; default: "
+            "$STARGATE_TRACES, else ~/.cache/stargate/traces).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Download a trace's public files from their repositories, verified by SHA-256."""
+
+    def body() -> None:
+        from stargate.sim.fetch import fetch_trace
+
+        paths = fetch_trace(name, dest, progress=lambda line: err.print(line, markup=False))
+        for p in paths:
+            out.print(str(p), markup=False)
+
+    run_guarded(body)

@@ -1,0 +1,125 @@
+"""Inference: per-minute token demand against provisioned serving capacity.
+
+For each demand (one workload class), the broker places one inference request for the
+demand's whole period, sized at ``headroom`` × the mean demand in reference accelerators (so
+exclusivity and the ROFR apply to where it is served). Each minute, capacity = accelerators ×
+the type's relative throughput × the reference accelerator's tokens/s
+(``settings.reference_tokens_per_s``). Reported:
+
+* ``slo_attainment``: the share of minutes in which capacity covered demand;
+* ``latency_violation_minutes``: minutes in which utilisation (demand ÷ capacity) exceeded the
+  class's latency tier — 0.8 for classes with ``latency_slo_ms`` ≤ 1000, 0.9 for ≤ 2000, 1.0
+  otherwise (a simple queueing rule: waiting grows without bound as utilisation nears 1);
+* ``accelerators_for_99pct``: accelerators of the serving type that cover demand in 99% of
+  minutes.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from stargate.sim.workload import FleetSpec, InferenceDemand
+
+if TYPE_CHECKING:
+    from stargate.domain.model import Scenario
+
+HEADROOM = 1.3
+DEFAULT_TOKENS_PER_S = 2400.0
+
+
+def _tier(latency_slo_ms: float | None) -> float:
+    if latency_slo_ms is None:
+        return 1.0
+    return 0.8 if latency_slo_ms <= 1000 else 0.9 if latency_slo_ms <= 2000 else 1.0
+
+
+def serve(
+    demands: list[InferenceDemand],
+    sc: Scenario | None,
+    *,
+    fleet: FleetSpec | None,
+    broker: Any,
+    t0: datetime | None,
+    headroom: float = HEADROOM,
+) -> dict[str, Any]:
+    out: list[dict[str, Any]] = []
+    ref_tps = sc.settings.reference_tokens_per_s if sc is not None else DEFAULT_TOKENS_PER_S
+    for d in demands:
+        tps = d.tokens_per_s
+        minutes = len(d)
+        mean = float(tps.mean()) if minutes else 0.0
+        p99 = float(np.percentile(tps, 99)) if minutes else 0.0
+        ref_count = max(1, math.ceil(headroom * mean / ref_tps))
+        thr = 1.0
+        placed: dict[str, Any] = {
+            "placed": True,
+            "provider": None,
+            "pool": None,
+            "accelerator": None,
+        }
+        latency_ms = None
+        accelerators = ref_count
+        if sc is not None and broker is not None and t0 is not None:
+            from stargate.broker.request import Request
+
+            cls = next((c for c in sc.workload_classes if c.id == d.workload_class), None)
+            latency_ms = cls.latency_slo_ms if cls else None
+            requester = next((p.id for p in sc.parties if "operator" in p.roles), None)
+            req = Request.model_validate(
+                {
+                    "id": f"inference-{d.workload_class}",
+                    "requester": requester,
+                    "class": d.workload_class,
+                    "kind": "inference",
+                    "accelerators": {"count": ref_count},
+                    "period": {"start": t0, "end": t0 + timedelta(minutes=max(1, minutes))},
+                }
+            )
+            dec = broker.decide(req, t0)
+            placed = {
+                "placed": dec.placed,
+                "provider": dec.provider,
+                "pool": dec.pool,
+                "accelerator": dec.accelerator,
+                "decided_by": dec.decided_by,
+            }
+            if dec.placed and dec.accelerator is not None:
+                acc = next(a for a in sc.accelerators if a.id == dec.accelerator)
+                thr = acc.throughput_for(d.workload_class) or 1.0
+                accelerators = int(dec.count or 0)
+            else:
+                accelerators = 0
+        elif fleet is not None:
+            placed = {
+                "placed": True,
+                "provider": fleet.name,
+                "pool": fleet.pools[0].id,
+                "accelerator": fleet.pools[0].accelerator,
+            }
+        per_acc = ref_tps * thr
+        capacity = accelerators * per_acc
+        with np.errstate(divide="ignore", invalid="ignore"):
+            util = np.where(capacity > 0, tps / capacity, np.inf)
+        covered = tps <= capacity + 1e-9
+        out.append(
+            {
+                "workload_class": d.workload_class,
+                "source": d.source,
+                "minutes": minutes,
+                "mean_tokens_per_s": round(mean, 3),
+                "p99_tokens_per_s": round(p99, 3),
+                "tokens_per_s_per_accelerator": round(per_acc, 3),
+                "provisioned_accelerators": accelerators,
+                "serving": placed,
+                "slo_attainment": round(float(covered.mean()), 6) if minutes else None,
+                "latency_tier_utilization": _tier(latency_ms),
+                "latency_violation_minutes": int((util > _tier(latency_ms)).sum()),
+                "accelerators_for_99pct": math.ceil(p99 / per_acc) if per_acc > 0 else None,
+                "skipped": dict(sorted(d.skipped.items())),
+            }
+        )
+    return {"classes": out}

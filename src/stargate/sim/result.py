@@ -1,0 +1,302 @@
+"""The result of a simulation: a summary (plain dict, the ``--json`` output and
+``summary.json``), and tables as Polars DataFrames built on first use.
+
+Polars is imported only when a table is asked for, so a run that prints its summary starts
+fast.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from stargate.sim.engine import (
+    COMPLETED,
+    QUEUED,
+    QUEUED_PENDING,
+    REJECTED,
+    ROFR_ACCEPTED,
+    ROFR_DECLINED,
+    ROFR_EXPIRED,
+    ROFR_NAMES,
+    ROFR_NONE,
+    RUNNING,
+    STATUS_NAMES,
+    SimState,
+)
+
+if TYPE_CHECKING:
+    import polars as pl
+
+DAY_S = 86400.0
+
+
+def _stats(values: np.ndarray) -> dict[str, float | None]:
+    if values.size == 0:
+        return {"mean": None, "p50": None, "p99": None}
+    return {
+        "mean": round(float(values.mean()), 3),
+        "p50": round(float(np.percentile(values, 50)), 3),
+        "p99": round(float(np.percentile(values, 99)), 3),
+    }
+
+
+class SimResult:
+    """What a run produced. ``summary`` is deterministic for a seed (no wall-clock time in it;
+    ``wall_s`` is separate)."""
+
+    def __init__(self, state: SimState, inference: dict[str, Any] | None = None) -> None:
+        self.state = state
+        self.inference = inference
+
+    @property
+    def wall_s(self) -> float:
+        return self.state.wall_s
+
+    # -- per-job figures ------------------------------------------------------------------
+    @cached_property
+    def _cost(self) -> np.ndarray:
+        s = self.state
+        price = np.where(np.isnan(s.pools.price_h), 0.0, s.pools.price_h)
+        p = np.where(s.pool >= 0, s.pool, 0)
+        served_s = np.where(s.status == COMPLETED, s.run_s, 0.0)
+        running = s.status == RUNNING
+        served_s = np.where(running, s.end_s - np.nan_to_num(s.start_s), served_s)
+        acc_s = served_s * s.need + s.wasted_acc_s
+        return np.where(s.pool >= 0, acc_s / 3600.0 * price[p], 0.0)
+
+    @cached_property
+    def _served_acc_s(self) -> np.ndarray:
+        s = self.state
+        done = np.where(s.status == COMPLETED, s.run_s * s.need, 0.0)
+        running = np.where(s.status == RUNNING, (s.end_s - np.nan_to_num(s.start_s)) * s.need, 0.0)
+        return done + running
+
+    # -- the summary ------------------------------------------------------------------------
+    @cached_property
+    def summary(self) -> dict[str, Any]:
+        s = self.state
+        st = s.status
+        done = st == COMPLETED
+        wait = (s.start_s - s.jobs.arrival_s)[done]
+        jct = (s.finish_s - s.jobs.arrival_s)[done]
+        makespan = float(np.max(s.finish_s[done]) - np.min(s.jobs.arrival_s)) if done.any() else 0.0
+        cap_total = sum(s.cap_by_day.values())
+        busy_total = float(s.busy_acc_s.sum())
+        providers = sorted(set(s.pools.provider))
+        by_provider = {pr: 0.0 for pr in providers}
+        for p, b in enumerate(s.busy_acc_s):
+            by_provider[s.pools.provider[p]] += float(b)
+        share = {
+            pr: round(v / busy_total, 6) if busy_total else 0.0 for pr, v in by_provider.items()
+        }
+        cost = self._cost
+        energy = float(
+            np.sum(
+                np.where(
+                    s.pool >= 0,
+                    (self._served_acc_s + s.wasted_acc_s)
+                    / 3600.0
+                    * s.pools.energy_mw[np.where(s.pool >= 0, s.pool, 0)],
+                    0.0,
+                )
+            )
+        )
+        rofr = s.rofr
+        skipped = dict(sorted(s.jobs.skipped.items()))
+        out: dict[str, Any] = {
+            "jobs": {
+                "submitted": len(st),
+                "completed": int(done.sum()),
+                "rejected": int((st == REJECTED).sum()),
+                "skipped": int(sum(skipped.values())),
+                "running_at_end": int((st == RUNNING).sum()),
+                "queued_at_end": int(((st == QUEUED) | (st == QUEUED_PENDING)).sum()),
+                "killed_runs": int(s.killed_runs),
+                "skipped_by_reason": skipped,
+            },
+            "wait_s": _stats(wait),
+            "jct_s": _stats(jct),
+            "makespan_s": round(makespan, 3),
+            "utilization": round(busy_total / cap_total, 6) if cap_total else 0.0,
+            "cost_usd": round(float(cost.sum()), 2),
+            "energy_mwh": round(energy, 3),
+            "rofr": {
+                "offered": int(
+                    (
+                        (rofr == ROFR_ACCEPTED) | (rofr == ROFR_DECLINED) | (rofr == ROFR_EXPIRED)
+                    ).sum()
+                ),
+                "accepted": int((rofr == ROFR_ACCEPTED).sum()),
+                "declined": int((rofr == ROFR_DECLINED).sum()),
+                "expired": int((rofr == ROFR_EXPIRED).sum()),
+                "released_unmet": int((rofr == 4).sum()),
+            },
+            "exclusivity_bound": int(s.exclusivity_bound),
+            "share_by_provider": share,
+            "events": int(s.events),
+            "accelerator_hours": {
+                "served": round(float(self._served_acc_s.sum()) / 3600.0, 3),
+                "killed": round(float(s.wasted_acc_s.sum()) / 3600.0, 3),
+            },
+            "run": {
+                "scenario": s.scenario_id,
+                "fleet": s.fleet_name,
+                "policy": s.policy,
+                "granularity": s.granularity,
+                "seed": s.seed,
+                "without": s.without,
+                "start": s.t0.isoformat(),
+                "end": (s.t0 + timedelta(seconds=s.end_s)).isoformat()
+                if np.isfinite(s.end_s)
+                else None,
+                "pools": s.pools.size,
+                "accelerators": int(s.pools.count.sum()),
+            },
+        }
+        if self.inference is not None:
+            out["inference"] = self.inference
+        return out
+
+    def summary_json(self) -> str:
+        """``summary.json``: byte-identical for the same inputs and seed."""
+        return json.dumps(self.summary, indent=2, sort_keys=True) + "\n"
+
+    # -- tables -----------------------------------------------------------------------------
+    @cached_property
+    def jobs(self) -> pl.DataFrame:
+        """One row per job: where, when, how long it waited, what it cost."""
+        import polars as pl
+
+        s = self.state
+        names = s.jobs.name or [f"job-{i}" for i in range(len(s.jobs))]
+        pool_ids = np.asarray([*s.pools.ids, ""], dtype=object)
+        prov = np.asarray([*s.pools.provider, ""], dtype=object)
+        acc = np.asarray([*s.pools.accelerator, ""], dtype=object)
+        p = np.where(s.pool >= 0, s.pool, s.pools.size)
+        return pl.DataFrame(
+            {
+                "job": names,
+                "workload_class": [s.class_ids[int(c)] for c in s.job_class],
+                "gpus": s.need,
+                "pool": pool_ids[p].tolist(),
+                "provider": prov[p].tolist(),
+                "accelerator": acc[p].tolist(),
+                "arrival_s": s.jobs.arrival_s,
+                "ready_s": s.ready_s,
+                "start_s": s.start_s,
+                "finish_s": s.finish_s,
+                "run_s": s.run_s,
+                "wait_s": s.start_s - s.jobs.arrival_s,
+                "jct_s": s.finish_s - s.jobs.arrival_s,
+                "status": [STATUS_NAMES[int(x)] for x in s.status],
+                "restarts": s.restarts,
+                "rofr": [ROFR_NAMES[int(x)] for x in s.rofr],
+                "cost_usd": np.round(self._cost, 2),
+            },
+            strict=False,
+        )
+
+    @cached_property
+    def events(self) -> pl.DataFrame:
+        import polars as pl
+
+        log = self.state.event_log
+        return pl.DataFrame(
+            {
+                "time_s": [e[0] for e in log],
+                "event": [e[1] for e in log],
+                "job": [e[2] for e in log],
+                "pool": [self.state.pools.ids[e[3]] if e[3] >= 0 else None for e in log],
+            },
+            schema={"time_s": pl.Float64, "event": pl.Utf8, "job": pl.Int64, "pool": pl.Utf8},
+        )
+
+    @cached_property
+    def utilization(self) -> pl.DataFrame:
+        """Per pool and day: busy and available accelerator-hours."""
+        import polars as pl
+
+        s = self.state
+        keys = sorted(set(s.busy_by_day) | set(s.cap_by_day))
+        days = [s.t0.date() + timedelta(days=d) for _, d in keys]
+        return pl.DataFrame(
+            {
+                "day": days,
+                "pool": [s.pools.ids[p] for p, _ in keys],
+                "provider": [s.pools.provider[p] for p, _ in keys],
+                "site": [s.pools.site[p] for p, _ in keys],
+                "busy_accelerator_hours": [s.busy_by_day.get(k, 0.0) / 3600.0 for k in keys],
+                "capacity_accelerator_hours": [s.cap_by_day.get(k, 0.0) / 3600.0 for k in keys],
+            }
+        )
+
+    @cached_property
+    def cost_by_month(self) -> pl.DataFrame:
+        """Cost by provider, class and the month the job started (or was routed)."""
+        import polars as pl
+
+        s = self.state
+        month = []
+        for i in range(len(s.jobs)):
+            t = s.start_s[i] if np.isfinite(s.start_s[i]) else s.jobs.arrival_s[i]
+            month.append((s.t0 + timedelta(seconds=float(t))).strftime("%Y-%m"))
+        df = self.jobs.with_columns(pl.Series("month", month))
+        return (
+            df.filter(pl.col("pool") != "")
+            .group_by(["month", "provider", "workload_class"])
+            .agg(pl.col("cost_usd").sum(), pl.len().alias("jobs"))
+            .sort(["month", "provider", "workload_class"])
+        )
+
+    @cached_property
+    def share_by_month(self) -> pl.DataFrame:
+        """Share of busy accelerator-hours by provider and month."""
+        import polars as pl
+
+        u = self.utilization.with_columns(pl.col("day").dt.strftime("%Y-%m").alias("month"))
+        g = u.group_by(["month", "provider"]).agg(pl.col("busy_accelerator_hours").sum())
+        tot = g.group_by("month").agg(pl.col("busy_accelerator_hours").sum().alias("total"))
+        return (
+            g.join(tot, on="month")
+            .with_columns(
+                (pl.col("busy_accelerator_hours") / pl.col("total")).fill_nan(0.0).alias("share")
+            )
+            .sort(["month", "provider"])
+        )
+
+    # -- checks -----------------------------------------------------------------------------
+    def conservation(self) -> dict[str, float]:
+        """Accelerator-hours two ways: integrated over pools between events, and summed over
+        jobs (served by completed and running jobs + killed runs). They must agree."""
+        s = self.state
+        integrated = float(s.busy_acc_s.sum()) / 3600.0
+        per_job = float(self._served_acc_s.sum() + s.wasted_acc_s.sum()) / 3600.0
+        return {"integrated_accelerator_hours": integrated, "per_job_accelerator_hours": per_job}
+
+    # -- output -----------------------------------------------------------------------------
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """``jobs.parquet``, ``events.parquet``, ``utilization.parquet`` and ``summary.json``
+        in ``out_dir`` (the HTML report is rendering: see :mod:`stargate.report.sim_html`)."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name, df in (
+            ("jobs", self.jobs),
+            ("events", self.events),
+            ("utilization", self.utilization),
+        ):
+            path = out / f"{name}.parquet"
+            df.write_parquet(path)
+            paths.append(path)
+        (out / "summary.json").write_text(self.summary_json())
+        paths.append(out / "summary.json")
+        return paths
+
+
+_ = (ROFR_NONE,)
