@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set-up and everyday tasks, with nothing but Python 3.11+ on the machine.
 
-    python3 tasks.py demo    # make .venv, install Stargate, run the main job on stargate-2025
+    python3 tasks.py demo    # make .venv, install Stargate, simulate stargate-2025 (report in out/)
     python3 tasks.py test    # make .venv, install Stargate with its test tools, run every test
     python3 tasks.py check   # ruff and mypy
     python3 tasks.py bench   # the benchmarks (slow; see docs/benchmarks.md)
@@ -61,7 +61,11 @@ def main(argv: list[str]) -> int:
     rest = argv[1:]
     if task == "demo":
         ensure_env()
-        return run(str(BIN / "stargate"), "scenario", "show", *rest)
+        out = ROOT / "out" / "stargate-2025"
+        code = run(str(BIN / "stargate"), "simulate", "--out", str(out), *rest)
+        if code == 0:
+            print(f"report: {out / 'report.html'} (open it in a browser; it works offline)")
+        return code
     if task == "test":
         ensure_env("dev")
         return run(str(PY), "-m", "pytest", "-q", *rest)

@@ -27,12 +27,14 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from stargate.scenario.loader import check_scenario, load_scenario, load_scenario_text
     from stargate.scenario.snapshot import snapshot
+    from stargate.sim.api import simulate
 
 _LAZY = {
     "load_scenario": "stargate.scenario.loader",
     "load_scenario_text": "stargate.scenario.loader",
     "check_scenario": "stargate.scenario.loader",
     "snapshot": "stargate.scenario.snapshot",
+    "simulate": "stargate.sim.api",
 }
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "check_scenario",
     "load_scenario",
     "load_scenario_text",
+    "simulate",
     "snapshot",
 ]
 

@@ -249,14 +249,16 @@ class BrokerRouter(Router):
 # --------------------------------------------------------------------------- the run
 
 
-def _spread(acc: dict[tuple[int, int], float], p: int, a: float, b: float, level: float) -> None:
-    """Add ``level`` × time to per-day buckets of pool ``p`` over [a, b)."""
-    if b <= a or level <= 0:
-        return
+def _spread(days: list[float], a: float, b: float, level: float) -> None:
+    """Add ``level`` × time over [a, b) to per-day totals (a list indexed by day)."""
     d = int(a // DAY_S)
     while a < b:
-        edge = min(b, (d + 1) * DAY_S)
-        acc[(p, d)] = acc.get((p, d), 0.0) + level * (edge - a)
+        edge = (d + 1) * DAY_S
+        if edge > b:
+            edge = b
+        if d >= len(days):
+            days.extend([0.0] * (d + 1 - len(days)))
+        days[d] += level * (edge - a)
         a = edge
         d += 1
 
@@ -321,8 +323,8 @@ def run(
     reject_reason: dict[int, str] = {}
     busy = np.zeros(pools.size)
     last = np.zeros(pools.size)
-    busy_day: dict[tuple[int, int], float] = {}
-    cap_day: dict[tuple[int, int], float] = {}
+    busy_day: list[list[float]] = [[] for _ in range(pools.size)]
+    cap_day: list[list[float]] = [[] for _ in range(pools.size)]
     cap_now = np.where(pools.online_s > 0, 0.0, pools.count)
     log: list[tuple[float, str, int, int]] = []
     killed_runs = 0
@@ -361,15 +363,16 @@ def run(
         k.schedule(float(arrivals[j]), P_ARRIVAL, E_ARRIVAL, j)
 
     def account(p: int, now: float) -> None:
-        used = scheds[p].used
-        dt = now - last[p]
-        if dt > 0:
-            if used > 0:
-                busy[p] += used * dt
-                _spread(busy_day, p, last[p], now, used)
-            if cap_now[p] > 0:
-                _spread(cap_day, p, last[p], now, cap_now[p])
+        a = last[p]
+        if now <= a:
+            return
         last[p] = now
+        used = scheds[p].space.used
+        if used > 0:
+            busy[p] += used * (now - a)
+            _spread(busy_day[p], a, now, used)
+        if cap_now[p] > 0:
+            _spread(cap_day[p], a, now, cap_now[p])
 
     def start_in(p: int, now: float) -> None:
         s = scheds[p]
@@ -501,8 +504,12 @@ def run(
         rofr=rofr,
         reject_reason=reject_reason,
         busy_acc_s=busy,
-        busy_by_day=busy_day,
-        cap_by_day=cap_day,
+        busy_by_day={
+            (p, d): v for p, days in enumerate(busy_day) for d, v in enumerate(days) if v > 0
+        },
+        cap_by_day={
+            (p, d): v for p, days in enumerate(cap_day) for d, v in enumerate(days) if v > 0
+        },
         events=k.events,
         event_log=log,
         exclusivity_bound=getattr(router, "exclusivity_bound", 0),

@@ -1,0 +1,124 @@
+"""`stargate simulate` from the command line: the JSON contract, outputs, and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from stargate.cli.main import app
+
+runner = CliRunner()
+SUMMARY_FIELDS = {"jobs", "wait_s", "jct_s", "makespan_s", "utilization", "cost_usd",
+                  "energy_mwh", "rofr", "share_by_provider", "events", "wall_s"}
+
+
+def run(*args: str) -> tuple[int, str]:
+    """Exit code and standard output (JSON) — or all output when the command failed."""
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout if result.exit_code == 0 else result.output
+
+
+def test_json_contract_on_a_pool_fleet() -> None:
+    code, out = run("simulate", "--fleet", "pool:640", "--workload",
+                    "synthetic?jobs=500&seed=2", "--policy", "easy", "--json")
+    assert code == 0, out
+    s = json.loads(out)
+    assert set(s) >= SUMMARY_FIELDS
+    assert set(s["jobs"]) >= {"submitted", "completed", "rejected", "skipped"}
+    assert set(s["wait_s"]) == {"mean", "p50", "p99"} == set(s["jct_s"])
+    assert set(s["rofr"]) >= {"offered", "accepted", "declined", "expired"}
+    assert s["jobs"]["submitted"] == 500 and s["run"]["policy"] == "easy"
+
+
+def test_out_writes_tables_summary_and_report(tmp_path: Path) -> None:
+    code, out = run("simulate", "--horizon", "2026-01-01..2026-02-28", "--workload",
+                    "synthetic?jobs=300&seed=1&size_scale=64", "--without", "rofr",
+                    "--out", str(tmp_path), "--json")
+    assert code == 0, out
+    for name in ("jobs.parquet", "events.parquet", "utilization.parquet", "summary.json",
+                 "report.html"):
+        assert (tmp_path / name).is_file(), name
+    jobs = pl.read_parquet(tmp_path / "jobs.parquet")
+    assert jobs.height == 300
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert "wall_s" not in summary and summary["run"]["without"] == ["azure-rofr"]
+    printed = json.loads(out)
+    assert printed["baseline"]["run"]["without"] == []
+    html = (tmp_path / "report.html").read_text()
+    assert html.lstrip().lower().startswith("<!doctype html")
+
+
+def test_human_summary() -> None:
+    code, out = run("simulate", "--fleet", "pool:64", "--workload", "synthetic?jobs=200")
+    assert code == 0, out
+    assert "jobs: 200 submitted" in out and "utilization" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--policy", "nosuch"], "unknown policy 'nosuch'"),
+        (["--granularity", "rack"], "unknown granularity"),
+        (["--horizon", "2026-01-01"], "not a horizon"),
+        (["--horizon", "2026-02-01..2026-01-01"], "ends before it starts"),
+        (["--workload", "synthtic"], "did you mean 'synthetic'"),
+        (["--workload", "synthetic?jobz=3"], "jobz"),
+        (["--fleet", "pool:0"], "pool"),
+        (["--fleet", "alibaba-gpu-2032"], "did you mean"),
+        (["--mode", "pack"], "unknown mode"),
+        (["--scenario", "stargate-2024"], "did you mean 'stargate-2025'"),
+    ],
+)
+def test_bad_options_exit_2(args: list[str], expected: str) -> None:
+    base = ["simulate"] if "--scenario" in args or "--fleet" in args else [
+        "simulate", "--fleet", "pool:64"]
+    code, out = run(*base, *args)
+    assert code == 2, out
+    assert expected in out and "Traceback" not in out
+
+
+def test_bad_trace_rows_stop_or_are_counted(tmp_path: Path) -> None:
+    pods = tmp_path / "pods.csv"
+    pods.write_text(
+        "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,"
+        "deletion_time,scheduled_time\n"
+        "p0,1000,1024,1,1000,,LS,Running,0,100,0\n"
+        "p1,1000,1024,1,1000,,LS,Running,50,10,50\n"
+        "p2,1000,1024,2,1000,,LS,Running,60,500,70\n")
+    code, out = run("simulate", "--fleet", "pool:8", "--workload",
+                    f"alibaba-gpu-2023:{pods}")
+    assert code == 2, out
+    assert f"{pods}:3" in out and "Traceback" not in out
+    code, out = run("simulate", "--fleet", "pool:8", "--workload",
+                    f"alibaba-gpu-2023:{pods}", "--skip-bad-rows", "--json")
+    assert code == 0, out
+    s = json.loads(out)
+    assert s["jobs"]["submitted"] == 2 and s["jobs"]["skipped_by_reason"]["bad_row"] == 1
+
+
+def test_packing_mode_on_a_five_column_pod_list(tmp_path: Path) -> None:
+    pods = tmp_path / "pods.csv"
+    pods.write_text("name,cpu_milli,memory_mib,num_gpu,gpu_milli\n"
+                    "a,1000,1024,1,500\nb,1000,1024,1,500\nc,1000,1024,2,1000\n"
+                    "d,1000,1024,2,1000\n")
+    nodes = tmp_path / "nodes.csv"
+    nodes.write_text("sn,cpu_milli,memory_mib,gpu,model\nn0,64000,262144,2,T4\n"
+                     "n1,64000,262144,2,T4\n")
+    code, out = run("simulate", "--mode", "packing", "--workload",
+                    f"alibaba-gpu-2023:{pods}", "--fleet", f"alibaba-gpu-2023:{nodes}",
+                    "--json")
+    assert code == 0, out
+    r = json.loads(out)
+    assert r["pods_placed"] == 3 and r["first_unplaced"] == "d"
+    assert r["allocated_share"] == pytest.approx(0.75)
+
+
+def test_a_time_less_pod_list_is_refused_in_simulate_mode(tmp_path: Path) -> None:
+    pods = tmp_path / "pods.csv"
+    pods.write_text("name,cpu_milli,memory_mib,num_gpu,gpu_milli\na,1000,1024,1,500\n")
+    code, out = run("simulate", "--fleet", "pool:8", "--workload", f"alibaba-gpu-2023:{pods}")
+    assert code == 2 and "--mode packing" in out
