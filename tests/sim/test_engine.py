@@ -248,3 +248,28 @@ def test_oversized_jobs_are_rejected_with_a_reason() -> None:
     r = simulate(None, [jobs], pool_fleet(64))
     assert r.summary["jobs"]["rejected"] == 1
     assert "larger than" in r.state.reject_reason[0]
+
+
+def test_inference_attainment_and_sizing() -> None:
+    from stargate.sim.synthetic import generate_inference
+
+    demand = generate_inference(minutes=240, seed=2, scale=2000.0,
+                                workload_class="api-inference")
+    r = simulate("stargate-2025", [demand], horizon="2026-01-01..2026-01-31")
+    (cls,) = r.summary["inference"]["classes"]
+    assert cls["workload_class"] == "api-inference"
+    assert cls["serving"]["provider"] == "azure"  # the API is exclusive to Azure
+    assert 0.0 <= cls["slo_attainment"] <= 1.0
+    # provisioned at 1.3 × the mean: most minutes covered, not all
+    assert 0.5 < cls["slo_attainment"] <= 1.0
+    per = cls["tokens_per_s_per_accelerator"]
+    assert cls["accelerators_for_99pct"] * per >= cls["p99_tokens_per_s"]
+    assert (cls["accelerators_for_99pct"] - 1) * per < cls["p99_tokens_per_s"]
+
+
+def test_azure_trace_as_inference_demand(shared_traces: Path) -> None:
+    r = simulate("stargate-2025", ["azure-llm-2023?scale=100"],
+                 horizon="2026-01-01..2026-01-31")
+    (cls,) = r.summary["inference"]["classes"]
+    assert cls["minutes"] == 59 and cls["workload_class"] == "chatgpt-inference"  # one hour
+    assert cls["provisioned_accelerators"] > 0
