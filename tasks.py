@@ -71,7 +71,7 @@ def main(argv: list[str]) -> int:
         return run(str(PY), "-m", "pytest", "-q", *rest)
     if task == "check":
         ensure_env("dev")
-        code = run(str(BIN / "ruff"), "check", "src", "tests", "benchmarks", "tasks.py")
+        code = run(str(BIN / "ruff"), "check", "src", "tests", "benchmarks", "tools", "tasks.py")
         return code or run(str(BIN / "mypy"), *rest)
     if task == "bench":
         ensure_env("dev")

@@ -25,8 +25,13 @@ TRACES = ROOT.parent / "shared" / "data" / "traces"
 def run(args: list[str]) -> dict[str, object]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run(["taskset", "-c", "0", STARGATE, *args, "--json"], capture_output=True,
-                          text=True, check=True, cwd=ROOT)
+    proc = subprocess.run(
+        ["taskset", "-c", "0", STARGATE, *args, "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     summary = json.loads(proc.stdout)
@@ -49,11 +54,37 @@ def main() -> None:
     sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
     for fleet in fleets:
         for n in sizes:
-            print(json.dumps(run(["simulate", "--fleet", f"pool:{fleet}", "--workload",
-                                  f"synthetic?jobs={n}&seed=1"])), flush=True)
+            print(
+                json.dumps(
+                    run(
+                        [
+                            "simulate",
+                            "--fleet",
+                            f"pool:{fleet}",
+                            "--workload",
+                            f"synthetic?jobs={n}&seed=1",
+                        ]
+                    )
+                ),
+                flush=True,
+            )
     if (TRACES / "alibaba-gpu-2023").is_dir():
-        print(json.dumps(run(["simulate", "--fleet", "alibaba-gpu-2023", "--workload",
-                              "alibaba-gpu-2023", "--granularity", "node"])), flush=True)
+        print(
+            json.dumps(
+                run(
+                    [
+                        "simulate",
+                        "--fleet",
+                        "alibaba-gpu-2023",
+                        "--workload",
+                        "alibaba-gpu-2023",
+                        "--granularity",
+                        "node",
+                    ]
+                )
+            ),
+            flush=True,
+        )
     print(json.dumps(run(["simulate", "--fleet", "pool:6500"])), flush=True)
     os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
 

@@ -12,8 +12,19 @@ from typer.testing import CliRunner
 from stargate.cli.main import app
 
 runner = CliRunner()
-SUMMARY_FIELDS = {"jobs", "wait_s", "jct_s", "makespan_s", "utilization", "cost_usd",
-                  "energy_mwh", "rofr", "share_by_provider", "events", "wall_s"}
+SUMMARY_FIELDS = {
+    "jobs",
+    "wait_s",
+    "jct_s",
+    "makespan_s",
+    "utilization",
+    "cost_usd",
+    "energy_mwh",
+    "rofr",
+    "share_by_provider",
+    "events",
+    "wall_s",
+}
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -23,8 +34,16 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def test_json_contract_on_a_pool_fleet() -> None:
-    code, out = run("simulate", "--fleet", "pool:640", "--workload",
-                    "synthetic?jobs=500&seed=2", "--policy", "easy", "--json")
+    code, out = run(
+        "simulate",
+        "--fleet",
+        "pool:640",
+        "--workload",
+        "synthetic?jobs=500&seed=2",
+        "--policy",
+        "easy",
+        "--json",
+    )
     assert code == 0, out
     s = json.loads(out)
     assert set(s) >= SUMMARY_FIELDS
@@ -35,12 +54,26 @@ def test_json_contract_on_a_pool_fleet() -> None:
 
 
 def test_out_writes_tables_summary_and_report(tmp_path: Path) -> None:
-    code, out = run("simulate", "--horizon", "2026-01-01..2026-02-28", "--workload",
-                    "synthetic?jobs=300&seed=1&size_scale=64", "--without", "rofr",
-                    "--out", str(tmp_path), "--json")
+    code, out = run(
+        "simulate",
+        "--horizon",
+        "2026-01-01..2026-02-28",
+        "--workload",
+        "synthetic?jobs=300&seed=1&size_scale=64",
+        "--without",
+        "rofr",
+        "--out",
+        str(tmp_path),
+        "--json",
+    )
     assert code == 0, out
-    for name in ("jobs.parquet", "events.parquet", "utilization.parquet", "summary.json",
-                 "report.html"):
+    for name in (
+        "jobs.parquet",
+        "events.parquet",
+        "utilization.parquet",
+        "summary.json",
+        "report.html",
+    ):
         assert (tmp_path / name).is_file(), name
     jobs = pl.read_parquet(tmp_path / "jobs.parquet")
     assert jobs.height == 300
@@ -74,8 +107,11 @@ def test_human_summary() -> None:
     ],
 )
 def test_bad_options_exit_2(args: list[str], expected: str) -> None:
-    base = ["simulate"] if "--scenario" in args or "--fleet" in args else [
-        "simulate", "--fleet", "pool:64"]
+    base = (
+        ["simulate"]
+        if "--scenario" in args or "--fleet" in args
+        else ["simulate", "--fleet", "pool:64"]
+    )
     code, out = run(*base, *args)
     assert code == 2, out
     assert expected in out and "Traceback" not in out
@@ -88,13 +124,20 @@ def test_bad_trace_rows_stop_or_are_counted(tmp_path: Path) -> None:
         "deletion_time,scheduled_time\n"
         "p0,1000,1024,1,1000,,LS,Running,0,100,0\n"
         "p1,1000,1024,1,1000,,LS,Running,50,10,50\n"
-        "p2,1000,1024,2,1000,,LS,Running,60,500,70\n")
-    code, out = run("simulate", "--fleet", "pool:8", "--workload",
-                    f"alibaba-gpu-2023:{pods}")
+        "p2,1000,1024,2,1000,,LS,Running,60,500,70\n"
+    )
+    code, out = run("simulate", "--fleet", "pool:8", "--workload", f"alibaba-gpu-2023:{pods}")
     assert code == 2, out
     assert f"{pods}:3" in out and "Traceback" not in out
-    code, out = run("simulate", "--fleet", "pool:8", "--workload",
-                    f"alibaba-gpu-2023:{pods}", "--skip-bad-rows", "--json")
+    code, out = run(
+        "simulate",
+        "--fleet",
+        "pool:8",
+        "--workload",
+        f"alibaba-gpu-2023:{pods}",
+        "--skip-bad-rows",
+        "--json",
+    )
     assert code == 0, out
     s = json.loads(out)
     assert s["jobs"]["submitted"] == 2 and s["jobs"]["skipped_by_reason"]["bad_row"] == 1
@@ -102,15 +145,25 @@ def test_bad_trace_rows_stop_or_are_counted(tmp_path: Path) -> None:
 
 def test_packing_mode_on_a_five_column_pod_list(tmp_path: Path) -> None:
     pods = tmp_path / "pods.csv"
-    pods.write_text("name,cpu_milli,memory_mib,num_gpu,gpu_milli\n"
-                    "a,1000,1024,1,500\nb,1000,1024,1,500\nc,1000,1024,2,1000\n"
-                    "d,1000,1024,2,1000\n")
+    pods.write_text(
+        "name,cpu_milli,memory_mib,num_gpu,gpu_milli\n"
+        "a,1000,1024,1,500\nb,1000,1024,1,500\nc,1000,1024,2,1000\n"
+        "d,1000,1024,2,1000\n"
+    )
     nodes = tmp_path / "nodes.csv"
-    nodes.write_text("sn,cpu_milli,memory_mib,gpu,model\nn0,64000,262144,2,T4\n"
-                     "n1,64000,262144,2,T4\n")
-    code, out = run("simulate", "--mode", "packing", "--workload",
-                    f"alibaba-gpu-2023:{pods}", "--fleet", f"alibaba-gpu-2023:{nodes}",
-                    "--json")
+    nodes.write_text(
+        "sn,cpu_milli,memory_mib,gpu,model\nn0,64000,262144,2,T4\nn1,64000,262144,2,T4\n"
+    )
+    code, out = run(
+        "simulate",
+        "--mode",
+        "packing",
+        "--workload",
+        f"alibaba-gpu-2023:{pods}",
+        "--fleet",
+        f"alibaba-gpu-2023:{nodes}",
+        "--json",
+    )
     assert code == 0, out
     r = json.loads(out)
     assert r["pods_placed"] == 3 and r["first_unplaced"] == "d"

@@ -253,8 +253,7 @@ def test_oversized_jobs_are_rejected_with_a_reason() -> None:
 def test_inference_attainment_and_sizing() -> None:
     from stargate.sim.synthetic import generate_inference
 
-    demand = generate_inference(minutes=240, seed=2, scale=2000.0,
-                                workload_class="api-inference")
+    demand = generate_inference(minutes=240, seed=2, scale=2000.0, workload_class="api-inference")
     r = simulate("stargate-2025", [demand], horizon="2026-01-01..2026-01-31")
     (cls,) = r.summary["inference"]["classes"]
     assert cls["workload_class"] == "api-inference"
@@ -268,8 +267,7 @@ def test_inference_attainment_and_sizing() -> None:
 
 
 def test_azure_trace_as_inference_demand(shared_traces: Path) -> None:
-    r = simulate("stargate-2025", ["azure-llm-2023?scale=100"],
-                 horizon="2026-01-01..2026-01-31")
+    r = simulate("stargate-2025", ["azure-llm-2023?scale=100"], horizon="2026-01-01..2026-01-31")
     (cls,) = r.summary["inference"]["classes"]
     assert cls["minutes"] == 59 and cls["workload_class"] == "chatgpt-inference"  # one hour
     assert cls["provisioned_accelerators"] > 0

@@ -8,6 +8,7 @@ fast.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
@@ -118,12 +119,15 @@ class SimResult:
                 "running_at_end": int((st == RUNNING).sum()),
                 "queued_at_end": int(((st == QUEUED) | (st == QUEUED_PENDING)).sum()),
                 "killed_runs": int(s.killed_runs),
+                "rejected_by_reason": dict(
+                    sorted(Counter(r.split(":")[0] for r in s.reject_reason.values()).items())
+                ),
                 "skipped_by_reason": skipped,
             },
             "wait_s": _stats(wait),
             "jct_s": _stats(jct),
             "makespan_s": round(makespan, 3),
-            "utilization": round(busy_total / cap_total, 6) if cap_total else 0.0,
+            "utilization": round(busy_total / cap_total, 9) if cap_total else 0.0,
             "cost_usd": round(float(cost.sum()), 2),
             "energy_mwh": round(energy, 3),
             "rofr": {
@@ -227,12 +231,16 @@ class SimResult:
         days = [s.t0.date() + timedelta(days=d) for _, d in keys]
         return pl.DataFrame(
             {
-                "day": days,
-                "pool": [s.pools.ids[p] for p, _ in keys],
-                "provider": [s.pools.provider[p] for p, _ in keys],
-                "site": [s.pools.site[p] for p, _ in keys],
-                "busy_accelerator_hours": [s.busy_by_day.get(k, 0.0) / 3600.0 for k in keys],
-                "capacity_accelerator_hours": [s.cap_by_day.get(k, 0.0) / 3600.0 for k in keys],
+                "day": pl.Series("day", days, dtype=pl.Date),
+                "pool": pl.Series("pool", [s.pools.ids[p] for p, _ in keys], dtype=pl.Utf8),
+                "provider": pl.Series([s.pools.provider[p] for p, _ in keys], dtype=pl.Utf8),
+                "site": pl.Series([s.pools.site[p] for p, _ in keys], dtype=pl.Utf8),
+                "busy_accelerator_hours": pl.Series(
+                    [s.busy_by_day.get(k, 0.0) / 3600.0 for k in keys], dtype=pl.Float64
+                ),
+                "capacity_accelerator_hours": pl.Series(
+                    [s.cap_by_day.get(k, 0.0) / 3600.0 for k in keys], dtype=pl.Float64
+                ),
             }
         )
 
@@ -242,10 +250,9 @@ class SimResult:
         import polars as pl
 
         s = self.state
-        month = []
-        for i in range(len(s.jobs)):
-            t = s.start_s[i] if np.isfinite(s.start_s[i]) else s.jobs.arrival_s[i]
-            month.append((s.t0 + timedelta(seconds=float(t))).strftime("%Y-%m"))
+        t = np.where(np.isfinite(s.start_s), s.start_s, s.jobs.arrival_s)
+        stamp = np.datetime64(s.t0, "us") + np.round(t * 1e6).astype("timedelta64[us]")
+        month = pl.Series("month", stamp).dt.strftime("%Y-%m")
         df = self.jobs.with_columns(pl.Series("month", month))
         return (
             df.filter(pl.col("pool") != "")
