@@ -1,0 +1,485 @@
+"""``plan()``: build, solve, explain; the result is plain data (Polars tables, enums, floats).
+
+The solver stack (linopy, HiGHS) is imported on first use; no solver object leaves this module.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from stargate.domain.model import Scenario
+from stargate.errors import InputError, InternalError, Problem
+from stargate.plan.data import HOURS_PER_YEAR, TIERS, PlanData, prepare
+
+
+class PlanStatus(StrEnum):
+    optimal = "optimal"
+    feasible = "feasible"  # a solution within a time limit, with a gap
+    infeasible = "infeasible"
+    unbounded = "unbounded"
+    error = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """One relaxed constraint of an infeasible plan, in plain words."""
+
+    kind: str  # demand | power | budget | supply | rental_cap
+    name: str  # the class, site, milestone, accelerator or cloud site
+    period: str | None
+    amount: float
+    unit: str
+    message: str
+
+
+@dataclass
+class PlanResult:
+    status: PlanStatus
+    objective_usd: float | None
+    mip_gap: float | None
+    solve_s: float
+    build_s: float
+    variables: int
+    constraints: int
+    builds: pl.DataFrame
+    installs: pl.DataFrame
+    rentals: pl.DataFrame
+    cost_by_period: pl.DataFrame
+    share_by_provider: pl.DataFrame
+    annual_compute_cost: pl.DataFrame
+    shadow_prices: pl.DataFrame
+    conflicts: list[Conflict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def explain(self) -> str:
+        """Why the plan is infeasible, one line per conflicting constraint."""
+        return "\n".join(c.message for c in self.conflicts)
+
+
+def _require_solver() -> None:
+    missing = [p for p in ("linopy", "highspy") if importlib.util.find_spec(p) is None]
+    if missing:
+        raise InputError(
+            Problem(
+                f"the planner needs {' and '.join(missing)}, which is not installed",
+                hint=f"install it: pip install {' '.join(missing)}",
+            )
+        )
+
+
+_TERMINATION = {
+    "optimal": PlanStatus.optimal,
+    "infeasible": PlanStatus.infeasible,
+    "infeasible_or_unbounded": PlanStatus.infeasible,
+    "unbounded": PlanStatus.unbounded,
+}
+
+
+def _solve(model: Any, gap: float, time_limit_s: float | None) -> tuple[PlanStatus, float | None]:
+    opts: dict[str, Any] = {"mip_rel_gap": gap, "output_flag": False, "log_to_console": False}
+    if time_limit_s is not None:
+        opts["time_limit"] = float(time_limit_s)
+    try:
+        model.solve(solver_name="highs", io_api="direct", **opts)
+    except Exception as exc:  # the solver boundary: translate, never leak
+        raise InternalError(f"HiGHS failed: {exc}") from exc
+    term = str(model.termination_condition)
+    status = _TERMINATION.get(term)
+    has_solution = model.objective.value is not None and np.isfinite(model.objective.value)
+    if status is None:
+        status = (
+            PlanStatus.feasible if has_solution and term.endswith("limit") else PlanStatus.error
+        )
+    mip_gap: float | None = None
+    try:
+        mip_gap = float(model.solver_model.getInfo().mip_gap)
+    except Exception:
+        mip_gap = None
+    return status, mip_gap
+
+
+def _sol(model: Any, name: str) -> np.ndarray | None:
+    if name not in model.variables:
+        return None
+    out: np.ndarray = np.nan_to_num(np.asarray(model.variables[name].solution.values, float))
+    return out
+
+
+def plan(
+    scenario: Scenario,
+    *,
+    horizon: tuple[int, int] = (2025, 2030),
+    period: str = "year",
+    without: Sequence[str] = (),
+    gap: float = 0.01,
+    time_limit_s: float | None = None,
+    budget_usd: float | None = None,
+    supply_per_year: Mapping[str, float] | None = None,
+    integer_installs: bool = False,
+    shadow_prices: bool = True,
+) -> PlanResult:
+    """The least-cost plan that meets the scenario's demand forecast over ``horizon``.
+
+    ``without``: clause selectors to switch off (``rofr``, ``exclusivity``, a clause id).
+    ``budget_usd``: a cap on cumulative capex over the horizon, on top of the scenario's
+    milestones. ``supply_per_year``: accelerators of a type installable per year (default
+    :data:`~stargate.plan.data.DEFAULT_SUPPLY_PER_YEAR`). ``integer_installs``: installs in
+    whole thousands (default: continuous, in thousands). An infeasible plan comes back with
+    ``status`` infeasible and ``conflicts`` naming the constraints that had to give way.
+    """
+    _require_solver()
+    from stargate.plan.model import build
+
+    t0 = time.perf_counter()
+    d = prepare(
+        scenario,
+        horizon=horizon,
+        period=period,
+        without=without,
+        budget_usd=budget_usd,
+        supply_per_year=supply_per_year,
+    )
+    built = build(d, integer_installs=integer_installs)
+    m = built.model
+    build_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    status, mip_gap = _solve(m, gap, time_limit_s)
+    solve_s = time.perf_counter() - t1
+    nvars, ncons = int(m.nvars), int(m.ncons)
+
+    if status not in (PlanStatus.optimal, PlanStatus.feasible):
+        conflicts: list[Conflict] = []
+        if status == PlanStatus.infeasible:
+            conflicts = _explain(d, gap, time_limit_s)
+        return _result(
+            status, None, None, (solve_s, build_s, nvars, ncons), _empty_tables(), conflicts, d
+        )
+
+    sol = {k: _sol(m, k) for k in ("x", "b", "u", "r", "z")}
+    tables = _tables(d, sol)
+    prices = _shadow_prices(d, sol, integer_installs) if shadow_prices else _empty_shadow()
+    tables["shadow_prices"] = prices
+    objective = float(m.objective.value) * 1e6
+    return _result(status, objective, mip_gap, (solve_s, build_s, nvars, ncons), tables, [], d)
+
+
+def _result(
+    status: PlanStatus,
+    objective_usd: float | None,
+    mip_gap: float | None,
+    figures: tuple[float, float, int, int],
+    t: dict[str, pl.DataFrame],
+    conflicts: list[Conflict],
+    d: PlanData,
+) -> PlanResult:
+    solve_s, build_s, nvars, ncons = figures
+    return PlanResult(
+        status=status,
+        objective_usd=objective_usd,
+        mip_gap=mip_gap,
+        solve_s=solve_s,
+        build_s=build_s,
+        variables=nvars,
+        constraints=ncons,
+        builds=t["builds"],
+        installs=t["installs"],
+        rentals=t["rentals"],
+        cost_by_period=t["cost_by_period"],
+        share_by_provider=t["share_by_provider"],
+        annual_compute_cost=t["annual_compute_cost"],
+        shadow_prices=t["shadow_prices"],
+        conflicts=conflicts,
+        notes=list(d.notes),
+    )
+
+
+# --------------------------------------------------------------------------- tables
+
+_SCHEMAS: dict[str, dict[str, Any]] = {
+    "builds": {"site": pl.String, "phase": pl.String, "period": pl.String,
+               "power_mw": pl.Float64, "capex_usd": pl.Float64},
+    "installs": {"site": pl.String, "provider": pl.String, "accelerator": pl.String,
+                 "period": pl.String, "count": pl.Float64, "capex_usd": pl.Float64},
+    "rentals": {"provider": pl.String, "site": pl.String, "accelerator": pl.String,
+                "tier": pl.String, "workload_class": pl.String, "period": pl.String,
+                "accelerator_hours": pl.Float64, "cost_usd": pl.Float64},
+    "cost_by_period": {"period": pl.String, "provider": pl.String, "capex_usd": pl.Float64,
+                       "depreciation_usd": pl.Float64, "energy_usd": pl.Float64,
+                       "opex_usd": pl.Float64, "rental_usd": pl.Float64,
+                       "compute_cost_usd": pl.Float64},
+    "share_by_provider": {"period": pl.String, "provider": pl.String,
+                          "reference_hours": pl.Float64, "share": pl.Float64},
+    "annual_compute_cost": {"year": pl.Int64, "compute_cost_usd": pl.Float64},
+    "shadow_prices": {"constraint": pl.String, "name": pl.String, "period": pl.String,
+                      "value_usd": pl.Float64, "per": pl.String},
+}  # fmt: skip
+
+
+def _frame(name: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=_SCHEMAS[name], orient="row")
+
+
+def _empty_shadow() -> pl.DataFrame:
+    return _frame("shadow_prices", [])
+
+
+def _empty_tables() -> dict[str, pl.DataFrame]:
+    return {n: _frame(n, []) for n in _SCHEMAS}
+
+
+def _tables(d: PlanData, sol: dict[str, np.ndarray | None]) -> dict[str, pl.DataFrame]:
+    eps = 1e-7
+    per = [p.label for p in d.periods]
+    years = d.hours / HOURS_PER_YEAR
+    builds, installs, rentals = [], [], []
+    cost: dict[tuple[str, str], dict[str, float]] = {}
+    work: dict[tuple[str, str], float] = {}
+
+    def acc(p: int, prov: str, key: str, usd: float) -> None:
+        row = cost.setdefault(
+            (per[p], prov),
+            dict.fromkeys(("capex", "depreciation", "energy", "opex", "rental"), 0.0),
+        )
+        row[key] += usd
+
+    b = sol["b"]
+    if b is not None:
+        for f, ph in enumerate(d.phases):
+            s = d.owned.index(ph.site)
+            for v in range(len(per)):
+                if b[f, v] > 0.5:
+                    builds.append(
+                        {"site": ph.site, "phase": ph.phase, "period": per[v],
+                         "power_mw": ph.power_mw, "capex_usd": ph.capex_musd * 1e6}
+                    )  # fmt: skip
+                    prov = d.provider_of[ph.site]
+                    acc(v, prov, "capex", ph.capex_musd * 1e6)
+                    for p in range(v, len(per)):
+                        dep = ph.capex_musd * 1e6 / float(d.fac_life[s]) * years[p]
+                        acc(p, prov, "depreciation", dep)
+    x, u = sol["x"], sol["u"]
+    if x is not None and u is not None:
+        for s, site in enumerate(d.owned):
+            prov = d.provider_of[site]
+            alive = d.alive(s)
+            stock = x[s] @ alive.T.astype(float)  # [type, period]
+            for t, tid in enumerate(d.types):
+                for v in range(len(per)):
+                    if x[s, t, v] > eps:
+                        usd = x[s, t, v] * d.unit_price_musd[s, t] * 1e6
+                        installs.append(
+                            {"site": site, "provider": prov, "accelerator": tid,
+                             "period": per[v], "count": x[s, t, v] * 1000, "capex_usd": usd}
+                        )  # fmt: skip
+                        acc(v, prov, "capex", usd)
+                for p in range(len(per)):
+                    k = stock[t, p]
+                    if k <= eps:
+                        continue
+                    acc(
+                        p,
+                        prov,
+                        "depreciation",
+                        k * d.unit_price_musd[s, t] * 1e6 / float(d.acc_life[s]) * years[p],
+                    )
+                    acc(
+                        p,
+                        prov,
+                        "energy",
+                        k * d.mw_per_k[s, t] * d.hours[p] * float(d.energy_price[s]),
+                    )
+                    acc(p, prov, "opex",
+                        k * d.it_mw_per_k[t] * float(d.opex_per_mw_year[s]) * years[p])  # fmt: skip
+            for p in range(len(per)):
+                w = float((u[:, s, :, p] * d.throughput.T).sum()) * 1e6
+                work[(per[p], prov)] = work.get((per[p], prov), 0.0) + w
+    r = sol["r"]
+    if r is not None:
+        for k, site in enumerate(d.clouds):
+            prov = d.provider_of[site]
+            for c, cid in enumerate(d.classes):
+                for t, tid in enumerate(d.types):
+                    for j, tier in enumerate(TIERS):
+                        for p in range(len(per)):
+                            h = r[c, k, t, j, p]
+                            if h <= eps:
+                                continue
+                            usd = h * 1e6 * float(d.rent_price[k, t, j])
+                            rentals.append(
+                                {"provider": prov, "site": site, "accelerator": tid,
+                                 "tier": tier, "workload_class": cid, "period": per[p],
+                                 "accelerator_hours": h * 1e6, "cost_usd": usd}
+                            )  # fmt: skip
+                            acc(p, prov, "rental", usd)
+                            key = (per[p], prov)
+                            work[key] = work.get(key, 0.0) + h * 1e6 * d.throughput[t, c]
+    cost_rows: list[dict[str, Any]] = []
+    for (p_label, prov), part in sorted(cost.items()):
+        compute = part["depreciation"] + part["energy"] + part["opex"] + part["rental"]
+        cost_rows.append(
+            {"period": p_label, "provider": prov, "capex_usd": part["capex"],
+             "depreciation_usd": part["depreciation"], "energy_usd": part["energy"],
+             "opex_usd": part["opex"], "rental_usd": part["rental"], "compute_cost_usd": compute}
+        )  # fmt: skip
+    totals: dict[str, float] = {}
+    for (p_label, _), w in work.items():
+        totals[p_label] = totals.get(p_label, 0.0) + w
+    share_rows = [
+        {"period": p_label, "provider": prov, "reference_hours": w,
+         "share": w / totals[p_label] if totals[p_label] > 0 else 0.0}
+        for (p_label, prov), w in sorted(work.items())
+        if w > 0
+    ]  # fmt: skip
+    year_of = {p.label: p.year for p in d.periods}
+    annual: dict[int, float] = {}
+    for row in cost_rows:
+        y = year_of[row["period"]]
+        annual[y] = annual.get(y, 0.0) + row["compute_cost_usd"]
+    return {
+        "builds": _frame("builds", builds),
+        "installs": _frame("installs", installs),
+        "rentals": _frame("rentals", rentals),
+        "cost_by_period": _frame("cost_by_period", cost_rows),
+        "share_by_provider": _frame("share_by_provider", share_rows),
+        "annual_compute_cost": _frame(
+            "annual_compute_cost",
+            [{"year": y, "compute_cost_usd": c} for y, c in sorted(annual.items())],
+        ),
+    }
+
+
+# --------------------------------------------------------------------------- shadow prices
+
+
+def _shadow_prices(
+    d: PlanData, sol: dict[str, np.ndarray | None], integer_installs: bool
+) -> pl.DataFrame:
+    """Duals of the LP with the binaries (and integer installs) held at their optimum:
+    the present value of one more MW at a site in a period, and of one more $1B of budget."""
+    from stargate.plan.model import build
+
+    fixed = {k: np.round(v) for k in ("b", "z") if (v := sol[k]) is not None}
+    if integer_installs and sol["x"] is not None:
+        fixed["x"] = np.round(sol["x"])
+    m = build(d, fixed=fixed).model
+    status, _ = _solve(m, 0.0, None)
+    if status != PlanStatus.optimal:
+        return _empty_shadow()
+    rows: list[dict[str, Any]] = []
+    if "power" in m.constraints:
+        duals = np.nan_to_num(np.asarray(m.constraints["power"].dual.values, dtype=float))
+        for s, site in enumerate(d.owned):
+            for p, per in enumerate(d.periods):
+                rows.append(
+                    {"constraint": "power", "name": site, "period": per.label,
+                     "value_usd": abs(float(duals[s, p])) * 1e6, "per": "MW"}
+                )  # fmt: skip
+    for mid, _, _ in d.milestones:
+        name = f"budget_{mid}"
+        if name in m.constraints:
+            dual = float(np.nan_to_num(np.asarray(m.constraints[name].dual.values)).sum())
+            rows.append(
+                {"constraint": "budget", "name": mid, "period": None,
+                 "value_usd": abs(dual) * 1e9, "per": "USD 1B"}
+            )  # fmt: skip
+    return _frame("shadow_prices", rows)
+
+
+# --------------------------------------------------------------------------- infeasibility
+
+
+def _explain(d: PlanData, gap: float, time_limit_s: float | None) -> list[Conflict]:
+    """Re-solve with penalised slack on demand, supply, rental caps, power and budget, and
+    name every slack that had to be used."""
+    from stargate.plan.model import build
+
+    m = build(d, slack=True).model
+    status, _ = _solve(m, gap, time_limit_s)
+    if status not in (PlanStatus.optimal, PlanStatus.feasible):
+        return [
+            Conflict("unknown", "", None, 0.0, "", "infeasible even with demand, supply, "
+                     "rental caps, power and budget relaxed: check phase dates and clauses")
+        ]  # fmt: skip
+    per = [p.label for p in d.periods]
+    out: list[Conflict] = []
+    tol = 1e-6
+    sd = _sol(m, "s_demand")
+    if sd is not None:
+        for c, cid in enumerate(d.classes):
+            for p in range(len(per)):
+                if sd[c, p] > tol:
+                    frac = sd[c, p] / d.demand[c, p] if d.demand[c, p] > 0 else 1.0
+                    why = _why_short(d, c, p)
+                    out.append(
+                        Conflict("demand", cid, per[p], sd[c, p] * 1e6,
+                                 "reference-accelerator-hours",
+                                 f"demand: {cid} in {per[p]} cannot be met: short by "
+                                 f"{sd[c, p] * 1e6:,.0f} reference-accelerator-hours "
+                                 f"({frac:.0%} of demand){why}")
+                    )  # fmt: skip
+    sp = _sol(m, "s_power")
+    if sp is not None:
+        for s, site in enumerate(d.owned):
+            for p in range(len(per)):
+                if sp[s, p] > tol:
+                    out.append(
+                        Conflict("power", site, per[p], float(sp[s, p]), "MW",
+                                 f"power: site {site} in {per[p]} needs {sp[s, p]:,.1f} MW more "
+                                 f"than its phases provide by then")
+                    )  # fmt: skip
+    for mid, by, cap in d.milestones:
+        sb = _sol(m, f"s_budget_{mid}")
+        if sb is not None and float(sb.sum()) > tol:
+            out.append(
+                Conflict("budget", mid, None, float(sb.sum()) * 1e6, "USD",
+                         f"budget: milestone {mid} (cumulative capex by {by.isoformat()}, "
+                         f"${cap / 1e3:,.1f}B) is short by ${float(sb.sum()) * 1e6:,.0f}")
+            )  # fmt: skip
+    ss = _sol(m, "s_supply")
+    if ss is not None:
+        for t, tid in enumerate(d.types):
+            for p in range(len(per)):
+                if ss[t, p] > tol:
+                    out.append(
+                        Conflict("supply", tid, per[p], ss[t, p] * 1000, "accelerators",
+                                 f"supply: {tid} in {per[p]} needs {ss[t, p] * 1000:,.0f} "
+                                 f"accelerators more than the supply cap "
+                                 f"({d.supply_k[t, p] * 1000:,.0f})")
+                    )  # fmt: skip
+    sc = _sol(m, "s_rental_cap")
+    if sc is not None:
+        for k, site in enumerate(d.clouds):
+            for t, tid in enumerate(d.types):
+                for p in range(len(per)):
+                    if sc[k, t, p] > tol:
+                        out.append(
+                            Conflict("rental_cap", site, per[p], sc[k, t, p] * 1e6,
+                                     "accelerator-hours",
+                                     f"rental capacity: cloud site {site} lists too few {tid} "
+                                     f"for {per[p]}: short by {sc[k, t, p] * 1e6:,.0f} "
+                                     "accelerator-hours")
+                        )  # fmt: skip
+    return out
+
+
+def _why_short(d: PlanData, c: int, p: int) -> str:
+    """A reason a class's demand cannot be met at all in a period, when there is a plain one."""
+    runs = d.throughput[:, c] > 0
+    if not (runs & d.type_usable[:, p]).any():
+        names = [t for t, ok in zip(d.types, runs, strict=True) if ok]
+        return (
+            f"; no accelerator that can run it ({', '.join(names) or 'none'}) is available "
+            f"by {d.periods[p].mid.isoformat()}"
+        )
+    for (cid, q), clause in d.exclusivity_by.items():
+        if q == p and cid == d.classes[c]:
+            return f"; exclusivity clause {clause} limits it to one provider"
+    return ""
