@@ -104,6 +104,27 @@ def test_series_must_match_the_axis() -> None:
         )
 
 
+def test_bar_markers_draw_reference_levels() -> None:
+    out = svg.bar_chart(
+        chart_id="mk",
+        title="t",
+        desc="d",
+        categories=["2025", "2026"],
+        series=[Series("plan", [1.0, 2.0], "#000000")],
+        markers=[Series("public <fig>", [float("nan"), 9.5], "#A50F15")],
+    )
+    marks = re.search(r'<g class="markers">(.*?)</g>', out, re.S)
+    assert marks and marks.group(1).count("<line") == 1  # none where the value is NaN
+    assert "2026 · public &lt;fig&gt;: 9.5" in out
+    assert ">10<" in out  # the axis reaches the marker above the bars
+    assert "public &lt;fig&gt;</text>" in out  # in the legend
+    with pytest.raises(ValueError, match="expected 2"):
+        svg.bar_chart(
+            chart_id="x", title="t", desc="d", categories=["a", "b"],
+            series=[Series("s", [1, 2], "#000")], markers=[Series("m", [1], "#000")],
+        )  # fmt: skip
+
+
 def test_output_is_stable() -> None:
     def draw() -> str:
         return svg.bar_chart(

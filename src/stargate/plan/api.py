@@ -5,9 +5,12 @@ The solver stack (linopy, HiGHS) is imported on first use; no solver object leav
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import os
+import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -83,12 +86,29 @@ _TERMINATION = {
 }
 
 
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Silence HiGHS's banner, which it writes to file descriptor 1 even with output_flag off
+    and which would corrupt ``--json`` output."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
 def _solve(model: Any, gap: float, time_limit_s: float | None) -> tuple[PlanStatus, float | None]:
     opts: dict[str, Any] = {"mip_rel_gap": gap, "output_flag": False, "log_to_console": False}
     if time_limit_s is not None:
         opts["time_limit"] = float(time_limit_s)
     try:
-        model.solve(solver_name="highs", io_api="direct", **opts)
+        with _quiet_stdout():
+            model.solve(solver_name="highs", io_api="direct", **opts)
     except Exception as exc:  # the solver boundary: translate, never leak
         raise InternalError(f"HiGHS failed: {exc}") from exc
     term = str(model.termination_condition)
@@ -136,7 +156,7 @@ def plan(
     ``status`` infeasible and ``conflicts`` naming the constraints that had to give way.
     """
     _require_solver()
-    from stargate.plan.model import build
+    from stargate.plan.model import build, site_use
 
     t0 = time.perf_counter()
     d = prepare(
@@ -164,6 +184,8 @@ def plan(
         )
 
     sol = {k: _sol(m, k) for k in ("x", "b", "u", "r", "z")}
+    if sol["u"] is not None and sol["x"] is not None:  # hours per provider -> per site
+        sol["u"] = site_use(d, sol["u"], sol["x"])
     tables = _tables(d, sol)
     prices = _shadow_prices(d, sol, integer_installs) if shadow_prices else _empty_shadow()
     tables["shadow_prices"] = prices

@@ -360,18 +360,26 @@ def bar_chart(
     width: int = 880,
     height: int = 300,
     empty_message: str = "no data",
+    markers: Sequence[Series] = (),
 ) -> str:
     """Bars per category: side by side (grouped) or ``stacked``. ``value_labels`` writes each
     bar's value (grouped) or each stack's total (stacked) above it; ``y_max`` fixes the top of
     the axis (e.g. 1.0 for shares). With several series, zero values get no label.
     ``y_log``: a logarithmic axis (powers of ten from 1; for counts spanning decades; zero
-    has no bar). ``legend``: force the legend on or off (default: more than one series)."""
+    has no bar). ``legend``: force the legend on or off (default: more than one series).
+    ``markers``: reference values drawn as a dashed level across a category's bars (NaN: none
+    there), e.g. a public figure beside a modelled one; they join the legend."""
     n = len(categories)
     fmt_v = value_format or y_format
-    show_legend = len(series) > 1 if legend is None else legend and bool(series)
+    marks = [(s, np.asarray(s.values, dtype=np.float64).reshape(-1)) for s in markers]
+    for _, mv in marks:
+        if mv.shape != (n,):
+            raise ValueError(f"marker has {mv.size} values, expected {n}")
+    legend_series = [*series, *(Series(s.name, s.values, s.color, dashed=True) for s in markers)]
+    show_legend = len(legend_series) > 1 if legend is None else legend and bool(legend_series)
     left, right, top = 72.0, 16.0, TITLE_H + 12.0 + (FONT if value_labels else 0.0)
     plot_w = width - left - right
-    leg_h = _legend_height(series, plot_w) if show_legend else 0.0
+    leg_h = _legend_height(legend_series, plot_w) if show_legend else 0.0
     longest = max((_text_width(c) for c in categories), default=0.0)
     slot = plot_w / max(1, n)
     rotate = longest > slot - 6
@@ -385,6 +393,10 @@ def bar_chart(
     vals = [_arr(s.values, n) for s in series]
     stack = np.cumsum(np.vstack(vals), axis=0)
     top_value = float(stack[-1].max()) if stacked else max(float(v.max()) for v in vals)
+    for _, mv in marks:
+        finite = mv[np.isfinite(mv)]
+        if finite.size:
+            top_value = max(top_value, float(finite.max()))
     if y_log:
         decades = max(1, math.ceil(math.log10(max(top_value, 1.0)) - 1e-9))
         y_ticks = [10.0**k for k in range(decades + 1)]
@@ -462,8 +474,26 @@ def bar_chart(
                 f'text-anchor="middle" fill="{TEXT}">{escape(fmt_v(below))}</text>'
             )
     out.append("</g>")
+    if marks:
+        out.append('<g class="markers">')
+        for s, mv in marks:
+            for i, c in enumerate(categories):
+                val = float(mv[i])
+                if not math.isfinite(val):
+                    continue
+                x0 = left + slot * (i + 0.5) - inner / 2 - 6
+                y = y_of(val)
+                tip = escape(f"{c} · {s.name}: {fmt_v(val)}")
+                out.append(
+                    f'<line x1="{_f(x0)}" y1="{_f(y)}" x2="{_f(x0 + inner + 12)}" y2="{_f(y)}" '
+                    f'stroke="{s.color}" stroke-width="3" stroke-dasharray="6 4">'
+                    f"<title>{tip}</title></line>"
+                    f'<text x="{_f(x0 + inner + 16)}" y="{_f(y + 4)}" fill="{s.color}">'
+                    f"{escape(fmt_v(val))}</text>"
+                )
+        out.append("</g>")
     if show_legend:
-        items, _ = _legend(series, left, legend_y, plot_w)
+        items, _ = _legend(legend_series, left, legend_y, plot_w)
         out += items
     out.append("</svg>")
     return "".join(out)

@@ -1,0 +1,890 @@
+"""The planner's HTML report: one self-contained page for a
+:class:`~stargate.plan.api.PlanResult`, optionally against a second plan (the same scenario
+with a clause switched off, another budget, ...).
+
+Like the simulation report (:mod:`stargate.report.sim_html`, whose styles and table helpers it
+shares) the page loads nothing: inline CSS and inline SVG from :mod:`stargate.report.svg`, no
+script. Text is escaped and the output is a pure function of its inputs (sorted keys, no
+clock), so the same plan renders to the same bytes. Sections, in order:
+
+header and key figures · path to independence (share of compute by provider) · annual compute
+cost beside the scenario's public figures · builds · installs · rentals · cost by period ·
+shadow prices · conflicts (when infeasible) · with/without (when a comparison is given).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from stargate.domain.model import ProviderKind, Scenario
+from stargate.report import svg
+from stargate.report.sim_html import (
+    CSS,
+    RUN_COLORS,
+    Col,
+    figure,
+    num,
+    pct,
+    pp,
+    section,
+    table,
+    usd_compact,
+)
+from stargate.report.svg import Series
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from stargate.plan.api import PlanResult
+
+#: Cost components of ``cost_by_period`` that make up the compute cost, in stacking order.
+COMPONENTS = (
+    ("depreciation_usd", "depreciation"),
+    ("energy_usd", "energy"),
+    ("opex_usd", "opex"),
+    ("rental_usd", "rentals"),
+)
+PUBLIC_COLOR = "#A50F15"
+_UNIT_SCALE = (("trillion", 1e12), ("bn", 1e9), ("billion", 1e9), ("million", 1e6), ("m", 1e6))
+
+
+def _e(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def _secs(v: float) -> str:
+    return f"{v:.2f} s" if v < 100 else f"{v:,.0f} s"
+
+
+def _mw(v: float) -> str:
+    return f"{v:,.0f} MW" if abs(v) >= 10 else f"{v:,.1f} MW"
+
+
+def _card(label: str, value: str, more: str = "") -> str:
+    m = f'<div class="more">{_e(more)}</div>' if more else ""
+    return (
+        f'<div class="card"><div class="label">{_e(label)}</div>'
+        f'<div class="value">{_e(value)}</div>{m}</div>'
+    )
+
+
+def _rows(df: pl.DataFrame) -> list[dict[str, Any]]:
+    return list(df.to_dicts())
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+class _Plan:
+    """What the report needs from one result, computed once."""
+
+    def __init__(self, result: PlanResult, scenario: Scenario, label: str) -> None:
+        self.result = result
+        self.label = label
+        self.solved = result.objective_usd is not None
+        kinds = {p.id: p.kind for p in scenario.providers}
+        self.cloud = {pid for pid, k in kinds.items() if k == ProviderKind.cloud}
+        self.share: dict[tuple[str, str], float] = {}
+        for r in _rows(result.share_by_provider):
+            self.share[(r["period"], r["provider"])] = float(r["share"])
+        self.cost = _rows(result.cost_by_period)
+        self.annual: dict[tuple[int, str], float] = {}
+        for r in self.cost:
+            key = (int(r["period"][:4]), r["provider"])
+            self.annual[key] = self.annual.get(key, 0.0) + float(r["compute_cost_usd"])
+        self.annual_total = {
+            int(r["year"]): float(r["compute_cost_usd"]) for r in _rows(result.annual_compute_cost)
+        }
+
+    def labels(self) -> set[str]:
+        out: set[str] = set()
+        for df in (
+            self.result.builds,
+            self.result.installs,
+            self.result.rentals,
+            self.result.cost_by_period,
+            self.result.share_by_provider,
+        ):
+            out |= {str(v) for v in df["period"].to_list() if v is not None}
+        out |= {c.period for c in self.result.conflicts if c.period}
+        return out
+
+    def providers(self) -> set[str]:
+        return {p for _, p in self.share} | {str(r["provider"]) for r in self.cost}
+
+    def own_share(self, period: str) -> float | None:
+        """Share of the period's compute on providers that are not clouds."""
+        parts = [(p, v) for (q, p), v in self.share.items() if q == period]
+        if not parts:
+            return None
+        return sum(v for p, v in parts if p not in self.cloud)
+
+
+def _periods(plans: Sequence[_Plan], horizon: Any, period: Any) -> list[str]:
+    if horizon is not None and period is not None:
+        from stargate.plan.data import periods_for
+
+        return [p.label for p in periods_for((int(horizon[0]), int(horizon[1])), str(period))]
+    labels: set[str] = set()
+    for p in plans:
+        labels |= p.labels()
+    return sorted(labels)
+
+
+def _public_compute_figures(scenario: Scenario) -> list[tuple[int, float, str, str]]:
+    """(year, USD, figure id, source) of the scenario's figures of annual compute cost: an id
+    with ``compute-cost`` ending in a year, in a unit of US dollars (``USD bn per year``)."""
+    out = []
+    for f in scenario.figures:
+        m = re.search(r"(\d{4})$", f.id)
+        unit = f.unit.lower()
+        if "compute-cost" not in f.id or m is None or not isinstance(f.value, Decimal):
+            continue
+        if not unit.startswith("usd"):
+            continue
+        words = unit.split()
+        scale = next((s for w, s in _UNIT_SCALE if w in words[1:2]), 1.0)
+        out.append((int(m.group(1)), float(f.value) * scale, f.id, str(f.source)))
+    return sorted(out)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _header(
+    plan: _Plan,
+    scenario: Scenario,
+    periods: list[str],
+    horizon: Any,
+    period: Any,
+    without: Any,
+) -> str:
+    r = plan.result
+    if horizon is not None:
+        hz = f"{horizon[0]}–{horizon[1]}"
+    elif periods:
+        hz = f"{periods[0][:4]}–{periods[-1][:4]} (from the tables)"
+    else:
+        hz = "—"
+    if period is None:
+        period = ("quarter" if any("Q" in p for p in periods) else "year") if periods else "—"
+    if without is None:
+        off = "not recorded"
+    else:
+        off = ", ".join(str(w) for w in without) or "none — every clause in force"
+    rate = scenario.settings.discount_rate
+    objective = (
+        f"{usd_compact(r.objective_usd)} present value (discounted at {rate:.0%} a year to the "
+        "horizon's first day)"
+        if r.objective_usd is not None
+        else "— (no plan)"
+    )
+    items = [
+        ("Scenario", f"{scenario.id} — {scenario.name}"),
+        ("Horizon", hz),
+        ("Period", f"{period} ({len(periods)} periods)" if periods else str(period)),
+        ("Status", r.status.value),
+        ("Objective", objective),
+        ("MIP gap", pct(r.mip_gap) if r.mip_gap is not None else "—"),
+        ("Time", f"build {_secs(r.build_s)}, solve {_secs(r.solve_s)}"),
+        ("Model size", f"{num(r.variables)} variables, {num(r.constraints)} constraints"),
+        ("Clauses switched off", off),
+    ]
+    if r.notes:
+        items.append(("Notes", "; ".join(r.notes)))
+    dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items)
+    return (
+        f"<header><h1>Plan report: {_e(scenario.name)}</h1>"
+        f'<p class="sub">{_e(scenario.id)} · {_e(hz)} · by {_e(period)} · '
+        f"{_e(r.status.value)}</p>"
+        f'<dl class="run">{dl}</dl></header>'
+    )
+
+
+def _key_figures(plan: _Plan, periods: list[str]) -> str:
+    r = plan.result
+    capex = float(r.builds["capex_usd"].sum()) + float(r.installs["capex_usd"].sum())
+    mw = float(r.builds["power_mw"].sum())
+    installed = float(r.installs["count"].sum())
+    rented = float(r.rentals["accelerator_hours"].sum())
+    rent_usd = float(r.rentals["cost_usd"].sum())
+    last = periods[-1] if periods else ""
+    own = plan.own_share(last) if last else None
+    cards = [
+        _card("Objective (present value)", usd_compact(r.objective_usd or 0.0), r.status.value),
+        _card("Capex over the horizon", usd_compact(capex), "phases and accelerators"),
+        _card("Power built", _mw(mw), f"{r.builds.height} phases"),
+        _card("Accelerators installed", num(installed)),
+        _card("Accelerator-hours rented", svg.compact(rented), usd_compact(rent_usd)),
+        _card(f"Share off the clouds in {last}" if last else "Share off the clouds", pct(own)),
+    ]
+    return section("key-figures", "Key figures", [f'<div class="cards">{"".join(cards)}</div>'])
+
+
+def _share_chart(plan: _Plan, periods: list[str], providers: list[str], colors: dict[str, str],
+                 chart_id: str) -> str:  # fmt: skip
+    series = [
+        Series(p, [plan.share.get((q, p), 0.0) for q in periods], colors[p])
+        for p in providers
+        if any(plan.share.get((q, p), 0.0) > 0 for q in periods)
+    ]
+    last = periods[-1] if periods else ""
+    own = plan.own_share(last) if last else None
+    desc = (
+        f"Share of compute by provider per period; in {last}, {pct(own)} runs off the clouds."
+        if last
+        else "No periods."
+    )
+    return svg.bar_chart(
+        chart_id=chart_id,
+        title="Share of compute by provider",
+        desc=desc,
+        categories=periods,
+        series=series,
+        stacked=True,
+        y_max=1.0,
+        y_format=lambda v: f"{v * 100:.0f}%",
+        value_format=pct,
+        empty_message="no compute in the plan",
+    )
+
+
+def _independence(
+    plan: _Plan, periods: list[str], providers: list[str], colors: dict[str, str]
+) -> str:
+    chart = _share_chart(plan, periods, providers, colors, "share")
+    shown = [p for p in providers if any(plan.share.get((q, p), 0.0) > 0 for q in periods)]
+    cols = [Col("period"), *(Col(p, True) for p in shown), Col("off the clouds", True)]
+    rows = [
+        [q, *(pct(plan.share.get((q, p), 0.0)) for p in shown), pct(plan.own_share(q))]
+        for q in periods
+    ]
+    return section(
+        "independence",
+        "Path to independence",
+        [
+            figure(
+                chart,
+                "Each bar is one period: the share of the work done (reference-accelerator-hours, "
+                "i.e. hours weighted by each type's throughput) on each provider.",
+            ),
+            table(cols, rows, "Share of compute by provider and period"),
+        ],
+        "Where the plan runs the forecast work, period by period: on rented cloud capacity, or "
+        "on sites the lab builds.",
+    )
+
+
+def _compute_cost(
+    plan: _Plan, scenario: Scenario, providers: list[str], colors: dict[str, str]
+) -> str:
+    public = _public_compute_figures(scenario)
+    years = sorted({y for y, _ in plan.annual} | set(plan.annual_total))
+    series = [
+        Series(p, [plan.annual.get((y, p), 0.0) for y in years], colors[p])
+        for p in providers
+        if any(plan.annual.get((y, p), 0.0) for y in years)
+    ]
+    pub_by_year: dict[int, float] = {}
+    for y, v, _, _ in public:
+        pub_by_year.setdefault(y, v)
+    markers = []
+    if any(y in pub_by_year for y in years):
+        markers.append(
+            Series(
+                "public figure",
+                [pub_by_year.get(y, math.nan) for y in years],
+                PUBLIC_COLOR,
+            )
+        )
+    said = "; ".join(
+        f"{y}: plan {usd_compact(plan.annual_total.get(y, 0.0))}, public {usd_compact(v)}"
+        for y, v in sorted(pub_by_year.items())
+        if y in years
+    )
+    chart = svg.bar_chart(
+        chart_id="annual-cost",
+        title="Annual compute cost by provider, beside the public figures",
+        desc="Compute cost per year (depreciation, energy, opex and rentals) stacked by "
+        f"provider. {said or 'No public figure falls within the horizon.'}",
+        categories=[str(y) for y in years],
+        series=series,
+        stacked=True,
+        y_format=usd_compact,
+        value_labels=True,
+        markers=markers,
+        empty_message="no cost in the plan",
+    )
+    rows: list[list[object]] = []
+    for y in years:
+        total = plan.annual_total.get(y, 0.0)
+        pub = pub_by_year.get(y)
+        rows.append(
+            [
+                str(y),
+                *(usd_compact(plan.annual.get((y, p), 0.0)) for p in [s.name for s in series]),
+                usd_compact(total),
+                usd_compact(pub) if pub is not None else "—",
+                f"{total / pub:.1f}×" if pub else "—",
+            ]
+        )
+    cols = [
+        Col("year"),
+        *(Col(s.name, True) for s in series),
+        Col("plan", True),
+        Col("public figure", True),
+        Col("plan ÷ public", True),
+    ]
+    pub_rows = [
+        [fid, str(y), usd_compact(v), src, "yes" if y in years else "no"]
+        for y, v, fid, src in public
+    ]
+    body = [
+        figure(
+            chart,
+            "Stacked bars: the plan's compute cost per year by provider (not discounted; capex "
+            "counts as straight-line depreciation). Dashed red levels: the scenario's public "
+            "figures for the same year.",
+        ),
+        table(cols, rows, "Annual compute cost, plan and public"),
+    ]
+    if pub_rows:
+        body.append(
+            table(
+                [Col("figure"), Col("year"), Col("value", True), Col("source"), Col("in horizon")],
+                pub_rows,
+                "Public figures of annual compute cost in the scenario",
+            )
+        )
+    else:
+        body.append('<p class="note">The scenario has no public figure of compute cost.</p>')
+    return section(
+        "compute-cost",
+        "Annual compute cost",
+        body,
+        "What compute costs each year under the plan, set beside what was announced.",
+    )
+
+
+def _builds(plan: _Plan, periods: list[str]) -> str:
+    rows = sorted(
+        _rows(plan.result.builds),
+        key=lambda r: (
+            periods.index(r["period"]) if r["period"] in periods else 0,
+            r["site"],
+            r["phase"],
+        ),
+    )
+    sites = sorted({r["site"] for r in rows})
+    cum = {s: np.zeros(len(periods)) for s in sites}
+    for r in rows:
+        if r["period"] in periods:
+            cum[r["site"]][periods.index(r["period"]) :] += float(r["power_mw"])
+    series = [Series(s, cum[s], svg.color_for(i)) for i, s in enumerate(sites)]
+    total = sum(float(r["power_mw"]) for r in rows)
+    chart = svg.bar_chart(
+        chart_id="builds",
+        title="Power built, cumulative, by site",
+        desc=f"{len(rows)} phases built, {_mw(total)} in all.",
+        categories=periods,
+        series=series,
+        stacked=True,
+        y_format=lambda v: f"{svg.compact(v)} MW",
+        value_labels=True,
+        empty_message="no phase is built",
+    )
+    table_rows = [
+        [r["site"], r["phase"], r["period"], _mw(float(r["power_mw"])),
+         usd_compact(float(r["capex_usd"]))]
+        for r in rows
+    ]  # fmt: skip
+    return section(
+        "builds",
+        "Builds",
+        [
+            figure(chart, "Facility power online by the end of each period, by site."),
+            table(
+                [
+                    Col("site"),
+                    Col("phase"),
+                    Col("built in"),
+                    Col("power", True),
+                    Col("facility capex", True),
+                ],
+                table_rows,
+                "Site phases built, in order",
+            ),
+        ],
+        "Which site phases the plan builds, and when (a phase serves from the period it is "
+        "built in; it cannot be built before its online date).",
+    )
+
+
+def _installs(plan: _Plan, periods: list[str]) -> str:
+    rows = _rows(plan.result.installs)
+    types = sorted({r["accelerator"] for r in rows})
+    by_type = {t: np.zeros(len(periods)) for t in types}
+    for r in rows:
+        if r["period"] in periods:
+            by_type[r["accelerator"]][periods.index(r["period"])] += float(r["count"])
+    series = [Series(t, by_type[t], svg.color_for(i)) for i, t in enumerate(types)]
+    chart = svg.bar_chart(
+        chart_id="installs",
+        title="Accelerators installed per period, by type",
+        desc=f"{num(sum(float(r['count']) for r in rows))} accelerators installed in all.",
+        categories=periods,
+        series=series,
+        stacked=True,
+        value_labels=True,
+        empty_message="no accelerator is installed",
+    )
+    agg: dict[tuple[str, str], list[float]] = {}
+    for r in rows:
+        a = agg.setdefault((r["site"], r["accelerator"]), [0.0, 0.0])
+        a[0] += float(r["count"])
+        a[1] += float(r["capex_usd"])
+    summary = [[s, t, num(v[0]), usd_compact(v[1])] for (s, t), v in sorted(agg.items())]
+    detail = [
+        [r["site"], r["accelerator"], r["period"], num(float(r["count"])),
+         usd_compact(float(r["capex_usd"]))]
+        for r in sorted(rows, key=lambda r: (r["site"], r["accelerator"], r["period"]))
+    ]  # fmt: skip
+    return section(
+        "installs",
+        "Installs",
+        [
+            figure(chart, "Accelerators installed in each period (new installs, not the stock)."),
+            table(
+                [Col("site"), Col("accelerator"), Col("installed", True), Col("capex", True)],
+                summary,
+                "Installs by site and type over the horizon",
+            ),
+            "<details><summary>Installs by site, type and period</summary>"
+            + table(
+                [
+                    Col("site"),
+                    Col("accelerator"),
+                    Col("period"),
+                    Col("installed", True),
+                    Col("capex", True),
+                ],
+                detail,
+            )
+            + "</details>",
+        ],
+    )
+
+
+def _rentals(plan: _Plan, periods: list[str]) -> str:
+    rows = _rows(plan.result.rentals)
+    keys = sorted({(r["site"], r["tier"]) for r in rows})
+    hours = {k: np.zeros(len(periods)) for k in keys}
+    for r in rows:
+        if r["period"] in periods:
+            hours[(r["site"], r["tier"])][periods.index(r["period"])] += float(
+                r["accelerator_hours"]
+            )
+    rent_usd = sum(float(r["cost_usd"]) for r in rows)
+    series = [
+        Series(f"{s} · {t.replace('_', '-')}", hours[(s, t)], svg.color_for(i))
+        for i, (s, t) in enumerate(keys)
+    ]
+    chart = svg.bar_chart(
+        chart_id="rentals",
+        title="Accelerator-hours rented per period, by cloud and tier",
+        desc=f"{svg.compact(sum(float(r['accelerator_hours']) for r in rows))} "
+        f"accelerator-hours rented, costing {usd_compact(rent_usd)}.",
+        categories=periods,
+        series=series,
+        stacked=True,
+        value_labels=True,
+        empty_message="nothing is rented",
+    )
+    agg: dict[tuple[str, str, str, str], list[float]] = {}
+    for r in rows:
+        a = agg.setdefault((r["provider"], r["site"], r["tier"], r["accelerator"]), [0.0, 0.0])
+        a[0] += float(r["accelerator_hours"])
+        a[1] += float(r["cost_usd"])
+    summary = [
+        [p, s, t, a, svg.compact(v[0]), usd_compact(v[1])]
+        for (p, s, t, a), v in sorted(agg.items())
+    ]
+    detail = [
+        [r["provider"], r["site"], r["tier"], r["accelerator"], r["workload_class"], r["period"],
+         svg.compact(float(r["accelerator_hours"])), usd_compact(float(r["cost_usd"]))]
+        for r in sorted(rows, key=lambda r: (r["site"], r["tier"], r["accelerator"],
+                                             r["workload_class"], r["period"]))
+    ]  # fmt: skip
+    return section(
+        "rentals",
+        "Rentals",
+        [
+            figure(chart, "Accelerator-hours rented in each period, by cloud site and tier."),
+            table(
+                [
+                    Col("provider"),
+                    Col("cloud site"),
+                    Col("tier"),
+                    Col("accelerator"),
+                    Col("accelerator-hours", True),
+                    Col("cost", True),
+                ],
+                summary,
+                "Rentals by cloud, tier and type over the horizon",
+            ),
+            "<details><summary>Rentals by workload class and period</summary>"
+            + table(
+                [
+                    Col("provider"),
+                    Col("cloud site"),
+                    Col("tier"),
+                    Col("accelerator"),
+                    Col("class"),
+                    Col("period"),
+                    Col("accelerator-hours", True),
+                    Col("cost", True),
+                ],
+                detail,
+            )
+            + "</details>",
+        ],
+    )
+
+
+def _cost(plan: _Plan, periods: list[str]) -> str:
+    by = {k: np.zeros(len(periods)) for k, _ in COMPONENTS}
+    capex = np.zeros(len(periods))
+    for r in plan.cost:
+        if r["period"] not in periods:
+            continue
+        i = periods.index(r["period"])
+        for k, _ in COMPONENTS:
+            by[k][i] += float(r[k])
+        capex[i] += float(r["capex_usd"])
+    series = [Series(name, by[k], svg.color_for(i)) for i, (k, name) in enumerate(COMPONENTS)]
+    total = sum(float(v.sum()) for v in by.values())
+    chart = svg.bar_chart(
+        chart_id="cost",
+        title="Compute cost per period, by component",
+        desc=f"Compute cost over the horizon: {usd_compact(total)}; "
+        f"capex spent: {usd_compact(float(capex.sum()))}.",
+        categories=periods,
+        series=series,
+        stacked=True,
+        y_format=usd_compact,
+        value_labels=True,
+        empty_message="no cost in the plan",
+    )
+    rows = [
+        [q, usd_compact(float(capex[i])), *(usd_compact(float(by[k][i])) for k, _ in COMPONENTS),
+         usd_compact(float(sum(by[k][i] for k, _ in COMPONENTS)))]
+        for i, q in enumerate(periods)
+    ]  # fmt: skip
+    detail = [
+        [r["period"], r["provider"], usd_compact(float(r["capex_usd"])),
+         *(usd_compact(float(r[k])) for k, _ in COMPONENTS),
+         usd_compact(float(r["compute_cost_usd"]))]
+        for r in plan.cost
+    ]  # fmt: skip
+    comp_cols = [Col(name, True) for _, name in COMPONENTS]
+    return section(
+        "cost",
+        "Cost by period",
+        [
+            figure(
+                chart,
+                "Compute cost in each period (not discounted): depreciation of facilities and "
+                "accelerators, energy, opex and rentals. Capex is the cash spent on builds and "
+                "installs in the period; it enters the compute cost as depreciation.",
+            ),
+            table(
+                [Col("period"), Col("capex", True), *comp_cols, Col("compute cost", True)],
+                rows,
+                "Cost by period",
+            ),
+            "<details><summary>Cost by period and provider</summary>"
+            + table(
+                [
+                    Col("period"),
+                    Col("provider"),
+                    Col("capex", True),
+                    *comp_cols,
+                    Col("compute cost", True),
+                ],
+                detail,
+            )
+            + "</details>",
+        ],
+    )
+
+
+def _shadow_prices(plan: _Plan, scenario: Scenario, periods: list[str]) -> str:
+    rows = _rows(plan.result.shadow_prices)
+    power = [r for r in rows if r["constraint"] == "power"]
+    budget = [r for r in rows if r["constraint"] == "budget"]
+    body: list[str] = []
+    if power:
+        sites = list(dict.fromkeys(r["name"] for r in power))
+        val = {(r["name"], r["period"]): float(r["value_usd"]) for r in power}
+        cols = [Col("site"), *(Col(q, True) for q in periods)]
+        t_rows = [
+            [s, *(usd_compact(val[(s, q)]) if (s, q) in val else "—" for q in periods)]
+            for s in sites
+        ]
+        body.append(
+            table(cols, t_rows, "Value of one more MW of facility power, by site and period")
+        )
+    if budget:
+        by = {m.id: m for m in scenario.budget.milestones}
+        b_rows = []
+        for r in budget:
+            m = by.get(r["name"])
+            when = m.by.isoformat() if m else "end of horizon"
+            cap = usd_compact(float(m.capex_usd)) if m else "—"
+            b_rows.append([r["name"], when, cap, usd_compact(float(r["value_usd"]))])
+        body.append(
+            table(
+                [
+                    Col("milestone"),
+                    Col("by"),
+                    Col("capex cap", True),
+                    Col("value of $1B more", True),
+                ],
+                b_rows,
+                "Value of one more $1B of budget, by milestone",
+            )
+        )
+    if not body:
+        body.append('<p class="note">No shadow prices were computed for this plan.</p>')
+    return section(
+        "shadow-prices",
+        "Shadow prices",
+        body,
+        "What one more unit of a binding limit would save, in present-value USD: the duals of "
+        "the plan's LP with its build and ROFR decisions held fixed. Zero means the limit does "
+        "not bind.",
+    )
+
+
+def _conflicts(plan: _Plan) -> str:
+    cs = plan.result.conflicts
+    if not cs:
+        body = [
+            '<p class="note">The plan is infeasible, and relaxing demand, supply, rental caps, '
+            "power and budget found no single constraint to blame.</p>"
+        ]
+    else:
+        items = "".join(f"<li>{_e(c.message)}</li>" for c in cs)
+        rows = [[c.kind, c.name, c.period or "—", f"{c.amount:,.1f}", c.unit] for c in cs]
+        body = [
+            f"<ul>{items}</ul>",
+            table(
+                [Col("constraint"), Col("name"), Col("period"), Col("short by", True), Col("unit")],
+                rows,
+                "Constraints that had to give way",
+            ),
+        ]
+    return section(
+        "conflicts",
+        "Why there is no plan",
+        body,
+        "The inputs admit no plan. The planner solved again with penalised slack on each kind "
+        "of limit; every slack it had to use is a limit that conflicts with the others.",
+    )
+
+
+def _comparison(
+    plan: _Plan, other: _Plan, periods: list[str], providers: list[str], colors: dict[str, str]
+) -> str:
+    la, lb = plan.label, other.label
+    ra, rb = plan.result, other.result
+    oa, ob = ra.objective_usd, rb.objective_usd
+
+    def diff(a: float | None, b: float | None) -> str:
+        if a is None or b is None:
+            return "—"
+        d = b - a
+        out = ("+" if d > 0 else "−" if d < 0 else "±") + usd_compact(abs(d))
+        return out + (f" ({d / a * 100:+.1f}%)".replace("-", "−") if a else "")
+
+    head = table(
+        [Col(""), Col(la, True), Col(lb, True), Col(f"{lb} − {la}", True)],
+        [
+            ["status", ra.status.value, rb.status.value, ""],
+            [
+                "objective (present value)",
+                usd_compact(oa) if oa is not None else "—",
+                usd_compact(ob) if ob is not None else "—",
+                diff(oa, ob),
+            ],
+        ],
+        "The two plans",
+    )
+    years = sorted(set(plan.annual_total) | set(other.annual_total))
+    chart = svg.bar_chart(
+        chart_id="cmp-cost",
+        title=f"Annual compute cost: {la} and {lb}",
+        desc="; ".join(
+            f"{y}: {usd_compact(plan.annual_total.get(y, 0.0))} and "
+            f"{usd_compact(other.annual_total.get(y, 0.0))}"
+            for y in years
+        )
+        or "No cost in either plan.",
+        categories=[str(y) for y in years],
+        series=[
+            Series(la, [plan.annual_total.get(y, 0.0) for y in years], RUN_COLORS[0]),
+            Series(lb, [other.annual_total.get(y, 0.0) for y in years], RUN_COLORS[1]),
+        ],
+        y_format=usd_compact,
+        empty_message="no cost in either plan",
+    )
+    cost_rows = [
+        [str(y), usd_compact(plan.annual_total.get(y, 0.0)),
+         usd_compact(other.annual_total.get(y, 0.0)),
+         diff(plan.annual_total.get(y, 0.0), other.annual_total.get(y, 0.0))]
+        for y in years
+    ]  # fmt: skip
+    own_a = [plan.own_share(q) for q in periods]
+    own_b = [other.own_share(q) for q in periods]
+    share_chart = svg.bar_chart(
+        chart_id="cmp-share",
+        title=f"Share of compute off the clouds: {la} and {lb}",
+        desc="; ".join(
+            f"{q}: {pct(a)} and {pct(b)}" for q, a, b in zip(periods, own_a, own_b, strict=True)
+        )
+        or "No periods.",
+        categories=periods,
+        series=[
+            Series(la, [a or 0.0 for a in own_a], RUN_COLORS[0]),
+            Series(lb, [b or 0.0 for b in own_b], RUN_COLORS[1]),
+        ],
+        y_max=1.0,
+        y_format=lambda v: f"{v * 100:.0f}%",
+        value_format=pct,
+        empty_message="no compute in either plan",
+    )
+    share_rows = []
+    for q in periods:
+        for p in providers:
+            a, b = plan.share.get((q, p)), other.share.get((q, p))
+            if not a and not b:
+                continue
+            share_rows.append([q, p, pct(a or 0.0), pct(b or 0.0), pp((b or 0.0) - (a or 0.0))])
+    return section(
+        "comparison",
+        f"With and without: {la} and {lb}",
+        [
+            head,
+            figure(chart, f"Compute cost per year in both plans ({la} dark, {lb} light)."),
+            table(
+                [Col("year"), Col(la, True), Col(lb, True), Col(f"{lb} − {la}", True)],
+                cost_rows,
+                "Annual compute cost",
+            ),
+            figure(
+                share_chart,
+                "Share of each period's compute on providers that are not clouds, in both plans.",
+            ),
+            table(
+                [Col("period"), Col("provider"), Col(la, True), Col(lb, True), Col("change", True)],
+                share_rows,
+                "Share of compute by provider",
+            ),
+        ],
+        f"What changes from {la} to {lb}.",
+    )
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def render_plan_report(
+    result: PlanResult,
+    scenario: Scenario,
+    comparison: PlanResult | None = None,
+    comparison_label: str = "",
+    *,
+    horizon: tuple[int, int] | None = None,
+    period: str | None = None,
+    without: Sequence[str] | None = None,
+    label: str = "",
+) -> str:
+    """One self-contained HTML page for ``result`` (a plan of ``scenario``) and, if given, a
+    comparison against ``comparison`` labelled ``comparison_label``.
+
+    ``horizon``, ``period`` and ``without`` (the clause selectors switched off) are shown in the
+    header; when not given they are read from the result if it carries them, else the horizon
+    and period are inferred from the tables. ``label`` names ``result`` in the comparison."""
+    horizon = horizon if horizon is not None else getattr(result, "horizon", None)
+    period = period if period is not None else getattr(result, "period", None)
+    without = without if without is not None else getattr(result, "without", None)
+    plan = _Plan(result, scenario, label or "this plan")
+    other = (
+        _Plan(comparison, scenario, comparison_label or "comparison")
+        if comparison is not None
+        else None
+    )
+    plans = [plan, *([other] if other else [])]
+    periods = _periods(plans, horizon, period)
+    kinds = {p.id: p.kind for p in scenario.providers}
+    found: set[str] = set()
+    for p in plans:
+        found |= p.providers()
+    providers = sorted(found, key=lambda p: (kinds.get(p) == ProviderKind.cloud, p))
+    colors = {p: svg.color_for(i) for i, p in enumerate(providers)}
+    sections: list[tuple[str, str, str]] = []
+    if plan.solved:
+        sections += [
+            ("key-figures", "Key figures", _key_figures(plan, periods)),
+            ("independence", "Path to independence",
+             _independence(plan, periods, providers, colors)),
+            ("compute-cost", "Annual compute cost",
+             _compute_cost(plan, scenario, providers, colors)),
+            ("builds", "Builds", _builds(plan, periods)),
+            ("installs", "Installs", _installs(plan, periods)),
+            ("rentals", "Rentals", _rentals(plan, periods)),
+            ("cost", "Cost by period", _cost(plan, periods)),
+            ("shadow-prices", "Shadow prices", _shadow_prices(plan, scenario, periods)),
+        ]  # fmt: skip
+    if result.status.value == "infeasible" or result.conflicts:
+        sections.append(("conflicts", "Conflicts", _conflicts(plan)))
+    elif not plan.solved:
+        sections.append(
+            (
+                "no-plan",
+                "No plan",
+                section(
+                    "no-plan",
+                    "No plan",
+                    [f'<p class="note">The solver returned {_e(result.status.value)}.</p>'],
+                ),
+            )
+        )
+    if other is not None:
+        sections.append(
+            ("comparison", "With and without", _comparison(plan, other, periods, providers, colors))
+        )
+    nav = "".join(f'<li><a href="#{a}">{_e(t)}</a></li>' for a, t, _ in sections)
+    return "".join(
+        [
+            "<!DOCTYPE html>\n",
+            '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>Stargate plan report: {_e(scenario.name)}</title>",
+            f"<style>{CSS}</style></head><body><main>",
+            _header(plan, scenario, periods, horizon, period, without),
+            f'<nav aria-label="Sections"><ol>{nav}</ol></nav>',
+            *(html for _, _, html in sections),
+            "<footer>Generated by Stargate from the plan's tables (builds, installs, rentals, "
+            "cost by period, share by provider, shadow prices). The same plan always renders "
+            "the same page.</footer>",
+            "</main></body></html>\n",
+        ]
+    )

@@ -1,0 +1,169 @@
+"""`stargate plan` from the command line: the JSON contract, outputs, and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from stargate.cli.main import app
+from tests.plan.factory import small
+
+runner = CliRunner()
+FIELDS = {
+    "status",
+    "objective_usd",
+    "builds",
+    "installs",
+    "rentals",
+    "cost_by_period",
+    "share_by_provider",
+    "shadow_prices",
+    "solve_s",
+    "build_s",
+    "variables",
+    "constraints",
+}
+
+
+def dump(scenario: Any, path: Path) -> Path:
+    """Write a factory scenario as YAML, completing what the factory leaves to the planner
+    (a site's full power is the sum of its phases)."""
+    data = scenario.model_dump(mode="json")
+    first = {a["id"]: a["available_from"] for a in data["accelerators"]}
+    for site in data["sites"]:
+        if site["phases"] and site.get("power_capacity_mw") is None:
+            site["power_capacity_mw"] = sum(ph["power_mw"] for ph in site["phases"])
+        for pool in site["pools"]:
+            pool["available_from"] = max(pool["available_from"], first[pool["accelerator"]])
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout if result.exit_code == 0 else result.output
+
+
+@pytest.fixture
+def scenario_file(tmp_path: Path) -> Path:
+    return dump(small(rofr=True), tmp_path / "small.yaml")
+
+
+def test_json_contract(scenario_file: Path) -> None:
+    code, out = run("plan", "--scenario", str(scenario_file), "--horizon", "2025..2026", "--json")
+    assert code == 0, out
+    d = json.loads(out)
+    assert set(d) >= FIELDS
+    assert d["status"] == "optimal" and d["objective_usd"] > 0
+    assert d["variables"] > 0 and d["constraints"] > 0
+    assert {r["provider"] for r in d["share_by_provider"]}
+
+
+def test_without_rofr_is_never_dearer(scenario_file: Path) -> None:
+    _, a = run("plan", "-s", str(scenario_file), "--horizon", "2025..2026", "--json")
+    _, b = run(
+        "plan", "-s", str(scenario_file), "--horizon", "2025..2026", "--without", "rofr", "--json"
+    )
+    assert json.loads(b)["objective_usd"] <= json.loads(a)["objective_usd"] + 1e-6
+
+
+def test_out_writes_csv_parquet_json_and_report(scenario_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, text = run(
+        "plan",
+        "-s",
+        str(scenario_file),
+        "--horizon",
+        "2025..2026",
+        "--without",
+        "rofr",
+        "--out",
+        str(out),
+    )
+    assert code == 0, text
+    for name in (
+        "builds",
+        "installs",
+        "rentals",
+        "cost_by_period",
+        "share_by_provider",
+        "annual_compute_cost",
+        "shadow_prices",
+    ):
+        assert (out / f"{name}.csv").is_file() and (out / f"{name}.parquet").is_file()
+    pl.read_parquet(out / "cost_by_period.parquet")
+    assert json.loads((out / "plan.json").read_text())["status"] == "optimal"
+    assert (out / "report.html").read_text().lstrip().lower().startswith("<!doctype html")
+
+
+def test_public_figure_shown_beside_the_plan() -> None:
+    code, out = run("plan", "--json")
+    assert code == 0, out
+    d = json.loads(out)
+    assert d["public_figures"] == {"2026": 9.5e9}
+    assert any(r["year"] == 2026 for r in d["annual_compute_cost"])
+
+
+def test_infeasible_budget_is_explained(scenario_file: Path, tmp_path: Path) -> None:
+    ov = tmp_path / "ov.yaml"
+    ov.write_text("budget_usd: 1\nsupply_per_year: {a: 0, b: 0}\n")
+    f = dump(small(cloud_pools=1), tmp_path / "tight.yaml")
+    code, out = run(
+        "plan", "-s", str(f), "--horizon", "2025..2026", "--overrides", str(ov), "--json"
+    )
+    assert code == 0, out
+    d = json.loads(out)
+    assert d["status"] == "infeasible" and d["conflicts"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--horizon", "2020..2030"], "outside the scenario's horizon"),
+        (["--horizon", "2025"], "not a horizon"),
+        (["--horizon", "2030..2025"], "ends before it starts"),
+        (["--period", "month"], "unknown period"),
+        (["--without", "rofx"], "did you mean 'rofr'"),
+        (["--gap", "2"], "--gap"),
+    ],
+)
+def test_bad_options_exit_2(args: list[str], expected: str) -> None:
+    code, out = run("plan", *args)
+    assert code == 2, out
+    assert expected in out and "Traceback" not in out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("exclude_sites: [abilen]", "did you mean 'abilene'"),
+        ("supply_per_year: {gb300: 1000}", "did you mean 'gb200'"),
+        ("supply_per_year: {h100: -5}", "must not be negative"),
+        ("budget_usd: -1", "greater than 0"),
+        ("budget: 5", "budget"),
+        ("supply_per_year: {h100: lots}", "supply_per_year.h100"),
+    ],
+)
+def test_bad_overrides_exit_2_with_file_and_field(text: str, expected: str, tmp_path: Path) -> None:
+    ov = tmp_path / "ov.yaml"
+    ov.write_text(text + "\n")
+    code, out = run("plan", "--overrides", str(ov))
+    assert code == 2, out
+    assert str(ov) in out and expected in out and "Traceback" not in out
+
+
+def test_excluding_a_site_never_makes_the_plan_cheaper(tmp_path: Path) -> None:
+    f = dump(small(third_site=True), tmp_path / "three.yaml")
+    ov = tmp_path / "ov.yaml"
+    ov.write_text("exclude_sites: [s3]\n")
+    _, full = run("plan", "-s", str(f), "--horizon", "2025..2026", "--json")
+    _, less = run("plan", "-s", str(f), "--horizon", "2025..2026", "--overrides", str(ov), "--json")
+    assert full.startswith("{"), full
+    assert less.startswith("{"), less
+    assert json.loads(less)["objective_usd"] >= json.loads(full)["objective_usd"] - 1e-6
