@@ -6,9 +6,12 @@ Decisions (units as in :mod:`stargate.plan.data`):
 ``b``      phase, vintage                  build the phase in that period (binary)
 ``x``      site, type, vintage             thousands of accelerators installed (continuous,
                                            or integer with ``integer_installs``)
-``u``      class, site, type, period       million owned accelerator-hours given to a class
+``u``      class, group, type, period      million owned accelerator-hours given to a class,
+                                           pooled over the sites of one provider (group)
 ``r``      class, cloud, type, tier, per.  million rented accelerator-hours
 ``z``      rofr, period                    1: the ROFR holder's offer is used up (binary)
+``stock``  site, type, period              thousands of installed accelerators still in
+                                           service (installs less retirements)
 =========  ==============================  =================================================
 
 Constraints: ``demand`` (work per class and period ≥ forecast), ``owned_hours`` (hours used ≤
@@ -21,7 +24,17 @@ and ``phase_order``, and the ROFR pair ``rofr_elsewhere`` / ``rofr_holder_first`
     hours rented from the holder at each in-cap type       ≥ offer·z
 
 so capacity goes elsewhere only once the holder's offer within the price cap is used up. A
-holder site without listed pools offers unlimited capacity, so there z is held at 0.
+holder site without listed pools offers unlimited capacity, so there z is held at 0; where the
+holder's clouds cannot carry the in-scope demand even rented in full, z is held at 1
+(``rofr_forced``), which the big-M's LP relaxation would not see.
+
+Formulation choices that keep the model small without changing its optimum (issue #5's
+benchmark, docs/benchmarks.md): owned hours ``u`` are pooled per provider, since clauses tell
+providers apart and never sites of one provider (:func:`site_use` splits them by site again,
+in proportion to stock); the ``stock`` of installs alive is a variable kept by a recurrence
+(installs entering less those retiring), a few nonzeros per row instead of one per vintage;
+``phase_order`` and the MW online per site are written on ``built`` (b summed over vintages),
+never as dense products over phases x sites x periods x vintages.
 
 This module imports linopy; callers import it only once the solver stack is known to exist.
 """
@@ -34,8 +47,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from stargate.errors import InputError, Problem
-from stargate.plan.data import HOURS_PER_YEAR, TIERS, PlanData
+from stargate.errors import InputError, InternalError, Problem
+from stargate.plan.data import HOURS_PER_YEAR, TIERS, PlanData, Rofr
 
 #: Penalties of the slack variables of the explaining re-solve, in $M per unit. Demand is the
 #: dearest so that a shortfall is reported only when nothing else can be relaxed.
@@ -82,6 +95,7 @@ def build(
         "tier": list(TIERS),
         "phase": [ph.phase for ph in d.phases],
         "rofr": [r.clause_id for r in d.rofrs],
+        "group": list(dict.fromkeys(d.provider_of[s] for s in d.owned)),
     }
     n_p = len(periods)
     m = linopy.Model(force_dim_names=True)
@@ -112,20 +126,42 @@ def build(
                 integer=integer_installs,
                 name="x",
             )
+        # owned work is pooled by provider: sites of one provider are interchangeable for it
+        # (clauses tell providers apart, never sites), so hours used per provider and type
+        # give the same plans with far fewer columns; :func:`site_use` splits them by site.
+        grp = _groups(d)
+        first = [
+            d.owned.index(next(s for s in d.owned if d.provider_of[s] == g)) for g in co["group"]
+        ]
         allowed_u = (
             (d.throughput.T > 0)[:, None, :, None]
-            & d.excl_allowed_owned[:, :, None, :]
+            & d.excl_allowed_owned[:, first][:, :, None, :]
             & np.ones((1, 1, 1, n_p), dtype=bool)
         )
         u = m.add_variables(
             lower=0,
-            upper=_da(np.where(allowed_u, np.inf, 0), ["class", "site", "type", "period"], co),
+            upper=_da(np.where(allowed_u, np.inf, 0), ["class", "group", "type", "period"], co),
             name="u",
         )
         alive = np.stack([d.alive(s) for s in range(len(d.owned))])  # [site, period, vintage]
-        stock = (x * _da(alive.astype(float), ["site", "period", "vintage"], co)).sum("vintage")
+        # the stock of installs still alive, as a variable kept by a recurrence: stock[p] =
+        # stock[p-1] + installs entering p - installs retiring at p. The same values as
+        # sum(alive x) but a few nonzeros per row instead of one per vintage, which makes the
+        # LPs of the branch and bound several times lighter.
+        step = alive.astype(float)
+        step[:, 1:, :] -= alive[:, :-1, :]
+        stock = m.add_variables(
+            lower=0,
+            coords=[("site", co["site"]), ("type", co["type"]), ("period", periods)],
+            name="stock",
+        )
+        entering = (x * _da(step, ["site", "period", "vintage"], co)).sum("vintage")
+        prev = stock.shift(period=1).fillna(0)  # nothing before the first period
+        m.add_constraints(stock - prev - entering == 0, name="stock")
+        in_group = (stock * _da(grp, ["site", "group"], co)).sum("site")
         m.add_constraints(
-            u.sum("class") - stock * _da(hours / 1000.0, ["period"], co) <= 0, name="owned_hours"
+            u.sum("class") - in_group * _da(hours / 1000.0, ["period"], co) <= 0,
+            name="owned_hours",
         )
     if has_phases:
         if fixed is not None:
@@ -141,24 +177,20 @@ def build(
         not_usable = _da((~d.phase_usable).astype(float), ["phase", "vintage"], co)
         m.add_constraints((b * not_usable).sum() == 0, name="phase_dated")
         m.add_constraints(b.sum("vintage") <= 1, name="phase_once")
-        # phase k+1 of a site is built no earlier than phase k: one row per (pair, period)
-        pairs = [
-            (i, j)
-            for i, ph in enumerate(d.phases)
-            for j, q in enumerate(d.phases)
-            if q.site == ph.site and q.order == ph.order - 1
-        ]
-        if pairs:
-            a = np.zeros((len(pairs), len(d.phases)))
-            for n, (i, j) in enumerate(pairs):
-                a[n, i], a[n, j] = 1.0, -1.0
-            pair_da = xr.DataArray(
-                a,
-                dims=["pair", "phase"],
-                coords={"pair": list(range(len(pairs))), "phase": co["phase"]},
+        # built[phase, period]: 1 once the phase is built (b summed over vintages <= period)
+        built = (b * cum_da).sum("vintage")
+        # phase k+1 of a site is built no earlier than phase k: one row per (phase, period).
+        # Phases of a site come one after another in ``d.phases``, in order.
+        later = np.array([ph.order > 0 for ph in d.phases])
+        for f in np.flatnonzero(later):
+            ph, q = d.phases[f], d.phases[f - 1]
+            if q.site != ph.site or q.order != ph.order - 1:
+                raise InternalError(f"phases of site '{ph.site}' are not listed in order")
+        if later.any():
+            before = built.shift(phase=1).fillna(0)
+            m.add_constraints(
+                built - before <= 0, name="phase_order", mask=_da(later, ["phase"], co)
             )
-            lhs = (b * pair_da * cum_da).sum(["phase", "vintage"])
-            m.add_constraints(lhs <= 0, name="phase_order")
     if has_cloud:
         price = np.nan_to_num(d.rent_price, nan=0.0)
         offered = ~np.isnan(d.rent_price)  # [cloud, type, tier]
@@ -196,7 +228,7 @@ def build(
     # ---------------------------------------------------------------- demand
     terms: list[Any] = []
     if has_owned:
-        terms.append((u * thr).sum(["site", "type"]))
+        terms.append((u * thr).sum(["group", "type"]))
     if has_cloud:
         terms.append((r * thr).sum(["cloud", "type", "tier"]))
     demand = _da(d.demand, ["class", "period"], co)
@@ -225,11 +257,15 @@ def build(
         mw = _da(d.mw_per_k, ["site", "type"], co)
         load = (stock * mw).sum("type")
         if has_phases:
-            site_of = (
-                np.array([[1.0 if ph.site == s else 0.0 for s in d.owned] for ph in d.phases])
-                * np.array([ph.power_mw for ph in d.phases])[:, None]
+            # MW online per site: the built phases' power, grouped by site
+            mw_ph = _da([ph.power_mw for ph in d.phases], ["phase"], co)
+            site_of = xr.DataArray(
+                [ph.site for ph in d.phases],
+                dims=["phase"],
+                coords={"phase": co["phase"]},
+                name="site",
             )
-            online = (b * _da(site_of, ["phase", "site"], co) * cum_da).sum(["phase", "vintage"])
+            online = (built * mw_ph).groupby(site_of).sum().reindex(site=co["site"]).fillna(0)
             lhs = load - online
         else:
             lhs = load
@@ -332,7 +368,7 @@ def build(
             big_m = (d.demand * np.array([c in ro.classes for c in d.classes])[:, None]).sum(0)
             elsewhere: list[Any] = []
             if has_owned:
-                elsewhere.append((u * thr * scope).sum(["class", "site", "type"]))
+                elsewhere.append((u * thr * scope).sum(["class", "group", "type"]))
             nonholder = _da((~holder).astype(float), ["cloud"], co)
             elsewhere.append((r * thr * scope * nonholder).sum(["class", "cloud", "type", "tier"]))
             lhs = elsewhere[0]
@@ -362,6 +398,16 @@ def build(
                     (zi * _da(hold_zero.astype(float), ["period"], co)).sum() == 0,
                     name=f"rofr_unlimited_{i}",
                 )
+            # z = 0 keeps all in-scope work on the holder's clouds; where they cannot hold
+            # it, z = 1 is forced. Stating so removes the big-M's weak LP relaxation (which
+            # lets a fractional z skip most of the holder's offer) without changing any
+            # feasible plan. Not with slack: there a demand shortfall can make z = 0 feasible.
+            if not slack and (fixed is None or "z" not in fixed):
+                forced = _rofr_forced(d, ro, holder, in_force[i])
+                if forced.any():
+                    m.add_constraints(
+                        zi >= 1, name=f"rofr_forced_{i}", mask=_da(forced, ["period"], co)
+                    )
 
     total = obj[0] if obj else None
     for o in obj[1:]:
@@ -370,3 +416,40 @@ def build(
         total = m.add_variables(lower=0, upper=0, name="zero").sum()
     m.add_objective(total)
     return Built(m, d, slack)
+
+
+def _rofr_forced(d: PlanData, ro: Rofr, holder: np.ndarray, in_force: np.ndarray) -> np.ndarray:
+    """[period]: the periods in which the holder's clouds cannot carry the ROFR's in-scope
+    demand even if rented in full, so that its offer must be used up (``z = 1``)."""
+    scope = np.array([c in ro.classes for c in d.classes])
+    offered = np.asarray(~np.isnan(d.rent_price).all(axis=2), dtype=bool)  # [cloud, type]
+    # best throughput of a type on an in-scope class the holder's cloud may serve: [C, K, T, P]
+    thr = np.where(
+        scope[:, None, None, None] & d.excl_allowed_cloud[:, :, None, :],
+        d.throughput.T[:, None, :, None],
+        0.0,
+    ).max(axis=0)  # [cloud, type, period]
+    rows = holder[:, None, None] & offered[:, :, None] & (d.rent_cap > 0) & (thr > 0)
+    unlimited = (rows & ~np.isfinite(d.rent_cap)).any(axis=(0, 1))
+    cap = np.where(rows & np.isfinite(d.rent_cap), d.rent_cap, 0.0) * thr
+    need = (d.demand * scope[:, None]).sum(axis=0)
+    out: np.ndarray = in_force & ~unlimited & (need > cap.sum(axis=(0, 1)) * (1 + 1e-6) + 1e-9)
+    return out
+
+
+def _groups(d: PlanData) -> np.ndarray:
+    """[site, group]: 1 where the owned site belongs to the provider (group)."""
+    groups = list(dict.fromkeys(d.provider_of[s] for s in d.owned))
+    return np.array([[float(d.provider_of[s] == g) for g in groups] for s in d.owned])
+
+
+def site_use(d: PlanData, u: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """[class, site, type, period] owned hours per site from the model's hours per provider
+    ``u`` [class, group, type, period], shared in proportion to each site's installed stock."""
+    grp = _groups(d)
+    alive = np.stack([d.alive(s) for s in range(len(d.owned))])  # [site, period, vintage]
+    stock = np.einsum("stv,spv->stp", np.clip(x, 0.0, None), alive.astype(float))
+    total = np.einsum("gtp,sg->stp", np.einsum("stp,sg->gtp", stock, grp), grp)
+    share = np.divide(stock, total, out=np.zeros_like(stock), where=total > 0)
+    out: np.ndarray = np.einsum("cgtp,sg,stp->cstp", u, grp, share)
+    return out
