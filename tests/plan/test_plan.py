@@ -174,3 +174,28 @@ def test_stargate_2025_smoke(default_scenario: Scenario) -> None:
     assert res.objective_usd is not None and res.objective_usd > 0
     assert res.variables > 0 and res.constraints > 0
     assert set(res.annual_compute_cost["year"]) == set(range(2025, 2031))
+
+
+def test_construction_lead_time_charges_capex_earlier() -> None:
+    """A lead time moves a phase's capex before it comes online: discounted less, so the
+    plan costs more; the builds table says when the capex was committed."""
+
+    def with_lead(sc: Scenario, years: float) -> Scenario:
+        sites = [
+            s.model_copy(
+                update={"costs": s.costs.model_copy(update={"construction_lead_years": years})}
+            )
+            if s.costs is not None
+            else s
+            for s in sc.sites
+        ]
+        return sc.model_copy(update={"sites": sites})
+
+    base = small()
+    r0 = plan(base, horizon=(2025, 2026))
+    r1 = plan(with_lead(base, 1.0), horizon=(2025, 2026))
+    assert r0.builds.height > 0 and r1.builds.height == r0.builds.height
+    assert r1.objective_usd is not None and r0.objective_usd is not None
+    assert r1.objective_usd > r0.objective_usd
+    for row in r1.builds.iter_rows(named=True):
+        assert int(row["capex_committed"][:4]) == int(row["period"][:4]) - 1

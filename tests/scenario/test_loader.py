@@ -414,3 +414,24 @@ def test_a_key_beside_a_merge_overrides_the_merged_value() -> None:
     data, _, problems = read_yaml(text, "m.yaml")
     assert data["a"] == {"life": 20, "capex": 9}
     assert [(p.path, p.line) for p in problems] == [("b.life", 9)]  # explicit twice: an error
+
+
+def test_forecast_in_the_wrong_unit_is_an_error(tmp_path: Path) -> None:
+    data = minimal()
+    data["workload_sources"] = [
+        {
+            "id": "demand",
+            "kind": "forecast",
+            "forecast": [
+                {"year": 2026, "workload_class": "training", "tokens_per_s": 5},
+                {"year": 2026, "workload_class": "inference", "accelerator_hours": 5},
+                {"year": 2027, "workload_class": "training", "accelerator_hours": 5},
+            ],
+        }
+    ]
+    path = write_scenario(tmp_path, data)
+    problems = check_scenario(path).problems
+    got = {(p.path, p.line is not None) for p in problems}
+    assert ("workload_sources[0].forecast[0].tokens_per_s", True) in got
+    assert ("workload_sources[0].forecast[1].accelerator_hours", True) in got
+    assert len(problems) == 2

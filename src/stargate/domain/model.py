@@ -224,6 +224,11 @@ class OwnedCosts(Model):
     facility_life_years: PositiveFloat = 15
     accelerator_life_years: PositiveFloat = 5
     opex_usd_per_mw_year: Usd = Decimal(0)
+    construction_lead_years: NonNegativeFloat = Field(
+        default=0.0,
+        description="Years between committing a phase's facility capex and its power coming "
+        "online; the planner charges (discounts and budgets) the capex that much earlier",
+    )
     accelerator_unit_price_usd: dict[Slug, Usd] = Field(
         default_factory=dict, description="Overrides of accelerators' list prices at this site"
     )

@@ -227,7 +227,7 @@ def _result(
 
 _SCHEMAS: dict[str, dict[str, Any]] = {
     "builds": {"site": pl.String, "phase": pl.String, "period": pl.String,
-               "power_mw": pl.Float64, "capex_usd": pl.Float64},
+               "power_mw": pl.Float64, "capex_usd": pl.Float64, "capex_committed": pl.String},
     "installs": {"site": pl.String, "provider": pl.String, "accelerator": pl.String,
                  "period": pl.String, "count": pl.Float64, "capex_usd": pl.Float64},
     "rentals": {"provider": pl.String, "site": pl.String, "accelerator": pl.String,
@@ -280,7 +280,8 @@ def _tables(d: PlanData, sol: dict[str, np.ndarray | None]) -> dict[str, pl.Data
                 if b[f, v] > 0.5:
                     builds.append(
                         {"site": ph.site, "phase": ph.phase, "period": per[v],
-                         "power_mw": ph.power_mw, "capex_usd": ph.capex_musd * 1e6}
+                         "power_mw": ph.power_mw, "capex_usd": ph.capex_musd * 1e6,
+                         "capex_committed": d.committed(v, ph.lead_years).isoformat()}
                     )  # fmt: skip
                     prov = d.provider_of[ph.site]
                     acc(v, prov, "capex", ph.capex_musd * 1e6)

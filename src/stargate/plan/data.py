@@ -81,6 +81,7 @@ class PhaseCandidate:
     online: date
     capex_musd: float  # facility capex, $M
     order: int  # position within its site: phase k+1 needs phase k
+    lead_years: float = 0.0  # capex is committed this long before the phase comes online
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +139,17 @@ class PlanData:
         """Book value left at the horizon's end of an asset bought at the start of ``p``."""
         return max(0.0, 1.0 - (self.horizon_years - float(self.t_years[p])) / life_years)
 
-    def capex_factor(self, p: int, life_years: float) -> float:
-        """Present value of $1 of capex spent at the start of ``p``, net of salvage."""
+    def capex_factor(self, p: int, life_years: float, lead_years: float = 0.0) -> float:
+        """Present value of $1 of capex for an asset in service from the start of ``p``, net
+        of salvage; with ``lead_years``, the dollar is spent that long before (construction),
+        so it is discounted from then (before the horizon's start, it weighs more than $1)."""
         end = (1.0 + self.discount_rate) ** -self.horizon_years
-        return float(self.discount(p) - end * self.salvage_fraction(p, life_years))
+        spent = float((1.0 + self.discount_rate) ** -(self.t_years[p] - lead_years))
+        return float(spent - end * self.salvage_fraction(p, life_years))
+
+    def committed(self, p: int, lead_years: float) -> date:
+        """The day capex for an asset in service from the start of ``p`` is committed."""
+        return self.periods[p].start - timedelta(days=round(lead_years * 365.25))
 
     def alive(self, s: int) -> npt.NDArray[np.bool_]:
         """[P, V]: an install of vintage V at owned site ``s`` still serves in period P."""
@@ -307,11 +315,22 @@ def prepare(
                     / site.pue
                     / 1e6,
                     0,
+                    site.costs.construction_lead_years,
                 )
             )
         for k, ph in enumerate(sorted(site_phases, key=lambda x: (x.online, x.id))):
             capex = float(site.costs.facility_capex_usd_per_mw) * ph.power_mw / site.pue / 1e6
-            phases.append(PhaseCandidate(site.id, ph.id, ph.power_mw, ph.online, capex, k))
+            phases.append(
+                PhaseCandidate(
+                    site.id,
+                    ph.id,
+                    ph.power_mw,
+                    ph.online,
+                    capex,
+                    k,
+                    site.costs.construction_lead_years,
+                )
+            )
         if not site_phases and site.power_capacity_mw is None:
             notes.append(f"site '{site.id}' has neither phases nor power: nothing to build")
     phase_usable = np.array([[ph.online <= m for m in mids] for ph in phases], dtype=bool)

@@ -314,7 +314,7 @@ def build(
         fcap = np.array(
             [
                 [
-                    ph.capex_musd * d.capex_factor(v, float(d.fac_life[site_idx[i]]))
+                    ph.capex_musd * d.capex_factor(v, float(d.fac_life[site_idx[i]]), ph.lead_years)
                     for v in range(n_p)
                 ]
                 for i, ph in enumerate(d.phases)
@@ -333,8 +333,15 @@ def build(
                 ).sum()
             )
         if has_phases:
-            fc = np.array([ph.capex_musd for ph in d.phases])
-            parts.append((b * _da(fc[:, None] * inwin[None, :], ["phase", "vintage"], co)).sum())
+            # a phase's capex counts from the day it is committed (lead time before online)
+            fc = np.array(
+                [
+                    [ph.capex_musd * (d.committed(v, ph.lead_years) <= by) for v in range(n_p)]
+                    for ph in d.phases
+                ],
+                dtype=float,
+            )
+            parts.append((b * _da(fc, ["phase", "vintage"], co)).sum())
         if not parts:
             continue
         lhs = parts[0]

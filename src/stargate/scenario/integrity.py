@@ -439,6 +439,7 @@ class _Checker:
                     self.ns.classes,
                     "workload class",
                 )
+            kinds = {c.id: str(c.kind) for c in self.s.workload_classes}
             for k, row in enumerate(src.forecast):
                 self.ref(
                     f"workload_sources[{i}].forecast[{k}].workload_class",
@@ -446,6 +447,18 @@ class _Checker:
                     self.ns.classes,
                     "workload class",
                 )
+                kind = kinds.get(row.workload_class)
+                unit = "accelerator_hours" if row.accelerator_hours is not None else "tokens_per_s"
+                wanted = {"training": "accelerator_hours", "inference": "tokens_per_s"}.get(
+                    kind or ""
+                )
+                if wanted is not None and unit != wanted:
+                    self.add(
+                        f"workload_sources[{i}].forecast[{k}].{unit}",
+                        f"demand for {kind} class '{row.workload_class}' is in the wrong unit",
+                        expected=f"{wanted} ({kind} demand)",
+                        found=unit,
+                    )
 
     def budget(self) -> None:
         ms = self.s.budget.milestones
