@@ -130,19 +130,25 @@ def load_overrides(path: str, scenario: Scenario) -> tuple[Scenario, dict[str, A
     return scenario, kwargs
 
 
+#: The result's tables: in ``--json`` and written by ``--out`` (CSV and Parquet).
+TABLES = (
+    "builds",
+    "installs",
+    "rentals",
+    "cost_by_period",
+    "share_by_provider",
+    "annual_compute_cost",
+    "shadow_prices",
+)
+
+
 def result_json(r: PlanResult) -> dict[str, Any]:
     """The ``--json`` object (field names are a public contract)."""
     return {
         "status": str(r.status),
         "objective_usd": None if r.objective_usd is None else round(r.objective_usd, 2),
         "mip_gap": r.mip_gap,
-        "builds": r.builds.to_dicts(),
-        "installs": r.installs.to_dicts(),
-        "rentals": r.rentals.to_dicts(),
-        "cost_by_period": r.cost_by_period.to_dicts(),
-        "share_by_provider": r.share_by_provider.to_dicts(),
-        "annual_compute_cost": r.annual_compute_cost.to_dicts(),
-        "shadow_prices": r.shadow_prices.to_dicts(),
+        **{name: getattr(r, name).to_dicts() for name in TABLES},
         "conflicts": [c.message for c in r.conflicts],
         "solve_s": round(r.solve_s, 3),
         "build_s": round(r.build_s, 3),
@@ -260,15 +266,7 @@ def _write(
 
     out_path = Path(out_dir)
     out_path.mkdir(parents=True, exist_ok=True)
-    for name in (
-        "builds",
-        "installs",
-        "rentals",
-        "cost_by_period",
-        "share_by_provider",
-        "annual_compute_cost",
-        "shadow_prices",
-    ):
+    for name in TABLES:
         df = getattr(result, name)
         df.write_csv(out_path / f"{name}.csv")
         df.write_parquet(out_path / f"{name}.parquet")
