@@ -25,7 +25,7 @@ from stargate.sim.engine import (
     ROFR_DECLINED,
     ROFR_EXPIRED,
     ROFR_NAMES,
-    ROFR_NONE,
+    ROFR_RELEASED,
     RUNNING,
     STATUS_NAMES,
     SimState,
@@ -139,7 +139,7 @@ class SimResult:
                 "accepted": int((rofr == ROFR_ACCEPTED).sum()),
                 "declined": int((rofr == ROFR_DECLINED).sum()),
                 "expired": int((rofr == ROFR_EXPIRED).sum()),
-                "released_unmet": int((rofr == 4).sum()),
+                "released_unmet": int((rofr == ROFR_RELEASED).sum()),
             },
             "exclusivity_bound": int(s.exclusivity_bound),
             "share_by_provider": share,
@@ -304,6 +304,3 @@ class SimResult:
         (out / "summary.json").write_text(self.summary_json())
         paths.append(out / "summary.json")
         return paths
-
-
-_ = (ROFR_NONE,)
