@@ -6,11 +6,26 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import os
+
 import pytest
 import yaml
+from hypothesis import HealthCheck, settings
 
 from stargate.domain.model import Scenario
 from stargate.scenario.loader import load_scenario
+
+# Hypothesis profiles. "ci" (the default, and what .ci/run uses) is derandomized: the examples
+# are a fixed function of each test, so a clean clone's CI never depends on a random draw.
+# "fuzz" draws fresh random examples, many more of them, for the longer runs under the `fuzz`
+# marker (HYPOTHESIS_PROFILE=fuzz python3 tasks.py test -m fuzz).
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "fuzz", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -15,7 +15,6 @@ Conventions:
 
 from __future__ import annotations
 
-import datetime as dt
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -32,6 +31,8 @@ from pydantic import (
     model_validator,
 )
 
+from stargate.domain.limits import Count, Day, Hours, Money, NoBool, PerNode, refuse_booleans
+
 _T = TypeVar("_T", "Party", "Accelerator", "Provider", "Site", "WorkloadClass")
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
@@ -40,10 +41,10 @@ Slug = Annotated[
     StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=64),
     Field(description="A lowercase id: letters a-z, digits and '-', starting with a letter/digit"),
 ]
-PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Usd = Annotated[Decimal, Field(ge=0, allow_inf_nan=False, description="US dollars")]
-PositiveUsd = Annotated[Decimal, Field(gt=0, allow_inf_nan=False, description="US dollars")]
+PositiveFloat = Annotated[float, NoBool, Field(gt=0, allow_inf_nan=False)]
+NonNegativeFloat = Annotated[float, NoBool, Field(ge=0, allow_inf_nan=False)]
+Usd = Annotated[Money, Field(ge=0, description="US dollars")]
+PositiveUsd = Annotated[Money, Field(gt=0, description="US dollars")]
 Source = Annotated[
     str | None,
     Field(
@@ -54,16 +55,22 @@ Source = Annotated[
 
 
 class Model(BaseModel):
-    """Base of every scenario object: unknown fields are errors, objects are immutable."""
+    """Base of every scenario object: unknown fields are errors, objects are immutable, and a
+    field that takes only numbers refuses booleans (see :func:`numeric_fields`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers_are_not_booleans(cls, data: Any) -> Any:
+        return refuse_booleans(cls, data)
 
 
 class Period(Model):
     """A span of days, both ends included. ``end: null`` is open-ended."""
 
-    start: date
-    end: date | None = None
+    start: Day
+    end: Day | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
@@ -130,7 +137,7 @@ class Accelerator(Model):
     memory_gb: PositiveFloat
     tdp_w: PositiveFloat
     unit_price_usd: Usd
-    available_from: date
+    available_from: Day
     throughput: dict[Slug, NonNegativeFloat] = Field(default_factory=dict)
     source: Source
     notes: str | None = None
@@ -200,7 +207,7 @@ class Phase(Model):
 
     id: Slug
     power_mw: PositiveFloat
-    online: date
+    online: Day
     source: Source
 
 
@@ -209,10 +216,10 @@ class Pool(Model):
 
     id: Slug
     accelerator: Slug
-    count: int = Field(gt=0)
-    available_from: date
+    count: Count
+    available_from: Day
     phase: Slug | None = Field(default=None, description="The build phase that powers it")
-    accelerators_per_node: int = Field(default=8, gt=0)
+    accelerators_per_node: PerNode = 8
     source: Source
 
 
@@ -238,8 +245,8 @@ class OwnedCosts(Model):
 class Outage(Model):
     """A scripted outage of a whole site (or of some of its pools)."""
 
-    start: date
-    end: date
+    start: Day
+    end: Day
     pools: list[Slug] = Field(default_factory=list, description="Empty: every pool of the site")
     reason: str | None = None
 
@@ -254,8 +261,8 @@ class Outage(Model):
 
 
 class Reliability(Model):
-    mtbf_h: PositiveFloat
-    mttr_h: PositiveFloat
+    mtbf_h: Hours
+    mttr_h: Hours
 
 
 class Site(Model):
@@ -270,7 +277,7 @@ class Site(Model):
     )
     pue: Annotated[float, Field(ge=1.0, le=3.0)] = 1.3
     energy_price_usd_per_mwh: Usd | None = None
-    announced: date | None = None
+    announced: Day | None = None
     phases: list[Phase] = Field(default_factory=list)
     pools: list[Pool] = Field(default_factory=list)
     costs: OwnedCosts | None = None
@@ -426,7 +433,7 @@ class RightOfFirstRefusal(ClauseBase):
         default_factory=list,
         description="Providers through which the holder meets requests; empty: all it owns",
     )
-    response_window_h: PositiveFloat
+    response_window_h: Hours
     requirements: list[Requirement] = Field(
         default_factory=lambda: list(Requirement),
         description="What 'cannot meet the requirements' means: the holder cannot meet the "
@@ -466,7 +473,7 @@ class IpRights(ClauseBase):
     grantor: Slug
     grantee: Slug
     artifact_kinds: list[ArtifactKind] = Field(min_length=1)
-    until: date
+    until: Day
     agi_carve_out: bool = True
 
     def party_refs(self) -> dict[str, str]:
@@ -504,7 +511,7 @@ class Investment(ClauseBase):
     investor: Slug
     investee: Slug
     amount_usd: PositiveUsd
-    date: dt.date
+    date: Day
     stake_percent: Annotated[Decimal, Field(gt=0, le=100)] | None = None
     stakes_in_competitors: list[Slug] = Field(default_factory=list)
 
@@ -523,7 +530,7 @@ class AgiClause(ClauseBase):
     declared_by: Slug
     control_passes_to: Slug
     ends_clauses: list[Slug] = Field(default_factory=list)
-    declared_on: date | None = Field(default=None, description="null: not declared")
+    declared_on: Day | None = Field(default=None, description="null: not declared")
 
     def party_refs(self) -> dict[str, str]:
         return {"declared_by": self.declared_by, "control_passes_to": self.control_passes_to}
@@ -573,7 +580,7 @@ class Contract(Model):
     id: Slug
     name: str
     parties: list[Slug] = Field(min_length=2)
-    signed: date
+    signed: Day
     clauses: list[Clause] = Field(default_factory=list)
     source: Source
     notes: str | None = None
@@ -599,7 +606,7 @@ class ForecastRow(Model):
     """Demand for one class in one year: training in reference-accelerator-hours, inference in
     tokens per second (average over the year)."""
 
-    year: int = Field(ge=2000, le=2100)
+    year: Annotated[int, NoBool, Field(ge=2000, le=2100)]
     workload_class: Slug
     accelerator_hours: NonNegativeFloat | None = None
     tokens_per_s: NonNegativeFloat | None = None
@@ -647,7 +654,7 @@ class WorkloadSource(Model):
 
 class BudgetMilestone(Model):
     id: Slug
-    by: date
+    by: Day
     capex_usd: PositiveUsd = Field(description="Cumulative capex allowed by this date")
     source: Source
 
@@ -667,7 +674,7 @@ class Figure(Model):
     id: Slug
     value: Annotated[Decimal | str, BeforeValidator(_date_as_text)]
     unit: str
-    date: dt.date | None = None
+    date: Day | None = None
     source: Source
     assumption: bool = False
 
@@ -695,7 +702,7 @@ class Scenario(Model):
     id: Slug
     name: str
     description: str | None = None
-    as_of: date
+    as_of: Day
     horizon: Period
     settings: Settings
     parties: list[Party] = Field(min_length=1)

@@ -25,6 +25,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
+from stargate.domain.limits import GivenBoolean
 from stargate.domain.model import CLAUSE_KINDS, Scenario
 from stargate.errors import Problem, ScenarioError, did_you_mean
 from stargate.scenario.integrity import Namespaces, check_integrity, ids_in
@@ -369,6 +370,8 @@ def _describe(value: Any) -> str:
         return "nothing (null)"
     if isinstance(value, bool):
         return f"boolean {str(value).lower()}"
+    if isinstance(value, GivenBoolean):
+        return repr(value)
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):

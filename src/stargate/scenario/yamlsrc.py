@@ -130,6 +130,71 @@ _PLAIN_TAGS = {
 }
 
 
+#: Scalar tags a value may carry explicitly (``!!int 7``): each only asserts the type that the
+#: field's own validation then checks. Others (``!!binary``, ``!!python/...``, ``!local``) are
+#: refused: no scenario, request or table field takes bytes or arbitrary objects.
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str": "text",
+    "tag:yaml.org,2002:int": "a whole number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "true or false",
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:timestamp": "a date (YYYY-MM-DD) or an ISO datetime",
+}
+
+
+def _short_tag(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, remembering which scalars carried a tag in the text (PyYAML
+    keeps only the resolved tag, so ``!!int 7`` and ``7`` look alike once composed)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.explicit: set[int] = set()
+
+    def compose_scalar_node(self, anchor: str | None) -> yaml.ScalarNode:
+        event = self.peek_event()
+        explicit = event.tag is not None and event.tag != "!"
+        node: yaml.ScalarNode = super().compose_scalar_node(anchor)
+        if explicit:
+            self.explicit.add(id(node))
+        return node
+
+
+def construct_scalar(
+    node: yaml.ScalarNode, loader: yaml.SafeLoader, explicit: bool
+) -> tuple[Any, tuple[str, str | None] | None]:
+    """The value of one scalar, or (None, (message, expected)) when it cannot be constructed:
+    an impossible date (``2026-02-30``, year 0, a UTC offset of 24 h or more), a value that does
+    not fit its explicit tag (``!!int seventy``), or a tag no field takes (``!!binary``)."""
+    tag = node.tag
+    if explicit and tag not in _SCALAR_TAGS:
+        return None, (
+            f"unsupported YAML tag '{_short_tag(tag)}'",
+            "a plain value, or one of the tags " + ", ".join(_short_tag(t) for t in _SCALAR_TAGS),
+        )
+    try:
+        return loader.construct_object(node, deep=True), None
+    except Exception as exc:  # a scalar's constructor fails in many ways; each is the input's
+        reason = (
+            str(exc).splitlines()[0]
+            if str(exc) and not isinstance(exc, AttributeError | TypeError)
+            else ""
+        )
+        if "offset" in reason:
+            reason = "a UTC offset must be less than 24 hours"
+        wanted = _SCALAR_TAGS.get(tag, "a plain value")
+        shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+        if tag == "tag:yaml.org,2002:timestamp":
+            what = "not a valid date or time"
+        else:
+            what = f"not valid as {_short_tag(tag)}" if explicit else "not a valid value"
+        return None, (f"{what}: '{shown}'" + (f" ({reason})" if reason else ""), wanted)
+
+
 class _TooManyAliasValues(Exception):
     def __init__(self, node: yaml.Node) -> None:
         self.node = node
@@ -165,7 +230,7 @@ class _Reader:
             )
         )
 
-    def walk(self, node: yaml.Node, loader: yaml.SafeLoader, path: PathKey) -> Any:
+    def walk(self, node: yaml.Node, loader: _Loader, path: PathKey) -> Any:
         self.smap.entries.setdefault(
             path, Loc(self.label, node.start_mark.line + 1, node.start_mark.column + 1)
         )
@@ -199,9 +264,13 @@ class _Reader:
                 return self._collection(node, loader, path)
             finally:
                 self.active.discard(key)
-        return loader.construct_object(node, deep=True)
+        assert isinstance(node, yaml.ScalarNode)
+        value, error = construct_scalar(node, loader, id(node) in getattr(loader, "explicit", ()))
+        if error is not None:
+            self._problem(error[0], node, path, expected=error[1])
+        return value
 
-    def _collection(self, node: yaml.Node, loader: yaml.SafeLoader, path: PathKey) -> Any:
+    def _collection(self, node: yaml.Node, loader: _Loader, path: PathKey) -> Any:
         if isinstance(node, yaml.MappingNode):
             n_explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
             loader.flatten_mapping(node)
@@ -211,7 +280,10 @@ class _Reader:
             merged_keys: set[str] = set()
             out: dict[Any, Any] = {}
             for position, (key_node, value_node) in enumerate(node.value):
-                key = loader.construct_object(key_node, deep=True)
+                if isinstance(key_node, yaml.ScalarNode):
+                    key = construct_scalar(key_node, loader, id(key_node) in loader.explicit)[0]
+                else:
+                    key = [] if isinstance(key_node, yaml.SequenceNode) else {}
                 if not isinstance(key, str | int | float | bool) or key is None:
                     self.problems.append(
                         Problem(
@@ -255,7 +327,7 @@ def read_yaml(text: str, label: str) -> tuple[Any, SourceMap, list[Problem]]:
     """Parse one YAML document. Returns (data or None, source map, problems)."""
     smap = SourceMap()
     problems: list[Problem] = []
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -308,17 +380,25 @@ def read_yaml(text: str, label: str) -> tuple[Any, SourceMap, list[Problem]]:
     return data, smap, problems
 
 
-def _cell(text: str) -> Any:
-    """A CSV cell read as a YAML scalar (so numbers and dates get their types)."""
+def _cell(text: str) -> tuple[Any, tuple[str, str | None] | None]:
+    """A CSV cell read as a YAML scalar (so numbers and dates get their types), with the same
+    rules as a YAML value: (value, None), or (None, (message, expected)) when it cannot be
+    constructed. A cell that is not a single scalar (``a: b``, ``[1``) stays text."""
+    loader = _Loader(text)
     try:
-        value = yaml.safe_load(text)
+        node = loader.get_single_node()
     except yaml.YAMLError:
-        return text
-    return (
-        value
-        if isinstance(value, str | int | float | bool | type(None)) or hasattr(value, "isoformat")
-        else text
-    )
+        return text, None
+    finally:
+        loader.dispose()
+    if not isinstance(node, yaml.ScalarNode):
+        return text, None
+    value, error = construct_scalar(node, loader, id(node) in loader.explicit)
+    if error is not None:
+        return None, error
+    if isinstance(value, str | int | float | bool | type(None)) or hasattr(value, "isoformat"):
+        return value, None
+    return text, None
 
 
 def read_csv_table(
@@ -397,8 +477,21 @@ def read_csv_table(
                 target = row
                 for k in keys[:-1]:
                     target = target.setdefault(k, {})
-                target[keys[-1]] = _cell(cell.strip())
+                value, error = _cell(cell.strip())
                 smap.entries[(*path, i, *keys)] = Loc(label, line, col + 1)
+                if error is not None:
+                    problems.append(
+                        Problem(
+                            error[0],
+                            path=format_path((*path, i, *keys)),
+                            file=label,
+                            line=line,
+                            column=col + 1,
+                            expected=error[1],
+                        )
+                    )
+                    continue
+                target[keys[-1]] = value
             rows.append(row)
     except csv.Error as exc:
         problems.append(Problem(f"not a valid CSV file: {exc}", file=label, line=reader.line_num))
