@@ -155,8 +155,8 @@ class _Loader(yaml.SafeLoader):
         super().__init__(stream)
         self.explicit: set[int] = set()
 
-    def compose_scalar_node(self, anchor: str | None) -> yaml.ScalarNode:
-        event = self.peek_event()
+    def compose_scalar_node(self, anchor: Any) -> yaml.ScalarNode:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         explicit = event.tag is not None and event.tag != "!"
         node: yaml.ScalarNode = super().compose_scalar_node(anchor)
         if explicit:
