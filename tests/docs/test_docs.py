@@ -427,11 +427,12 @@ def test_relative_links_resolve(where: str, path: Path, target: str) -> None:
 ENGINES = {"broker", "sim", "plan", "ledger"}
 ALLOWED: dict[str, set[str] | None] = {  # None: anything
     "errors": set(),
+    "files": {"errors"},
     "domain": {"domain"},
     "contracts": {"contracts", "domain", "errors"},
-    "scenario": {"scenario", "contracts", "domain", "errors"},
-    **{e: {"domain", "contracts", "scenario", "errors", *ENGINES} for e in ENGINES},
-    "report": {"report", "domain", "contracts", "scenario", "errors", *ENGINES},
+    "scenario": {"scenario", "contracts", "domain", "errors", "files"},
+    **{e: {"domain", "contracts", "scenario", "errors", "files", *ENGINES} for e in ENGINES},
+    "report": {"report", "domain", "contracts", "scenario", "errors", "files", *ENGINES},
     "cli": None,
     "service": None,
 }
