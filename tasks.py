@@ -3,7 +3,7 @@
 
     python3 tasks.py demo    # make .venv, install Stargate, simulate stargate-2025 (report in out/)
     python3 tasks.py test    # make .venv, install Stargate with its test tools, run every test
-    python3 tasks.py check   # ruff and mypy
+    python3 tasks.py check   # ruff, ruff format --check and mypy
     python3 tasks.py bench   # the benchmarks (slow; see docs/benchmarks.md)
 
 Each task creates the virtual environment `.venv` beside this file on first use and installs
@@ -71,7 +71,9 @@ def main(argv: list[str]) -> int:
         return run(str(PY), "-m", "pytest", "-q", *rest)
     if task == "check":
         ensure_env("dev")
-        code = run(str(BIN / "ruff"), "check", "src", "tests", "benchmarks", "tools", "tasks.py")
+        paths = ("src", "tests", "benchmarks", "tools", "tasks.py")
+        code = run(str(BIN / "ruff"), "check", *paths)
+        code = code or run(str(BIN / "ruff"), "format", "--check", *paths)
         return code or run(str(BIN / "mypy"), *rest)
     if task == "bench":
         ensure_env("dev")
