@@ -206,7 +206,10 @@ def snapshot(scenario: Scenario, at: date | None = None) -> Snapshot:
     agi = agi_clauses_in_force(scenario, day)
     for contract, clause in scenario.clauses():
         st = clause_state(contract.id, clause, day, agi)
-        shown = st.version or clause
+        shown = st.version
+        if shown is None:  # not in force: still say what the clause reads that day, as amended
+            am = clause.active_amendment(day)
+            shown = clause.amended(am) if am is not None and am.action == "modify" else clause
         view = ClauseView(
             contract=contract.id,
             id=clause.id,
