@@ -9,8 +9,6 @@ import typer
 from stargate.cli.main import app, err, out, print_json, run_guarded
 from stargate.cli.options import StargateTyper, examples, one_of, parse_moment
 
-__all__ = ["parse_moment"]  # the shared parser of datetime options, from stargate.cli.options
-
 bench_app = StargateTyper(
     help="Measure the engines' speed (see docs/benchmarks.md).", no_args_is_help=True
 )
