@@ -2,42 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import typer
 
 from stargate.cli.main import app, err, out, print_json, run_guarded
-from stargate.errors import InputError, Problem
+from stargate.cli.options import StargateTyper, examples, one_of, parse_moment
 
-bench_app = typer.Typer(
+bench_app = StargateTyper(
     help="Measure the engines' speed (see docs/benchmarks.md).", no_args_is_help=True
 )
 app.add_typer(bench_app, name="bench")
 
 
-def parse_moment(value: str | None, option: str) -> datetime | None:
-    """An ISO date or datetime (UTC; offsets converted), or exit 2 saying what was expected."""
-    if value is None:
-        return None
-    from stargate.broker.request import to_utc_naive
-
-    try:
-        moment = to_utc_naive(value)
-    except ValueError:
-        moment = None
-    if not isinstance(moment, datetime):
-        raise InputError(
-            Problem(
-                f"not a date or datetime: '{value}'",
-                path=option,
-                expected="ISO 8601, e.g. 2026-01-01 or 2026-01-01T09:30:00Z",
-            )
-        )
-    return moment
-
-
-@app.command()
+@app.command(
+    epilog=examples(
+        "stargate place examples/requests/stargate-mix.yaml --at 2026-01-01",
+        "stargate place examples/requests/stargate-mix.yaml --at 2026-01-01 --without rofr --json",
+        "stargate place examples/requests/stargate-mix.yaml --responder no-answer --objective time",
+        "stargate place examples/requests/missing.yaml   # exit 2",
+    )
+)
 def place(
     requests: Annotated[
         str, typer.Argument(metavar="REQUESTS", help="A YAML or JSON file of one or many requests.")
@@ -57,7 +42,12 @@ def place(
         ),
     ] = None,
     objective: Annotated[
-        str, typer.Option("--objective", help="cost (default), time (earliest finish), or mix:W.")
+        str,
+        typer.Option(
+            "--objective",
+            metavar=one_of("cost", "time", "mix:W"),
+            help="cost (default), time (earliest finish), or mix:W.",
+        ),
     ] = "cost",
     responder: Annotated[
         str,
@@ -104,7 +94,13 @@ def place(
     run_guarded(body)
 
 
-@bench_app.command("broker")
+@bench_app.command(
+    "broker",
+    epilog=examples(
+        "stargate bench broker",
+        "stargate bench broker --pools 100 --accelerators 100000 --decisions 2000 --json",
+    ),
+)
 def bench_broker(
     pools: Annotated[
         int, typer.Option("--pools", min=1, help="Pools in the synthetic fleet.")

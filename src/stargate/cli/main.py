@@ -11,23 +11,23 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
+from importlib import metadata
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
-from stargate.errors import EXIT_INPUT, EXIT_INTERNAL, InputError, Problem, StargateError
+from stargate.cli.options import StargateTyper, examples, parse_day
+from stargate.errors import EXIT_INPUT, EXIT_INTERNAL, StargateError
 
-app = typer.Typer(
+app = StargateTyper(
     name="stargate",
     help="Stargate: a control plane for multi-provider AI compute.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,
 )
-scenario_app = typer.Typer(help="Inspect scenarios.", no_args_is_help=True)
+scenario_app = StargateTyper(help="Inspect scenarios.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
 
 out = Console(highlight=False, soft_wrap=False)
@@ -40,7 +40,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 ScenarioArg = Annotated[
     str | None,
     typer.Argument(
-        metavar="[SCENARIO]",
+        metavar="SCENARIO",
         help="A scenario YAML file or an embedded scenario name (default: stargate-2025).",
         show_default=False,
     ),
@@ -51,22 +51,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def parse_date(value: str | None, option: str) -> date | None:
-    """An ISO date from the command line, or exit 2 saying what was expected."""
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    try:
-        return datetime.fromisoformat(text).date()
-    except ValueError:
-        raise InputError(
-            Problem(
-                f"not a date: '{value}'", path=option, expected="an ISO date such as 2026-01-01"
-            )
-        ) from None
+    """An ISO date option; see :func:`stargate.cli.options.parse_day`."""
+    return parse_day(value, option)
 
 
 def print_json(data: Any) -> None:
@@ -94,7 +80,13 @@ def run_guarded(fn: Callable[[], None]) -> None:
         raise typer.Exit(EXIT_INTERNAL) from None
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "stargate validate",
+        "stargate validate examples/two-provider.yaml",
+        "stargate validate docs/examples/broken.yaml --json   # exit 2",
+    )
+)
 def validate(
     scenario: ScenarioArg = None,
     as_json: Annotated[
@@ -139,7 +131,7 @@ def validate(
     run_guarded(body)
 
 
-@app.command()
+@app.command(epilog=examples("stargate schema > scenario.schema.json"))
 def schema() -> None:
     """Print the JSON Schema (draft 2020-12) of the scenario format."""
     from stargate.scenario.schema import scenario_json_schema
@@ -147,7 +139,15 @@ def schema() -> None:
     run_guarded(lambda: print_json(scenario_json_schema()))
 
 
-@scenario_app.command("show")
+@scenario_app.command(
+    "show",
+    epilog=examples(
+        "stargate scenario show",
+        "stargate scenario show examples/two-provider.yaml --at 2027-02-01",
+        "stargate scenario show examples/rofr-removed.yaml --at 2026-06-01 --json",
+        "stargate scenario show --at 9999-12-31   # exit 2",
+    ),
+)
 def scenario_show(
     scenario: ScenarioArg = None,
     at: Annotated[
@@ -174,7 +174,9 @@ def scenario_show(
     run_guarded(body)
 
 
-@scenario_app.command("list")
+@scenario_app.command(
+    "list", epilog=examples("stargate scenario list", "stargate scenario list --json")
+)
 def scenario_list(as_json: JsonOpt = False) -> None:
     """The scenarios embedded in the package."""
     from stargate.scenario.loader import embedded_scenarios
@@ -190,8 +192,40 @@ def scenario_list(as_json: JsonOpt = False) -> None:
     run_guarded(body)
 
 
-@app.callback()
-def _root() -> None:
+def version() -> str:
+    """The installed package's version."""
+    try:
+        return metadata.version("stargate")
+    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"stargate {version()}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback(
+    epilog=examples(
+        "stargate validate examples/two-provider.yaml",
+        "stargate scenario show --at 2026-01-01",
+        "stargate place examples/requests/stargate-mix.yaml --at 2026-01-01",
+        "stargate place -h",
+    )
+)
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
     """Stargate: a control plane for multi-provider AI compute."""
 
 

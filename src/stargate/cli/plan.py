@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from stargate.cli.main import app, err, out, print_json, run_guarded
+from stargate.cli.options import examples, one_of
 from stargate.errors import InputError, Problem
 
 if TYPE_CHECKING:
@@ -157,7 +158,14 @@ def result_json(r: PlanResult) -> dict[str, Any]:
     }
 
 
-@app.command("plan")
+@app.command(
+    "plan",
+    epilog=examples(
+        "stargate plan --horizon 2025..2030 --json",
+        "stargate plan --without rofr",
+        "stargate plan --horizon 2020..2030   # exit 2",
+    ),
+)
 def plan_command(
     scenario: Annotated[
         str | None,
@@ -169,7 +177,9 @@ def plan_command(
         str,
         typer.Option("--horizon", metavar="FIRST..LAST", help="Years to plan, e.g. 2025..2030."),
     ] = "2025..2030",
-    period: Annotated[str, typer.Option("--period", help="year or quarter.")] = "year",
+    period: Annotated[
+        str, typer.Option("--period", metavar=one_of("year", "quarter"), help="year or quarter.")
+    ] = "year",
     without: Annotated[
         list[str] | None,
         typer.Option(

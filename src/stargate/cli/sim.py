@@ -9,10 +9,19 @@ from typing import Annotated, Any
 import typer
 
 from stargate.cli.main import app, err, out, print_json, run_guarded
+from stargate.cli.options import examples, one_of
 from stargate.errors import InputError, Problem
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        'stargate simulate --fleet pool:640 --workload "synthetic?jobs=2000&seed=1" --policy easy',
+        "stargate simulate --fleet pool:6500 --json",
+        "stargate simulate --horizon 2026-01-01..2026-03-31 "
+        '--workload "synthetic?jobs=1000&size_scale=64" --without rofr --json',
+        "stargate simulate --fleet pool:64 --policy nosuch   # exit 2",
+    )
+)
 def simulate(
     scenario: Annotated[
         str | None,
@@ -43,12 +52,19 @@ def simulate(
         ),
     ] = None,
     policy: Annotated[
-        str, typer.Option("--policy", help="Scheduling inside a pool: fifo, greedy, sjf or easy.")
+        str,
+        typer.Option(
+            "--policy",
+            metavar=one_of("fifo", "greedy", "sjf", "easy"),
+            help="Scheduling inside a pool: fifo, greedy, sjf or easy.",
+        ),
     ] = "greedy",
     granularity: Annotated[
         str,
         typer.Option(
-            "--granularity", help="pool (aggregate counts) or node (jobs packed node by node)."
+            "--granularity",
+            metavar=one_of("pool", "node"),
+            help="pool (aggregate counts) or node (jobs packed node by node).",
         ),
     ] = "pool",
     horizon: Annotated[
@@ -79,6 +95,7 @@ def simulate(
         str,
         typer.Option(
             "--mode",
+            metavar=one_of("simulate", "packing"),
             help="simulate (default), or packing: place the pods of a pod list in row "
             "order, node by node, until one does not fit.",
         ),

@@ -8,15 +8,16 @@ from typing import Annotated
 import typer
 
 from stargate.cli.main import app, err, out, print_json, run_guarded
+from stargate.cli.options import StargateTyper, examples
 
-trace_app = typer.Typer(
+trace_app = StargateTyper(
     help="Public traces: list them and where their local copies are; download them.",
     no_args_is_help=True,
 )
 app.add_typer(trace_app, name="trace")
 
 
-@trace_app.command("list")
+@trace_app.command("list", epilog=examples("stargate trace list", "stargate trace list --json"))
 def trace_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
 ) -> None:
@@ -52,7 +53,14 @@ def trace_list(
     run_guarded(body)
 
 
-@trace_app.command("fetch")
+@trace_app.command(
+    "fetch",
+    epilog=examples(
+        "stargate trace fetch philly-2017",
+        "stargate trace fetch azure-llm-2023 --dest ./traces",
+        "stargate trace fetch no-such-trace   # exit 2",
+    ),
+)
 def trace_fetch(
     name: Annotated[
         str, typer.Argument(metavar="NAME", help="A trace name (see `stargate trace list`).")

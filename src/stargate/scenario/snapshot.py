@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel
 
 from stargate.contracts.state import agi_clauses_in_force, clause_state, describe
-from stargate.domain.model import Scenario
+from stargate.domain.costs import hourly_cost
+from stargate.domain.model import CloudPrice, Provider, ProviderKind, Scenario, Site
+
+CENT = Decimal("0.01")
 
 
 class PartyView(BaseModel):
@@ -28,6 +33,8 @@ class PoolView(BaseModel):
     online: bool
     available_from: date
     in_outage: bool
+    price_usd_per_accelerator_hour: str | None
+    price_basis: Literal["on_demand", "owned_cost"] | None
 
 
 class SiteView(BaseModel):
@@ -68,6 +75,14 @@ class ClauseView(BaseModel):
     summary: str
 
 
+class PriceView(BaseModel):
+    provider: str
+    site: str | None
+    accelerator: str
+    on_demand_usd_per_accelerator_hour: str
+    reserved_usd_per_accelerator_hour: str | None
+
+
 class MilestoneView(BaseModel):
     id: str
     by: date
@@ -89,7 +104,36 @@ class Snapshot(BaseModel):
     total_accelerators: int
     clauses_in_force: list[ClauseView]
     clauses_not_in_force: list[ClauseView]
+    prices: list[PriceView]
     budget: list[MilestoneView]
+
+
+def _pool_price(
+    scenario: Scenario, provider: Provider | None, site: Site, accelerator_id: str
+) -> tuple[str | None, Literal["on_demand", "owned_cost"] | None]:
+    """What the broker charges for one accelerator-hour of a pool, to the cent, and on what
+    basis: a cloud's on-demand price, or an owned site's cost (capex, opex and energy)."""
+    acc = next((a for a in scenario.accelerators if a.id == accelerator_id), None)
+    if provider is None or acc is None:
+        return None, None
+    cost = hourly_cost(scenario, provider, site, acc)
+    if cost is None:
+        return None, None
+    basis: Literal["on_demand", "owned_cost"] = (
+        "on_demand" if provider.kind == ProviderKind.cloud else "owned_cost"
+    )
+    return str(cost.total_usd.quantize(CENT)), basis
+
+
+def _price_view(provider: str, site: str | None, price: CloudPrice) -> PriceView:
+    reserved = price.reserved_usd_per_accelerator_hour
+    return PriceView(
+        provider=provider,
+        site=site,
+        accelerator=price.accelerator,
+        on_demand_usd_per_accelerator_hour=str(price.on_demand_usd_per_accelerator_hour),
+        reserved_usd_per_accelerator_hour=None if reserved is None else str(reserved),
+    )
 
 
 def snapshot(scenario: Scenario, at: date | None = None) -> Snapshot:
@@ -98,12 +142,16 @@ def snapshot(scenario: Scenario, at: date | None = None) -> Snapshot:
     by_pa: dict[tuple[str, str], int] = defaultdict(int)
     sites: list[SiteView] = []
     per_provider: dict[str, int] = defaultdict(int)
+    providers_by_id = {p.id: p for p in scenario.providers}
     for site in scenario.sites:
         pools = []
         online_count = 0
         for pool in site.pools:
             online = site.pool_online(pool, day)
             outage = online and site.in_outage(pool.id, day)
+            price, basis = _pool_price(
+                scenario, providers_by_id.get(site.provider), site, pool.accelerator
+            )
             pools.append(
                 PoolView(
                     id=pool.id,
@@ -112,6 +160,8 @@ def snapshot(scenario: Scenario, at: date | None = None) -> Snapshot:
                     online=online,
                     available_from=pool.available_from,
                     in_outage=outage,
+                    price_usd_per_accelerator_hour=price,
+                    price_basis=basis,
                 )
             )
             if online and not outage:  # a pool in an outage serves nothing that day
@@ -156,7 +206,10 @@ def snapshot(scenario: Scenario, at: date | None = None) -> Snapshot:
     agi = agi_clauses_in_force(scenario, day)
     for contract, clause in scenario.clauses():
         st = clause_state(contract.id, clause, day, agi)
-        shown = st.version or clause
+        shown = st.version
+        if shown is None:  # not in force: still say what the clause reads that day, as amended
+            am = clause.active_amendment(day)
+            shown = clause.amended(am) if am is not None and am.action == "modify" else clause
         view = ClauseView(
             contract=contract.id,
             id=clause.id,
@@ -186,6 +239,14 @@ def snapshot(scenario: Scenario, at: date | None = None) -> Snapshot:
         total_accelerators=sum(by_pa.values()),
         clauses_in_force=in_force,
         clauses_not_in_force=not_in_force,
+        prices=[
+            *(_price_view(p.id, None, price) for p in scenario.providers for price in p.prices),
+            *(
+                _price_view(site.provider, site.id, price)
+                for site in scenario.sites
+                for price in site.prices
+            ),
+        ],
         budget=[
             MilestoneView(id=m.id, by=m.by, capex_usd=str(m.capex_usd))
             for m in scenario.budget.milestones
