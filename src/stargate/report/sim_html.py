@@ -602,13 +602,14 @@ def _key_figures(run: _Run) -> str:
             f"p50 {dur(c['p50'])} · p99 {dur(c['p99'])}",
         ),
         _card("Utilization", pct(_utilization(run)), "busy ÷ available accelerator-hours"),
-        _card("Cost", usd(s["cost_usd"]), "served and killed accelerator-hours"),
+        _card("Cost", usd(s["cost_usd"]), "served and lost accelerator-hours"),
         _card("Energy", f"{s['energy_mwh']:,.1f} MWh", "facility energy of the work"),
         _card("Makespan", dur(s["makespan_s"]), "first arrival to last completion"),
         _card(
             "Accelerator-hours served",
             num(acc.get("served")),
-            f"{num(acc.get('killed'))} lost to killed runs",
+            f"{num(acc.get('lost', acc.get('killed')))} lost to killed runs, "
+            f"{num(acc.get('checkpointed', 0))} kept by checkpoints",
         ),
     ]
     return section("key-figures", "Key figures", [f'<div class="cards">{"".join(cards)}</div>'])
@@ -1082,7 +1083,8 @@ def _longest_waits(run: _Run, k: int = 10) -> str:
         ],
         rows,
         f"The {plural(top.height, 'job')} that waited longest between arrival and start "
-        f"(a restarted job counts from its first arrival).{still}",
+        "(a restarted job counts from its first arrival; the time it ran before an outage "
+        f"killed it is not wait).{still}",
     )
 
 
@@ -1547,7 +1549,7 @@ def _data_quality(run: _Run) -> str:
         "<h3>Conservation</h3>",
         f'<p class="conservation">Accelerator-hours integrated over pools between events: '
         f"<strong>{_e(num(integ, 3))}</strong>; summed over jobs (served by completed and "
-        f"running jobs, plus killed runs): <strong>{_e(num(per_job, 3))}</strong>; "
+        f"running jobs, checkpointed work included, plus work lost by killed runs): <strong>{_e(num(per_job, 3))}</strong>; "
         f"difference {_e(f'{diff:.3g}')} ({_e(f'{rel:.2g}')} relative). {verdict}</p>",
     ]
     return section(

@@ -90,6 +90,11 @@ def _merge(tables: Sequence[JobTable]) -> JobTable:
 DEFAULT_SCENARIO_WORKLOAD = "synthetic?jobs=20000&size_scale=256&duration_scale=20"
 DEFAULT_FLEET_WORKLOAD = "synthetic?jobs=20000"
 
+#: Hours of run time between checkpoints of a scenario's jobs whose class sets no
+#: ``checkpoint_interval_h`` (an assumption; see docs/simulator.md#checkpoints). Runs on a
+#: fleet for experiments (``--fleet``) take no checkpoints, so trace replays keep their results.
+DEFAULT_CHECKPOINT_INTERVAL_H = 1.0
+
 
 def simulate(
     scenario: Scenario | str | None = None,
@@ -318,6 +323,10 @@ def _simulate_scenario(
         log_events=log_events,
         progress=progress,
         meta={"fleet": "scenario", "scenario": sc.id, "without": sorted(broker.without_ids)},
+        checkpoint_s={
+            c.id: 3600.0 * (c.checkpoint_interval_h or DEFAULT_CHECKPOINT_INTERVAL_H)
+            for c in sc.workload_classes
+        },
     )
     return SimResult(state, _inference(demands, sc, broker=broker, t0=t0))
 

@@ -65,18 +65,23 @@ class SimResult:
         s = self.state
         price = np.where(np.isnan(s.pools.price_h), 0.0, s.pools.price_h)
         p = np.where(s.pool >= 0, s.pool, 0)
-        served_s = np.where(s.status == COMPLETED, s.run_s, 0.0)
-        running = s.status == RUNNING
-        served_s = np.where(running, s.end_s - np.nan_to_num(s.start_s), served_s)
-        acc_s = served_s * s.need + s.wasted_acc_s
+        acc_s = self._served_acc_s + s.wasted_acc_s
         return np.where(s.pool >= 0, acc_s / 3600.0 * price[p], 0.0)
 
     @cached_property
     def _served_acc_s(self) -> np.ndarray:
+        """Work kept per job: all of a completed job's; of any other, what earlier runs kept
+        at their checkpoints, and a running job's current run so far. Lost work is not in it."""
         s = self.state
-        done = np.where(s.status == COMPLETED, s.run_s * s.need, 0.0)
-        running = np.where(s.status == RUNNING, (s.end_s - np.nan_to_num(s.start_s)) * s.need, 0.0)
-        return done + running
+        current = np.where(s.status == RUNNING, (s.end_s - np.nan_to_num(s.start_s)) * s.need, 0.0)
+        return np.where(s.status == COMPLETED, s.run_s * s.need, current + s.kept_acc_s)
+
+    @cached_property
+    def _wait_s(self) -> np.ndarray:
+        """Start (of the last run) − arrival − the time earlier runs ran before they were
+        killed: only time spent waiting (queued, or for a ROFR answer) counts."""
+        s = self.state
+        return s.start_s - s.jobs.arrival_s - s.killed_run_s
 
     # -- the summary ------------------------------------------------------------------------
     @cached_property
@@ -84,7 +89,7 @@ class SimResult:
         s = self.state
         st = s.status
         done = st == COMPLETED
-        wait = (s.start_s - s.jobs.arrival_s)[done]
+        wait = self._wait_s[done]
         jct = (s.finish_s - s.jobs.arrival_s)[done]
         makespan = float(np.max(s.finish_s[done]) - np.min(s.jobs.arrival_s)) if done.any() else 0.0
         cap_total = sum(s.cap_by_day.values())
@@ -146,7 +151,9 @@ class SimResult:
             "events": int(s.events),
             "accelerator_hours": {
                 "served": round(float(self._served_acc_s.sum()) / 3600.0, 3),
-                "killed": round(float(s.wasted_acc_s.sum()) / 3600.0, 3),
+                "killed": round(float((s.wasted_acc_s + s.kept_acc_s).sum()) / 3600.0, 3),
+                "lost": round(float(s.wasted_acc_s.sum()) / 3600.0, 3),
+                "checkpointed": round(float(s.kept_acc_s.sum()) / 3600.0, 3),
             },
             "run": {
                 "scenario": s.scenario_id,
@@ -196,10 +203,12 @@ class SimResult:
                 "start_s": s.start_s,
                 "finish_s": s.finish_s,
                 "run_s": s.run_s,
-                "wait_s": s.start_s - s.jobs.arrival_s,
+                "wait_s": self._wait_s,
                 "jct_s": s.finish_s - s.jobs.arrival_s,
                 "status": [STATUS_NAMES[int(x)] for x in s.status],
                 "restarts": s.restarts,
+                "killed_run_s": s.killed_run_s,
+                "lost_accelerator_hours": s.wasted_acc_s / 3600.0,
                 "rofr": [ROFR_NAMES[int(x)] for x in s.rofr],
                 "cost_usd": np.round(self._cost, 2),
             },
@@ -280,7 +289,8 @@ class SimResult:
     # -- checks -----------------------------------------------------------------------------
     def conservation(self) -> dict[str, float]:
         """Accelerator-hours two ways: integrated over pools between events, and summed over
-        jobs (served by completed and running jobs + killed runs). They must agree."""
+        jobs (served by completed and running jobs, checkpointed work included, + work lost
+        by killed runs). They must agree."""
         s = self.state
         integrated = float(s.busy_acc_s.sum()) / 3600.0
         per_job = float(self._served_acc_s.sum() + s.wasted_acc_s.sum()) / 3600.0
