@@ -555,9 +555,12 @@ def run(
 # --------------------------------------------------------------------------- pool tables
 
 
-def pools_from_fleet(fleet: FleetSpec, class_ids: list[str], node_mode: bool) -> PoolTable:
-    """A fleet for experiments: no contracts, price 1 USD per accelerator-hour (so costs are
-    accelerator-hours), throughput 1 for every class, online from the start."""
+def pools_from_fleet(
+    fleet: FleetSpec, class_ids: list[str], node_mode: bool, price_h: float | None = None
+) -> PoolTable:
+    """A fleet for experiments: no contracts, throughput 1 for every class, online from the
+    start, and no price unless ``price_h`` (USD per accelerator-hour, every pool) is given: a
+    run on it reports no cost."""
     n = len(fleet.pools)
     return PoolTable(
         ids=[p.id for p in fleet.pools],
@@ -567,7 +570,7 @@ def pools_from_fleet(fleet: FleetSpec, class_ids: list[str], node_mode: bool) ->
         count=np.asarray([float(p.count) for p in fleet.pools]),
         per_node=[p.per_node for p in fleet.pools],
         online_s=np.zeros(n),
-        price_h=np.ones(n),
+        price_h=np.full(n, math.nan if price_h is None else float(price_h)),
         energy_mw=np.zeros(n),
         thr={c: np.ones(n) for c in class_ids},
     )

@@ -47,6 +47,31 @@ def _stats(values: np.ndarray) -> dict[str, float | None]:
     }
 
 
+def capacity_phrase(run: dict[str, Any]) -> str:
+    """What the fleet had online, from a summary's ``run``: '2,000 accelerators in 3 pools
+    online at the start; 2 pools (1,000 accelerators) come online during the run, 1 after it'.
+    """
+
+    def pools(n: int) -> str:
+        return f"{n:,} pool{'' if n == 1 else 's'}"
+
+    def acc(n: int) -> str:
+        return f"{n:,} accelerator{'' if n == 1 else 's'}"
+
+    total = int(run.get("pools", 0))
+    start = int(run.get("pools_online_at_start", total))
+    during = int(run.get("pools_online_during_run", 0))
+    a_start = int(run.get("accelerators_online_at_start", run.get("accelerators", 0)))
+    a_during = int(run.get("accelerators_online_during_run", 0))
+    text = f"{acc(a_start)} in {pools(start)} online at the start"
+    if during:
+        text += f"; {pools(during)} ({acc(a_during)}) come online during the run"
+    after = total - start - during
+    if after:
+        text += f"{',' if during else ';'} {pools(after)} only after it"
+    return text
+
+
 class SimResult:
     """What a run produced. ``summary`` is deterministic for a seed (no wall-clock time in it;
     ``wall_s`` is separate)."""
@@ -54,6 +79,11 @@ class SimResult:
     def __init__(self, state: SimState, inference: dict[str, Any] | None = None) -> None:
         self.state = state
         self.inference = inference
+
+    @property
+    def priced(self) -> bool:
+        """Whether any pool has a price (a fleet for experiments has none unless given one)."""
+        return bool(np.isfinite(self.state.pools.price_h).any())
 
     @property
     def wall_s(self) -> float:
@@ -114,6 +144,8 @@ class SimResult:
             )
         )
         rofr = s.rofr
+        at_start = s.pools.online_s <= 0
+        during = (s.pools.online_s > 0) & (s.pools.online_s < s.end_s)
         skipped = dict(sorted(s.jobs.skipped.items()))
         out: dict[str, Any] = {
             "jobs": {
@@ -133,7 +165,7 @@ class SimResult:
             "jct_s": _stats(jct),
             "makespan_s": round(makespan, 3),
             "utilization": round(busy_total / cap_total, 9) if cap_total else 0.0,
-            "cost_usd": round(float(cost.sum()), 2),
+            "cost_usd": round(float(cost.sum()), 2) if self.priced else None,
             "energy_mwh": round(energy, 3),
             "rofr": {
                 "offered": int(
@@ -168,6 +200,10 @@ class SimResult:
                 else None,
                 "pools": s.pools.size,
                 "accelerators": int(s.pools.count.sum()),
+                "pools_online_at_start": int(at_start.sum()),
+                "accelerators_online_at_start": int(s.pools.count[at_start].sum()),
+                "pools_online_during_run": int(during.sum()),
+                "accelerators_online_during_run": int(s.pools.count[during].sum()),
             },
         }
         if self.inference is not None:
@@ -210,7 +246,10 @@ class SimResult:
                 "killed_run_s": s.killed_run_s,
                 "lost_accelerator_hours": s.wasted_acc_s / 3600.0,
                 "rofr": [ROFR_NAMES[int(x)] for x in s.rofr],
-                "cost_usd": np.round(self._cost, 2),
+                "cost_usd": pl.Series(
+                    np.round(self._cost, 2) if self.priced else [None] * len(s.need),
+                    dtype=pl.Float64,
+                ),
             },
             strict=False,
         )
