@@ -1569,7 +1569,9 @@ def _data_quality(run: _Run) -> str:
         f"<strong>{_e(num(integ, 3))}</strong>; summed over jobs (served by completed and "
         "running jobs, checkpointed work included, plus work lost by killed runs): "
         f"<strong>{_e(num(per_job, 3))}</strong>; "
-        f"difference {_e(f'{diff:.3g}')} ({_e(f'{rel:.2g}')} relative). {verdict}</p>",
+        f"difference {_e(num(diff if abs(diff) >= 5e-4 else 0.0, 3))} "
+        f"({_e('less than one part in a million' if rel <= 1e-6 else f'{rel:.2g} relative')})."
+        f" {verdict}</p>",
     ]
     return section(
         "data-quality",
