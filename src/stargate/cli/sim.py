@@ -239,9 +239,11 @@ def _print_summary(s: dict[str, Any], heading: str | None = None) -> None:
         f"p99 {_human_s(w['p99'])};  completion: mean {_human_s(c['mean'])}, "
         f"p99 {_human_s(c['p99'])}"
     )
+    # a fleet for experiments has no facility figures: its energy would read as a false 0
+    energy = f"energy {s['energy_mwh']:,.0f} MWh; " if run["fleet"] == "scenario" else ""
     out.print(
-        f"utilization {s['utilization']:.1%}; {_cost_text(s)}; energy "
-        f"{s['energy_mwh']:,.0f} MWh; makespan {_human_s(s['makespan_s'])}"
+        f"utilization {s['utilization']:.1%}; {_cost_text(s)}; {energy}"
+        f"makespan {_human_s(s['makespan_s'])}"
     )
     acc = s["accelerator_hours"]
     if j["killed_runs"]:
