@@ -64,9 +64,7 @@ def check_horizon(horizon: tuple[date | None, date | None]) -> tuple[date | None
         try:
             check_day(day)
         except ValueError as e:
-            raise InputError(
-                Problem(str(e), path="--horizon")
-            ) from None
+            raise InputError(Problem(str(e), path="--horizon")) from None
     return horizon
 
 
