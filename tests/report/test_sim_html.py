@@ -63,7 +63,7 @@ def hand_demand(minutes: int = 120) -> InferenceDemand:
 
 @pytest.fixture(scope="module")
 def fleet_run() -> SimResult:
-    return simulate(None, [hand_jobs(), hand_demand()], hand_fleet())
+    return simulate(None, [hand_jobs(), hand_demand()], hand_fleet(), price="1")
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +109,13 @@ def test_a_chart_in_every_chart_section(fleet_run: SimResult, with_all: SimResul
         assert "<svg" in fleet[sid], sid
     # an experimental fleet has no contracts: the ROFR section says so instead of charting zeros
     assert "No contract applies" in fleet["rofr"] and "<svg" not in fleet["rofr"]
+
+
+def test_an_unpriced_fleet_shows_no_cost() -> None:
+    html = render_report(simulate(None, [hand_jobs()], hand_fleet()))
+    cost = sections(html)["cost"]
+    assert "Not priced" in cost and "--price" in cost and "<svg" not in cost and "$" not in cost
+    assert "not priced" in sections(html)["key-figures"]
 
 
 def test_charts_are_accessible(with_all: SimResult) -> None:
@@ -159,6 +166,10 @@ def test_rofr_counts_and_conservation(with_all: SimResult) -> None:
     assert num(cons["integrated_accelerator_hours"], 3) in quality
     assert num(cons["per_job_accelerator_hours"], 3) in quality
     assert "they agree" in quality
+    # float residue of the two sums is not shown as if it meant something (e.g. -4.95e-09)
+    text = re.sub(r"<[^>]+>", " ", quality)
+    assert not re.search(r"\de-\d", text), text
+    assert "difference 0.000 (less than one part in a million)" in text
 
 
 def test_skipped_and_rejected_rows_are_listed(fleet_run: SimResult) -> None:
@@ -247,7 +258,7 @@ def test_long_runs_are_cut_to_few_points() -> None:
 
 def test_empty_workload_renders() -> None:
     """Inference only: no job, so charts say so instead of failing."""
-    result = simulate(None, [hand_demand()], hand_fleet())
+    result = simulate(None, [hand_demand()], hand_fleet(), price="1")
     html = render_report(result)
     parts = sections(html)
     assert "no job completed" in parts["queueing"]
@@ -291,3 +302,27 @@ def test_time_ticks_follow_the_calendar() -> None:
     assert hours[0] == (0.0, "01-01 00:00") and len(hours) <= 8
     years = sim_html.time_ticks(t0, 0.0, 15 * 365.0)
     assert all(len(label) == 4 for _, label in years) and len(years) <= 8
+
+
+def test_header_prints_the_horizons_last_day_and_what_is_online(with_all: SimResult) -> None:
+    header = render_report(with_all).split("</header>", 1)[0]
+    # the run ends at 2026-04-01T00:00 (exclusive): the reader's last day is 03-31
+    assert with_all.summary["run"]["end"] == "2026-04-01T00:00:00"
+    assert "2026-01-01 → 2026-03-31" in header and "2026-04-01" not in header
+    assert "654,000 accelerators in 7 pools online at the start" in header
+    assert "7 pools only after it" in header
+
+
+def test_cost_section_is_titled_by_the_period_its_chart_shows() -> None:
+    short = sections(
+        render_report(simulate("stargate-2025", ["synthetic?jobs=20"], horizon=HORIZON))
+    )
+    assert '<h2 id="cost-h">Cost per month</h2>' in short["cost"]
+    long = simulate(
+        "stargate-2025", ["synthetic?jobs=400&seed=2"], horizon="2025-01-21..2030-12-31"
+    )
+    cost = sections(render_report(long))["cost"]
+    assert (
+        '<h2 id="cost-h">Cost per quarter</h2>' in cost and "Cost per quarter, by provider" in cost
+    )
+    assert "Cost per month</h2>" not in cost

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from stargate.report import svg
@@ -17,6 +17,9 @@ from stargate.report.svg import Series
     st.floats(min_value=0, max_value=1e12, allow_nan=False),
     st.floats(min_value=1e-6, max_value=1e12, allow_nan=False),
 )
+@example(lo=373061599352.0, width=6.1e-05)  # a width below a float's step at that magnitude
+@example(lo=1e12, width=1e-6)
+@example(lo=0.0, width=1e-6)
 def test_ticks_cover_the_range_in_round_steps(lo: float, width: float) -> None:
     hi = lo + width
     ticks = svg.nice_ticks(lo, hi)

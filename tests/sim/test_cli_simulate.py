@@ -175,3 +175,124 @@ def test_a_time_less_pod_list_is_refused_in_simulate_mode(tmp_path: Path) -> Non
     pods.write_text("name,cpu_milli,memory_mib,num_gpu,gpu_milli\na,1000,1024,1,500\n")
     code, out = run("simulate", "--fleet", "pool:8", "--workload", f"alibaba-gpu-2023:{pods}")
     assert code == 2 and "--mode packing" in out
+
+
+def test_without_prints_both_runs_and_the_difference() -> None:
+    code, out = run(
+        "simulate",
+        "--horizon",
+        "2026-01-01..2026-02-28",
+        "--workload",
+        "synthetic?jobs=300&seed=1&size_scale=64",
+        "--without",
+        "rofr",
+    )
+    assert code == 0, out
+    assert "Clauses switched off: azure-rofr (--without rofr)" in out
+    off, rest = out.split("Baseline: every clause in force", 1)
+    base, diff = rest.split("Difference (without rofr − baseline)", 1)
+    assert "ROFR: 0 offered" in off and "ROFR: 300 offered" in base
+    assert "jobs: completed" in diff and "share of accelerator-hours: azure −" in diff
+
+
+@pytest.mark.parametrize(
+    ("horizon", "expected"),
+    [
+        ("2024-06-01..2025-06-30", "horizon 2024-06-01..2025-06-30 lies outside"),
+        ("2026-01-01..2031-01-01", "horizon 2026-01-01..2031-01-01 lies outside"),
+        ("..2031-01-01", "horizon ..2031-01-01 lies outside"),
+    ],
+)
+def test_a_horizon_outside_the_scenarios_is_refused(horizon: str, expected: str) -> None:
+    code, out = run("simulate", "--horizon", horizon, "--workload", "synthetic?jobs=10")
+    assert code == 2, out
+    assert expected in out and "scenario 'stargate-2025', 2025-01-01..2030-12-31" in out
+    assert out.startswith("--horizon:")
+
+
+@pytest.mark.parametrize("fleet", [[], ["--fleet", "pool:8"]])
+@pytest.mark.parametrize("horizon", ["9999-12-01..9999-12-31", "2026-01-01..9999-12-31"])
+def test_a_horizon_beyond_the_representable_dates_is_refused(
+    fleet: list[str], horizon: str
+) -> None:
+    code, out = run("simulate", *fleet, "--horizon", horizon, "--workload", "synthetic?jobs=5")
+    assert code == 2, out
+    assert "9999-12" in out and "outside the range Stargate represents" in out
+    assert "2199-12-31" in out and "internal error" not in out
+
+
+def test_header_counts_pools_online_at_the_start_and_during_the_run() -> None:
+    args = ["simulate", "--horizon", "2026-01-01..2026-12-31", "-w", "synthetic?jobs=50"]
+    code, out = run(*args, "--json")
+    assert code == 0, out
+    r = json.loads(out)["run"]
+    assert (r["pools"], r["pools_online_at_start"], r["pools_online_during_run"]) == (14, 7, 4)
+    assert r["accelerators_online_at_start"] == 654_000
+    assert r["accelerators_online_during_run"] == 800_000
+    code, out = run(*args)
+    assert code == 0, out
+    assert (
+        "654,000 accelerators in 7 pools online at the start; 4 pools (800,000 accelerators) "
+        "come online during the run, 3 pools only after it" in out
+    )
+
+
+def test_a_fleet_run_is_not_priced_unless_given_a_price() -> None:
+    args = ["simulate", "--fleet", "pool:64", "--workload", "synthetic?jobs=200&seed=3"]
+    code, out = run(*args, "--json")
+    assert code == 0, out
+    s = json.loads(out)
+    assert s["cost_usd"] is None
+    code, out = run(*args)
+    assert code == 0 and "cost not priced" in out and "$" not in out, out
+    code, out = run(*args, "--price", "2.50", "--json")
+    assert code == 0, out
+    priced = json.loads(out)
+    acc = priced["accelerator_hours"]
+    assert priced["cost_usd"] == pytest.approx(2.5 * (acc["served"] + acc["lost"]), abs=0.05)
+
+
+@pytest.mark.parametrize("price", ["nan", "-1", "cheap", "inf", "1e30"])
+def test_a_bad_price_is_refused(price: str) -> None:
+    code, out = run("simulate", "--fleet", "pool:64", "--price", price)
+    assert code == 2, out
+    assert out.startswith("--price: not a price") and "USD per accelerator-hour" in out
+
+
+def test_a_price_on_a_scenario_run_is_refused() -> None:
+    code, out = run("simulate", "--price", "2", "--workload", "synthetic?jobs=5")
+    assert code == 2, out
+    assert "--price" in out and "scenario's pools have their own" in out
+
+
+def _no_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the simulation ran before --out was checked")
+
+    monkeypatch.setattr("stargate.sim.api.simulate", fail)
+
+
+@pytest.mark.parametrize("where", ["file", "under-file", "proc"])
+def test_a_bad_out_is_refused_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    _no_simulation(monkeypatch)
+    a_file = tmp_path / "summary.txt"
+    a_file.write_text("kept")
+    target = {
+        "file": a_file,
+        "under-file": a_file / "out",
+        "proc": Path("/proc/stargate-out"),  # no folder can be made there
+    }[where]
+    code, out = run("simulate", "--fleet", "pool:64", "--out", str(target))
+    assert code == 2, out
+    assert str(target) in out and "internal error" not in out
+    assert a_file.read_text() == "kept"
+
+
+def test_packing_mode_refuses_out(tmp_path: Path) -> None:
+    code, out = run(
+        "simulate", "--mode", "packing", "--fleet", "pool:8", "-w", "x", "--out", str(tmp_path)
+    )
+    assert code == 2, out
+    assert "--out" in out and "writes no files" in out

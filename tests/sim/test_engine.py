@@ -182,14 +182,103 @@ def test_outage_kills_and_restarts_jobs() -> None:
         source="t",
     )
     # azure-h100 is down 2026-03-02..03 in stargate-2025: start the jobs there the day before
-    r = simulate("stargate-2025", [jobs], horizon="2026-03-01..2026-04-30")
+    sc = _with_checkpoints(876600.0)  # an interval longer than any job: no checkpoint is taken
+    r = simulate(sc, [jobs], horizon="2026-03-01..2026-04-30")
     s = r.state
     on_h100 = [j for j in range(2) if s.pools.ids[int(s.pool[j])] == "azure-h100"]
     assert on_h100, "expected the cheapest holder pool (azure-h100)"
     for j in on_h100:
         assert s.restarts[j] == 1 and s.wasted_acc_s[j] == pytest.approx(86400.0 * 8)
         assert s.start_s[j] == pytest.approx(3 * 86400.0)  # restarted when the pool came back
+        # restarted from scratch: the whole ten days run again after the outage
+        assert s.finish_s[j] == pytest.approx(13 * 86400.0)
     assert r.summary["jobs"]["killed_runs"] == len(on_h100)
+    lost = r.summary["accelerator_hours"]["lost"]
+    assert lost == pytest.approx(24.0 * 8 * len(on_h100))
+    assert r.summary["accelerator_hours"]["checkpointed"] == 0.0
+    c = r.conservation()
+    assert c["integrated_accelerator_hours"] == pytest.approx(c["per_job_accelerator_hours"])
+
+
+def _with_checkpoints(interval_h: float | None) -> Any:
+    from stargate.scenario.loader import load_scenario
+
+    sc = load_scenario("stargate-2025")
+    classes = [
+        c.model_copy(update={"checkpoint_interval_h": interval_h}) for c in sc.workload_classes
+    ]
+    return sc.model_copy(update={"workload_classes": classes})
+
+
+def _killed_jobs(sc: Any, start_h: float, horizon: str = "2026-03-01..2026-04-30") -> Any:
+    """Two 8-GPU ten-day jobs that start on azure-h100 ``start_h`` hours after 2026-03-01 and
+    are killed by its outage on 2026-03-02..03."""
+    jobs = JobTable(
+        arrival_s=np.array([start_h * 3600.0] * 2),
+        duration_s=np.array([10 * 86400.0] * 2),
+        gpus=np.array([8.0, 8.0]),
+        allowed=[None, None],
+        workload_class=["research-training"] * 2,
+        source="t",
+    )
+    r = simulate(sc, [jobs], horizon=horizon)
+    on_h100 = [j for j in range(2) if r.state.pools.ids[int(r.state.pool[j])] == "azure-h100"]
+    assert on_h100, "expected the cheapest holder pool (azure-h100)"
+    return r, on_h100
+
+
+@pytest.mark.parametrize("interval_h", [1.0, 4.0, 7.0])
+def test_a_killed_job_with_checkpoints_loses_at_most_one_interval(interval_h: float) -> None:
+    # started at 01:30: killed after 22.5 h of run time, at midnight
+    r, on_h100 = _killed_jobs(_with_checkpoints(interval_h), 1.5)
+    s = r.state
+    ran_h = 22.5
+    kept_h = math.floor(ran_h / interval_h) * interval_h
+    for j in on_h100:
+        assert s.restarts[j] == 1
+        assert s.killed_run_s[j] == pytest.approx(ran_h * 3600.0)
+        lost_h = s.wasted_acc_s[j] / 3600.0 / 8
+        assert lost_h == pytest.approx(ran_h - kept_h) and lost_h < interval_h
+        # resumed when the pool came back (2026-03-04), with only the remaining work to do
+        assert s.start_s[j] == pytest.approx(3 * 86400.0)
+        assert s.finish_s[j] == pytest.approx(3 * 86400.0 + 10 * 86400.0 - kept_h * 3600.0)
+    acc = r.summary["accelerator_hours"]
+    assert acc["lost"] == pytest.approx((ran_h - kept_h) * 8 * len(on_h100), abs=1e-3)
+    assert acc["checkpointed"] == pytest.approx(kept_h * 8 * len(on_h100), abs=1e-3)
+    assert acc["killed"] == pytest.approx(ran_h * 8 * len(on_h100), abs=1e-3)
+    c = r.conservation()
+    assert c["integrated_accelerator_hours"] == pytest.approx(c["per_job_accelerator_hours"])
+
+
+def test_scenario_runs_checkpoint_by_default_and_fleet_runs_do_not() -> None:
+    from stargate.sim.api import DEFAULT_CHECKPOINT_INTERVAL_H
+
+    r, on_h100 = _killed_jobs(_with_checkpoints(None), 1.5)
+    assert (r.state.checkpoint_s == DEFAULT_CHECKPOINT_INTERVAL_H * 3600.0).all()
+    for j in on_h100:
+        assert r.state.wasted_acc_s[j] / 3600.0 / 8 < DEFAULT_CHECKPOINT_INTERVAL_H
+    fleet = simulate(None, [generate(jobs=50, seed=1)], "pool:64")
+    assert (fleet.state.checkpoint_s == 0).all()
+
+
+def test_wait_excludes_the_run_time_before_a_kill() -> None:
+    r, on_h100 = _killed_jobs(_with_checkpoints(4.0), 1.5)
+    jobs = r.jobs
+    for j in on_h100:
+        # arrived 01:30 on 03-01 and started at once; ran 22.5 h; waited out the outage (2 days)
+        assert r.state.start_s[j] - r.state.jobs.arrival_s[j] == pytest.approx(70.5 * 3600.0)
+        assert jobs["wait_s"][j] == pytest.approx(2 * 86400.0)
+        assert jobs["killed_run_s"][j] == pytest.approx(22.5 * 3600.0)
+    done = r.state.status == 3
+    assert r.summary["wait_s"]["mean"] == pytest.approx(
+        float(np.mean(jobs["wait_s"].to_numpy()[done])), abs=1e-3
+    )
+    # the report's "Longest waits" ranks by waiting only: two days, not 2 days + 22.5 h
+    from stargate.report.sim_html import render_report
+
+    html = render_report(r)
+    waits = html.split("Longest waits", 1)[1]
+    assert "2.0 days" in waits and "2.9 days" not in waits
 
 
 def test_rofr_window_takes_simulated_time() -> None:

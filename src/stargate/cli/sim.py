@@ -116,29 +116,53 @@ def simulate(
             "report.html here.",
         ),
     ] = None,
+    price: Annotated[
+        str | None,
+        typer.Option(
+            "--price",
+            metavar="USD",
+            help="USD per accelerator-hour of a --fleet run (which has no prices: without it, "
+            "no cost is reported).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Replay workloads through the broker over a horizon, and report what happened."""
 
     def body() -> None:
-        if mode == "packing":
-            _packing(workload or [], fleet, skip_bad_rows, as_json)
-            return
-        if mode != "simulate":
+        if mode not in ("simulate", "packing"):
             raise InputError(
                 Problem(f"unknown mode '{mode}'", path="--mode", expected="simulate or packing")
             )
-        from stargate.errors import Problem as P
+        if mode == "packing":
+            if out_dir is not None:
+                raise InputError(
+                    Problem(
+                        "--mode packing writes no files",
+                        path="--out",
+                        hint="leave out --out; use --json for its figures",
+                    )
+                )
+            _packing(workload or [], fleet, skip_bad_rows, as_json)
+            return
+        from stargate.files import check_output_dir
         from stargate.sim.api import (
             DEFAULT_FLEET_WORKLOAD,
             DEFAULT_SCENARIO_WORKLOAD,
+            parse_horizon,
+            parse_price,
         )
         from stargate.sim.api import simulate as run_sim
 
+        # every option is checked before any work, the output folder first
+        if out_dir is not None:
+            check_output_dir(out_dir)
+        parse_horizon(horizon)
+        parse_price(price)
         sources = workload or [
             DEFAULT_FLEET_WORKLOAD if fleet and not scenario else DEFAULT_SCENARIO_WORKLOAD
         ]
-        warnings: list[P] = []
+        warnings: list[Problem] = []
         kwargs: dict[str, Any] = dict(
             fleet=fleet,
             policy=policy,
@@ -149,6 +173,7 @@ def simulate(
             skip_bad_rows=skip_bad_rows,
             warnings=warnings,
             log_events=out_dir is not None,
+            price=price,
         )
         result = _with_progress(
             lambda progress: run_sim(
@@ -157,7 +182,7 @@ def simulate(
         )
         baseline = None
         if without:
-            baseline = run_sim(scenario, sources, **kwargs)
+            baseline = run_sim(scenario, sources, **{**kwargs, "warnings": []})
         for w in warnings:
             err.print(f"warning: {w.render()}", markup=False)
         summary = dict(result.summary)
@@ -176,6 +201,8 @@ def simulate(
             err.print("wrote " + ", ".join(str(p) for p in paths), markup=False)
         if as_json:
             print_json(summary)
+        elif baseline is not None:
+            _print_comparison(summary, baseline.summary, without or [])
         else:
             _print_summary(summary)
 
@@ -201,13 +228,22 @@ def _human_s(v: float | None) -> str:
     return f"{v:,.1f} s"
 
 
-def _print_summary(s: dict[str, Any]) -> None:
+def _cost_text(s: dict[str, Any]) -> str:
+    if s["cost_usd"] is None:
+        return "cost not priced (a fleet for experiments has no prices; see --price)"
+    return f"cost ${s['cost_usd']:,.0f}"
+
+
+def _print_summary(s: dict[str, Any], heading: str | None = None) -> None:
+    from stargate.sim.result import capacity_phrase
+
     j = s["jobs"]
     run = s["run"]
+    if heading:
+        out.print(f"[bold]{heading}[/bold]")
     out.print(
-        f"[bold]{run['scenario'] or run['fleet']}[/bold]: {run['accelerators']:,} "
-        f"accelerators in {run['pools']} pools; policy {run['policy']}, "
-        f"{run['granularity']} granularity, seed {run['seed']}"
+        f"[bold]{run['scenario'] or run['fleet']}[/bold]: {capacity_phrase(run)}; "
+        f"policy {run['policy']}, {run['granularity']} granularity, seed {run['seed']}",
     )
     out.print(
         f"jobs: {j['submitted']:,} submitted, {j['completed']:,} completed, "
@@ -220,10 +256,18 @@ def _print_summary(s: dict[str, Any]) -> None:
         f"p99 {_human_s(w['p99'])};  completion: mean {_human_s(c['mean'])}, "
         f"p99 {_human_s(c['p99'])}"
     )
+    # a fleet for experiments has no facility figures: its energy would read as a false 0
+    energy = f"energy {s['energy_mwh']:,.0f} MWh; " if run["fleet"] == "scenario" else ""
     out.print(
-        f"utilization {s['utilization']:.1%}; cost ${s['cost_usd']:,.0f}; energy "
-        f"{s['energy_mwh']:,.0f} MWh; makespan {_human_s(s['makespan_s'])}"
+        f"utilization {s['utilization']:.1%}; {_cost_text(s)}; {energy}"
+        f"makespan {_human_s(s['makespan_s'])}"
     )
+    acc = s["accelerator_hours"]
+    if j["killed_runs"]:
+        out.print(
+            f"outages killed {j['killed_runs']:,} runs: {acc['lost']:,.0f} accelerator-hours "
+            f"lost, {acc['checkpointed']:,.0f} kept by checkpoints"
+        )
     r = s["rofr"]
     out.print(
         f"ROFR: {r['offered']:,} offered, {r['accepted']:,} accepted, {r['declined']:,} "
@@ -238,7 +282,46 @@ def _print_summary(s: dict[str, Any]) -> None:
             f"covered by {cls['provisioned_accelerators']:,} accelerators; "
             f"{cls['accelerators_for_99pct']:,} needed for 99%"
         )
-    out.print(f"{s['events']:,} events in {s['wall_s']:.2f} s")
+    if "wall_s" in s:
+        out.print(f"{s['events']:,} events in {s['wall_s']:.2f} s")
+
+
+def _signed(v: float, text: str) -> str:
+    """``text`` (a magnitude) with the sign of ``v``; no change reads ±0."""
+    return "±0" if v == 0 else ("+" if v > 0 else "−") + text
+
+
+def _print_comparison(s: dict[str, Any], base: dict[str, Any], without: list[str]) -> None:
+    """Both runs, the one with clauses off first, then what switching them off changed."""
+    off = ", ".join(s["run"]["without"]) or "none (no clause matched)"
+    asked = ", ".join(without)
+    _print_summary(s, f"Clauses switched off: {off} (--without {asked})")
+    out.print()
+    _print_summary(base, "Baseline: every clause in force")
+    out.print()
+    out.print(f"[bold]Difference (without {asked} − baseline)[/bold]")
+    j, bj = s["jobs"], base["jobs"]
+    parts = [
+        f"{word} {_signed(j[key] - bj[key], f'{abs(j[key] - bj[key]):,}')}"
+        for key, word in (("completed", "completed"), ("rejected", "rejected"))
+    ]
+    for key, word in (("mean", "wait mean"), ("p99", "wait p99")):
+        a, b = s["wait_s"][key], base["wait_s"][key]
+        if a is not None and b is not None:
+            parts.append(f"{word} {_signed(a - b, _human_s(abs(a - b)))}")
+    out.print("jobs: " + ", ".join(parts))
+    du = (s["utilization"] - base["utilization"]) * 100
+    line = f"utilization {_signed(round(du, 1), f'{abs(du):.1f} pp')}"
+    if s["cost_usd"] is not None and base["cost_usd"] is not None:
+        dc = s["cost_usd"] - base["cost_usd"]
+        line += f"; cost {_signed(round(dc), f'${abs(dc):,.0f}')}"
+    out.print(line)
+    providers = sorted(set(s["share_by_provider"]) | set(base["share_by_provider"]))
+    shares = []
+    for p in providers:
+        d = (s["share_by_provider"].get(p, 0.0) - base["share_by_provider"].get(p, 0.0)) * 100
+        shares.append(f"{p} {_signed(round(d, 1), f'{abs(d):.1f} pp')}")
+    out.print("share of accelerator-hours: " + ", ".join(shares))
 
 
 def _packing(workload: list[str], fleet: str | None, skip_bad_rows: bool, as_json: bool) -> None:

@@ -600,6 +600,11 @@ class WorkloadClass(Model):
     kind: WorkloadKind
     description: str | None = None
     latency_slo_ms: PositiveFloat | None = None
+    checkpoint_interval_h: Hours | None = Field(
+        default=None,
+        description="Hours between checkpoints of this class's jobs in the simulator: a job "
+        "killed by an outage resumes from its last checkpoint (none: the simulator's default)",
+    )
 
 
 class ForecastRow(Model):

@@ -7,9 +7,9 @@ The page loads nothing: CSS is inline and charts are inline SVG drawn by
 is escaped; output is a pure function of the results (no clock, sorted keys), so the same run
 renders to the same bytes. Sections, in order (docs/report.md says what each one shows):
 
-header and key figures · capacity and share by provider · queueing · cost per month ·
-right of first refusal · inference (when served) · with/without comparison (when given) ·
-data quality (skipped rows, rejections, conservation).
+header and key figures · capacity and share by provider · queueing · cost per month (or
+quarter, or year) · right of first refusal · inference (when served) · with/without comparison
+(when given) · data quality (skipped rows, rejections, conservation).
 
 Tables are aggregated with polars and numpy — never a Python loop over jobs or events — and
 time series are cut to at most :data:`MAX_POINTS` points, so a million-job result renders in
@@ -32,6 +32,7 @@ import numpy.typing as npt
 
 from stargate.report import svg
 from stargate.report.svg import Series
+from stargate.sim.result import capacity_phrase
 
 if TYPE_CHECKING:
     import polars as pl
@@ -179,6 +180,14 @@ def _dt_label(t: datetime) -> str:
     return (
         t.strftime("%Y-%m-%d") if t.time() == datetime.min.time() else t.strftime("%Y-%m-%d %H:%M")
     )
+
+
+def _last_label(end: datetime) -> str:
+    """The end of a run as a reader counts it: a run that ends at midnight ends with the day
+    before (the horizon's last day, included); any other end is the instant itself."""
+    if end.time() == datetime.min.time():
+        return (end - timedelta(days=1)).strftime("%Y-%m-%d")
+    return _dt_label(end)
 
 
 def time_ticks(t0: datetime, x0_days: float, x1_days: float) -> list[tuple[float, str]]:
@@ -530,7 +539,7 @@ def _header(run: _Run) -> str:
     start, end = _parse_dt(r.get("start")), _parse_dt(r.get("end"))
     horizon = "—"
     if start:
-        horizon = f"{_dt_label(start)} → {_dt_label(end) if end else 'open'}"
+        horizon = f"{_dt_label(start)} → {_last_label(end) if end else 'open'}"
         if end:
             horizon += f" ({dur((end - start).total_seconds())})"
     items = [
@@ -540,6 +549,7 @@ def _header(run: _Run) -> str:
         ("Granularity", r.get("granularity")),
         ("Seed", r.get("seed")),
         ("Horizon", horizon),
+        ("Capacity", capacity_phrase(r)),
         ("Clauses switched off", clauses),
         (
             "Run size",
@@ -602,13 +612,16 @@ def _key_figures(run: _Run) -> str:
             f"p50 {dur(c['p50'])} · p99 {dur(c['p99'])}",
         ),
         _card("Utilization", pct(_utilization(run)), "busy ÷ available accelerator-hours"),
-        _card("Cost", usd(s["cost_usd"]), "served and killed accelerator-hours"),
+        _card("Cost", usd(s["cost_usd"]), "served and lost accelerator-hours")
+        if s["cost_usd"] is not None
+        else _card("Cost", "not priced", "a fleet for experiments has no prices (--price)"),
         _card("Energy", f"{s['energy_mwh']:,.1f} MWh", "facility energy of the work"),
         _card("Makespan", dur(s["makespan_s"]), "first arrival to last completion"),
         _card(
             "Accelerator-hours served",
             num(acc.get("served")),
-            f"{num(acc.get('killed'))} lost to killed runs",
+            f"{num(acc.get('lost', acc.get('killed')))} lost to killed runs, "
+            f"{num(acc.get('checkpointed', 0))} kept by checkpoints",
         ),
     ]
     return section("key-figures", "Key figures", [f'<div class="cards">{"".join(cards)}</div>'])
@@ -1082,7 +1095,8 @@ def _longest_waits(run: _Run, k: int = 10) -> str:
         ],
         rows,
         f"The {plural(top.height, 'job')} that waited longest between arrival and start "
-        f"(a restarted job counts from its first arrival).{still}",
+        "(a restarted job counts from its first arrival; the time it ran before an outage "
+        f"killed it is not wait).{still}",
     )
 
 
@@ -1091,17 +1105,23 @@ def _cost(run: _Run, providers: list[str], colors: dict[str, str]) -> str:
 
     cbm = run.result.cost_by_month
     body: list[str] = []
+    if not run.result.priced:
+        body.append(
+            "<p>Not priced: a fleet for experiments (<code>--fleet</code>) has no prices. "
+            "Give one with <code>--price</code> (USD per accelerator-hour) to see costs.</p>"
+        )
+        return section("cost", "Cost", body)
     if cbm.height == 0:
         body.append(
             svg.bar_chart(
                 chart_id="cost-month",
-                title="Cost per month",
+                title="Cost",
                 desc="No job was placed.",
                 categories=[],
                 series=[],
             )
         )
-        return section("cost", "Cost per month", body)
+        return section("cost", "Cost", body)
     mi = np.asarray([month_index(m) for m in cbm["month"].to_list()], dtype=np.int64)
     first = int(mi.min())
     n_months = int(mi.max()) - first + 1
@@ -1177,7 +1197,7 @@ def _cost(run: _Run, providers: list[str], colors: dict[str, str]) -> str:
         )
         + "</details>"
     )
-    return section("cost", "Cost per month", body)
+    return section("cost", f"Cost per {per.unit}", body)
 
 
 def _rofr(run: _Run) -> str:
@@ -1547,8 +1567,11 @@ def _data_quality(run: _Run) -> str:
         "<h3>Conservation</h3>",
         f'<p class="conservation">Accelerator-hours integrated over pools between events: '
         f"<strong>{_e(num(integ, 3))}</strong>; summed over jobs (served by completed and "
-        f"running jobs, plus killed runs): <strong>{_e(num(per_job, 3))}</strong>; "
-        f"difference {_e(f'{diff:.3g}')} ({_e(f'{rel:.2g}')} relative). {verdict}</p>",
+        "running jobs, checkpointed work included, plus work lost by killed runs): "
+        f"<strong>{_e(num(per_job, 3))}</strong>; "
+        f"difference {_e(num(diff if abs(diff) >= 5e-4 else 0.0, 3))} "
+        f"({_e('less than one part in a million' if rel <= 1e-6 else f'{rel:.2g} relative')})."
+        f" {verdict}</p>",
     ]
     return section(
         "data-quality",

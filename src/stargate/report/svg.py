@@ -84,22 +84,21 @@ def _trim(s: str) -> str:
 
 
 def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
-    """About ``n`` round tick values covering [lo, hi] (steps of 1, 2, 2.5 or 5 × 10^k)."""
-    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
-        hi = lo + 1.0
-    raw = (hi - lo) / max(1, n)
+    """About ``n`` round tick values covering [lo, hi] (steps of 1, 2, 2.5 or 5 × 10^k).
+
+    The step is never finer than floats can show at the range's magnitude (a few units in the
+    last place), so a tiny range around a large value still gets distinct, equal steps."""
+    if not math.isfinite(lo):
+        lo = 0.0
+    if not math.isfinite(hi) or hi <= lo:
+        hi = lo + max(1.0, 4 * math.ulp(lo))
+    finest = 4 * math.ulp(max(abs(lo), abs(hi)))
+    raw = max((hi - lo) / max(1, n), finest)
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    start = math.floor(lo / step) * step
-    ticks = []
-    k = 0
-    while True:
-        t = start + k * step
-        ticks.append(round(t, 12))
-        if t >= hi - 1e-9 * step:
-            break
-        k += 1
-    return ticks
+    first = math.floor(lo / step)
+    last = max(math.ceil(hi / step - 1e-9), first + 1)
+    return [round(k * step, 12) for k in range(first, last + 1)]
 
 
 def _f(v: float) -> str:

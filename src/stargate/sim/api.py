@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from stargate.domain.limits import MAX_USD, check_day
 from stargate.errors import InputError, Problem
 from stargate.sim.engine import (
     BrokerRouter,
@@ -51,7 +53,59 @@ def parse_horizon(text: str | None) -> tuple[date | None, date | None]:
         ) from None
     if start and end and end <= start:
         raise InputError(Problem(f"horizon ends before it starts: '{text}'", path="--horizon"))
-    return start, end
+    return check_horizon((start, end))
+
+
+def check_horizon(horizon: tuple[date | None, date | None]) -> tuple[date | None, date | None]:
+    """Both ends inside the days Stargate represents (:mod:`stargate.domain.limits`)."""
+    for day in horizon:
+        if day is None:
+            continue
+        try:
+            check_day(day)
+        except ValueError as e:
+            raise InputError(Problem(str(e), path="--horizon")) from None
+    return horizon
+
+
+def _within_scenario(sc: Scenario, start: date | None, end: date | None) -> None:
+    """Refuse a horizon that reaches outside the scenario's own (as the planner does): there
+    the scenario says nothing about pools, prices or clauses."""
+    h = sc.horizon
+    outside = (start is not None and start < h.start) or (
+        end is not None and h.end is not None and end > h.end
+    )
+    if not outside:
+        return
+    given = f"{start.isoformat() if start else ''}..{end.isoformat() if end else ''}"
+    theirs = f"{h.start.isoformat()}..{h.end.isoformat() if h.end else '(open)'}"
+    raise InputError(
+        Problem(
+            f"horizon {given} lies outside the horizon of scenario '{sc.id}', {theirs}",
+            path="--horizon",
+            expected=f"dates within {theirs}",
+            hint="leave a side empty to take the scenario's own: ..END or START..",
+        )
+    )
+
+
+def parse_price(text: str | Decimal | None) -> float | None:
+    """``--price``: USD per accelerator-hour, a finite number ≥ 0 (at most 10¹⁵)."""
+    if text is None:
+        return None
+    try:
+        value = text if isinstance(text, Decimal) else Decimal(str(text).strip())
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or value < 0 or value > MAX_USD:
+        raise InputError(
+            Problem(
+                f"not a price: '{text}'",
+                path="--price",
+                expected="USD per accelerator-hour, a finite number from 0 to 1e15, e.g. 2.50",
+            )
+        )
+    return float(value)
 
 
 def _merge(tables: Sequence[JobTable]) -> JobTable:
@@ -90,6 +144,11 @@ def _merge(tables: Sequence[JobTable]) -> JobTable:
 DEFAULT_SCENARIO_WORKLOAD = "synthetic?jobs=20000&size_scale=256&duration_scale=20"
 DEFAULT_FLEET_WORKLOAD = "synthetic?jobs=20000"
 
+#: Hours of run time between checkpoints of a scenario's jobs whose class sets no
+#: ``checkpoint_interval_h`` (an assumption; see docs/simulator.md#checkpoints). Runs on a
+#: fleet for experiments (``--fleet``) take no checkpoints, so trace replays keep their results.
+DEFAULT_CHECKPOINT_INTERVAL_H = 1.0
+
 
 def simulate(
     scenario: Scenario | str | None = None,
@@ -106,6 +165,7 @@ def simulate(
     log_events: bool = True,
     progress: Callable[[float], None] | None = None,
     warnings: list[Problem] | None = None,
+    price: str | Decimal | None = None,
 ) -> SimResult:
     """Run one simulation and return its result (tables as Polars DataFrames).
 
@@ -113,9 +173,22 @@ def simulate(
     fleet and contracts unless ``fleet`` replaces them (``pool:N`` or a trace's node list, with
     no contracts). ``workloads``: source specs (``synthetic?jobs=20000``,
     ``alibaba-gpu-2023:PATH``, ``azure-llm-2023?scale=10``) or tables. Rows skipped under
-    ``skip_bad_rows`` are counted in the summary and described in ``warnings``.
+    ``skip_bad_rows`` are counted in the summary and described in ``warnings``. ``price``:
+    USD per accelerator-hour of a fleet for experiments (``fleet``), which has no prices:
+    without it the run reports no cost.
     """
-    h_start, h_end = parse_horizon(horizon) if isinstance(horizon, str | None) else horizon
+    price_h = parse_price(price)
+    if price_h is not None and fleet is None:
+        raise InputError(
+            Problem(
+                "--price prices a fleet for experiments; a scenario's pools have their own",
+                path="--price",
+                expected="--fleet SOURCE with --price",
+            )
+        )
+    h_start, h_end = (
+        parse_horizon(horizon) if isinstance(horizon, str | None) else check_horizon(horizon)
+    )
     fleet_spec: FleetSpec | None
     if isinstance(fleet, str):
         from stargate.sim.traces import load_fleet
@@ -128,6 +201,8 @@ def simulate(
         from stargate.scenario.loader import load_scenario
 
         sc = scenario if not isinstance(scenario, str | None) else load_scenario(scenario)
+        if fleet_spec is None:
+            _within_scenario(sc, h_start, h_end)  # before any workload is read
     tables: list[JobTable] = []
     demands: list[InferenceDemand] = []
     for w in workloads:
@@ -171,6 +246,7 @@ def simulate(
             progress,
             demands,
             scenario_id=sc.id if sc is not None else None,
+            price_h=price_h,
         )
     assert sc is not None
     return _simulate_scenario(
@@ -237,9 +313,10 @@ def _simulate_fleet(
     progress: Callable[[float], None] | None,
     demands: list[InferenceDemand],
     scenario_id: str | None = None,
+    price_h: float | None = None,
 ) -> SimResult:
     class_ids = sorted(set(jobs.workload_class)) or ["research-training"]
-    pools = pools_from_fleet(fleet, class_ids, granularity == "node")
+    pools = pools_from_fleet(fleet, class_ids, granularity == "node", price_h)
     t0 = _t0(start, date(2026, 1, 1))
     end_s = _end_s(t0, end, jobs, math.inf)
 
@@ -318,6 +395,10 @@ def _simulate_scenario(
         log_events=log_events,
         progress=progress,
         meta={"fleet": "scenario", "scenario": sc.id, "without": sorted(broker.without_ids)},
+        checkpoint_s={
+            c.id: 3600.0 * (c.checkpoint_interval_h or DEFAULT_CHECKPOINT_INTERVAL_H)
+            for c in sc.workload_classes
+        },
     )
     return SimResult(state, _inference(demands, sc, broker=broker, t0=t0))
 

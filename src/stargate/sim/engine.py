@@ -13,8 +13,10 @@ One run:
    to the cheapest pool of an allowed type where it fits now, else to the largest such pool.
 3. Inside a pool the policy (fifo, greedy, sjf, easy) decides what starts; see
    :mod:`stargate.sim.pools`. A job runs ``duration / throughput`` of its class on the pool's
-   type. An outage kills the jobs running on the pool; they restart from scratch, at the head of
-   the queue, when it comes back.
+   type. An outage kills the jobs running on the pool; they go back to the head of the queue
+   and, when it comes back, resume from their last checkpoint (every ``checkpoint_interval_h``
+   of run time, per class; on a fleet for experiments there are none, and they restart from
+   scratch). The work since the last checkpoint is lost; the time they ran is not wait.
 
 Every event is counted; accelerator-seconds are integrated per pool between events, so the work
 served can be checked against the jobs (see ``SimResult.conservation``).
@@ -72,7 +74,10 @@ class SimState:
     run_s: npt.NDArray[np.float64]
     status: npt.NDArray[np.int8]
     restarts: npt.NDArray[np.int32]
-    wasted_acc_s: npt.NDArray[np.float64]
+    wasted_acc_s: npt.NDArray[np.float64]  # lost: run by killed runs after their last checkpoint
+    kept_acc_s: npt.NDArray[np.float64]  # run by killed runs up to their last checkpoint
+    killed_run_s: npt.NDArray[np.float64]  # time a job ran in runs that were killed
+    checkpoint_s: npt.NDArray[np.float64]  # per job: seconds between checkpoints (0: none)
     rofr: npt.NDArray[np.int8]
     reject_reason: dict[int, str]
     busy_acc_s: npt.NDArray[np.float64]  # per pool, integrated
@@ -277,8 +282,12 @@ def run(
     log_events: bool = True,
     progress: Callable[[float], None] | None = None,
     meta: dict[str, Any] | None = None,
+    checkpoint_s: dict[str, float] | None = None,
 ) -> SimState:
-    """Replay ``jobs`` on ``pools`` from ``t0`` for ``end_s`` seconds."""
+    """Replay ``jobs`` on ``pools`` from ``t0`` for ``end_s`` seconds.
+
+    ``checkpoint_s``: seconds of run time between checkpoints, per workload class (a class
+    not in it, or 0: no checkpoints — a killed job restarts from scratch)."""
     if policy not in POLICIES:
         raise InputError(
             Problem(f"unknown policy '{policy}'", path="--policy", expected=" | ".join(POLICIES))
@@ -297,6 +306,10 @@ def run(
     class_pos = {c: i for i, c in enumerate(class_ids)}
     job_class = np.asarray([class_pos[c] for c in jobs.workload_class], dtype=np.int64)
     need = np.asarray(jobs.gpus, dtype=np.float64)
+    ckpt_by_class = np.asarray(
+        [float((checkpoint_s or {}).get(c, 0.0)) for c in class_ids] or [0.0], dtype=np.float64
+    )
+    ckpt = ckpt_by_class[job_class] if n else np.zeros(0)
     node_mode = granularity == "node"
     scheds = [
         PoolScheduler(
@@ -316,9 +329,12 @@ def run(
     start = np.full(n, np.nan)
     finish = np.full(n, np.nan)
     run_s = np.zeros(n)
+    left_s = np.zeros(n)  # run time still to do (run_s less the work kept by checkpoints)
     status = np.zeros(n, dtype=np.int8)
     restarts = np.zeros(n, dtype=np.int32)
     wasted = np.zeros(n)
+    kept = np.zeros(n)
+    killed_run = np.zeros(n)
     rofr = np.zeros(n, dtype=np.int8)
     reject_reason: dict[int, str] = {}
     busy = np.zeros(pools.size)
@@ -379,11 +395,11 @@ def run(
         if not s.qlen or not s.online:
             return
         account(p, now)
-        for j in s.start_jobs(now, need, run_s):
+        for j in s.start_jobs(now, need, left_s):
             start[j] = now
             status[j] = RUNNING
             free[p] = s.space.cap - s.space.used
-            k.schedule(now + run_s[j], P_FINISH, E_FINISH, (j, int(restarts[j])))
+            k.schedule(now + left_s[j], P_FINISH, E_FINISH, (j, int(restarts[j])))
             if log_events:
                 log.append((now, "start", j, p))
         free[p] = (s.space.cap - s.space.used) if s.online else 0.0
@@ -418,13 +434,14 @@ def run(
             cls = class_ids[int(job_class[j])]
             t = float(thr_cols[cls][p]) if cls in thr_cols else 1.0
             run_s[j] = float(jobs.duration_s[j]) / t if t > 0 else math.inf
+            left_s[j] = run_s[j]
             if ready_s > now:
                 status[j] = QUEUED_PENDING
                 k.schedule(ready_s, P_READY, E_READY, j)
                 continue
             ready[j] = now
             status[j] = QUEUED
-            scheds[p].enqueue(j, float(need[j]), float(run_s[j]))
+            scheds[p].enqueue(j, float(need[j]), float(left_s[j]))
             if log_events:
                 log.append((now, "arrive", j, p))
             start_in(p, now)
@@ -436,7 +453,7 @@ def run(
             p = int(pool[j])
             ready[j] = now
             status[j] = QUEUED
-            scheds[p].enqueue(j, float(need[j]), float(run_s[j]))
+            scheds[p].enqueue(j, float(need[j]), float(left_s[j]))
             if log_events:
                 log.append((now, "ready", j, p))
             start_in(p, now)
@@ -473,12 +490,20 @@ def run(
             if log_events:
                 log.append((now, "down", -1, p))
             for j in reversed(killed):
-                wasted[j] += (now - start[j]) * need[j]
+                ran = now - start[j]
+                saved = 0.0
+                c = ckpt[j]
+                if c > 0:  # resume from the last whole interval of run time
+                    saved = min(math.floor(ran / c) * c, left_s[j])
+                left_s[j] -= saved
+                kept[j] += saved * need[j]
+                wasted[j] += (ran - saved) * need[j]
+                killed_run[j] += ran
                 restarts[j] += 1
                 killed_runs += 1
                 status[j] = QUEUED
                 start[j] = np.nan
-                scheds[p].enqueue(j, float(need[j]), float(run_s[j]), front=True)
+                scheds[p].enqueue(j, float(need[j]), float(left_s[j]), front=True)
                 if log_events:
                     log.append((now, "killed", j, p))
     if not math.isfinite(end_s):
@@ -501,6 +526,9 @@ def run(
         status=status,
         restarts=restarts,
         wasted_acc_s=wasted,
+        kept_acc_s=kept,
+        killed_run_s=killed_run,
+        checkpoint_s=ckpt,
         rofr=rofr,
         reject_reason=reject_reason,
         busy_acc_s=busy,
@@ -527,9 +555,12 @@ def run(
 # --------------------------------------------------------------------------- pool tables
 
 
-def pools_from_fleet(fleet: FleetSpec, class_ids: list[str], node_mode: bool) -> PoolTable:
-    """A fleet for experiments: no contracts, price 1 USD per accelerator-hour (so costs are
-    accelerator-hours), throughput 1 for every class, online from the start."""
+def pools_from_fleet(
+    fleet: FleetSpec, class_ids: list[str], node_mode: bool, price_h: float | None = None
+) -> PoolTable:
+    """A fleet for experiments: no contracts, throughput 1 for every class, online from the
+    start, and no price unless ``price_h`` (USD per accelerator-hour, every pool) is given: a
+    run on it reports no cost."""
     n = len(fleet.pools)
     return PoolTable(
         ids=[p.id for p in fleet.pools],
@@ -539,7 +570,7 @@ def pools_from_fleet(fleet: FleetSpec, class_ids: list[str], node_mode: bool) ->
         count=np.asarray([float(p.count) for p in fleet.pools]),
         per_node=[p.per_node for p in fleet.pools],
         online_s=np.zeros(n),
-        price_h=np.ones(n),
+        price_h=np.full(n, math.nan if price_h is None else float(price_h)),
         energy_mw=np.zeros(n),
         thr={c: np.ones(n) for c in class_ids},
     )

@@ -47,6 +47,31 @@ def _stats(values: np.ndarray) -> dict[str, float | None]:
     }
 
 
+def capacity_phrase(run: dict[str, Any]) -> str:
+    """What the fleet had online, from a summary's ``run``: '2,000 accelerators in 3 pools
+    online at the start; 2 pools (1,000 accelerators) come online during the run, 1 after it'.
+    """
+
+    def pools(n: int) -> str:
+        return f"{n:,} pool{'' if n == 1 else 's'}"
+
+    def acc(n: int) -> str:
+        return f"{n:,} accelerator{'' if n == 1 else 's'}"
+
+    total = int(run.get("pools", 0))
+    start = int(run.get("pools_online_at_start", total))
+    during = int(run.get("pools_online_during_run", 0))
+    a_start = int(run.get("accelerators_online_at_start", run.get("accelerators", 0)))
+    a_during = int(run.get("accelerators_online_during_run", 0))
+    text = f"{acc(a_start)} in {pools(start)} online at the start"
+    if during:
+        text += f"; {pools(during)} ({acc(a_during)}) come online during the run"
+    after = total - start - during
+    if after:
+        text += f"{',' if during else ';'} {pools(after)} only after it"
+    return text
+
+
 class SimResult:
     """What a run produced. ``summary`` is deterministic for a seed (no wall-clock time in it;
     ``wall_s`` is separate)."""
@@ -54,6 +79,11 @@ class SimResult:
     def __init__(self, state: SimState, inference: dict[str, Any] | None = None) -> None:
         self.state = state
         self.inference = inference
+
+    @property
+    def priced(self) -> bool:
+        """Whether any pool has a price (a fleet for experiments has none unless given one)."""
+        return bool(np.isfinite(self.state.pools.price_h).any())
 
     @property
     def wall_s(self) -> float:
@@ -65,18 +95,23 @@ class SimResult:
         s = self.state
         price = np.where(np.isnan(s.pools.price_h), 0.0, s.pools.price_h)
         p = np.where(s.pool >= 0, s.pool, 0)
-        served_s = np.where(s.status == COMPLETED, s.run_s, 0.0)
-        running = s.status == RUNNING
-        served_s = np.where(running, s.end_s - np.nan_to_num(s.start_s), served_s)
-        acc_s = served_s * s.need + s.wasted_acc_s
+        acc_s = self._served_acc_s + s.wasted_acc_s
         return np.where(s.pool >= 0, acc_s / 3600.0 * price[p], 0.0)
 
     @cached_property
     def _served_acc_s(self) -> np.ndarray:
+        """Work kept per job: all of a completed job's; of any other, what earlier runs kept
+        at their checkpoints, and a running job's current run so far. Lost work is not in it."""
         s = self.state
-        done = np.where(s.status == COMPLETED, s.run_s * s.need, 0.0)
-        running = np.where(s.status == RUNNING, (s.end_s - np.nan_to_num(s.start_s)) * s.need, 0.0)
-        return done + running
+        current = np.where(s.status == RUNNING, (s.end_s - np.nan_to_num(s.start_s)) * s.need, 0.0)
+        return np.where(s.status == COMPLETED, s.run_s * s.need, current + s.kept_acc_s)
+
+    @cached_property
+    def _wait_s(self) -> np.ndarray:
+        """Start (of the last run) − arrival − the time earlier runs ran before they were
+        killed: only time spent waiting (queued, or for a ROFR answer) counts."""
+        s = self.state
+        return s.start_s - s.jobs.arrival_s - s.killed_run_s
 
     # -- the summary ------------------------------------------------------------------------
     @cached_property
@@ -84,7 +119,7 @@ class SimResult:
         s = self.state
         st = s.status
         done = st == COMPLETED
-        wait = (s.start_s - s.jobs.arrival_s)[done]
+        wait = self._wait_s[done]
         jct = (s.finish_s - s.jobs.arrival_s)[done]
         makespan = float(np.max(s.finish_s[done]) - np.min(s.jobs.arrival_s)) if done.any() else 0.0
         cap_total = sum(s.cap_by_day.values())
@@ -109,6 +144,8 @@ class SimResult:
             )
         )
         rofr = s.rofr
+        at_start = s.pools.online_s <= 0
+        during = (s.pools.online_s > 0) & (s.pools.online_s < s.end_s)
         skipped = dict(sorted(s.jobs.skipped.items()))
         out: dict[str, Any] = {
             "jobs": {
@@ -128,7 +165,7 @@ class SimResult:
             "jct_s": _stats(jct),
             "makespan_s": round(makespan, 3),
             "utilization": round(busy_total / cap_total, 9) if cap_total else 0.0,
-            "cost_usd": round(float(cost.sum()), 2),
+            "cost_usd": round(float(cost.sum()), 2) if self.priced else None,
             "energy_mwh": round(energy, 3),
             "rofr": {
                 "offered": int(
@@ -146,7 +183,9 @@ class SimResult:
             "events": int(s.events),
             "accelerator_hours": {
                 "served": round(float(self._served_acc_s.sum()) / 3600.0, 3),
-                "killed": round(float(s.wasted_acc_s.sum()) / 3600.0, 3),
+                "killed": round(float((s.wasted_acc_s + s.kept_acc_s).sum()) / 3600.0, 3),
+                "lost": round(float(s.wasted_acc_s.sum()) / 3600.0, 3),
+                "checkpointed": round(float(s.kept_acc_s.sum()) / 3600.0, 3),
             },
             "run": {
                 "scenario": s.scenario_id,
@@ -161,6 +200,10 @@ class SimResult:
                 else None,
                 "pools": s.pools.size,
                 "accelerators": int(s.pools.count.sum()),
+                "pools_online_at_start": int(at_start.sum()),
+                "accelerators_online_at_start": int(s.pools.count[at_start].sum()),
+                "pools_online_during_run": int(during.sum()),
+                "accelerators_online_during_run": int(s.pools.count[during].sum()),
             },
         }
         if self.inference is not None:
@@ -196,12 +239,17 @@ class SimResult:
                 "start_s": s.start_s,
                 "finish_s": s.finish_s,
                 "run_s": s.run_s,
-                "wait_s": s.start_s - s.jobs.arrival_s,
+                "wait_s": self._wait_s,
                 "jct_s": s.finish_s - s.jobs.arrival_s,
                 "status": [STATUS_NAMES[int(x)] for x in s.status],
                 "restarts": s.restarts,
+                "killed_run_s": s.killed_run_s,
+                "lost_accelerator_hours": s.wasted_acc_s / 3600.0,
                 "rofr": [ROFR_NAMES[int(x)] for x in s.rofr],
-                "cost_usd": np.round(self._cost, 2),
+                "cost_usd": pl.Series(
+                    np.round(self._cost, 2) if self.priced else [None] * len(s.need),
+                    dtype=pl.Float64,
+                ),
             },
             strict=False,
         )
@@ -280,7 +328,8 @@ class SimResult:
     # -- checks -----------------------------------------------------------------------------
     def conservation(self) -> dict[str, float]:
         """Accelerator-hours two ways: integrated over pools between events, and summed over
-        jobs (served by completed and running jobs + killed runs). They must agree."""
+        jobs (served by completed and running jobs, checkpointed work included, + work lost
+        by killed runs). They must agree."""
         s = self.state
         integrated = float(s.busy_acc_s.sum()) / 3600.0
         per_job = float(self._served_acc_s.sum() + s.wasted_acc_s.sum()) / 3600.0
