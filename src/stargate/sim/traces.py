@@ -32,8 +32,8 @@ small files are read with the csv module and numpy; nothing heavy is imported he
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import math
 import os
 import re
@@ -45,7 +45,15 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from stargate.domain.limits import (
+    MAX_ACCELERATORS,
+    MAX_ACCELERATORS_PER_NODE,
+    MAX_DURATION_H,
+    MAX_ITEMS,
+    check_count,
+)
 from stargate.errors import InputError, Problem, did_you_mean
+from stargate.files import MAX_INPUT_BYTES, input_problem
 from stargate.sim.workload import (
     DEFAULT_TRAINING_CLASS,
     FArray,
@@ -53,7 +61,27 @@ from stargate.sim.workload import (
     FleetSpec,
     InferenceDemand,
     JobTable,
+    MAX_DEMAND_MINUTES,
+    MAX_JOB_S,
+    MAX_SEED,
+    Param,
+    convert_params,
+    hours_text,
 )
+
+#: The largest trace file read (a stream, never whole): 1 GiB, about 10 million rows of a pod
+#: list; the public traces are under 1 MB.
+MAX_TRACE_BYTES = 2**30
+#: The largest node list: 64 MiB (a million nodes).
+MAX_NODE_LIST_BYTES = MAX_INPUT_BYTES
+#: The longest line of a trace file, in characters: 1 MiB.
+MAX_LINE_CHARS = 2**20
+#: The most tokens of one request of an inference trace (the longest contexts are ~10⁷).
+MAX_TOKENS_PER_REQUEST = 10**9
+#: The largest ``scale`` of ``azure-llm-2023``.
+MAX_AZURE_SCALE = 1e6
+#: The highest arrival rate of ``philly-2017``, jobs per hour.
+MAX_RATE_PER_H = 1e9
 
 #: Workload class of the Azure LLM inference trace.
 INFERENCE_CLASS = "chatgpt-inference"
@@ -334,58 +362,10 @@ def parse_source(spec: str) -> SourceSpec:
     return SourceSpec(name, path if colon else None, params)
 
 
-@dataclass(frozen=True)
-class Param:
-    """A loader parameter: its type, lower bound and meaning (for messages and docs)."""
-
-    kind: type
-    help: str
-    minimum: float | None = None
-    exclusive: bool = False  # minimum excluded (> rather than >=)
-
-    def convert(self, source: str, key: str, text: str) -> Any:
-        expected = {int: "a whole number", float: "a number", str: "text"}[self.kind]
-        if self.minimum is not None:
-            op = ">" if self.exclusive else "≥"
-            expected += f" {op} {self.minimum:g}"
-        try:
-            value = self.kind(text)
-        except ValueError:
-            value = None
-        ok = value is not None
-        if ok and self.kind is float:
-            ok = math.isfinite(value)
-        if ok and self.minimum is not None:
-            ok = value > self.minimum if self.exclusive else value >= self.minimum
-        if not ok:
-            raise InputError(
-                Problem(
-                    f"bad value for parameter '{key}' of {source}",
-                    path=f"{source}?{key}",
-                    expected=f"{expected} ({self.help})",
-                    found=repr(text),
-                )
-            )
-        return value
-
-
 def _convert_params(
-    source: str, given: Mapping[str, str], params: Mapping[str, Param]
+    source: str, given: Mapping[str, object], params: Mapping[str, Param]
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, text in given.items():
-        if key not in params:
-            valid = ", ".join(sorted(params)) or "none"
-            raise InputError(
-                Problem(
-                    f"unknown parameter '{key}' for {source}",
-                    path=f"{source}?{key}",
-                    expected=f"one of: {valid}",
-                    hint=did_you_mean(key, params, list_valid=False),
-                )
-            )
-        out[key] = params[key].convert(source, key, text)
-    return out
+    return convert_params(source, given, params)
 
 
 # --------------------------------------------------------------------------- reading CSV
@@ -402,9 +382,136 @@ class _Bad(Exception):
         self.found = found
 
 
+class _Lines:
+    """The physical lines of a trace file, read as a stream (never the whole file at once), for
+    the csv module: UTF-8 decoded, a NUL byte (binary data) refused with its line, every line at
+    most :data:`MAX_LINE_CHARS` long and the file at most ``max_bytes``. Lines taken back with
+    :meth:`push_back` are given again first; :attr:`taken` counts the lines given."""
+
+    def __init__(self, path: Path, what: str, max_bytes: int) -> None:
+        self.file = str(path)
+        self.what = what
+        self.max_bytes = max_bytes
+        self.taken = 0
+        self.chars = 0
+        self.mark: list[str] | None = None  # lines given since mark(), for push_back
+        self.long_lines: list[int] = []  # lines cut at MAX_LINE_CHARS (bad rows)
+        self._back: list[str] = []
+        try:
+            self._f = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        except OSError as exc:
+            raise InputError(
+                Problem(f"cannot read the file: {exc.strerror or exc}", file=self.file)
+            ) from None
+
+    def close(self) -> None:
+        self._f.close()
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self._back:
+            line = self._back.pop()
+        else:
+            line = self._read()
+        self.taken += 1
+        if self.mark is not None:
+            self.mark.append(line)
+        return line
+
+    def push_back(self, lines: list[str]) -> None:
+        """Give ``lines`` again, in order, before reading on."""
+        self._back.extend(reversed(lines))
+        self.taken -= len(lines)
+
+    def _read(self) -> str:
+        try:
+            line = self._f.readline(MAX_LINE_CHARS)
+        except UnicodeDecodeError:
+            raise self._not_utf8() from None
+        except OSError as exc:
+            raise InputError(
+                Problem(f"cannot read the file: {exc.strerror or exc}", file=self.file)
+            ) from None
+        if not line:
+            raise StopIteration
+        if len(line) >= MAX_LINE_CHARS and not line.endswith("\n"):
+            self.long_lines.append(self.taken + 1)
+            while True:  # skip the rest of the line: it is one bad row
+                rest = self._f.readline(MAX_LINE_CHARS)
+                self.chars += len(rest)
+                if not rest or rest.endswith("\n"):
+                    break
+            line = "\n"
+        self.chars += len(line)
+        if self.chars > self.max_bytes:
+            raise InputError(
+                Problem(
+                    f"file is too large to be {self.what}",
+                    file=self.file,
+                    expected=f"at most {self.max_bytes // 2**20:,} MiB",
+                    found="more than that (the file grew while being read)",
+                )
+            )
+        if "\x00" in line:
+            raise InputError(
+                Problem(
+                    "binary data, not a CSV text file",
+                    file=self.file,
+                    line=self.taken + 1,
+                    expected=self.what,
+                    found="a NUL byte",
+                    hint="a compressed file (.gz, .tar)? unpack it first",
+                )
+            )
+        return line
+
+    def _not_utf8(self) -> InputError:
+        """Where the first byte that is not UTF-8 is (read again, in binary, to say so)."""
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        offset = lines = 0
+        with open(self.file, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                nul = block.find(b"\x00")
+                if nul >= 0:  # binary data (a .gz, a .tar) rather than text in a wrong code
+                    return InputError(
+                        Problem(
+                            "binary data, not a CSV text file",
+                            file=self.file,
+                            line=lines + block.count(b"\n", 0, nul) + 1,
+                            expected=self.what,
+                            found=f"a NUL byte at offset {offset + nul}",
+                            hint="a compressed file (.gz, .tar)? unpack it first",
+                        )
+                    )
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    where = offset + exc.start
+                    lines += block.count(b"\n", 0, exc.start)
+                    return InputError(
+                        Problem(
+                            "not UTF-8 text",
+                            file=self.file,
+                            line=lines + 1,
+                            expected=f"{self.what} in UTF-8",
+                            found=f"byte 0x{block[exc.start]:02x} at offset {where}",
+                        )
+                    )
+                offset += len(block)
+                lines += block.count(b"\n")
+        return InputError(Problem("not UTF-8 text", file=self.file, expected=self.what))
+
+
 class _Reader:
-    """A CSV file read whole: header checked, rows with their line numbers, and bad rows
-    either raised (the default) or counted and kept as warnings (``skip_bad_rows``)."""
+    """A CSV file read as a stream: header checked, rows with their line numbers, and bad rows
+    either raised (the default) or counted and kept as warnings (``skip_bad_rows``).
+
+    The file is refused before reading when it is not a regular file (a FIFO, a device, a
+    folder) or larger than ``max_bytes``. A row is one line: a quoted cell that does not close
+    on its line is a bad row at the line where the quote opens, and the lines after it are read
+    as rows of their own (trace cells never hold line breaks)."""
 
     def __init__(
         self,
@@ -415,6 +522,7 @@ class _Reader:
         skip_bad_rows: bool = False,
         warnings: list[Problem] | None = None,
         header_check: Callable[[_Reader, list[str]], None] | None = None,
+        max_bytes: int = MAX_TRACE_BYTES,
     ) -> None:
         self.path = path
         self.file = str(path)
@@ -422,11 +530,38 @@ class _Reader:
         self.warnings = warnings
         self.bad_rows = 0
         self.rows_read = 0
-        text = _read_text(path, what)
-        self._reader = csv.reader(io.StringIO(text, newline=""))
+        self.line = 0
+        problem = input_problem(
+            path,
+            what,
+            max_bytes,
+            hint="check the path, or get the public trace with `stargate trace fetch`",
+        )
+        if problem is not None:
+            raise InputError(problem)
+        self._lines = _Lines(path, what, max_bytes)
+        try:
+            self._start(required, what, header_check)
+        except BaseException:
+            self._lines.close()
+            raise
+
+    def _start(
+        self,
+        required: Sequence[str],
+        what: str,
+        header_check: Callable[[_Reader, list[str]], None] | None,
+    ) -> None:
+        self._csv = csv.reader(self._lines, strict=True)
         header = self._next_row()
+        while isinstance(header, list) and not any(h.strip() for h in header):
+            header = self._next_row()  # blank lines before the header
         if header is None:
-            raise InputError(Problem("no header line", file=self.file, expected=what))
+            raise InputError(
+                Problem("empty file", file=self.file, expected=f"{what}: a header line, then rows")
+            )
+        if isinstance(header, Problem):
+            raise InputError(header)
         self.header = [h.strip() for h in header]
         seen: set[str] = set()
         for k, h in enumerate(self.header):
@@ -435,7 +570,7 @@ class _Reader:
                     Problem(
                         f"column '{h}' appears twice in the header",
                         file=self.file,
-                        line=1,
+                        line=self.line,
                         column=k + 1,
                         path=f"{h} (column {k + 1})",
                     )
@@ -450,7 +585,7 @@ class _Reader:
                     Problem(
                         f"missing column '{c}' in the header",
                         file=self.file,
-                        line=1,
+                        line=self.line,
                         column=list(required).index(c) + 1,
                         path=f"{c} (column {list(required).index(c) + 1})",
                         expected=f"{what} with columns {','.join(required)}",
@@ -461,40 +596,73 @@ class _Reader:
             )
         self.index = {h: k for k, h in enumerate(self.header)}
 
-    def _next_row(self) -> list[str] | None:
+    def _next_row(self) -> list[str] | Problem | None:
+        """The next non-blank row (``self.line`` its line), a Problem for a row that cannot be
+        read (the lines after it are read again), or None at the end of the file."""
+        lines = self._lines
         while True:
+            first = lines.taken + 1
+            lines.mark = []
             try:
-                row = next(self._reader)
+                row = next(self._csv)
+                error = None
             except StopIteration:
+                lines.mark = None
+                lines.close()
                 return None
             except csv.Error as exc:
-                raise InputError(
-                    Problem(
-                        f"not a valid CSV row: {exc}",
-                        file=self.file,
-                        line=self._reader.line_num,
-                    )
-                ) from None
+                row, error = [], str(exc)
+            taken, lines.mark = lines.mark, None
+            self.line = first
+            if first in lines.long_lines:
+                return Problem(
+                    f"line is longer than {MAX_LINE_CHARS // 1024:,} KiB: not a row of a trace",
+                    file=self.file,
+                    line=first,
+                )
+            if len(taken) > 1 or error is not None:
+                # a row over several lines: a quote that opens here and does not close on
+                # this line. Only this line is bad; read the lines it swallowed again.
+                lines.push_back(taken[1:])
+                self._csv = csv.reader(lines, strict=True)
+                text = taken[0].rstrip("\r\n") if taken else ""
+                col = _open_quote_column(text)
+                why = "a quoted cell does not close on its line (an unterminated quote?)"
+                if error is not None and len(taken) <= 1 and col is None:
+                    why = f"not a valid CSV row: {error}"
+                return Problem(
+                    why,
+                    file=self.file,
+                    line=first,
+                    column=col,
+                    expected="cells on one line; a quote that opens a cell closes it on the "
+                    "same line",
+                    found=_clip(text),
+                )
             if row:
                 return row
-
-    @property
-    def line(self) -> int:
-        return self._reader.line_num
 
     def rows(self) -> Iterator[list[str]]:
         """The data rows with as many cells as the header (the others are bad rows)."""
         n = len(self.header)
         while True:
-            try:
-                row = self._next_row()
-            except InputError as exc:  # a row the csv module cannot read
-                self.rows_read += 1
-                self.bad(exc.problems[0])
-                continue
+            row = self._next_row()
             if row is None:
                 return
             self.rows_read += 1
+            if self.rows_read > MAX_ITEMS:
+                self._lines.close()
+                raise InputError(
+                    Problem(
+                        "too many rows",
+                        file=self.file,
+                        line=self.line,
+                        expected=f"at most {MAX_ITEMS:,} rows in one trace file",
+                    )
+                )
+            if isinstance(row, Problem):
+                self.bad(row)
+                continue
             if len(row) != n:
                 self.bad(self._width_problem(row))
                 continue
@@ -568,67 +736,71 @@ def _clip(text: str, n: int = 120) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
-def _read_text(path: Path, what: str) -> str:
-    """The whole file as text, or InputError when it is missing, empty, binary or not UTF-8."""
-    file = str(path)
-    if not path.exists():
-        raise InputError(
-            Problem(
-                "file not found",
-                file=file,
-                expected=what,
-                hint="check the path, or get the public trace with `stargate trace fetch`",
-            )
-        )
-    if path.is_dir():
-        raise InputError(Problem("a folder, not a file", file=file, expected=what))
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(
-            Problem(f"cannot read the file: {exc.strerror or exc}", file=file)
-        ) from None
-    if not data.strip():
-        raise InputError(
-            Problem("empty file", file=file, expected=f"{what}: a header line, then rows")
-        )
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        raise InputError(
-            Problem(
-                "binary data, not a CSV text file",
-                file=file,
-                line=data.count(b"\n", 0, nul) + 1,
-                expected=what,
-                found=f"a NUL byte at offset {nul}",
-                hint="a compressed file (.gz, .tar)? unpack it first",
-            )
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            Problem(
-                "not UTF-8 text",
-                file=file,
-                line=data.count(b"\n", 0, exc.start) + 1,
-                expected=f"{what} in UTF-8",
-                found=f"byte 0x{data[exc.start]:02x} at offset {exc.start}",
-            )
-        ) from None
+def _open_quote_column(text: str) -> int | None:
+    """The column (1-based) of the cell whose quote opens and does not close on ``text``."""
+    quoted = False
+    column = 1
+    start = None
+    k = 0
+    while k < len(text):
+        ch = text[k]
+        if quoted:
+            if ch == '"':
+                if k + 1 < len(text) and text[k + 1] == '"':
+                    k += 1
+                else:
+                    quoted = False
+        elif ch == ",":
+            column += 1
+        elif ch == '"':
+            quoted, start = True, column
+        k += 1
+    return start if quoted else None
 
 
 # --------------------------------------------------------------------------- cell parsers
 
 
-def _int(row: list[str], k: int, col: str, minimum: int = 0) -> int:
+_WHOLE = re.compile(r"\s*[+]?[0-9]+\s*")
+
+
+def parse_count(text: str, what: str, limit: int) -> int:
+    """A count written as text, exactly: digits, or a number that is exactly whole (``8.0``,
+    ``1e3``), from 0 to ``limit``. ValueError, naming the limit, for anything else: never a
+    silent rounding (``1.5``, ``1e23``)."""
+    if _WHOLE.fullmatch(text):
+        digits = text.strip().lstrip("+")
+        if len(digits.lstrip("0")) > 40:
+            raise ValueError(
+                f"{what} of {len(digits)} digits is more than Stargate represents "
+                f"(at most {limit:,})"
+            )
+        value = int(digits)
+    else:
+        x = Param(int, what).value(text)
+        if x is None:
+            raise ValueError(f"{what} must be a whole number, found {_clip(repr(text), 40)}")
+        value = int(x)
+    return check_count(value, what, limit)
+
+
+def _int(row: list[str], k: int, col: str, minimum: int = 0, limit: int = MAX_ACCELERATORS) -> int:
+    expected = f"a whole number from {minimum} to {limit:,}"
     try:
-        value = int(row[k])  # int() ignores surrounding blanks
-    except ValueError:
-        raise _Bad(col, "not a whole number", f"a whole number ≥ {minimum}", repr(row[k])) from None
+        value = parse_count(row[k], col, limit)
+    except ValueError as exc:
+        message = "not a whole number"
+        if "more than Stargate represents" in str(exc):
+            message = f"more than Stargate represents (at most {limit:,})"
+        elif "negative" in str(exc):
+            message = "below the minimum"
+        raise _Bad(col, message, expected, _clip(repr(row[k]), 60)) from None
     if value < minimum:
-        raise _Bad(col, "below the minimum", f"a whole number ≥ {minimum}", repr(row[k]))
+        raise _Bad(col, "below the minimum", expected, repr(row[k]))
     return value
+
+
+_TIME_EXPECTED = f"seconds from 0 to {MAX_JOB_S:,.0f} (100 years) from the start of the trace"
 
 
 def _seconds(row: list[str], k: int, col: str, *, optional: bool = False) -> float | None:
@@ -638,22 +810,33 @@ def _seconds(row: list[str], k: int, col: str, *, optional: bool = False) -> flo
         if not row[k].strip():
             if optional:
                 return None
-            raise _Bad(
-                col, "no time", "seconds ≥ 0 from the start of the trace", "an empty cell"
-            ) from None
+            raise _Bad(col, "no time", _TIME_EXPECTED, "an empty cell") from None
         value = math.nan
     if not 0 <= value < math.inf:  # also false for NaN
-        raise _Bad(col, "not a time", "seconds ≥ 0 from the start of the trace", repr(row[k]))
+        raise _Bad(col, "not a time", _TIME_EXPECTED, _clip(repr(row[k]), 60))
+    if value > MAX_JOB_S:
+        raise _Bad(
+            col,
+            f"later than Stargate represents ({hours_text(value / 3600)} h after the start of "
+            f"the trace; at most {MAX_DURATION_H:,} h)",
+            _TIME_EXPECTED,
+            _clip(repr(row[k]), 60),
+        )
     return value
 
 
-def _number(row: list[str], k: int, col: str, what: str) -> float:
+def _number(row: list[str], k: int, col: str, what: str, high: float = MAX_JOB_S) -> float:
     try:
         value = float(row[k])
     except ValueError:
         value = math.nan
+    expected = f"{what} (a number from 0 to {high:,.0f})"
     if not 0 <= value < math.inf:  # also false for NaN
-        raise _Bad(col, f"not {what}", f"{what} (a number ≥ 0)", repr(row[k]))
+        raise _Bad(col, f"not {what}", expected, _clip(repr(row[k]), 60))
+    if value > high:
+        raise _Bad(
+            col, f"more than Stargate represents (at most {high:,.0f})", expected, repr(row[k])
+        )
     return value
 
 
@@ -974,8 +1157,8 @@ def load_azure_demand(
     output: list[int] = []
     for row in reader.rows():
         try:
-            ctx = _int(row, i_p, "ContextTokens")
-            gen = _int(row, i_o, "GeneratedTokens")
+            ctx = _int(row, i_p, "ContextTokens", limit=MAX_TOKENS_PER_REQUEST)
+            gen = _int(row, i_o, "GeneratedTokens", limit=MAX_TOKENS_PER_REQUEST)
         except _Bad as bad:
             reader.bad(reader.cell_problem(bad))
             continue
@@ -1148,7 +1331,7 @@ def _read_nodes(
         try:
             if not row[i_n].strip():
                 raise _Bad(name_col, "no node name", "a node name", "an empty cell")
-            gpus = _int(row, i_g, gpu_col)
+            gpus = _int(row, i_g, gpu_col, limit=MAX_ACCELERATORS_PER_NODE)
             model = row[i_m].strip()
             if gpus > 0 and model.lower() in _NO_TYPE:
                 raise _Bad(
@@ -1307,7 +1490,7 @@ def _synthetic(path: str | None, params: dict[str, Any], opts: _Options) -> Any:
     return synthetic.generate(**kwargs)
 
 
-_LIMIT = Param(int, "at most this many jobs, the earliest", minimum=1)
+_LIMIT = Param(int, "keep the earliest jobs, count the rest", 1, MAX_ITEMS, default="all")
 _ALIBABA_JOBS = Loader(
     "alibaba-gpu-2023",
     "Alibaba GPU cluster 2023 pod list → jobs (arrival, run time, GPUs, allowed models)",
@@ -1321,7 +1504,11 @@ _ALIBABA_JOBS = Loader(
 _AZURE_DEMAND = Loader(
     "azure-llm-2023",
     "Azure LLM inference 2023 (conversation) → tokens per second, per minute",
-    {"scale": Param(float, "multiplies the demand", minimum=0, exclusive=True)},
+    {
+        "scale": Param(
+            float, "multiplies the demand", 0, MAX_AZURE_SCALE, low_open=True, default="1"
+        )
+    },
     lambda path, prm, o: load_azure_demand(
         path, scale=prm.get("scale", 1.0), skip_bad_rows=o.skip_bad_rows, warnings=o.warnings
     ),
@@ -1332,9 +1519,16 @@ _PHILLY_JOBS = Loader(
     "philly-2017",
     "Philly 2017 run times → 1-GPU jobs with Poisson arrivals",
     {
-        "rate_per_h": Param(float, "jobs arriving per hour", minimum=0, exclusive=True),
-        "seed": Param(int, "seed of the arrivals and the order"),
-        "limit": Param(int, "at most this many jobs, a random sample", minimum=1),
+        "rate_per_h": Param(
+            float,
+            "jobs arriving per hour (Poisson)",
+            0,
+            MAX_RATE_PER_H,
+            low_open=True,
+            default=f"{PHILLY_DEFAULT_RATE_PER_H:g}",
+        ),
+        "seed": Param(int, "seed of the arrivals and the order", 0, MAX_SEED, default="0"),
+        "limit": Param(int, "keep a random sample of jobs", 1, MAX_ITEMS, default="all"),
     },
     lambda path, prm, o: load_philly_jobs(
         path,
