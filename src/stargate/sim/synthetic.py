@@ -570,11 +570,12 @@ def generate(
     duration_s *= factor[cls] if len(profiles) > 1 else factor[0]
 
     arrival_s: FArray = np.cumsum(JOB_INTERARRIVAL.sample(s_gap.random(n)))
-    if rate is not None or fleet is None:
-        arrival_s *= 3600.0 / (rate if rate is not None else JOB_RATE_PER_H)
-    else:
-        span_s = float(np.dot(gpus, duration_s)) / (util * fleet)
-        arrival_s *= span_s / arrival_s[-1]
+    with np.errstate(over="ignore"):  # a span too long is refused just below
+        if rate is not None or fleet is None:
+            arrival_s *= 3600.0 / (rate if rate is not None else JOB_RATE_PER_H)
+        else:
+            span_s = float(np.dot(gpus, duration_s)) / (util * fleet)
+            arrival_s *= span_s / arrival_s[-1]
 
     _check_span(float(arrival_s[-1]), n, set_by, util)
     return JobTable(
@@ -590,7 +591,7 @@ def generate(
 def _check_span(last_s: float, jobs: int, set_by: str, utilization: float) -> None:
     """Refuse jobs whose arrivals would spread beyond what the engines represent, naming the
     parameter that set the rate: a work bound by the horizon, never by one value."""
-    if last_s <= MAX_JOB_S:
+    if last_s <= MAX_JOB_S:  # also false for inf and NaN
         return
     param = set_by or "rate_per_h"
     how = {

@@ -46,24 +46,27 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from stargate.domain.limits import (
+    EARLIEST_INSTANT,
+    LATEST_INSTANT,
     MAX_ACCELERATORS,
     MAX_ACCELERATORS_PER_NODE,
     MAX_DURATION_H,
     MAX_ITEMS,
     check_count,
+    check_instant,
 )
 from stargate.errors import InputError, Problem, did_you_mean
 from stargate.files import MAX_INPUT_BYTES, input_problem
 from stargate.sim.workload import (
     DEFAULT_TRAINING_CLASS,
+    MAX_DEMAND_MINUTES,
+    MAX_JOB_S,
+    MAX_SEED,
     FArray,
     FleetPool,
     FleetSpec,
     InferenceDemand,
     JobTable,
-    MAX_DEMAND_MINUTES,
-    MAX_JOB_S,
-    MAX_SEED,
     Param,
     convert_params,
     hours_text,
@@ -411,10 +414,7 @@ class _Lines:
         return self
 
     def __next__(self) -> str:
-        if self._back:
-            line = self._back.pop()
-        else:
-            line = self._read()
+        line = self._back.pop() if self._back else self._read()
         self.taken += 1
         if self.mark is not None:
             self.mark.append(line)
@@ -1087,24 +1087,35 @@ AZURE_COLUMNS = ("TIMESTAMP", "ContextTokens", "GeneratedTokens")
 _EPOCH = datetime(1970, 1, 1)
 
 
-def _timestamp(text: str) -> datetime:
+_FIRST_S = (EARLIEST_INSTANT - _EPOCH).total_seconds()
+_LAST_S = (LATEST_INSTANT - _EPOCH).total_seconds()
+_TIMESTAMP_EXPECTED = (
+    "an ISO date and time such as 2023-11-16 18:15:46.6805900, from "
+    f"{EARLIEST_INSTANT.year} to {LATEST_INSTANT.year - 1}"
+)
+
+
+def _timestamp(text: str) -> float:
+    """Seconds since 1970 of one ISO timestamp (UTC when it has an offset)."""
     try:
         t = datetime.fromisoformat(text)
-    except ValueError:
+        if t.tzinfo is not None:
+            t = t.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
         raise _Bad(
-            "TIMESTAMP",
-            "not a date and time",
-            "an ISO date and time such as 2023-11-16 18:15:46.6805900",
-            repr(text),
+            "TIMESTAMP", "not a date and time", _TIMESTAMP_EXPECTED, _clip(repr(text), 60)
         ) from None
-    if t.tzinfo is not None:
-        t = t.astimezone(UTC).replace(tzinfo=None)
-    return t
+    try:
+        check_instant(t)
+    except ValueError as exc:
+        raise _Bad("TIMESTAMP", str(exc), _TIMESTAMP_EXPECTED, repr(text)) from None
+    return (t - _EPOCH).total_seconds()
 
 
 def _parse_timestamps(texts: list[str]) -> FArray | None:
     """Seconds since 1970 of plain ISO timestamps (``YYYY-MM-DD HH:MM:SS[.f]``), parsed at
-    once by numpy; None when any is not of that form (the caller then parses one by one)."""
+    once by numpy; None when any is not of that form or outside the representable years (the
+    caller then parses one by one, locating the bad ones)."""
     import warnings
 
     if any(len(t) < 19 for t in texts):
@@ -1112,12 +1123,17 @@ def _parse_timestamps(texts: list[str]) -> FArray | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a time-zone offset: leave it to fromisoformat
-            stamps = np.array(texts, dtype="datetime64[ns]")
-    except (ValueError, DeprecationWarning, UserWarning):
+            # microseconds: numpy's nanoseconds would wrap round silently outside 1678–2262
+            stamps = np.array(texts, dtype="datetime64[us]")
+    except (ValueError, OverflowError, DeprecationWarning, UserWarning):
         return None
     if np.isnat(stamps).any():
         return None
-    return stamps.astype(np.int64) / 1e9
+    seconds = stamps.astype(np.int64) / 1e6
+    if len(seconds) and (seconds.min() < _FIRST_S or seconds.max() > _LAST_S):
+        return None
+    out: FArray = seconds
+    return out
 
 
 def load_azure_demand(
@@ -1138,6 +1154,7 @@ def load_azure_demand(
     requests rounded to whole numbers). Timestamps with an offset are converted to UTC; without
     one they are taken as written. Class ``chatgpt-inference``.
     """
+    scale = _AZURE_DEMAND.params["scale"].convert("azure-llm-2023", "scale", scale)
     p = (
         Path(path)
         if path is not None
@@ -1167,17 +1184,17 @@ def load_azure_demand(
         prompt.append(ctx)
         output.append(gen)
     seconds = _parse_timestamps(texts)
+    keep = list(range(len(texts)))
     if seconds is None:  # some timestamp is not plain ISO: parse one by one, locating errors
         keep: list[int] = []
         values: list[float] = []
         for k, (line, text) in enumerate(zip(lines, texts, strict=True)):
             try:
-                t = _timestamp(text)
+                values.append(_timestamp(text))
             except _Bad as bad:
                 reader.bad(reader.cell_problem(bad, line=line))
                 continue
             keep.append(k)
-            values.append((t - _EPOCH).total_seconds())
         seconds = np.asarray(values, dtype=np.float64)
         prompt = [prompt[k] for k in keep]
         output = [output[k] for k in keep]
@@ -1192,6 +1209,21 @@ def load_azure_demand(
             )
         )
     offsets = seconds - seconds.min()
+    span_min = float(offsets.max()) / 60.0
+    if span_min >= MAX_DEMAND_MINUTES:
+        first, last = int(np.argmin(seconds)), int(np.argmax(seconds))
+        line_of = lines if len(lines) == len(seconds) else [lines[k] for k in keep]
+        raise InputError(
+            Problem(
+                f"the trace spans {span_min / 525960:,.1f} years: more minutes of demand than "
+                f"Stargate represents (at most {MAX_DEMAND_MINUTES:,}, 10 years)",
+                file=str(p),
+                line=line_of[last],
+                path="TIMESTAMP",
+                expected="timestamps within 10 years of the earliest",
+                found=f"the earliest on line {line_of[first]}, the latest on line {line_of[last]}",
+            )
+        )
     minute = (offsets // 60.0).astype(np.int64)
     n = int(minute.max()) + 1
     prompt_per_s = np.bincount(minute, weights=np.asarray(prompt, np.float64), minlength=n) / 60
@@ -1259,6 +1291,11 @@ def load_philly_jobs(
     the fleet as you want. ``limit`` keeps the first ``limit`` jobs (a random sample without
     replacement); the rest are counted in ``skipped["limit"]``. Class ``research-training``.
     """
+    prm = _PHILLY_JOBS.params
+    rate_per_h = prm["rate_per_h"].convert("philly-2017", "rate_per_h", rate_per_h)
+    seed = prm["seed"].convert("philly-2017", "seed", seed)
+    if limit is not None:
+        limit = prm["limit"].convert("philly-2017", "limit", limit)
     skipped: dict[str, int] = {}
     runtimes = load_philly_runtimes(
         path, skip_bad_rows=skip_bad_rows, warnings=warnings, skipped=skipped
@@ -1269,7 +1306,19 @@ def load_philly_jobs(
         skipped["limit"] = len(durations) - limit
         durations = durations[:limit]
     n = len(durations)
-    arrivals = np.cumsum(rng.exponential(3600.0 / rate_per_h, n))
+    with np.errstate(over="ignore"):
+        arrivals = np.cumsum(rng.exponential(3600.0 / rate_per_h, n))
+    if n and not arrivals[-1] <= MAX_JOB_S:
+        raise InputError(
+            Problem(
+                f"{n:,} jobs at {rate_per_h:g} an hour would arrive over about "
+                f"{hours_text(n / rate_per_h)} h, more than Stargate represents "
+                f"(at most {MAX_DURATION_H:,} h, 100 years)",
+                path="philly-2017?rate_per_h",
+                hint=f"raise rate_per_h to at least {n / MAX_DURATION_H:.3g}, or keep fewer "
+                "jobs with ?limit=",
+            )
+        )
     source = str(path) if path is not None else str(find_local("philly-2017"))
     return JobTable(
         arrival_s=arrivals,
@@ -1323,10 +1372,17 @@ def _read_nodes(
 ) -> tuple[list[tuple[str, int]], dict[str, int]]:
     """(model, gpus) of each GPU node; nodes without GPUs counted as ``cpu_only``."""
     name_col, gpu_col, model_col = columns
-    reader = _Reader(path, columns, what=what, skip_bad_rows=skip_bad_rows, warnings=warnings)
+    reader = _Reader(
+        path,
+        columns,
+        what=what,
+        skip_bad_rows=skip_bad_rows,
+        warnings=warnings,
+        max_bytes=MAX_NODE_LIST_BYTES,
+    )
     i_n, i_g, i_m = (reader.index[c] for c in columns)
     nodes: list[tuple[str, int]] = []
-    cpu_only = 0
+    cpu_only = total = 0
     for row in reader.rows():
         try:
             if not row[i_n].strip():
@@ -1346,6 +1402,17 @@ def _read_nodes(
         if gpus == 0:
             cpu_only += 1
             continue
+        total += gpus
+        if total > MAX_ACCELERATORS:
+            raise InputError(
+                Problem(
+                    "the node list holds more accelerators than Stargate represents in one "
+                    f"fleet (at most {MAX_ACCELERATORS:,})",
+                    file=reader.file,
+                    line=reader.line,
+                    path=f"{gpu_col} (column {i_g + 1})",
+                )
+            )
         nodes.append((model, gpus))
     skipped: dict[str, int] = {"cpu_only": cpu_only} if cpu_only else {}
     reader.finish(skipped)
@@ -1415,21 +1482,30 @@ def load_spot_nodes(
 
 def pool_fleet(n: int | str) -> FleetSpec:
     """``pool:N``: N accelerators that satisfy every type constraint, in one pool ``pool`` —
-    N/8 nodes of 8 when N is a multiple of 8, else N nodes of 1."""
+    N/8 nodes of 8 when N is a multiple of 8, else N nodes of 1. N is read exactly: digits, or
+    a number that is exactly whole (``1e6``), from 1 to
+    :data:`~stargate.domain.limits.MAX_ACCELERATORS`; anything else (``1.5``, ``1e23``) is an
+    InputError naming the limit, never a rounding."""
     text = str(n).strip()
+    expected = f"pool:N with N a whole number from 1 to {MAX_ACCELERATORS:,}, e.g. pool:1024"
     try:
-        count = int(text)
-    except ValueError:
-        count = 0
-    if count < 1:
+        count = (
+            n
+            if isinstance(n, int) and not isinstance(n, bool)
+            else parse_count(text, "fleet size", MAX_ACCELERATORS)
+        )
+        if not isinstance(count, int) or count < 1:
+            raise ValueError("fleet size must be at least 1")
+        check_count(count, "fleet size", MAX_ACCELERATORS)
+    except ValueError as exc:
         raise InputError(
             Problem(
-                f"bad size for fleet 'pool:{n}'",
+                f"bad size for fleet 'pool:{_clip(text, 40)}': {exc}",
                 path="pool",
-                expected="pool:N with N a whole number ≥ 1, e.g. pool:1024",
-                found=repr(str(n)),
+                expected=expected,
+                found=_clip(repr(text), 60),
             )
-        )
+        ) from None
     nodes, per_node = (count // 8, 8) if count % 8 == 0 else (count, 1)
     pool = FleetPool(id="pool", accelerator="any", nodes=nodes, per_node=per_node)
     return FleetSpec(name=f"pool:{count}", pools=[pool], any_type=True)
