@@ -62,6 +62,7 @@ from stargate.sim.workload import (
     MAX_DEMAND_MINUTES,
     MAX_JOB_S,
     MAX_SEED,
+    NUMBER_TEXT,
     FArray,
     FleetPool,
     FleetSpec,
@@ -805,6 +806,8 @@ _TIME_EXPECTED = f"seconds from 0 to {MAX_JOB_S:,.0f} (100 years) from the start
 
 def _seconds(row: list[str], k: int, col: str, *, optional: bool = False) -> float | None:
     try:
+        if not NUMBER_TEXT.fullmatch(row[k]):
+            raise ValueError(row[k])
         value = float(row[k])  # float() ignores surrounding blanks
     except ValueError:
         if not row[k].strip():
@@ -827,6 +830,8 @@ def _seconds(row: list[str], k: int, col: str, *, optional: bool = False) -> flo
 
 def _number(row: list[str], k: int, col: str, what: str, high: float = MAX_JOB_S) -> float:
     try:
+        if not NUMBER_TEXT.fullmatch(row[k]):
+            raise ValueError(row[k])
         value = float(row[k])
     except ValueError:
         value = math.nan

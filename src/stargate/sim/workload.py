@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -34,6 +35,12 @@ MAX_JOB_S = MAX_DURATION_H * 3600.0
 MAX_DEMAND_MINUTES = 10 * 366 * 24 * 60
 #: The largest seed of a random source (seeds are unsigned 64-bit numbers).
 MAX_SEED = 2**64 - 1
+
+
+#: A number as text: ASCII digits, an optional sign, point and exponent. Python's float() and
+#: Decimal() also take ``1_000``, other scripts' digits and ``nan``; numbers in specs and trace
+#: cells take only this, so what is read is what a reader of the file sees.
+NUMBER_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
 
 
 def _num(x: float) -> str:
@@ -91,6 +98,8 @@ class Param:
         if isinstance(given, bool | np.bool_) or not isinstance(
             given, numbers.Real | Decimal | str
         ):
+            return None
+        if isinstance(given, str) and not NUMBER_TEXT.fullmatch(given):
             return None
         x: int | float
         if self.kind is int:
