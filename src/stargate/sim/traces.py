@@ -1189,9 +1189,9 @@ def load_azure_demand(
         prompt.append(ctx)
         output.append(gen)
     seconds = _parse_timestamps(texts)
-    keep = list(range(len(texts)))
+    keep: list[int] = list(range(len(texts)))
     if seconds is None:  # some timestamp is not plain ISO: parse one by one, locating errors
-        keep: list[int] = []
+        keep = []
         values: list[float] = []
         for k, (line, text) in enumerate(zip(lines, texts, strict=True)):
             try:
@@ -1676,6 +1676,23 @@ def _pool(arg: str | None) -> FleetSpec:
     return pool_fleet(arg)
 
 
+def source_params(name: str) -> Mapping[str, Param]:
+    """The parameter table of a workload or fleet source (``synthetic``: its generator's)."""
+    if name == "synthetic":
+        from stargate.sim.synthetic import JOB_PARAM_TABLE
+
+        return JOB_PARAM_TABLE
+    registry = WORKLOADS if name in WORKLOADS else FLEETS
+    return _lookup(registry, name, "workload").params
+
+
+def check_params(name: str, params: Mapping[str, object]) -> dict[str, Any]:
+    """``params`` (text from a spec, or numbers from a scenario's workload-source ``params``)
+    checked against the source's table: the converted values, or InputError naming the
+    parameter, its range and meaning. Every source is checked by this one function."""
+    return convert_params(name, params, source_params(name))
+
+
 def _lookup(registry: Mapping[str, Loader], name: str, what: str) -> Loader:
     try:
         return registry[name]
@@ -1719,7 +1736,8 @@ def load_workload(
                     expected="synthetic?key=value&...",
                 )
             )
-        params: dict[str, Any] = dict(src.params)  # generate() converts its own
+        check_params("synthetic", src.params)  # names and ranges; generate() converts
+        params: dict[str, Any] = dict(src.params)
     else:
         params = _convert_params(src.name, src.params, loader.params)
     opts = _Options(skip_bad_rows=skip_bad_rows, warnings=warnings, context=context)
