@@ -829,20 +829,14 @@ def _seconds(row: list[str], k: int, col: str, *, optional: bool = False) -> flo
 
 
 def _number(row: list[str], k: int, col: str, what: str, high: float = MAX_JOB_S) -> float:
-    try:
-        if not NUMBER_TEXT.fullmatch(row[k]):
-            raise ValueError(row[k])
-        value = float(row[k])
-    except ValueError:
-        value = math.nan
+    text = row[k]
+    value = float(text) if NUMBER_TEXT.fullmatch(text) else math.nan
+    if 0 <= value <= high:  # false for NaN
+        return value
     expected = f"{what} (a number from 0 to {high:,.0f})"
-    if not 0 <= value < math.inf:  # also false for NaN
-        raise _Bad(col, f"not {what}", expected, _clip(repr(row[k]), 60))
-    if value > high:
-        raise _Bad(
-            col, f"more than Stargate represents (at most {high:,.0f})", expected, repr(row[k])
-        )
-    return value
+    if not 0 <= value < math.inf:
+        raise _Bad(col, f"not {what}", expected, _clip(repr(text), 60))
+    raise _Bad(col, f"more than Stargate represents (at most {high:,.0f})", expected, repr(text))
 
 
 # --------------------------------------------------------------------------- Alibaba pod lists
