@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from stargate.domain.limits import MAX_ACCELERATORS
+from stargate.errors import InputError, Problem
 from stargate.sim.workload import FleetSpec, InferenceDemand
 
 if TYPE_CHECKING:
@@ -53,6 +55,18 @@ def serve(
         minutes = len(d)
         mean = float(tps.mean()) if minutes else 0.0
         p99 = float(np.percentile(tps, 99)) if minutes else 0.0
+        peak = max(p99, headroom * mean)
+        if not math.isfinite(peak) or peak / ref_tps > MAX_ACCELERATORS:
+            raise InputError(
+                Problem(
+                    f"inference demand of {peak:.3g} tokens/s would need more "
+                    f"accelerators than Stargate represents (at most {MAX_ACCELERATORS:,})",
+                    path=d.source,
+                    expected=f"at most {MAX_ACCELERATORS * ref_tps:.3g} tokens/s at "
+                    f"{ref_tps:g} tokens/s per reference accelerator",
+                    hint="lower the demand's scale",
+                )
+            )
         ref_count = max(1, math.ceil(headroom * mean / ref_tps))
         thr = 1.0
         placed: dict[str, Any] = {

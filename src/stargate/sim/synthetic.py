@@ -21,19 +21,25 @@ Parameters may be numbers or numeric strings (they come from specs such as
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from stargate.domain.limits import MAX_ACCELERATORS, MAX_DURATION_H, MAX_ITEMS
 from stargate.errors import InputError, Problem, did_you_mean
 from stargate.sim.workload import (
     DEFAULT_TRAINING_CLASS,
+    MAX_DEMAND_MINUTES,
+    MAX_JOB_S,
+    MAX_SEED,
     FArray,
     IArray,
     InferenceDemand,
     JobTable,
+    Param,
+    hours_text,
 )
 
 #: Probabilities at which quantile tables give values: 0, 0.1 %, 0.5 %, every percent from 1 %
@@ -169,8 +175,10 @@ OUTPUT_TOKENS = (
 #: Source name written into the tables this module makes.
 SOURCE = "synthetic"
 #: Upper bounds that keep a typo (``jobs=1e12``) from exhausting memory.
-MAX_JOBS = 100_000_000
-MAX_MINUTES = 10 * 366 * 24 * 60
+MAX_JOBS = MAX_ITEMS
+MAX_MINUTES = MAX_DEMAND_MINUTES
+#: The largest inference ``scale``: a million times the traced service's rate.
+MAX_INFERENCE_SCALE = 1e6
 #: Up to this many requests in a run, every request's tokens are drawn; beyond it each
 #: minute's sum is drawn from a gamma distribution with the sum's mean and variance.
 EXACT_REQUESTS = 2_000_000
@@ -293,18 +301,57 @@ PROFILES: dict[str, JobProfile] = {
 #: about 70 % of the GPU-seconds.
 DEFAULT_CLASSES: dict[str, float] = {"research-training": 0.99, "frontier-training": 0.01}
 
-JOB_PARAMS = (
-    "jobs",
-    "rate_per_h",
-    "seed",
-    "fleet_accelerators",
-    "utilization",
-    "duration_scale",
-    "size_scale",
-    "span_h",
-    "classes",
+#: The largest ``duration_scale``: the longest fitted duration times the largest class factor
+#: times it stays within :data:`~stargate.sim.workload.MAX_JOB_S` (100 years).
+MAX_DURATION_SCALE = math.floor(
+    MAX_JOB_S / (max(DURATION_S) * max(p.duration_factor for p in PROFILES.values()))
 )
-INFERENCE_PARAMS = ("minutes", "seed", "scale", "workload_class")
+#: The largest ``size_scale``: the largest class size times it stays within
+#: :data:`~stargate.domain.limits.MAX_ACCELERATORS`.
+MAX_SIZE_SCALE = math.floor(MAX_ACCELERATORS / max(max(p.gpus) for p in PROFILES.values()))
+#: The highest arrival rate, jobs per hour (more than one a microsecond is not a workload).
+MAX_RATE_PER_H = 1e9
+
+#: Parameters of :func:`generate` (``synthetic?...``): type, range and meaning. The errors and
+#: docs/synthetic.md show this table; a test keeps the docs equal to it.
+JOB_PARAM_TABLE: dict[str, Param] = {
+    "jobs": Param(int, "jobs to draw", 1, MAX_JOBS, default="20000"),
+    "rate_per_h": Param(
+        float, "mean job arrivals per hour", 0, MAX_RATE_PER_H, low_open=True, default="see below"
+    ),
+    "seed": Param(int, "seed of every draw", 0, MAX_SEED, default="0"),
+    "fleet_accelerators": Param(
+        int, "fleet size: sets the rate for utilization, caps sizes", 1, MAX_ACCELERATORS
+    ),
+    "utilization": Param(
+        float, "offered load ÷ fleet_accelerators", 0, 1, low_open=True, default="0.7"
+    ),
+    "duration_scale": Param(
+        float, "multiplies every duration", 0, MAX_DURATION_SCALE, low_open=True, default="1"
+    ),
+    "size_scale": Param(
+        float, "multiplies every size", 0, MAX_SIZE_SCALE, low_open=True, default="1"
+    ),
+    "span_h": Param(
+        float, "hours the arrivals spread over (sets the rate)", 0, MAX_DURATION_H, low_open=True
+    ),
+    "classes": Param(
+        str,
+        "class weights, class:weight,...",
+        default="research-training:0.99,frontier-training:0.01",
+    ),
+}
+#: Parameters of :func:`generate_inference`.
+INFERENCE_PARAM_TABLE: dict[str, Param] = {
+    "minutes": Param(int, "minutes of demand", 1, MAX_MINUTES, default="60"),
+    "seed": Param(int, "seed of every draw", 0, MAX_SEED, default="0"),
+    "scale": Param(
+        float, "multiplies the request rate", 0, MAX_INFERENCE_SCALE, low_open=True, default="1"
+    ),
+    "workload_class": Param(str, "the class it is served as", default="chatgpt-inference"),
+}
+JOB_PARAMS = tuple(JOB_PARAM_TABLE)
+INFERENCE_PARAMS = tuple(INFERENCE_PARAM_TABLE)
 
 
 # --------------------------------------------------------------------------- parameters
@@ -314,6 +361,7 @@ def _bad(name: str, expected: str, found: object) -> InputError:
     return InputError(
         Problem(
             f"invalid value for synthetic parameter '{name}'",
+            path=f"synthetic?{name}",
             expected=expected,
             found=repr(found),
         )
@@ -321,33 +369,14 @@ def _bad(name: str, expected: str, found: object) -> InputError:
 
 
 def _number(name: str, value: object, expected: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real | str):
+    x = Param(float, "").value(value)
+    if x is None:
         raise _bad(name, expected, value)
-    try:
-        x = float(value.strip()) if isinstance(value, str) else float(value)
-    except ValueError:
-        raise _bad(name, expected, value) from None
-    if not math.isfinite(x):
-        raise _bad(name, expected, value)
-    return x
+    return float(x)
 
 
-def _as_int(name: str, value: object, low: int, high: int | None = None) -> int:
-    expected = f"an integer from {low:,}" + (f" to {high:,}" if high is not None else "")
-    x = _number(name, value, expected)
-    if not x.is_integer() or x < low or (high is not None and x > high):
-        raise _bad(name, expected, value)
-    return int(x)
-
-
-def _as_float(name: str, value: object, above: float, at_most: float | None = None) -> float:
-    expected = f"a number above {above:g}"
-    if at_most is not None:
-        expected += f" and at most {at_most:g}"
-    x = _number(name, value, expected)
-    if x <= above or (at_most is not None and x > at_most):
-        raise _bad(name, expected, value)
-    return x
+def _param(table: Mapping[str, Param], name: str, value: object) -> Any:
+    return table[name].convert("synthetic", name, value)
 
 
 def _reject_unknown(unknown: Mapping[str, object], valid: Sequence[str]) -> None:
@@ -491,18 +520,23 @@ def generate(
     fixed rate a longer run starts with a shorter one's jobs.
     """
     _reject_unknown(unknown, JOB_PARAMS)
-    n = _as_int("jobs", jobs, 1, MAX_JOBS)
-    seed_ = _as_int("seed", seed, 0)
+    t = JOB_PARAM_TABLE
+    n = _param(t, "jobs", jobs)
+    seed_ = _param(t, "seed", seed)
     fleet = (
-        None if fleet_accelerators is None else _as_int("fleet_accelerators", fleet_accelerators, 1)
+        None if fleet_accelerators is None else _param(t, "fleet_accelerators", fleet_accelerators)
     )
-    util = _as_float("utilization", utilization, 0.0, 1.0)
-    scale = _as_float("duration_scale", duration_scale, 0.0)
+    util = _param(t, "utilization", utilization)
+    scale = _param(t, "duration_scale", duration_scale)
+    if isinstance(classes, str):
+        _param(t, "classes", classes)
     weights = _class_weights(classes)
-    rate = None if rate_per_h is None else _as_float("rate_per_h", rate_per_h, 0.0)
-    size_mul = _as_float("size_scale", size_scale, 0.0)
+    rate = None if rate_per_h is None else _param(t, "rate_per_h", rate_per_h)
+    size_mul = _param(t, "size_scale", size_scale)
+    set_by = "rate_per_h" if rate is not None else "fleet_accelerators" if fleet else ""
     if span_h is not None:
-        rate = n / _as_float("span_h", span_h, 0.0)
+        rate = n / _param(t, "span_h", span_h)
+        set_by = "span_h"
 
     s_gap, s_class, s_size, s_dur = _streams(seed_, 4)
     names = list(weights)
@@ -536,12 +570,14 @@ def generate(
     duration_s *= factor[cls] if len(profiles) > 1 else factor[0]
 
     arrival_s: FArray = np.cumsum(JOB_INTERARRIVAL.sample(s_gap.random(n)))
-    if rate is not None or fleet is None:
-        arrival_s *= 3600.0 / (rate if rate is not None else JOB_RATE_PER_H)
-    else:
-        span_s = float(np.dot(gpus, duration_s)) / (util * fleet)
-        arrival_s *= span_s / arrival_s[-1]
+    with np.errstate(over="ignore"):  # a span too long is refused just below
+        if rate is not None or fleet is None:
+            arrival_s *= 3600.0 / (rate if rate is not None else JOB_RATE_PER_H)
+        else:
+            span_s = float(np.dot(gpus, duration_s)) / (util * fleet)
+            arrival_s *= span_s / arrival_s[-1]
 
+    _check_span(float(arrival_s[-1]), n, set_by, util)
     return JobTable(
         arrival_s=arrival_s,
         duration_s=duration_s,
@@ -549,6 +585,29 @@ def generate(
         allowed=[None] * n,
         workload_class=workload_class,
         source=SOURCE,
+    )
+
+
+def _check_span(last_s: float, jobs: int, set_by: str, utilization: float) -> None:
+    """Refuse jobs whose arrivals would spread beyond what the engines represent, naming the
+    parameter that set the rate: a work bound by the horizon, never by one value."""
+    if last_s <= MAX_JOB_S:  # also false for inf and NaN
+        return
+    param = set_by or "rate_per_h"
+    how = {
+        "rate_per_h": f"raise rate_per_h to at least {jobs / MAX_DURATION_H:.3g}, or draw "
+        "fewer jobs",
+        "span_h": "shorten span_h, or draw more jobs",
+        "fleet_accelerators": f"the load of {jobs:,} jobs at utilization {utilization:g} "
+        "spreads them too thin: raise utilization or fleet_accelerators",
+    }[param]
+    raise InputError(
+        Problem(
+            f"the jobs would arrive over {hours_text(last_s / 3600)} h, more than Stargate "
+            f"represents (at most {MAX_DURATION_H:,} h, 100 years)",
+            path=f"synthetic?{param}",
+            hint=how,
+        )
     )
 
 
@@ -627,11 +686,11 @@ def generate_inference(
     same mean and variance. Deterministic for a seed.
     """
     _reject_unknown(unknown, INFERENCE_PARAMS)
-    n = _as_int("minutes", minutes, 1, MAX_MINUTES)
-    seed_ = _as_int("seed", seed, 0)
-    k = _as_float("scale", scale, 0.0)
-    if not isinstance(workload_class, str) or not workload_class.strip():
-        raise _bad("workload_class", "a workload class id", workload_class)
+    t = INFERENCE_PARAM_TABLE
+    n = _param(t, "minutes", minutes)
+    seed_ = _param(t, "seed", seed)
+    k = _param(t, "scale", scale)
+    workload_class = _param(t, "workload_class", workload_class)
 
     s_rate, s_prompt, s_output = _streams(seed_, 3)
     counts = _request_counts(s_rate, n, LLM_REQUESTS_PER_MIN * k)

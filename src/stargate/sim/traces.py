@@ -32,8 +32,8 @@ small files are read with the csv module and numpy; nothing heavy is imported he
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import math
 import os
 import re
@@ -45,15 +45,47 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from stargate.domain.limits import (
+    EARLIEST_INSTANT,
+    LATEST_INSTANT,
+    MAX_ACCELERATORS,
+    MAX_ACCELERATORS_PER_NODE,
+    MAX_DURATION_H,
+    MAX_ITEMS,
+    check_count,
+    check_instant,
+)
 from stargate.errors import InputError, Problem, did_you_mean
+from stargate.files import MAX_INPUT_BYTES, input_problem
 from stargate.sim.workload import (
     DEFAULT_TRAINING_CLASS,
+    MAX_DEMAND_MINUTES,
+    MAX_JOB_S,
+    MAX_SEED,
+    NUMBER_TEXT,
     FArray,
     FleetPool,
     FleetSpec,
     InferenceDemand,
     JobTable,
+    Param,
+    convert_params,
+    hours_text,
 )
+
+#: The largest trace file read (a stream, never whole): 1 GiB, about 10 million rows of a pod
+#: list; the public traces are under 1 MB.
+MAX_TRACE_BYTES = 2**30
+#: The largest node list: 64 MiB (a million nodes).
+MAX_NODE_LIST_BYTES = MAX_INPUT_BYTES
+#: The longest line of a trace file, in characters: 1 MiB.
+MAX_LINE_CHARS = 2**20
+#: The most tokens of one request of an inference trace (the longest contexts are ~10⁷).
+MAX_TOKENS_PER_REQUEST = 10**9
+#: The largest ``scale`` of ``azure-llm-2023``.
+MAX_AZURE_SCALE = 1e6
+#: The highest arrival rate of ``philly-2017``, jobs per hour.
+MAX_RATE_PER_H = 1e9
 
 #: Workload class of the Azure LLM inference trace.
 INFERENCE_CLASS = "chatgpt-inference"
@@ -334,58 +366,10 @@ def parse_source(spec: str) -> SourceSpec:
     return SourceSpec(name, path if colon else None, params)
 
 
-@dataclass(frozen=True)
-class Param:
-    """A loader parameter: its type, lower bound and meaning (for messages and docs)."""
-
-    kind: type
-    help: str
-    minimum: float | None = None
-    exclusive: bool = False  # minimum excluded (> rather than >=)
-
-    def convert(self, source: str, key: str, text: str) -> Any:
-        expected = {int: "a whole number", float: "a number", str: "text"}[self.kind]
-        if self.minimum is not None:
-            op = ">" if self.exclusive else "≥"
-            expected += f" {op} {self.minimum:g}"
-        try:
-            value = self.kind(text)
-        except ValueError:
-            value = None
-        ok = value is not None
-        if ok and self.kind is float:
-            ok = math.isfinite(value)
-        if ok and self.minimum is not None:
-            ok = value > self.minimum if self.exclusive else value >= self.minimum
-        if not ok:
-            raise InputError(
-                Problem(
-                    f"bad value for parameter '{key}' of {source}",
-                    path=f"{source}?{key}",
-                    expected=f"{expected} ({self.help})",
-                    found=repr(text),
-                )
-            )
-        return value
-
-
 def _convert_params(
-    source: str, given: Mapping[str, str], params: Mapping[str, Param]
+    source: str, given: Mapping[str, object], params: Mapping[str, Param]
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, text in given.items():
-        if key not in params:
-            valid = ", ".join(sorted(params)) or "none"
-            raise InputError(
-                Problem(
-                    f"unknown parameter '{key}' for {source}",
-                    path=f"{source}?{key}",
-                    expected=f"one of: {valid}",
-                    hint=did_you_mean(key, params, list_valid=False),
-                )
-            )
-        out[key] = params[key].convert(source, key, text)
-    return out
+    return convert_params(source, given, params)
 
 
 # --------------------------------------------------------------------------- reading CSV
@@ -402,9 +386,133 @@ class _Bad(Exception):
         self.found = found
 
 
+class _Lines:
+    """The physical lines of a trace file, read as a stream (never the whole file at once), for
+    the csv module: UTF-8 decoded, a NUL byte (binary data) refused with its line, every line at
+    most :data:`MAX_LINE_CHARS` long and the file at most ``max_bytes``. Lines taken back with
+    :meth:`push_back` are given again first; :attr:`taken` counts the lines given."""
+
+    def __init__(self, path: Path, what: str, max_bytes: int) -> None:
+        self.file = str(path)
+        self.what = what
+        self.max_bytes = max_bytes
+        self.taken = 0
+        self.chars = 0
+        self.mark: list[str] | None = None  # lines given since mark(), for push_back
+        self.long_lines: list[int] = []  # lines cut at MAX_LINE_CHARS (bad rows)
+        self._back: list[str] = []
+        try:
+            self._f = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        except OSError as exc:
+            raise InputError(
+                Problem(f"cannot read the file: {exc.strerror or exc}", file=self.file)
+            ) from None
+
+    def close(self) -> None:
+        self._f.close()
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._back.pop() if self._back else self._read()
+        self.taken += 1
+        if self.mark is not None:
+            self.mark.append(line)
+        return line
+
+    def push_back(self, lines: list[str]) -> None:
+        """Give ``lines`` again, in order, before reading on."""
+        self._back.extend(reversed(lines))
+        self.taken -= len(lines)
+
+    def _read(self) -> str:
+        try:
+            line = self._f.readline(MAX_LINE_CHARS)
+        except UnicodeDecodeError:
+            raise self._not_utf8() from None
+        except OSError as exc:
+            raise InputError(
+                Problem(f"cannot read the file: {exc.strerror or exc}", file=self.file)
+            ) from None
+        if not line:
+            raise StopIteration
+        if len(line) >= MAX_LINE_CHARS and not line.endswith("\n"):
+            self.long_lines.append(self.taken + 1)
+            while True:  # skip the rest of the line: it is one bad row
+                rest = self._f.readline(MAX_LINE_CHARS)
+                self.chars += len(rest)
+                if not rest or rest.endswith("\n"):
+                    break
+            line = "\n"
+        self.chars += len(line)
+        if self.chars > self.max_bytes:
+            raise InputError(
+                Problem(
+                    f"file is too large to be {self.what}",
+                    file=self.file,
+                    expected=f"at most {self.max_bytes // 2**20:,} MiB",
+                    found="more than that (the file grew while being read)",
+                )
+            )
+        if "\x00" in line:
+            raise InputError(
+                Problem(
+                    "binary data, not a CSV text file",
+                    file=self.file,
+                    line=self.taken + 1,
+                    expected=self.what,
+                    found="a NUL byte",
+                    hint="a compressed file (.gz, .tar)? unpack it first",
+                )
+            )
+        return line
+
+    def _not_utf8(self) -> InputError:
+        """Where the first byte that is not UTF-8 is (read again, in binary, to say so)."""
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        offset = lines = 0
+        with open(self.file, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                nul = block.find(b"\x00")
+                if nul >= 0:  # binary data (a .gz, a .tar) rather than text in a wrong code
+                    return InputError(
+                        Problem(
+                            "binary data, not a CSV text file",
+                            file=self.file,
+                            line=lines + block.count(b"\n", 0, nul) + 1,
+                            expected=self.what,
+                            found=f"a NUL byte at offset {offset + nul}",
+                            hint="a compressed file (.gz, .tar)? unpack it first",
+                        )
+                    )
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    where = offset + exc.start
+                    lines += block.count(b"\n", 0, exc.start)
+                    return InputError(
+                        Problem(
+                            "not UTF-8 text",
+                            file=self.file,
+                            line=lines + 1,
+                            expected=f"{self.what} in UTF-8",
+                            found=f"byte 0x{block[exc.start]:02x} at offset {where}",
+                        )
+                    )
+                offset += len(block)
+                lines += block.count(b"\n")
+        return InputError(Problem("not UTF-8 text", file=self.file, expected=self.what))
+
+
 class _Reader:
-    """A CSV file read whole: header checked, rows with their line numbers, and bad rows
-    either raised (the default) or counted and kept as warnings (``skip_bad_rows``)."""
+    """A CSV file read as a stream: header checked, rows with their line numbers, and bad rows
+    either raised (the default) or counted and kept as warnings (``skip_bad_rows``).
+
+    The file is refused before reading when it is not a regular file (a FIFO, a device, a
+    folder) or larger than ``max_bytes``. A row is one line: a quoted cell that does not close
+    on its line is a bad row at the line where the quote opens, and the lines after it are read
+    as rows of their own (trace cells never hold line breaks)."""
 
     def __init__(
         self,
@@ -415,6 +523,7 @@ class _Reader:
         skip_bad_rows: bool = False,
         warnings: list[Problem] | None = None,
         header_check: Callable[[_Reader, list[str]], None] | None = None,
+        max_bytes: int = MAX_TRACE_BYTES,
     ) -> None:
         self.path = path
         self.file = str(path)
@@ -422,11 +531,38 @@ class _Reader:
         self.warnings = warnings
         self.bad_rows = 0
         self.rows_read = 0
-        text = _read_text(path, what)
-        self._reader = csv.reader(io.StringIO(text, newline=""))
+        self.line = 0
+        problem = input_problem(
+            path,
+            what,
+            max_bytes,
+            hint="check the path, or get the public trace with `stargate trace fetch`",
+        )
+        if problem is not None:
+            raise InputError(problem)
+        self._lines = _Lines(path, what, max_bytes)
+        try:
+            self._start(required, what, header_check)
+        except BaseException:
+            self._lines.close()
+            raise
+
+    def _start(
+        self,
+        required: Sequence[str],
+        what: str,
+        header_check: Callable[[_Reader, list[str]], None] | None,
+    ) -> None:
+        self._csv = csv.reader(self._lines, strict=True)
         header = self._next_row()
+        while isinstance(header, list) and not any(h.strip() for h in header):
+            header = self._next_row()  # blank lines before the header
         if header is None:
-            raise InputError(Problem("no header line", file=self.file, expected=what))
+            raise InputError(
+                Problem("empty file", file=self.file, expected=f"{what}: a header line, then rows")
+            )
+        if isinstance(header, Problem):
+            raise InputError(header)
         self.header = [h.strip() for h in header]
         seen: set[str] = set()
         for k, h in enumerate(self.header):
@@ -435,7 +571,7 @@ class _Reader:
                     Problem(
                         f"column '{h}' appears twice in the header",
                         file=self.file,
-                        line=1,
+                        line=self.line,
                         column=k + 1,
                         path=f"{h} (column {k + 1})",
                     )
@@ -450,7 +586,7 @@ class _Reader:
                     Problem(
                         f"missing column '{c}' in the header",
                         file=self.file,
-                        line=1,
+                        line=self.line,
                         column=list(required).index(c) + 1,
                         path=f"{c} (column {list(required).index(c) + 1})",
                         expected=f"{what} with columns {','.join(required)}",
@@ -461,40 +597,73 @@ class _Reader:
             )
         self.index = {h: k for k, h in enumerate(self.header)}
 
-    def _next_row(self) -> list[str] | None:
+    def _next_row(self) -> list[str] | Problem | None:
+        """The next non-blank row (``self.line`` its line), a Problem for a row that cannot be
+        read (the lines after it are read again), or None at the end of the file."""
+        lines = self._lines
         while True:
+            first = lines.taken + 1
+            lines.mark = []
             try:
-                row = next(self._reader)
+                row = next(self._csv)
+                error = None
             except StopIteration:
+                lines.mark = None
+                lines.close()
                 return None
             except csv.Error as exc:
-                raise InputError(
-                    Problem(
-                        f"not a valid CSV row: {exc}",
-                        file=self.file,
-                        line=self._reader.line_num,
-                    )
-                ) from None
+                row, error = [], str(exc)
+            taken, lines.mark = lines.mark, None
+            self.line = first
+            if first in lines.long_lines:
+                return Problem(
+                    f"line is longer than {MAX_LINE_CHARS // 1024:,} KiB: not a row of a trace",
+                    file=self.file,
+                    line=first,
+                )
+            if len(taken) > 1 or error is not None:
+                # a row over several lines: a quote that opens here and does not close on
+                # this line. Only this line is bad; read the lines it swallowed again.
+                lines.push_back(taken[1:])
+                self._csv = csv.reader(lines, strict=True)
+                text = taken[0].rstrip("\r\n") if taken else ""
+                col = _open_quote_column(text)
+                why = "a quoted cell does not close on its line (an unterminated quote?)"
+                if error is not None and len(taken) <= 1 and col is None:
+                    why = f"not a valid CSV row: {error}"
+                return Problem(
+                    why,
+                    file=self.file,
+                    line=first,
+                    column=col,
+                    expected="cells on one line; a quote that opens a cell closes it on the "
+                    "same line",
+                    found=_clip(text),
+                )
             if row:
                 return row
-
-    @property
-    def line(self) -> int:
-        return self._reader.line_num
 
     def rows(self) -> Iterator[list[str]]:
         """The data rows with as many cells as the header (the others are bad rows)."""
         n = len(self.header)
         while True:
-            try:
-                row = self._next_row()
-            except InputError as exc:  # a row the csv module cannot read
-                self.rows_read += 1
-                self.bad(exc.problems[0])
-                continue
+            row = self._next_row()
             if row is None:
                 return
             self.rows_read += 1
+            if self.rows_read > MAX_ITEMS:
+                self._lines.close()
+                raise InputError(
+                    Problem(
+                        "too many rows",
+                        file=self.file,
+                        line=self.line,
+                        expected=f"at most {MAX_ITEMS:,} rows in one trace file",
+                    )
+                )
+            if isinstance(row, Problem):
+                self.bad(row)
+                continue
             if len(row) != n:
                 self.bad(self._width_problem(row))
                 continue
@@ -568,93 +737,106 @@ def _clip(text: str, n: int = 120) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
-def _read_text(path: Path, what: str) -> str:
-    """The whole file as text, or InputError when it is missing, empty, binary or not UTF-8."""
-    file = str(path)
-    if not path.exists():
-        raise InputError(
-            Problem(
-                "file not found",
-                file=file,
-                expected=what,
-                hint="check the path, or get the public trace with `stargate trace fetch`",
-            )
-        )
-    if path.is_dir():
-        raise InputError(Problem("a folder, not a file", file=file, expected=what))
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(
-            Problem(f"cannot read the file: {exc.strerror or exc}", file=file)
-        ) from None
-    if not data.strip():
-        raise InputError(
-            Problem("empty file", file=file, expected=f"{what}: a header line, then rows")
-        )
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        raise InputError(
-            Problem(
-                "binary data, not a CSV text file",
-                file=file,
-                line=data.count(b"\n", 0, nul) + 1,
-                expected=what,
-                found=f"a NUL byte at offset {nul}",
-                hint="a compressed file (.gz, .tar)? unpack it first",
-            )
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            Problem(
-                "not UTF-8 text",
-                file=file,
-                line=data.count(b"\n", 0, exc.start) + 1,
-                expected=f"{what} in UTF-8",
-                found=f"byte 0x{data[exc.start]:02x} at offset {exc.start}",
-            )
-        ) from None
+def _open_quote_column(text: str) -> int | None:
+    """The column (1-based) of the cell whose quote opens and does not close on ``text``."""
+    quoted = False
+    column = 1
+    start = None
+    k = 0
+    while k < len(text):
+        ch = text[k]
+        if quoted:
+            if ch == '"':
+                if k + 1 < len(text) and text[k + 1] == '"':
+                    k += 1
+                else:
+                    quoted = False
+        elif ch == ",":
+            column += 1
+        elif ch == '"':
+            quoted, start = True, column
+        k += 1
+    return start if quoted else None
 
 
 # --------------------------------------------------------------------------- cell parsers
 
 
-def _int(row: list[str], k: int, col: str, minimum: int = 0) -> int:
+_WHOLE = re.compile(r"\s*[+]?[0-9]+\s*")
+
+
+def parse_count(text: str, what: str, limit: int) -> int:
+    """A count written as text, exactly: digits, or a number that is exactly whole (``8.0``,
+    ``1e3``), from 0 to ``limit``. ValueError, naming the limit, for anything else: never a
+    silent rounding (``1.5``, ``1e23``)."""
+    if _WHOLE.fullmatch(text):
+        digits = text.strip().lstrip("+")
+        if len(digits.lstrip("0")) > 40:
+            raise ValueError(
+                f"{what} of {len(digits)} digits is more than Stargate represents "
+                f"(at most {limit:,})"
+            )
+        value = int(digits)
+    else:
+        x = Param(int, what).value(text)
+        if x is None:
+            raise ValueError(f"{what} must be a whole number, found {_clip(repr(text), 40)}")
+        value = int(x)
+    return check_count(value, what, limit)
+
+
+def _int(row: list[str], k: int, col: str, minimum: int = 0, limit: int = MAX_ACCELERATORS) -> int:
+    expected = f"a whole number from {minimum} to {limit:,}"
     try:
-        value = int(row[k])  # int() ignores surrounding blanks
-    except ValueError:
-        raise _Bad(col, "not a whole number", f"a whole number ≥ {minimum}", repr(row[k])) from None
+        value = parse_count(row[k], col, limit)
+    except ValueError as exc:
+        message = "not a whole number"
+        if "more than Stargate represents" in str(exc):
+            message = f"more than Stargate represents (at most {limit:,})"
+        elif "negative" in str(exc):
+            message = "below the minimum"
+        raise _Bad(col, message, expected, _clip(repr(row[k]), 60)) from None
     if value < minimum:
-        raise _Bad(col, "below the minimum", f"a whole number ≥ {minimum}", repr(row[k]))
+        raise _Bad(col, "below the minimum", expected, repr(row[k]))
     return value
+
+
+_TIME_EXPECTED = f"seconds from 0 to {MAX_JOB_S:,.0f} (100 years) from the start of the trace"
 
 
 def _seconds(row: list[str], k: int, col: str, *, optional: bool = False) -> float | None:
     try:
+        if not NUMBER_TEXT.fullmatch(row[k]):
+            raise ValueError(row[k])
         value = float(row[k])  # float() ignores surrounding blanks
     except ValueError:
         if not row[k].strip():
             if optional:
                 return None
-            raise _Bad(
-                col, "no time", "seconds ≥ 0 from the start of the trace", "an empty cell"
-            ) from None
+            raise _Bad(col, "no time", _TIME_EXPECTED, "an empty cell") from None
         value = math.nan
     if not 0 <= value < math.inf:  # also false for NaN
-        raise _Bad(col, "not a time", "seconds ≥ 0 from the start of the trace", repr(row[k]))
+        raise _Bad(col, "not a time", _TIME_EXPECTED, _clip(repr(row[k]), 60))
+    if value > MAX_JOB_S:
+        raise _Bad(
+            col,
+            f"later than Stargate represents ({hours_text(value / 3600)} h after the start of "
+            f"the trace; at most {MAX_DURATION_H:,} h)",
+            _TIME_EXPECTED,
+            _clip(repr(row[k]), 60),
+        )
     return value
 
 
-def _number(row: list[str], k: int, col: str, what: str) -> float:
-    try:
-        value = float(row[k])
-    except ValueError:
-        value = math.nan
-    if not 0 <= value < math.inf:  # also false for NaN
-        raise _Bad(col, f"not {what}", f"{what} (a number ≥ 0)", repr(row[k]))
-    return value
+def _number(row: list[str], k: int, col: str, what: str, high: float = MAX_JOB_S) -> float:
+    text = row[k]
+    value = float(text) if NUMBER_TEXT.fullmatch(text) else math.nan
+    if 0 <= value <= high:  # false for NaN
+        return value
+    expected = f"{what} (a number from 0 to {high:,.0f})"
+    if not 0 <= value < math.inf:
+        raise _Bad(col, f"not {what}", expected, _clip(repr(text), 60))
+    raise _Bad(col, f"more than Stargate represents (at most {high:,.0f})", expected, repr(text))
 
 
 # --------------------------------------------------------------------------- Alibaba pod lists
@@ -904,24 +1086,35 @@ AZURE_COLUMNS = ("TIMESTAMP", "ContextTokens", "GeneratedTokens")
 _EPOCH = datetime(1970, 1, 1)
 
 
-def _timestamp(text: str) -> datetime:
+_FIRST_S = (EARLIEST_INSTANT - _EPOCH).total_seconds()
+_LAST_S = (LATEST_INSTANT - _EPOCH).total_seconds()
+_TIMESTAMP_EXPECTED = (
+    "an ISO date and time such as 2023-11-16 18:15:46.6805900, from "
+    f"{EARLIEST_INSTANT.year} to {LATEST_INSTANT.year - 1}"
+)
+
+
+def _timestamp(text: str) -> float:
+    """Seconds since 1970 of one ISO timestamp (UTC when it has an offset)."""
     try:
         t = datetime.fromisoformat(text)
-    except ValueError:
+        if t.tzinfo is not None:
+            t = t.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
         raise _Bad(
-            "TIMESTAMP",
-            "not a date and time",
-            "an ISO date and time such as 2023-11-16 18:15:46.6805900",
-            repr(text),
+            "TIMESTAMP", "not a date and time", _TIMESTAMP_EXPECTED, _clip(repr(text), 60)
         ) from None
-    if t.tzinfo is not None:
-        t = t.astimezone(UTC).replace(tzinfo=None)
-    return t
+    try:
+        check_instant(t)
+    except ValueError as exc:
+        raise _Bad("TIMESTAMP", str(exc), _TIMESTAMP_EXPECTED, repr(text)) from None
+    return (t - _EPOCH).total_seconds()
 
 
 def _parse_timestamps(texts: list[str]) -> FArray | None:
     """Seconds since 1970 of plain ISO timestamps (``YYYY-MM-DD HH:MM:SS[.f]``), parsed at
-    once by numpy; None when any is not of that form (the caller then parses one by one)."""
+    once by numpy; None when any is not of that form or outside the representable years (the
+    caller then parses one by one, locating the bad ones)."""
     import warnings
 
     if any(len(t) < 19 for t in texts):
@@ -929,12 +1122,17 @@ def _parse_timestamps(texts: list[str]) -> FArray | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a time-zone offset: leave it to fromisoformat
-            stamps = np.array(texts, dtype="datetime64[ns]")
-    except (ValueError, DeprecationWarning, UserWarning):
+            # microseconds: numpy's nanoseconds would wrap round silently outside 1678–2262
+            stamps = np.array(texts, dtype="datetime64[us]")
+    except (ValueError, OverflowError, DeprecationWarning, UserWarning):
         return None
     if np.isnat(stamps).any():
         return None
-    return stamps.astype(np.int64) / 1e9
+    seconds = stamps.astype(np.int64) / 1e6
+    if len(seconds) and (seconds.min() < _FIRST_S or seconds.max() > _LAST_S):
+        return None
+    out: FArray = seconds
+    return out
 
 
 def load_azure_demand(
@@ -955,6 +1153,7 @@ def load_azure_demand(
     requests rounded to whole numbers). Timestamps with an offset are converted to UTC; without
     one they are taken as written. Class ``chatgpt-inference``.
     """
+    scale = _AZURE_DEMAND.params["scale"].convert("azure-llm-2023", "scale", scale)
     p = (
         Path(path)
         if path is not None
@@ -974,8 +1173,8 @@ def load_azure_demand(
     output: list[int] = []
     for row in reader.rows():
         try:
-            ctx = _int(row, i_p, "ContextTokens")
-            gen = _int(row, i_o, "GeneratedTokens")
+            ctx = _int(row, i_p, "ContextTokens", limit=MAX_TOKENS_PER_REQUEST)
+            gen = _int(row, i_o, "GeneratedTokens", limit=MAX_TOKENS_PER_REQUEST)
         except _Bad as bad:
             reader.bad(reader.cell_problem(bad))
             continue
@@ -984,17 +1183,17 @@ def load_azure_demand(
         prompt.append(ctx)
         output.append(gen)
     seconds = _parse_timestamps(texts)
+    keep: list[int] = list(range(len(texts)))
     if seconds is None:  # some timestamp is not plain ISO: parse one by one, locating errors
-        keep: list[int] = []
+        keep = []
         values: list[float] = []
         for k, (line, text) in enumerate(zip(lines, texts, strict=True)):
             try:
-                t = _timestamp(text)
+                values.append(_timestamp(text))
             except _Bad as bad:
                 reader.bad(reader.cell_problem(bad, line=line))
                 continue
             keep.append(k)
-            values.append((t - _EPOCH).total_seconds())
         seconds = np.asarray(values, dtype=np.float64)
         prompt = [prompt[k] for k in keep]
         output = [output[k] for k in keep]
@@ -1009,6 +1208,21 @@ def load_azure_demand(
             )
         )
     offsets = seconds - seconds.min()
+    span_min = float(offsets.max()) / 60.0
+    if span_min >= MAX_DEMAND_MINUTES:
+        first, last = int(np.argmin(seconds)), int(np.argmax(seconds))
+        line_of = lines if len(lines) == len(seconds) else [lines[k] for k in keep]
+        raise InputError(
+            Problem(
+                f"the trace spans {span_min / 525960:,.1f} years: more minutes of demand than "
+                f"Stargate represents (at most {MAX_DEMAND_MINUTES:,}, 10 years)",
+                file=str(p),
+                line=line_of[last],
+                path="TIMESTAMP",
+                expected="timestamps within 10 years of the earliest",
+                found=f"the earliest on line {line_of[first]}, the latest on line {line_of[last]}",
+            )
+        )
     minute = (offsets // 60.0).astype(np.int64)
     n = int(minute.max()) + 1
     prompt_per_s = np.bincount(minute, weights=np.asarray(prompt, np.float64), minlength=n) / 60
@@ -1076,6 +1290,11 @@ def load_philly_jobs(
     the fleet as you want. ``limit`` keeps the first ``limit`` jobs (a random sample without
     replacement); the rest are counted in ``skipped["limit"]``. Class ``research-training``.
     """
+    prm = _PHILLY_JOBS.params
+    rate_per_h = prm["rate_per_h"].convert("philly-2017", "rate_per_h", rate_per_h)
+    seed = prm["seed"].convert("philly-2017", "seed", seed)
+    if limit is not None:
+        limit = prm["limit"].convert("philly-2017", "limit", limit)
     skipped: dict[str, int] = {}
     runtimes = load_philly_runtimes(
         path, skip_bad_rows=skip_bad_rows, warnings=warnings, skipped=skipped
@@ -1086,7 +1305,19 @@ def load_philly_jobs(
         skipped["limit"] = len(durations) - limit
         durations = durations[:limit]
     n = len(durations)
-    arrivals = np.cumsum(rng.exponential(3600.0 / rate_per_h, n))
+    with np.errstate(over="ignore"):
+        arrivals = np.cumsum(rng.exponential(3600.0 / rate_per_h, n))
+    if n and not arrivals[-1] <= MAX_JOB_S:
+        raise InputError(
+            Problem(
+                f"{n:,} jobs at {rate_per_h:g} an hour would arrive over about "
+                f"{hours_text(n / rate_per_h)} h, more than Stargate represents "
+                f"(at most {MAX_DURATION_H:,} h, 100 years)",
+                path="philly-2017?rate_per_h",
+                hint=f"raise rate_per_h to at least {n / MAX_DURATION_H:.3g}, or keep fewer "
+                "jobs with ?limit=",
+            )
+        )
     source = str(path) if path is not None else str(find_local("philly-2017"))
     return JobTable(
         arrival_s=arrivals,
@@ -1140,15 +1371,22 @@ def _read_nodes(
 ) -> tuple[list[tuple[str, int]], dict[str, int]]:
     """(model, gpus) of each GPU node; nodes without GPUs counted as ``cpu_only``."""
     name_col, gpu_col, model_col = columns
-    reader = _Reader(path, columns, what=what, skip_bad_rows=skip_bad_rows, warnings=warnings)
+    reader = _Reader(
+        path,
+        columns,
+        what=what,
+        skip_bad_rows=skip_bad_rows,
+        warnings=warnings,
+        max_bytes=MAX_NODE_LIST_BYTES,
+    )
     i_n, i_g, i_m = (reader.index[c] for c in columns)
     nodes: list[tuple[str, int]] = []
-    cpu_only = 0
+    cpu_only = total = 0
     for row in reader.rows():
         try:
             if not row[i_n].strip():
                 raise _Bad(name_col, "no node name", "a node name", "an empty cell")
-            gpus = _int(row, i_g, gpu_col)
+            gpus = _int(row, i_g, gpu_col, limit=MAX_ACCELERATORS_PER_NODE)
             model = row[i_m].strip()
             if gpus > 0 and model.lower() in _NO_TYPE:
                 raise _Bad(
@@ -1163,6 +1401,17 @@ def _read_nodes(
         if gpus == 0:
             cpu_only += 1
             continue
+        total += gpus
+        if total > MAX_ACCELERATORS:
+            raise InputError(
+                Problem(
+                    "the node list holds more accelerators than Stargate represents in one "
+                    f"fleet (at most {MAX_ACCELERATORS:,})",
+                    file=reader.file,
+                    line=reader.line,
+                    path=f"{gpu_col} (column {i_g + 1})",
+                )
+            )
         nodes.append((model, gpus))
     skipped: dict[str, int] = {"cpu_only": cpu_only} if cpu_only else {}
     reader.finish(skipped)
@@ -1232,21 +1481,30 @@ def load_spot_nodes(
 
 def pool_fleet(n: int | str) -> FleetSpec:
     """``pool:N``: N accelerators that satisfy every type constraint, in one pool ``pool`` —
-    N/8 nodes of 8 when N is a multiple of 8, else N nodes of 1."""
+    N/8 nodes of 8 when N is a multiple of 8, else N nodes of 1. N is read exactly: digits, or
+    a number that is exactly whole (``1e6``), from 1 to
+    :data:`~stargate.domain.limits.MAX_ACCELERATORS`; anything else (``1.5``, ``1e23``) is an
+    InputError naming the limit, never a rounding."""
     text = str(n).strip()
+    expected = f"pool:N with N a whole number from 1 to {MAX_ACCELERATORS:,}, e.g. pool:1024"
     try:
-        count = int(text)
-    except ValueError:
-        count = 0
-    if count < 1:
+        count = (
+            n
+            if isinstance(n, int) and not isinstance(n, bool)
+            else parse_count(text, "fleet size", MAX_ACCELERATORS)
+        )
+        if not isinstance(count, int) or count < 1:
+            raise ValueError("fleet size must be at least 1")
+        check_count(count, "fleet size", MAX_ACCELERATORS)
+    except ValueError as exc:
         raise InputError(
             Problem(
-                f"bad size for fleet 'pool:{n}'",
+                f"bad size for fleet 'pool:{_clip(text, 40)}': {exc}",
                 path="pool",
-                expected="pool:N with N a whole number ≥ 1, e.g. pool:1024",
-                found=repr(str(n)),
+                expected=expected,
+                found=_clip(repr(text), 60),
             )
-        )
+        ) from None
     nodes, per_node = (count // 8, 8) if count % 8 == 0 else (count, 1)
     pool = FleetPool(id="pool", accelerator="any", nodes=nodes, per_node=per_node)
     return FleetSpec(name=f"pool:{count}", pools=[pool], any_type=True)
@@ -1307,7 +1565,7 @@ def _synthetic(path: str | None, params: dict[str, Any], opts: _Options) -> Any:
     return synthetic.generate(**kwargs)
 
 
-_LIMIT = Param(int, "at most this many jobs, the earliest", minimum=1)
+_LIMIT = Param(int, "keep the earliest jobs, count the rest", 1, MAX_ITEMS, default="all")
 _ALIBABA_JOBS = Loader(
     "alibaba-gpu-2023",
     "Alibaba GPU cluster 2023 pod list → jobs (arrival, run time, GPUs, allowed models)",
@@ -1321,7 +1579,11 @@ _ALIBABA_JOBS = Loader(
 _AZURE_DEMAND = Loader(
     "azure-llm-2023",
     "Azure LLM inference 2023 (conversation) → tokens per second, per minute",
-    {"scale": Param(float, "multiplies the demand", minimum=0, exclusive=True)},
+    {
+        "scale": Param(
+            float, "multiplies the demand", 0, MAX_AZURE_SCALE, low_open=True, default="1"
+        )
+    },
     lambda path, prm, o: load_azure_demand(
         path, scale=prm.get("scale", 1.0), skip_bad_rows=o.skip_bad_rows, warnings=o.warnings
     ),
@@ -1332,9 +1594,16 @@ _PHILLY_JOBS = Loader(
     "philly-2017",
     "Philly 2017 run times → 1-GPU jobs with Poisson arrivals",
     {
-        "rate_per_h": Param(float, "jobs arriving per hour", minimum=0, exclusive=True),
-        "seed": Param(int, "seed of the arrivals and the order"),
-        "limit": Param(int, "at most this many jobs, a random sample", minimum=1),
+        "rate_per_h": Param(
+            float,
+            "jobs arriving per hour (Poisson)",
+            0,
+            MAX_RATE_PER_H,
+            low_open=True,
+            default=f"{PHILLY_DEFAULT_RATE_PER_H:g}",
+        ),
+        "seed": Param(int, "seed of the arrivals and the order", 0, MAX_SEED, default="0"),
+        "limit": Param(int, "keep a random sample of jobs", 1, MAX_ITEMS, default="all"),
     },
     lambda path, prm, o: load_philly_jobs(
         path,
@@ -1401,6 +1670,23 @@ def _pool(arg: str | None) -> FleetSpec:
     return pool_fleet(arg)
 
 
+def source_params(name: str) -> Mapping[str, Param]:
+    """The parameter table of a workload or fleet source (``synthetic``: its generator's)."""
+    if name == "synthetic":
+        from stargate.sim.synthetic import JOB_PARAM_TABLE
+
+        return JOB_PARAM_TABLE
+    registry = WORKLOADS if name in WORKLOADS else FLEETS
+    return _lookup(registry, name, "workload").params
+
+
+def check_params(name: str, params: Mapping[str, object]) -> dict[str, Any]:
+    """``params`` (text from a spec, or numbers from a scenario's workload-source ``params``)
+    checked against the source's table: the converted values, or InputError naming the
+    parameter, its range and meaning. Every source is checked by this one function."""
+    return convert_params(name, params, source_params(name))
+
+
 def _lookup(registry: Mapping[str, Loader], name: str, what: str) -> Loader:
     try:
         return registry[name]
@@ -1444,7 +1730,8 @@ def load_workload(
                     expected="synthetic?key=value&...",
                 )
             )
-        params: dict[str, Any] = dict(src.params)  # generate() converts its own
+        check_params("synthetic", src.params)  # names and ranges; generate() converts
+        params: dict[str, Any] = dict(src.params)
     else:
         params = _convert_params(src.name, src.params, loader.params)
     opts = _Options(skip_bad_rows=skip_bad_rows, warnings=warnings, context=context)
