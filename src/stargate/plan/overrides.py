@@ -18,6 +18,7 @@ the same values with the same words.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -63,7 +64,7 @@ class Overrides:
 
 def _describe(value: Any) -> str:
     if isinstance(value, bool):
-        return f"the boolean {str(value).lower()} (YAML reads yes/no/on/off/true/false so)"
+        return f"the boolean {str(value).lower()} (YAML reads yes/no/on/off as booleans)"
     if value is None:
         return "nothing (null)"
     if isinstance(value, dict):
@@ -80,8 +81,16 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+#: A number in exponent form without a dot (``5e10``): JSON and YAML 1.2 read it as a number,
+#: PyYAML (YAML 1.1) as text; an overrides file may be JSON, so it is taken as the number.
+_EXPONENT = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+
+
 def _number(value: Any) -> float | None:
-    """``value`` as a float when it is a number (never a boolean, never text), else None."""
+    """``value`` as a float when it is a number (never a boolean, never other text), else
+    None."""
+    if isinstance(value, str) and _EXPONENT.fullmatch(value.strip()):
+        return float(value)
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return None
     try:
@@ -141,7 +150,7 @@ def check_overrides(
     budget = _budget(ck, data.get("budget_usd"))
     excluded = _excluded(ck, data.get("exclude_sites"), scenario)
     if ck.problems:
-        return None, ck.problems
+        return None, sorted(ck.problems, key=lambda p: (p.line or 0, p.column or 0))
     return Overrides(supply, budget, excluded), []
 
 
