@@ -358,7 +358,8 @@ def clean_table(name: str, df: pl.DataFrame) -> pl.DataFrame:
         digits = USD_DIGITS if col.endswith("_usd") else DIGITS.get(col)
         if digits is None:
             continue
-        exprs.append((pl.col(col).round(digits) + 0.0).alias(col))
+        rounded = pl.col(col).round(digits)
+        exprs.append(pl.when(rounded == 0).then(0.0).otherwise(rounded).alias(col))
     out = df.with_columns(exprs) if exprs else df
     if name == "share_by_provider" and out.height:
         out = out.filter(pl.col("reference_hours") > 0)
