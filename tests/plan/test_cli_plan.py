@@ -167,3 +167,87 @@ def test_excluding_a_site_never_makes_the_plan_cheaper(tmp_path: Path) -> None:
     assert full.startswith("{"), full
     assert less.startswith("{"), less
     assert json.loads(less)["objective_usd"] >= json.loads(full)["objective_usd"] - 1e-6
+
+
+def test_without_prints_and_returns_the_baseline(scenario_file: Path) -> None:
+    args = ("plan", "-s", str(scenario_file), "--horizon", "2025..2026")
+    _, plain = run(*args, "--json")
+    code, out = run(*args, "--without", "rofr", "--json")
+    assert code == 0, out
+    d, base = json.loads(out), json.loads(plain)
+    assert d["clauses_off"] == ["rofr"] and base["clauses_off"] == []
+    assert d["baseline"]["objective_usd"] == base["objective_usd"]
+    assert d["cost_difference_usd"] == round(d["objective_usd"] - base["objective_usd"], 2)
+    assert base["baseline"] is None and base["cost_difference_usd"] is None
+    code, text = run(*args, "--without", "rofr")
+    assert code == 0, text
+    assert "clauses off: rofr" in text and "with every clause in force: optimal" in text
+    assert "difference: without rofr the plan is" in text
+
+
+def test_notes_in_text_and_json(tmp_path: Path) -> None:
+    f = dump(small(years=(2025,), demand_h=(12e6,)), tmp_path / "one.yaml")
+    code, out = run("plan", "-s", str(f), "--horizon", "2025..2026", "--json")
+    assert code == 0, out
+    assert "no forecast rows for 2026: demand taken as 0" in json.loads(out)["notes"]
+    code, out = run("plan", "-s", str(f), "--horizon", "2025..2026")
+    assert "note: no forecast rows for 2026: demand taken as 0" in out
+
+
+def test_default_horizon_is_the_scenarios() -> None:
+    code, out = run("plan", "-s", "examples/two-provider.yaml", "--json")
+    assert code == 0, out
+    assert json.loads(out)["horizon"] == [2025, 2028]
+
+
+@pytest.mark.parametrize("years", ["9998..9999", "2025..10000", "1..2025", "2025..99999999999999"])
+def test_horizon_beyond_the_limits_exits_2(years: str) -> None:
+    code, out = run("plan", "--horizon", years)
+    assert code == 2, out
+    assert "--horizon: year" in out and "from 1900 to 2199" in out and "Traceback" not in out
+
+
+def test_bad_out_fails_before_the_work(tmp_path: Path) -> None:
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    for target, words in ((a_file, "names an existing file"), (a_file / "sub", "under a file")):
+        code, out = run("plan", "--out", str(target))
+        assert code == 2, out
+        assert words in out and "solving" not in out, out
+    code, out = run("plan", "--solver-log", str(tmp_path))
+    assert code == 2 and "names a folder" in out and "solving" not in out, out
+
+
+def test_solver_log_is_captured_not_printed(tmp_path: Path) -> None:
+    ov = tmp_path / "ov.yaml"
+    ov.write_text("budget_usd: 1\nsupply_per_year: {a: 0, b: 0}\n")
+    f = dump(small(cloud_pools=1), tmp_path / "tight.yaml")
+    log = tmp_path / "logs" / "solver.log"
+    result = runner.invoke(
+        app,
+        ["plan", "-s", str(f), "--horizon", "2025..2026", "--overrides", str(ov), "--json",
+         "--solver-log", str(log)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["status"] == "infeasible"
+    for noise in ("Optimization potentially failed", "Termination condition", "HiGHS"):
+        assert noise not in result.output
+    text = log.read_text()
+    assert "Optimization potentially failed" in text and "Infeasible" in text
+    assert "infeasibility analysis" in text
+
+
+def test_public_figures_read_their_unit(tmp_path: Path) -> None:
+    f = dump(small(), tmp_path / "fig.yaml")
+    data = yaml.safe_load(f.read_text())
+    data["figures"] = [
+        {"id": "lab-compute-cost-2025", "value": 1.2, "unit": "USD trillion per year",
+         "source": "announcement"},
+        {"id": "lab-compute-cost-2026", "value": 1.5, "unit": "GW", "source": "announcement"},
+    ]  # fmt: skip
+    f.write_text(yaml.safe_dump(data, sort_keys=False))
+    code, out = run("plan", "-s", str(f), "--horizon", "2025..2026", "--json")
+    assert code == 0, out
+    assert json.loads(out)["public_figures"] == {"2025": 1.2e12}
+    code, out = run("plan", "-s", str(f), "--horizon", "2025..2026")
+    assert "(public figure: $1.2T)" in out and "$1.5" not in out

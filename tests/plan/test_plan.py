@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import polars as pl
 import pytest
@@ -199,3 +200,41 @@ def test_construction_lead_time_charges_capex_earlier() -> None:
     assert r1.objective_usd > r0.objective_usd
     for row in r1.builds.iter_rows(named=True):
         assert int(row["capex_committed"][:4]) == int(row["period"][:4]) - 1
+
+
+def test_solver_noise_is_cleaned_at_the_boundary() -> None:
+    from stargate.plan.api import clean_table
+
+    noisy = pl.DataFrame(
+        {"period": ["2025", "2025", "2026"], "provider": ["a", "b", "a"],
+         "reference_hours": [93750.00000000004, 1e-12, 5.0], "share": [1.0, 6.1e-15, -1e-13]}
+    )  # fmt: skip
+    out = clean_table("share_by_provider", noisy)
+    assert out["reference_hours"].to_list() == [93750.0, 5.0]  # the row with no work is dropped
+    shares = out["share"].to_list()
+    assert shares == [1.0, 0.0] and all(math.copysign(1, v) == 1 for v in shares)  # no -0.0
+
+
+def test_result_tables_carry_no_noise() -> None:
+    res = plan(small(rofr=True), horizon=(2025, 2026))
+    for name, digits in (("installs", {"count": 3, "capex_usd": 2}),
+                         ("share_by_provider", {"share": 6, "reference_hours": 3})):  # fmt: skip
+        df = getattr(res, name)
+        for col, n in digits.items():
+            assert all(v == round(v, n) for v in df[col].to_list()), (name, col)
+    assert res.objective_usd == round(res.objective_usd or 0.0, 2)
+
+
+def test_default_horizon_and_limits() -> None:
+    from stargate.errors import InputError
+    from stargate.plan.data import default_horizon, periods_for
+
+    sc = small()  # horizon 2025-01-01..2030-12-31
+    assert default_horizon(sc) == (2025, 2030)
+    part = Scenario.model_validate(
+        {**sc.model_dump(mode="json"), "horizon": {"start": "2025-07-01", "end": "2028-06-30"}}
+    )
+    assert default_horizon(part) == (2026, 2027)
+    assert plan(sc, shadow_prices=False).horizon == (2025, 2030)
+    with pytest.raises(InputError, match="outside the range Stargate represents"):
+        periods_for((9998, 9999), "quarter")

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import logging
+import math
 import os
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +24,7 @@ import polars as pl
 
 from stargate.domain.model import Scenario
 from stargate.errors import InputError, InternalError, Problem
-from stargate.plan.data import HOURS_PER_YEAR, TIERS, PlanData, prepare
+from stargate.plan.data import HOURS_PER_YEAR, TIERS, PlanData, default_horizon, prepare
 
 
 class PlanStatus(StrEnum):
@@ -61,6 +65,13 @@ class PlanResult:
     shadow_prices: pl.DataFrame
     conflicts: list[Conflict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The years planned (first, last), both included.
+    horizon: tuple[int, int] | None = None
+    #: Ids of the clauses switched off (``without``), sorted.
+    clauses_off: list[str] = field(default_factory=list)
+    #: What the solver said (HiGHS' log and linopy's messages), for every solve of this plan;
+    #: never printed on the terminal (``stargate plan --solver-log FILE`` writes it).
+    solver_log: str = ""
 
     def explain(self) -> str:
         """Why the plan is infeasible, one line per conflicting constraint."""
@@ -86,31 +97,89 @@ _TERMINATION = {
 }
 
 
+_banner_lock = threading.Lock()
+_banner: list[str] = []
+
+
+def _absorb_highs_banner() -> str:
+    """HiGHS prints a two-line banner on file descriptor 1 the first time a ``Highs`` object is
+    made in a process, from its constructor, before any option can turn output off (checked
+    with highspy 1.16); on standard output it would corrupt ``--json``. So the first solver
+    object is made here, once, with descriptor 1 pointing at a temporary file, and the banner
+    goes into the solver log. Every later solve is silenced by HiGHS' own options alone."""
+    with _banner_lock:
+        if _banner:
+            return _banner[0]
+        import highspy
+
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with tempfile.TemporaryFile() as tmp:
+                os.dup2(tmp.fileno(), 1)
+                try:
+                    highspy.Highs()  # type: ignore[no-untyped-call]
+                finally:
+                    os.dup2(saved, 1)
+                tmp.seek(0)
+                _banner.append(tmp.read().decode("utf-8", "replace"))
+        finally:
+            os.close(saved)
+        return _banner[0]
+
+
+class _Lines(logging.Handler):
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines = lines
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"linopy {record.levelname.lower()}: {record.getMessage()}")
+
+
 @contextlib.contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    """Silence HiGHS's banner, which it writes to file descriptor 1 even with output_flag off
-    and which would corrupt ``--json`` output."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
+def _linopy_log(lines: list[str]) -> Iterator[None]:
+    """Keep linopy's log messages ("Optimization potentially failed: ...") in ``lines``
+    instead of letting them reach the terminal through the root logger."""
+    logger = logging.getLogger("linopy")
+    handler = _Lines(lines)
+    saved = (logger.propagate, logger.level)
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
     try:
-        os.dup2(devnull, 1)
         yield
     finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
+        logger.removeHandler(handler)
+        logger.propagate, logger.level = saved[0], saved[1]
 
 
-def _solve(model: Any, gap: float, time_limit_s: float | None) -> tuple[PlanStatus, float | None]:
-    opts: dict[str, Any] = {"mip_rel_gap": gap, "output_flag": False, "log_to_console": False}
+def _solve(
+    model: Any, gap: float, time_limit_s: float | None, log: list[str] | None = None
+) -> tuple[PlanStatus, float | None]:
+    """Solve ``model`` with HiGHS; its log (never the terminal) is appended to ``log``."""
+    banner = _absorb_highs_banner()
+    lines: list[str] = []
+    # output_flag on with log_to_console off: HiGHS writes its log only to log_file
+    opts: dict[str, Any] = {"mip_rel_gap": gap, "output_flag": True, "log_to_console": False}
     if time_limit_s is not None:
         opts["time_limit"] = float(time_limit_s)
-    try:
-        with _quiet_stdout():
-            model.solve(solver_name="highs", io_api="direct", **opts)
-    except Exception as exc:  # the solver boundary: translate, never leak
-        raise InternalError(f"HiGHS failed: {exc}") from exc
+    with tempfile.TemporaryDirectory(prefix="stargate-highs-") as tmp:
+        log_fn = os.path.join(tmp, "highs.log")
+        try:
+            with _linopy_log(lines):
+                model.solve(solver_name="highs", io_api="direct", log_fn=log_fn, **opts)
+        except Exception as exc:  # the solver boundary: translate, never leak
+            raise InternalError(f"HiGHS failed: {exc}") from exc
+        highs_log = ""
+        if os.path.exists(log_fn):
+            with open(log_fn, encoding="utf-8", errors="replace") as f:
+                highs_log = f.read()
+    if log is not None:
+        if not log and banner:
+            log.append(banner.rstrip("\n"))
+        log.append(highs_log.rstrip("\n"))
+        log.extend(lines)
     term = str(model.termination_condition)
     status = _TERMINATION.get(term)
     has_solution = model.objective.value is not None and np.isfinite(model.objective.value)
@@ -136,7 +205,7 @@ def _sol(model: Any, name: str) -> np.ndarray | None:
 def plan(
     scenario: Scenario,
     *,
-    horizon: tuple[int, int] = (2025, 2030),
+    horizon: tuple[int, int] | None = None,
     period: str = "year",
     without: Sequence[str] = (),
     gap: float = 0.01,
@@ -148,16 +217,22 @@ def plan(
 ) -> PlanResult:
     """The least-cost plan that meets the scenario's demand forecast over ``horizon``.
 
+    ``horizon``: (first year, last year), both included; default: the whole years inside the
+    scenario's horizon (:func:`~stargate.plan.data.default_horizon`).
     ``without``: clause selectors to switch off (``rofr``, ``exclusivity``, a clause id).
     ``budget_usd``: a cap on cumulative capex over the horizon, on top of the scenario's
     milestones. ``supply_per_year``: accelerators of a type installable per year (default
-    :data:`~stargate.plan.data.DEFAULT_SUPPLY_PER_YEAR`). ``integer_installs``: installs in
-    whole thousands (default: continuous, in thousands). An infeasible plan comes back with
-    ``status`` infeasible and ``conflicts`` naming the constraints that had to give way.
+    :data:`~stargate.plan.data.DEFAULT_SUPPLY_PER_YEAR`); both are checked as an overrides
+    file is (:mod:`stargate.plan.overrides`). ``integer_installs``: installs in whole
+    thousands (default: continuous, in thousands). An infeasible plan comes back with
+    ``status`` infeasible and ``conflicts`` naming the constraints that had to give way. The
+    result's numbers are cleaned of solver noise (:func:`clean_table`).
     """
     _require_solver()
     from stargate.plan.model import build, site_use
 
+    if horizon is None:
+        horizon = default_horizon(scenario)
     t0 = time.perf_counter()
     d = prepare(
         scenario,
@@ -171,26 +246,48 @@ def plan(
     m = built.model
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
-    status, mip_gap = _solve(m, gap, time_limit_s)
+    log: list[str] = []
+    status, mip_gap = _solve(m, gap, time_limit_s, log)
     solve_s = time.perf_counter() - t1
     nvars, ncons = int(m.nvars), int(m.ncons)
 
     if status not in (PlanStatus.optimal, PlanStatus.feasible):
         conflicts: list[Conflict] = []
         if status == PlanStatus.infeasible:
-            conflicts = _explain(d, gap, time_limit_s)
+            log.append("-- infeasibility analysis: demand, supply, caps, power, budget relaxed --")
+            conflicts = _explain(d, gap, time_limit_s, log)
         return _result(
-            status, None, None, (solve_s, build_s, nvars, ncons), _empty_tables(), conflicts, d
+            status,
+            None,
+            None,
+            (solve_s, build_s, nvars, ncons),
+            _empty_tables(),
+            conflicts,
+            d,
+            (horizon, log),
         )
 
     sol = {k: _sol(m, k) for k in ("x", "b", "u", "r", "z")}
     if sol["u"] is not None and sol["x"] is not None:  # hours per provider -> per site
         sol["u"] = site_use(d, sol["u"], sol["x"])
     tables = _tables(d, sol)
-    prices = _shadow_prices(d, sol, integer_installs) if shadow_prices else _empty_shadow()
+    if shadow_prices:
+        log.append("-- shadow prices: the LP with the binaries held at their optimum --")
+        prices = _shadow_prices(d, sol, integer_installs, log)
+    else:
+        prices = _empty_shadow()
     tables["shadow_prices"] = prices
     objective = float(m.objective.value) * 1e6
-    return _result(status, objective, mip_gap, (solve_s, build_s, nvars, ncons), tables, [], d)
+    return _result(
+        status,
+        objective,
+        mip_gap,
+        (solve_s, build_s, nvars, ncons),
+        tables,
+        [],
+        d,
+        (horizon, log),
+    )
 
 
 def _result(
@@ -201,12 +298,15 @@ def _result(
     t: dict[str, pl.DataFrame],
     conflicts: list[Conflict],
     d: PlanData,
+    run: tuple[tuple[int, int], list[str]],
 ) -> PlanResult:
     solve_s, build_s, nvars, ncons = figures
+    horizon, log = run
+    t = {name: clean_table(name, df) for name, df in t.items()}
     return PlanResult(
         status=status,
-        objective_usd=objective_usd,
-        mip_gap=mip_gap,
+        objective_usd=None if objective_usd is None else _snap(round(objective_usd, 2)),
+        mip_gap=None if mip_gap is None or not math.isfinite(mip_gap) else _snap(mip_gap, 1e-9),
         solve_s=solve_s,
         build_s=build_s,
         variables=nvars,
@@ -220,7 +320,50 @@ def _result(
         shadow_prices=t["shadow_prices"],
         conflicts=conflicts,
         notes=list(d.notes),
+        horizon=horizon,
+        clauses_off=sorted(d.clauses_off),
+        solver_log="\n".join(part for part in log if part) + "\n" if log else "",
     )
+
+
+# --------------------------------------------------------------------------- solver noise
+
+#: Decimal places kept in each float column of the result's tables: what a solver's last bits
+#: of floating-point noise (``share 6.1e-15``, ``count 93750.00000000004``) can never reach.
+DIGITS = {
+    "power_mw": 3,
+    "count": 3,
+    "accelerator_hours": 3,
+    "reference_hours": 3,
+    "share": 6,
+}
+#: Columns ending in ``_usd`` keep cents.
+USD_DIGITS = 2
+
+
+def _snap(v: float, tol: float = 0.0) -> float:
+    """``v`` with tiny magnitudes and negative zero made 0."""
+    return 0.0 if abs(v) <= tol else v + 0.0
+
+
+def clean_table(name: str, df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with each float column rounded to the places it is meaningful to (cents for
+    USD, thousandths of an accelerator, MW or hour, millionths of a share), so values within
+    the solver's tolerance of 0 are 0 (never ``-0.0``) and ``93750.00000000004`` is ``93750``;
+    rows of ``share_by_provider`` left with no work are dropped."""
+    exprs = []
+    for col, dtype in df.schema.items():
+        if dtype != pl.Float64:
+            continue
+        digits = USD_DIGITS if col.endswith("_usd") else DIGITS.get(col)
+        if digits is None:
+            continue
+        rounded = pl.col(col).round(digits)
+        exprs.append(pl.when(rounded == 0).then(0.0).otherwise(rounded).alias(col))
+    out = df.with_columns(exprs) if exprs else df
+    if name == "share_by_provider" and out.height:
+        out = out.filter(pl.col("reference_hours") > 0)
+    return out
 
 
 # --------------------------------------------------------------------------- tables
@@ -383,7 +526,7 @@ def _tables(d: PlanData, sol: dict[str, np.ndarray | None]) -> dict[str, pl.Data
 
 
 def _shadow_prices(
-    d: PlanData, sol: dict[str, np.ndarray | None], integer_installs: bool
+    d: PlanData, sol: dict[str, np.ndarray | None], integer_installs: bool, log: list[str]
 ) -> pl.DataFrame:
     """Duals of the LP with the binaries (and integer installs) held at their optimum:
     the present value of one more MW at a site in a period, and of one more $1B of budget."""
@@ -393,7 +536,7 @@ def _shadow_prices(
     if integer_installs and sol["x"] is not None:
         fixed["x"] = np.round(sol["x"])
     m = build(d, fixed=fixed).model
-    status, _ = _solve(m, 0.0, None)
+    status, _ = _solve(m, 0.0, None, log)
     if status != PlanStatus.optimal:
         return _empty_shadow()
     rows: list[dict[str, Any]] = []
@@ -419,13 +562,13 @@ def _shadow_prices(
 # --------------------------------------------------------------------------- infeasibility
 
 
-def _explain(d: PlanData, gap: float, time_limit_s: float | None) -> list[Conflict]:
+def _explain(d: PlanData, gap: float, time_limit_s: float | None, log: list[str]) -> list[Conflict]:
     """Re-solve with penalised slack on demand, supply, rental caps, power and budget, and
     name every slack that had to be used."""
     from stargate.plan.model import build
 
     m = build(d, slack=True).model
-    status, _ = _solve(m, gap, time_limit_s)
+    status, _ = _solve(m, gap, time_limit_s, log)
     if status not in (PlanStatus.optimal, PlanStatus.feasible):
         return [
             Conflict("unknown", "", None, 0.0, "", "infeasible even with demand, supply, "

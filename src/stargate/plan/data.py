@@ -28,7 +28,6 @@ Cost basis (every figure is discounted to the horizon's first day at
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -37,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stargate.contracts.state import clauses_in_force, resolve_clause_selector
+from stargate.domain.limits import EARLIEST_DAY, LATEST_DAY
 from stargate.domain.model import (
     Exclusivity,
     ProviderKind,
@@ -46,6 +46,7 @@ from stargate.domain.model import (
     WorkloadSourceKind,
 )
 from stargate.errors import InputError, Problem, did_you_mean
+from stargate.plan.overrides import check_overrides
 
 HOURS_PER_YEAR = 8760.0
 #: Accelerators of one type that the plan may install per year (all sites together) unless
@@ -130,6 +131,7 @@ class PlanData:
     rofrs: list[Rofr]
     milestones: list[tuple[str, date, float]]  # (id, by, $M)
     notes: list[str] = field(default_factory=list)
+    clauses_off: frozenset[str] = frozenset()  # ids of the clauses switched off
 
     # -- cost helpers (shared by the model and the reporting) --------------------------------
     def discount(self, p: int) -> float:
@@ -159,8 +161,45 @@ class PlanData:
         return out
 
 
-def periods_for(horizon: tuple[int, int], period: str) -> list[PlanPeriod]:
+def _year_problem(year: int, option: str) -> Problem | None:
+    if EARLIEST_DAY.year <= year <= LATEST_DAY.year:
+        return None
+    return Problem(
+        f"year {year} is outside the range Stargate represents",
+        path=option,
+        expected=f"years from {EARLIEST_DAY.year} to {LATEST_DAY.year}",
+        found=str(year),
+    )
+
+
+def check_horizon(horizon: tuple[int, int], option: str = "horizon") -> tuple[int, int]:
+    """``horizon`` when both years are inside the representable range (see
+    :mod:`stargate.domain.limits`) and in order; :class:`InputError` naming ``option``."""
     y0, y1 = horizon
+    problems = [p for y in (y0, y1) if (p := _year_problem(y, option)) is not None]
+    if problems:
+        raise InputError(problems[:1] if y0 == y1 else problems)
+    if y1 < y0:
+        raise InputError(Problem(f"horizon ends before it starts: {y0}..{y1}", path=option))
+    return y0, y1
+
+
+def default_horizon(scenario: Scenario) -> tuple[int, int]:
+    """The years to plan when none are given: the whole calendar years inside the scenario's
+    horizon (a horizon of 2025-01-01..2028-12-31 plans 2025..2028; one from 2025-07-01 plans
+    from 2026). An open-ended horizon plans six years from its start; one that holds no
+    whole year plans the years it touches."""
+    start, end = scenario.horizon.start, scenario.horizon.end
+    first = start.year if (start.month, start.day) == (1, 1) else start.year + 1
+    if end is None:
+        return start.year, min(start.year + 5, LATEST_DAY.year)
+    last = end.year if (end.month, end.day) == (12, 31) else end.year - 1
+    if last < first:
+        return start.year, end.year
+    return first, last
+
+
+def periods_for(horizon: tuple[int, int], period: str) -> list[PlanPeriod]:
     if period not in ("year", "quarter"):
         raise InputError(
             Problem(
@@ -170,8 +209,7 @@ def periods_for(horizon: tuple[int, int], period: str) -> list[PlanPeriod]:
                 hint=did_you_mean(period, ["year", "quarter"]),
             )
         )
-    if y1 < y0:
-        raise InputError(Problem(f"horizon ends before it starts: {y0}..{y1}", path="horizon"))
+    y0, y1 = check_horizon(horizon)
     out: list[PlanPeriod] = []
     for y in range(y0, y1 + 1):
         if period == "year":
@@ -179,8 +217,8 @@ def periods_for(horizon: tuple[int, int], period: str) -> list[PlanPeriod]:
         else:
             for q in range(4):
                 start = date(y, 3 * q + 1, 1)
-                nxt = date(y + 1, 1, 1) if q == 3 else date(y, 3 * q + 4, 1)
-                out.append(PlanPeriod(f"{y}Q{q + 1}", start, nxt - timedelta(days=1), y))
+                end = date(y, 12, 31) if q == 3 else date(y, 3 * q + 4, 1) - timedelta(days=1)
+                out.append(PlanPeriod(f"{y}Q{q + 1}", start, end, y))
     return out
 
 
@@ -194,6 +232,7 @@ def prepare(
     supply_per_year: Mapping[str, float] | None,
 ) -> PlanData:
     """Read the scenario into arrays; raise InputError on inputs the planner cannot use."""
+    check_horizon(horizon)
     sc_start, sc_end = scenario.horizon.start, scenario.horizon.end
     if horizon[0] < sc_start.year or (sc_end is not None and horizon[1] > sc_end.year):
         end = sc_end.year if sc_end is not None else "open"
@@ -229,24 +268,16 @@ def prepare(
             notes.append(f"site '{site.id}' has no cost basis ('costs'); it is not a candidate")
     provider_of = {s.id: s.provider for s in scenario.sites}
 
+    given: dict[str, object] = {}
     if supply_per_year is not None:
-        for sid in supply_per_year:
-            if sid not in accs:
-                raise InputError(
-                    Problem(
-                        f"unknown accelerator '{sid}' in the supply overrides",
-                        path="supply_per_year",
-                        hint=did_you_mean(sid, accs),
-                    )
-                )
-            if not math.isfinite(supply_per_year[sid]) or supply_per_year[sid] < 0:
-                raise InputError(
-                    Problem(
-                        f"supply of '{sid}' must be a finite number >= 0",
-                        path=f"supply_per_year.{sid}",
-                        found=str(supply_per_year[sid]),
-                    )
-                )
+        given["supply_per_year"] = supply_per_year
+    if budget_usd is not None:
+        given["budget_usd"] = budget_usd
+    checked, problems = check_overrides(given, scenario)
+    if checked is None:
+        raise InputError(problems)
+    supply_per_year = checked.supply_per_year
+    budget_usd = checked.budget_usd
 
     n_p, n_t, n_c = len(periods), len(types), len(classes)
     h0 = periods[0].start
@@ -426,8 +457,6 @@ def prepare(
         if m.by >= periods[0].start
     ]
     if budget_usd is not None:
-        if not math.isfinite(budget_usd) or budget_usd <= 0:
-            raise InputError(Problem("budget must be a positive number of USD", path="budget_usd"))
         milestones.append(("budget-usd", periods[-1].end, budget_usd / 1e6))
 
     return PlanData(
@@ -462,4 +491,5 @@ def prepare(
         rofrs=rofrs,
         milestones=milestones,
         notes=notes,
+        clauses_off=without_ids,
     )

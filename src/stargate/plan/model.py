@@ -381,8 +381,11 @@ def build(
             lhs = elsewhere[0]
             for e in elsewhere[1:]:
                 lhs = lhs + e
+            # a period with no in-scope demand gets coefficient 0, never a tiny one: HiGHS
+            # drops coefficients of 1e-9 or less and says so on standard output
+            coef = np.where(big_m > 0, big_m * 1.0001 + 1e-6, 0.0)
             m.add_constraints(
-                lhs - zi * _da(big_m * 1.0001 + 1e-9, ["period"], co) <= 0,
+                lhs - zi * _da(coef, ["period"], co) <= 0,
                 name=f"rofr_elsewhere_{i}",
                 mask=_da(in_force[i], ["period"], co),
             )

@@ -15,15 +15,14 @@ shadow prices · conflicts (when infeasible) · with/without (when a comparison 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
-from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from stargate.domain.model import ProviderKind, Scenario
+from stargate.plan.figures import format_usd
 from stargate.report import svg
 from stargate.report.sim_html import (
     CSS,
@@ -52,7 +51,6 @@ COMPONENTS = (
     ("rental_usd", "rentals"),
 )
 PUBLIC_COLOR = "#A50F15"
-_UNIT_SCALE = (("trillion", 1e12), ("bn", 1e9), ("billion", 1e9), ("million", 1e6), ("m", 1e6))
 
 
 def _e(value: object) -> str:
@@ -139,20 +137,11 @@ def _periods(plans: Sequence[_Plan], horizon: Any, period: Any) -> list[str]:
 
 
 def _public_compute_figures(scenario: Scenario) -> list[tuple[int, float, str, str]]:
-    """(year, USD, figure id, source) of the scenario's figures of annual compute cost: an id
-    with ``compute-cost`` ending in a year, in a unit of US dollars (``USD bn per year``)."""
-    out = []
-    for f in scenario.figures:
-        m = re.search(r"(\d{4})$", f.id)
-        unit = f.unit.lower()
-        if "compute-cost" not in f.id or m is None or not isinstance(f.value, Decimal):
-            continue
-        if not unit.startswith("usd"):
-            continue
-        words = unit.split()
-        scale = next((s for w, s in _UNIT_SCALE if w in words[1:2]), 1.0)
-        out.append((int(m.group(1)), float(f.value) * scale, f.id, str(f.source)))
-    return sorted(out)
+    """(year, USD, figure id, source) of the scenario's public figures of annual compute cost,
+    read as the terminal and ``--json`` read them (:mod:`stargate.plan.figures`)."""
+    from stargate.plan.figures import public_compute_costs
+
+    return [(f.year, f.usd, f.id, f.source) for f in public_compute_costs(scenario)]
 
 
 # --------------------------------------------------------------------------- sections
@@ -305,7 +294,7 @@ def _compute_cost(
             )
         )
     said = "; ".join(
-        f"{y}: plan {usd_compact(plan.annual_total.get(y, 0.0))}, public {usd_compact(v)}"
+        f"{y}: plan {usd_compact(plan.annual_total.get(y, 0.0))}, public {format_usd(v)}"
         for y, v in sorted(pub_by_year.items())
         if y in years
     )
@@ -331,7 +320,7 @@ def _compute_cost(
                 str(y),
                 *(usd_compact(plan.annual.get((y, p), 0.0)) for p in [s.name for s in series]),
                 usd_compact(total),
-                usd_compact(pub) if pub is not None else "—",
+                format_usd(pub) if pub is not None else "—",
                 f"{total / pub:.1f}×" if pub else "—",
             ]
         )
@@ -343,7 +332,7 @@ def _compute_cost(
         Col("plan ÷ public", True),
     ]
     pub_rows = [
-        [fid, str(y), usd_compact(v), src, "yes" if y in years else "no"]
+        [fid, str(y), format_usd(v), src, "yes" if y in years else "no"]
         for y, v, fid, src in public
     ]
     body = [
@@ -711,6 +700,8 @@ def _comparison(
         if a is None or b is None:
             return "—"
         d = b - a
+        if abs(d) < 0.5:  # under a dollar: rounding, not a difference
+            d = 0.0
         out = ("+" if d > 0 else "−" if d < 0 else "±") + usd_compact(abs(d))
         return out + (f" ({d / a * 100:+.1f}%)".replace("-", "−") if a else "")
 
