@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -162,6 +163,15 @@ class _Loader(yaml.SafeLoader):
         if explicit:
             self.explicit.add(id(node))
         return node
+
+
+# YAML 1.1 (PyYAML) reads a number with an exponent but no dot (`5e10`, `1E-3`) as text;
+# YAML 1.2 and JSON read it as a number, and so does Stargate.
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
 
 
 def construct_scalar(
