@@ -17,24 +17,30 @@ app.add_typer(bench_app, name="bench")
 
 
 def parse_moment(value: str | None, option: str) -> datetime | None:
-    """An ISO date or datetime (UTC; offsets converted), or exit 2 saying what was expected."""
+    """An ISO date or datetime (UTC; offsets converted) inside the range Stargate represents
+    (1900-01-01 to 2199-12-31), or exit 2 saying what was expected."""
     if value is None:
         return None
     from stargate.broker.request import to_utc_naive
+    from stargate.domain.limits import check_instant
 
     try:
-        moment = to_utc_naive(value)
-    except ValueError:
-        moment = None
-    if not isinstance(moment, datetime):
+        return check_instant(to_utc_naive(value))
+    except ValueError as exc:
+        reason = str(exc)
+        message = (
+            f"not a date or datetime: '{value}'"
+            if reason.startswith("not an ISO")
+            else f"{reason}: '{value}'"
+        )
         raise InputError(
             Problem(
-                f"not a date or datetime: '{value}'",
+                message,
                 path=option,
-                expected="ISO 8601, e.g. 2026-01-01 or 2026-01-01T09:30:00Z",
+                expected="ISO 8601 from 1900-01-01 to 2199-12-31, e.g. 2026-01-01 or "
+                "2026-01-01T09:30:00Z",
             )
-        )
-    return moment
+        ) from None
 
 
 @app.command()
