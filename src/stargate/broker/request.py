@@ -21,7 +21,10 @@ line and field.
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -423,6 +426,20 @@ def _fast_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)
 
 
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """No cyclic garbage collection while a file's objects are built: they are all kept, and
+    collecting while hundreds of thousands are created makes reading several times slower.
+    The work is bounded by the input's size limit (:data:`stargate.files.MAX_INPUT_BYTES`)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_requests(path: str | Path, scenario: Scenario) -> tuple[list[Request], bool]:
     """Read requests from a YAML or JSON file; see :func:`parse_requests`.
 
@@ -444,16 +461,17 @@ def load_requests(path: str | Path, scenario: Scenario) -> tuple[list[Request], 
             raise InputError(
                 Problem(f"not valid JSON: {exc.msg}", file=label, line=exc.lineno, column=exc.colno)
             ) from None
-    try:
-        data = _fast_json(text) if is_json else _fast_yaml(text)
-    except Exception:  # any doubt: the locating reader decides, and says where
-        data = None
-    else:
-        if data is not None:
-            try:
-                return parse_requests(data, scenario, label)
-            except InputError:
-                pass  # re-read below to place every message at its line
+    with _bulk():
+        try:
+            data = _fast_json(text) if is_json else _fast_yaml(text)
+        except Exception:  # any doubt: the locating reader decides, and says where
+            data = None
+        else:
+            if data is not None:
+                try:
+                    return parse_requests(data, scenario, label)
+                except InputError:
+                    pass  # re-read below to place every message at its line
     data, smap, problems = read_yaml(text, label)
     if problems:
         raise InputError(problems)

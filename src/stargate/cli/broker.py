@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import sys
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Annotated
 
@@ -9,6 +12,9 @@ import typer
 
 from stargate.cli.main import app, err, out, print_json, run_guarded
 from stargate.errors import InputError, Problem
+
+#: ``--detail auto`` lists every candidate for files of at most this many requests.
+AUTO_FULL_MAX = 100
 
 bench_app = typer.Typer(
     help="Measure the engines' speed (see docs/benchmarks.md).", no_args_is_help=True
@@ -41,6 +47,19 @@ def parse_moment(value: str | None, option: str) -> datetime | None:
                 "2026-01-01T09:30:00Z",
             )
         ) from None
+
+
+def write_json_lines(items: Iterable[object], write: Callable[[str], object]) -> None:
+    """A JSON list written one compact item per line, as the items come (for large batches;
+    the same data as ``print_json`` of the list, without the indentation)."""
+    import json
+
+    write("[")
+    sep = "\n"
+    for item in items:
+        write(sep + json.dumps(item, default=str))
+        sep = ",\n"
+    write("\n]\n")
 
 
 @app.command()
@@ -84,28 +103,65 @@ def place(
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for random responders.")] = 0,
+    detail: Annotated[
+        str,
+        typer.Option(
+            "--detail",
+            metavar="auto|summary|full",
+            help="full: every candidate of every decision; summary: the chosen pool, cost and "
+            f"deciding clause only; auto (default): full up to {AUTO_FULL_MAX} requests, "
+            "summary above.",
+        ),
+    ] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print decisions as JSON.")] = False,
 ) -> None:
     """Place requests where the contracts allow and it is cheapest or fastest; explain why."""
 
     def body() -> None:
         from stargate.broker import Broker, load_requests, make_responder, parse_objective
-        from stargate.report.broker import render_decision
+        from stargate.report.broker import render_decision, render_summary
         from stargate.scenario.loader import load_scenario
 
-        sc = load_scenario(scenario)
+        if detail not in ("auto", "summary", "full"):
+            raise InputError(
+                Problem(
+                    f"unknown detail '{detail}'",
+                    path="--detail",
+                    expected="auto, summary or full",
+                )
+            )
         moment = parse_moment(at, "--at")
         obj = parse_objective(objective)
         resp = make_responder(responder, seed)
+        sc = load_scenario(scenario)
         reqs, single = load_requests(requests, sc)
-        broker = Broker(sc, objective=obj, responder=resp, without=without or [])
-        decisions = broker.decide_many(reqs, moment)
+        full = detail == "full" or (detail == "auto" and len(reqs) <= AUTO_FULL_MAX)
+        broker = Broker(
+            sc,
+            objective=obj,
+            responder=resp,
+            without=without or [],
+            detail="full" if full else "chosen",
+        )
+        if full or single:
+            decisions = broker.decide_many(reqs, moment)
+            if as_json:
+                data = [d.model_dump(mode="json") for d in decisions]
+                print_json(data[0] if single else data)
+            elif full:
+                for d in decisions:
+                    render_decision(d, out)
+            else:
+                render_summary(decisions, out)
+            return
+        # a large batch: decide, write and forget one decision at a time (memory stays flat);
+        # the requests live to the end, so the collector need not scan them again and again
+        gc.freeze()
+        stream = (broker.decide(r, moment) for r in reqs)
         if as_json:
-            data = [d.model_dump(mode="json") for d in decisions]
-            print_json(data[0] if single else data)
+            write_json_lines((d.model_dump(mode="json") for d in stream), sys.stdout.write)
         else:
-            for d in decisions:
-                render_decision(d, out)
+            render_summary(stream, out)
 
     run_guarded(body)
 
