@@ -478,8 +478,9 @@ class RofrOutcome:
             self.unmet = self.unmet()
         return self.unmet
 
-    def info(self) -> RofrInfo:
-        return RofrInfo(
+    def info(self, trusted: bool = False) -> RofrInfo:
+        make = RofrInfo.model_construct if trusted else RofrInfo
+        return make(
             applies=True,
             clause=self.clause,
             holder=self.holder,
@@ -1022,7 +1023,10 @@ class Broker:
             )
         ch = candidates[0] if choice.pool is not None else None
         excl = choice.excl
-        decision = Decision(
+        # in a batch's summary ("chosen") the values are the engine's own, already typed:
+        # built without re-validation (the same objects, several times faster)
+        make = Decision.model_construct if self.detail == "chosen" else Decision
+        decision = make(
             request_id=r.id,
             placed=ch is not None,
             provider=ch.provider if ch else None,
@@ -1036,7 +1040,9 @@ class Broker:
             energy_mwh=ch.energy_mwh if ch else None,
             objective=self.objective.label,
             decided_by=choice.decided_by,
-            rofr=choice.rofr.info() if choice.rofr is not None else RofrInfo(),
+            rofr=choice.rofr.info(trusted=self.detail == "chosen")
+            if choice.rofr is not None
+            else RofrInfo(),
             exclusivity=ExclusivityInfo(applies=True, clause=excl.id, provider=excl.provider)
             if excl is not None
             else ExclusivityInfo(),
