@@ -741,8 +741,8 @@ class Broker:
             return None, "", ""
         earliest = np.maximum(idx.online_ts[pos], start_s)
         if idx.outages:
-            for k, i in enumerate(pos):  # step over outages (they may follow one another)
-                spans = idx.outages.get(int(i))
+            for k, pool in enumerate(pos.tolist()):  # step over outages (back to back too)
+                spans = idx.outages.get(pool)
                 if spans:
                     t = float(earliest[k])
                     for a, b in sorted(spans):

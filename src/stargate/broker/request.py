@@ -71,7 +71,8 @@ def to_utc_naive(value: Any) -> datetime:
                 raise ValueError(
                     f"time {value.isoformat()} is outside the range Stargate represents"
                 ) from None
-        return value
+        moment: datetime = value
+        return moment
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
     kind = "a boolean" if isinstance(value, bool) else f"{type(value).__name__} {value!r}"
