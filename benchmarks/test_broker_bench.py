@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -45,21 +44,24 @@ def _place_batch(tmp_path: Path, n: int, fmt: str) -> dict[str, float]:
     else:
         f.write_text(yaml.safe_dump({"requests": items}, sort_keys=False))
     exe = Path(sys.executable).with_name("stargate")
+    out = tmp_path / "decisions.json"
     t0 = time.perf_counter()
-    done = subprocess.run(
-        [str(exe), "place", str(f), "--json"], capture_output=True, text=True, check=False
-    )
+    with out.open("w") as sink:
+        child = subprocess.Popen([str(exe), "place", str(f), "--json"], stdout=sink)
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own peak RSS and CPU time
     wall_s = time.perf_counter() - t0
-    assert done.returncode == 0, done.stderr[-2000:]
-    decisions = json.loads(done.stdout)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    assert child.returncode == 0
+    decisions = json.loads(out.read_text())
     assert len(decisions) == n
     assert all({"pool", "cost_usd", "decided_by", "reason_code"} <= d.keys() for d in decisions)
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak_mb = usage.ru_maxrss / 1024
     return {
         "requests": n,
         "format": fmt,
         "file_mb": round(f.stat().st_size / 1e6, 1),
         "wall_s": round(wall_s, 2),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
         "peak_rss_mb": round(peak_mb),
         "placed": sum(d["placed"] for d in decisions),
     }

@@ -27,6 +27,7 @@ REASON_CODES = (
     "exclusivity",  # an exclusivity clause sends this class to another provider
     "rofr_holder_first",  # the ROFR holder accepted; others were not eligible
     "rofr_declined",  # the holder declined (or let the offer expire): not placed with it
+    "rofr",  # the holder accepted, and this pool does not meet the clause's requirements
 )
 
 
