@@ -215,7 +215,7 @@ def test_missing_and_empty_request_files(tmp_path: Path) -> None:
 
 def test_nothing_can_host_it_is_a_decision_not_an_error(tmp_path: Path) -> None:
     f = tmp_path / "huge.yaml"
-    f.write_text(BASE.replace("count: 8", "count: 90000000"))
+    f.write_text(BASE.replace("count: 8", "count: 9000000"))
     code, out = run("place", str(f), "--json")
     assert code == 0, out
     d = json.loads(out)[0]

@@ -233,3 +233,41 @@ def run_bench(
         "explained_p99_ms": round(float(np.percentile(lat_x, 99)) * 1000, 4),
         "detail": detail,
     }
+
+
+def request_file_items(n: int, seed: int = 0) -> list[dict[str, Any]]:
+    """``n`` seeded requests for the embedded ``stargate-2025`` scenario, as file data: a mix
+    of training (some with deadlines, type constraints or price caps) and inference periods,
+    for the large-batch benchmark of ``stargate place`` (benchmarks/test_broker_bench.py)."""
+    rng = random.Random(seed)
+    items: list[dict[str, Any]] = []
+    day0 = date(2026, 1, 1)
+    for i in range(n):
+        start = day0 + timedelta(days=rng.randrange(0, 700))
+        kind = rng.random()
+        item: dict[str, Any] = {"id": f"req-{i}", "requester": "openai"}
+        if kind < 0.6:
+            item |= {
+                "class": rng.choice(["frontier-training", "research-training"]),
+                "kind": "training",
+                "accelerators": {
+                    "count": rng.choice([8, 64, 512, 2048]),
+                    "types": rng.choice(["any", ["h100"], ["gb200", "h100"]]),
+                },
+                "duration_h": rng.choice([2, 24, 100, 500]),
+                "earliest_start": f"{start.isoformat()}T00:00:00Z",
+            }
+            if rng.random() < 0.3:
+                item["deadline"] = f"{(start + timedelta(days=60)).isoformat()}T00:00:00Z"
+            if rng.random() < 0.2:
+                item["max_price_usd_per_accelerator_hour"] = rng.choice([5, 10, 20])
+        else:
+            end = start + timedelta(days=rng.choice([1, 7, 30]))
+            item |= {
+                "class": "api-inference",
+                "kind": "inference",
+                "accelerators": {"count": rng.choice([16, 128, 1024])},
+                "period": {"start": f"{start.isoformat()}T00:00:00Z", "end": f"{end}T00:00:00Z"},
+            }
+        items.append(item)
+    return items

@@ -27,7 +27,7 @@ REASON_CODES = (
     "exclusivity",  # an exclusivity clause sends this class to another provider
     "rofr_holder_first",  # the ROFR holder accepted; others were not eligible
     "rofr_declined",  # the holder declined (or let the offer expire): not placed with it
-    "rofr",  # the holder accepted, but this holder pool does not meet the clause's requirements
+    "rofr",  # the holder accepted, and this pool does not meet the clause's requirements
 )
 
 
@@ -69,6 +69,15 @@ class ExclusivityInfo(BaseModel):
     provider: str | None = None
 
 
+class StartMove(BaseModel):
+    """Why a request starts later than it asked: nothing that fits was available then (a pool
+    not yet online, an outage), so the start moved to the first moment one is."""
+
+    requested: datetime  # the earliest start asked for (the decision, earliest_start, period)
+    chosen: datetime  # the start the broker chose
+    reason: str  # starts with a reason code: not_online or outage
+
+
 class Decision(BaseModel):
     """One decision. Field names are a public contract (``stargate place --json``)."""
 
@@ -93,3 +102,7 @@ class Decision(BaseModel):
     at: datetime
     without: list[str]
     explanation: str
+    start_moved: StartMove | None = None  # set when the start moved later (see StartMove)
+    reason_code: str | None = None  # not placed: the main reason code (deadline when too late)
+    too_late: str | None = None  # not placed although capacity comes online: when, and the limit
+    rejected_by_reason: dict[str, int] = {}  # pools rejected per reason code

@@ -34,11 +34,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from stargate.broker.decision import Candidate, Decision, ExclusivityInfo, RofrInfo
+from stargate.broker.decision import Candidate, Decision, ExclusivityInfo, RofrInfo, StartMove
 from stargate.broker.request import Request
 from stargate.broker.responders import AcceptWhenAble, Offer, Responder
 from stargate.contracts.state import resolve_clause_selector
 from stargate.domain.costs import Pricing, hourly_cost
+from stargate.domain.limits import LATEST_DAY, LATEST_INSTANT
 from stargate.domain.model import (
     Exclusivity,
     Requirement,
@@ -49,6 +50,8 @@ from stargate.domain.model import (
 from stargate.errors import InputError, Problem, did_you_mean
 
 EPOCH = datetime(1970, 1, 1)
+#: The detail levels of an explained decision (see :class:`Broker`).
+DETAILS = ("full", "summary", "chosen")
 CENT = Decimal("0.01")
 FArray = npt.NDArray[np.float64]
 IArray = npt.NDArray[np.int64]
@@ -475,8 +478,9 @@ class RofrOutcome:
             self.unmet = self.unmet()
         return self.unmet
 
-    def info(self) -> RofrInfo:
-        return RofrInfo(
+    def info(self, trusted: bool = False) -> RofrInfo:
+        make = RofrInfo.model_construct if trusted else RofrInfo
+        return make(
             applies=True,
             clause=self.clause,
             holder=self.holder,
@@ -504,6 +508,9 @@ class Choice:
     holder_mode: str = ""  # "first" (holder accepted) | "declined" | ""
     rofr: RofrOutcome | None = None
     excl: Exclusivity | None = None
+    requested_start_s: float = float("nan")  # the earliest start the request asked for
+    moved: str = ""  # why the start moved later (empty when it did not)
+    too_late: str = ""  # why waiting for capacity could not help (empty when it was not tried)
 
     @property
     def placed(self) -> bool:
@@ -538,7 +545,12 @@ class Broker:
     ``free`` maps pool ids to free accelerators (default: every pool's full count); the
     simulator and the service pass their own. ``without`` switches clauses off (ids, kinds such
     as ``rofr``, or contract ids). ``detail="full"`` lists every candidate in a decision;
-    ``"summary"`` lists the best ten (for speed on fleets of thousands of pools).
+    ``"summary"`` lists the best ten (for speed on fleets of thousands of pools); ``"chosen"``
+    only the chosen pool (for batches of many requests: ``stargate place --detail summary``).
+    ``wait_for_capacity`` (default on): when nothing that fits is available at the requested
+    start, the start moves later, up to the deadline (the period's end for inference, the
+    horizon's end otherwise), to the first moment a pool that fits is online and out of any
+    outage; clauses are still judged on the decision day.
     :meth:`choose` is the fast path (no explanation objects) that the simulator uses.
     """
 
@@ -553,6 +565,7 @@ class Broker:
         detail: str = "full",
         pricing: Pricing = "on_demand",
         index: FleetIndex | None = None,
+        wait_for_capacity: bool = True,
     ) -> None:
         self.scenario = scenario
         self.index = index or FleetIndex(scenario, pricing)
@@ -564,9 +577,10 @@ class Broker:
         for sel in without:
             off |= resolve_clause_selector(scenario, sel)
         self.without_ids = frozenset(off)
-        if detail not in ("full", "summary"):
-            raise InputError(f"detail must be 'full' or 'summary', not '{detail}'")
+        if detail not in DETAILS:
+            raise InputError(f"detail must be one of {', '.join(DETAILS)}, not '{detail}'")
         self.detail = detail
+        self.wait_for_capacity = wait_for_capacity
         self.free = self.index.count.copy()
         if free is not None:
             self.set_free(free)
@@ -698,6 +712,67 @@ class Broker:
             finish,
         )
 
+    def _latest_start_s(self, r: Request) -> tuple[float, str]:
+        """The latest start a request may be moved to, and what sets it: for training with a
+        deadline, the deadline (each pool's duration is checked separately); for inference,
+        the end of its period; otherwise the end of the scenario's horizon."""
+        if r.period is not None:
+            return ts(r.period.end), f"the end of its period {r.period.end.isoformat()}"
+        if r.deadline is not None:
+            return ts(r.deadline), f"its deadline {r.deadline.isoformat()}"
+        end = self.scenario.horizon.end
+        if end is None:
+            return ts(LATEST_INSTANT), f"the last day Stargate represents ({LATEST_DAY})"
+        return _day_ts(end) + 86400.0, f"the end of the scenario's horizon ({end.isoformat()})"
+
+    def _later_start(self, r: Request, ev: _Eval, start_s: float) -> tuple[float | None, str, str]:
+        """The first moment after ``start_s`` at which a pool that fits the request (type,
+        price, free capacity, exclusivity) is online and out of any outage, in time to meet
+        the deadline (or within the period or horizon): capacity is judged on the start day.
+        Returns (moment or None, why the start moved, why waiting could not help)."""
+        idx = self.index
+        fits = ev.static_ok & ev.cap_ok
+        if ev.price_ok is not None:
+            fits = fits & ev.price_ok
+        if ev.excl_ok is not None:
+            fits = fits & ev.excl_ok
+        pos = np.flatnonzero(fits)
+        if pos.size == 0:
+            return None, "", ""
+        earliest = np.maximum(idx.online_ts[pos], start_s)
+        if idx.outages:
+            for k, pool in enumerate(pos.tolist()):  # step over outages (back to back too)
+                spans = idx.outages.get(pool)
+                if spans:
+                    t = float(earliest[k])
+                    for a, b in sorted(spans):
+                        if a <= t < b:
+                            t = b
+                    earliest[k] = t
+        limit_s, limit = self._latest_start_s(r)
+        if r.kind == WorkloadKind.training and r.deadline is not None:
+            ok = earliest + ev.duration_h[pos] * 3600.0 <= limit_s + 1e-6
+        else:
+            ok = earliest < limit_s
+        if not ok.any():
+            first = float(earliest.min())
+            return (
+                None,
+                "",
+                f"capacity that fits is online from {from_ts(first).isoformat()}, "
+                f"too late for {limit}",
+            )
+        k = int(np.argmin(np.where(ok, earliest, np.inf)))
+        moment = float(earliest[k])
+        i = int(pos[k])
+        why = "outage" if moment > float(idx.online_ts[i]) and moment > start_s else "not_online"
+        reason = (
+            f"{why}: no pool that fits is available before {from_ts(moment).isoformat()}, "
+            f"when {idx.pool_ids[i]} "
+            + ("comes online" if why == "not_online" else "is out of its outage")
+        )
+        return moment, reason, ""
+
     def _best(self, ev: _Eval, mask: BArray) -> int | None:
         """The best pool in ``mask`` under the objective (fast path)."""
         pos = np.flatnonzero(mask)
@@ -765,9 +840,19 @@ class Broker:
 
         # (1) exclusivity: a hard constraint
         excl_ok = idx.provider_mask([excl.provider]) if excl is not None else None
+        requested_start = base_start
         ev = self._evaluate(r, base_start, excl_ok)
+        moved = too_late = ""
+        if self.wait_for_capacity and not ev.feasible.any():
+            later, moved, too_late = self._later_start(r, ev, base_start)
+            if later is not None:
+                base_start = later
+                ev = self._evaluate(r, base_start, excl_ok)
         eligible = ev.feasible
         choice = Choice(r, at, None, self._objective_tag, ev, eligible, excl=excl)
+        choice.requested_start_s = requested_start
+        choice.moved = moved if base_start != requested_start else ""
+        choice.too_late = too_late
 
         # (2) right of first refusal
         if rofr is not None:
@@ -906,9 +991,17 @@ class Broker:
         r = choice.request
         ev = choice.ev
         free = self.free if free_before is None else free_before
-        ranked = self._rank(ev, choice.eligible)
-        rank_of = {p: k + 1 for k, p in enumerate(ranked)}
-        if self.detail == "full":
+        if self.detail == "chosen":  # a batch's summary: no candidate table, no ranking
+            feasible_n = int(np.count_nonzero(choice.eligible))
+            ranked = [choice.pool] if choice.pool is not None else []
+            rank_of = {p: 1 for p in ranked}
+        else:
+            ranked = self._rank(ev, choice.eligible)
+            rank_of = {p: k + 1 for k, p in enumerate(ranked)}
+            feasible_n = len(rank_of)
+        if self.detail == "chosen":
+            rest: list[int] = []
+        elif self.detail == "full":
             rest = [i for i in range(idx.size) if i not in rank_of]
         else:
             rest = []
@@ -930,7 +1023,10 @@ class Broker:
             )
         ch = candidates[0] if choice.pool is not None else None
         excl = choice.excl
-        decision = Decision(
+        # in a batch's summary ("chosen") the values are the engine's own, already typed:
+        # built without re-validation (the same objects, several times faster)
+        make = Decision.model_construct if self.detail == "chosen" else Decision
+        decision = make(
             request_id=r.id,
             placed=ch is not None,
             provider=ch.provider if ch else None,
@@ -944,18 +1040,33 @@ class Broker:
             energy_mwh=ch.energy_mwh if ch else None,
             objective=self.objective.label,
             decided_by=choice.decided_by,
-            rofr=choice.rofr.info() if choice.rofr is not None else RofrInfo(),
+            rofr=choice.rofr.info(trusted=self.detail == "chosen")
+            if choice.rofr is not None
+            else RofrInfo(),
             exclusivity=ExclusivityInfo(applies=True, clause=excl.id, provider=excl.provider)
             if excl is not None
             else ExclusivityInfo(),
             candidates=candidates,
             candidates_considered=idx.size,
-            candidates_feasible=len(rank_of),
+            candidates_feasible=feasible_n,
             at=choice.at,
             without=sorted(self.without_ids),
             explanation="",
         )
         counts = self._reason_counts(choice, free, type_ok, thr_ok)
+        decision.rejected_by_reason = {k: n for k, n in counts.items() if n}
+        if choice.moved:
+            decision.start_moved = StartMove(
+                requested=from_ts(choice.requested_start_s),
+                chosen=from_ts(choice.ev.start_s),
+                reason=choice.moved,
+            )
+        if ch is None:
+            top = sorted(((n, k) for k, n in counts.items() if n), reverse=True)
+            decision.reason_code = (
+                "deadline" if choice.too_late else (top[0][1] if top else "infeasible")
+            )
+            decision.too_late = choice.too_late or None
         decision.explanation = explain_text(decision, r, counts)
         return decision
 
@@ -980,7 +1091,15 @@ class Broker:
                 f"exclusivity: {r.workload_class} is exclusive to {excl.provider} ({excl.id})"
             )
         if not ev.online[i]:
-            out.append(f"not_online: online from {from_ts(float(idx.online_ts[i])).date()}")
+            online = from_ts(float(idx.online_ts[i]))
+            late = ""
+            if r.deadline is not None and ts(online) + float(ev.duration_h[i]) * 3600.0 > ts(
+                r.deadline
+            ):
+                late = f", too late to finish by the deadline {r.deadline.isoformat()}"
+            elif r.period is not None and online >= r.period.end:
+                late = f", after the period ends ({r.period.end.isoformat()})"
+            out.append(f"not_online: online from {online.date()}{late}")
         elif ev.outage is not None and ev.outage[i]:
             out.append("outage: in a scripted outage at the start")
         if not idx.has_price[i]:

@@ -74,6 +74,13 @@ def explain(d: Decision, r: Request, ev_reasons: dict[str, int] | None = None) -
                 "window, so the offer expired and the request was released from then "
                 "on."
             )
+    if d.start_moved is not None:
+        mv = d.start_moved
+        parts.append(
+            f"Nothing that fits was available at {mv.requested.isoformat()} "
+            f"({mv.reason.partition(': ')[2]}), so the start moved to {mv.chosen.isoformat()}; "
+            "the clauses are those in force on the decision day."
+        )
     if d.placed:
         obj = {"cost": "cheapest", "time": "earliest to finish"}.get(
             d.objective, f"best under {d.objective}"
@@ -96,8 +103,9 @@ def explain(d: Decision, r: Request, ev_reasons: dict[str, int] | None = None) -
         counts = ev_reasons or {}
         top = sorted(((n, k) for k, n in counts.items() if n), reverse=True)[:3]
         why = "; ".join(f"{_REASON_WORDS.get(k, k)} ({n})" for n, k in top)
+        late = f" Waiting does not help: {d.too_late}." if d.too_late else ""
         parts.append(
             f"Not placed: none of the {d.candidates_considered} candidate pools can "
-            f"host it" + (f" — {why}" if why else "") + f". Decided by: {d.decided_by}."
+            f"host it" + (f" — {why}" if why else "") + f".{late} Decided by: {d.decided_by}."
         )
     return " ".join(parts)

@@ -10,55 +10,96 @@ workload class:
   throughput 2.0 needs half as many (rounded up).
 
 Times are ISO datetimes in UTC (a trailing ``Z`` or offset is converted; a bare date means
-midnight).
+midnight), inside the range Stargate represents (:mod:`stargate.domain.limits`); counts and
+durations are bounded the same way, and a boolean is never a number.
+
+Reading is fast for large files: JSON is read with the :mod:`json` module and plain YAML with
+libyaml when it is installed; only when that finds a problem (or the YAML uses tags, anchors or
+aliases) is the file re-read with the locating reader, so every message still names the file,
+line and field.
 """
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
+from stargate.domain.limits import Count, Hours, Money, check_hours, check_instant, refuse_booleans
 from stargate.domain.model import SLUG_PATTERN, Scenario, WorkloadKind
 from stargate.errors import InputError, Problem, did_you_mean
+from stargate.files import read_input
 from stargate.scenario.yamlsrc import SourceMap, format_path, read_text, read_yaml
 
+_ISO_EXAMPLE = "e.g. 2026-01-01T09:00:00Z"
 
-def to_utc_naive(value: Any) -> Any:
-    """Datetimes as naive UTC; dates as midnight; strings parsed as ISO."""
+
+def to_utc_naive(value: Any) -> datetime:
+    """A naive UTC datetime from an ISO string (``Z`` or an offset is converted), a datetime or
+    a date (midnight). Anything else — an integer (epoch seconds), a number, a boolean — is
+    refused with "expected an ISO datetime", as is a time the conversion cannot represent."""
     if isinstance(value, str):
         text = value.strip()
-        if text.endswith("Z"):
+        if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
         try:
             value = datetime.fromisoformat(text)
         except ValueError:
             raise ValueError(
-                f"not an ISO date or datetime: '{value}' (e.g. 2026-01-01T09:00:00Z)"
+                f"not an ISO date or datetime: '{value}' (expected an ISO datetime, {_ISO_EXAMPLE})"
             ) from None
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value
+            try:
+                value = value.astimezone(UTC).replace(tzinfo=None)
+            except OverflowError:  # 9999-12-31T23:00-05:00 is past datetime's last day in UTC
+                raise ValueError(
+                    f"time {value.isoformat()} is outside the range Stargate represents"
+                ) from None
+        moment: datetime = value
+        return moment
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
-    return value
+    kind = "a boolean" if isinstance(value, bool) else f"{type(value).__name__} {value!r}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        kind += " (epoch numbers are not taken: write the date)"
+    raise ValueError(f"expected an ISO datetime ({_ISO_EXAMPLE}), found {kind}")
 
 
-UtcDatetime = Annotated[datetime, BeforeValidator(to_utc_naive)]
+#: A moment in naive UTC, inside the range Stargate represents (1900-01-01 to 2199-12-31).
+UtcDatetime = Annotated[datetime, BeforeValidator(to_utc_naive), AfterValidator(check_instant)]
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, min_length=1, max_length=64)]
 
 
 class _Model(BaseModel):
+    """Base of the request models: unknown fields are errors, and a field that takes only
+    numbers refuses booleans (``count: yes`` is not 1)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers_are_not_booleans(cls, data: Any) -> Any:
+        return refuse_booleans(cls, data)
 
 
 class AcceleratorAsk(_Model):
-    count: int = Field(gt=0, description="How many accelerators (reference units for inference)")
+    count: Count = Field(description="How many accelerators (reference units for inference)")
     types: list[Slug] | Literal["any"] = Field(
         default="any", description="Acceptable accelerator types, or 'any'"
     )
@@ -81,6 +122,7 @@ class TimeWindow(_Model):
                 f"period ends before it starts: end {self.end.isoformat()} is not after "
                 f"start {self.start.isoformat()}"
             )
+        check_hours(self.hours, "period")
         return self
 
     @property
@@ -96,13 +138,13 @@ class Request(_Model):
     workload_class: Slug = Field(alias="class", description="A workload class id")
     kind: WorkloadKind
     accelerators: AcceleratorAsk
-    duration_h: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
+    duration_h: Hours | None = Field(
         default=None, description="Training: hours on the reference accelerator"
     )
     period: TimeWindow | None = Field(default=None, description="Inference: when it runs")
     earliest_start: UtcDatetime | None = None
     deadline: UtcDatetime | None = Field(default=None, description="Must finish by then")
-    max_price_usd_per_accelerator_hour: Annotated[Decimal, Field(gt=0)] | None = None
+    max_price_usd_per_accelerator_hour: Annotated[Money, Field(gt=0)] | None = None
 
     @model_validator(mode="after")
     def _by_kind(self) -> Request:
@@ -138,7 +180,30 @@ class Request(_Model):
         return None if self.accelerators.types == "any" else list(self.accelerators.types)
 
 
-def check_against(scenario: Scenario, item: Any) -> list[tuple[str, str, str | None]]:
+class _Names:
+    """A scenario's party, class and accelerator ids, gathered once for a whole file."""
+
+    __slots__ = ("accs", "classes", "parties")
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.parties = {p.id for p in scenario.parties}
+        self.classes = {c.id: c for c in scenario.workload_classes}
+        self.accs = {a.id for a in scenario.accelerators}
+
+    def known(self, r: Request) -> bool:
+        """Whether every name a valid request uses is the scenario's (the common case)."""
+        cls = self.classes.get(r.workload_class)
+        return (
+            r.requester in self.parties
+            and cls is not None
+            and cls.kind == r.kind
+            and (r.accelerators.types == "any" or all(t in self.accs for t in r.accelerators.types))
+        )
+
+
+def check_against(
+    scenario: Scenario, item: Any, names: _Names | None = None
+) -> list[tuple[str, str, str | None]]:
     """Problems (field, message, hint) of a request's names against a scenario. Works on raw
     data too, so that unknown names are reported even when other fields are malformed."""
     if isinstance(item, Request):
@@ -146,9 +211,10 @@ def check_against(scenario: Scenario, item: Any) -> list[tuple[str, str, str | N
     if not isinstance(item, dict):
         return []
     out: list[tuple[str, str, str | None]] = []
-    parties = {p.id for p in scenario.parties}
-    classes = {c.id: c for c in scenario.workload_classes}
-    accs = {a.id for a in scenario.accelerators}
+    names = names or _Names(scenario)
+    parties = names.parties
+    classes = names.classes
+    accs = names.accs
     requester = item.get("requester")
     if isinstance(requester, str) and requester not in parties:
         out.append(("requester", f"unknown party '{requester}'", did_you_mean(requester, parties)))
@@ -230,7 +296,19 @@ def parse_requests(
     problems: list[Problem] = []
     requests: list[Request] = []
     seen: dict[str, int] = {}
+    names = _Names(scenario)
+    validate = Request.model_validate
     for i, item in enumerate(items):
+        if not problems:  # the fast path: a valid request with known names
+            try:
+                fast = validate(item)
+            except ValidationError:
+                pass
+            else:
+                if names.known(fast) and fast.id not in seen:
+                    seen[fast.id] = i
+                    requests.append(fast)
+                    continue
         base: tuple[str | int, ...] = (*prefix, i) if not single else ()
         rid = item.get("id") if isinstance(item, dict) else None
         who = f"request '{rid}'" if isinstance(rid, str) else f"request #{i + 1}"
@@ -255,7 +333,7 @@ def parse_requests(
                 found=found,
             )
 
-        for field, msg, hint in check_against(scenario, item):
+        for field, msg, hint in check_against(scenario, item, names):
             rel = tuple(
                 int(p) if p.isdigit() else p
                 for p in field.replace("[", ".").replace("]", "").split(".")
@@ -297,24 +375,104 @@ def parse_requests(
     return requests, single
 
 
+#: What a requests file is called in messages.
+_WHAT = "a requests file (YAML or JSON)"
+
+
+class _Duplicate(Exception):
+    """A repeated key in a mapping: the fast readers give up and the locating one reports it."""
+
+
+def _no_duplicates(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Duplicate
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise _Duplicate  # NaN / Infinity are not JSON: let the locating reader report them
+
+
+def _fast_json(text: str) -> Any:
+    """JSON read with the json module; raises on anything the locating reader must report."""
+    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+
+
+#: Text that makes the fast YAML reader give up: tags, anchors, aliases and merge keys are
+#: rare in request files and are only read by the locating reader, which checks them.
+_SLOW_YAML_MARKS = ("!", "&", "*", "<<")
+
+
+def _fast_yaml(text: str) -> Any:
+    """Plain YAML read with libyaml (PyYAML's C loader) when it is installed; raises on anything
+    the locating reader must report (a duplicate key, a scalar that cannot be constructed)."""
+    if any(mark in text for mark in _SLOW_YAML_MARKS):
+        raise _Duplicate
+    loader_base = getattr(yaml, "CSafeLoader", None)
+    if loader_base is None:
+        raise _Duplicate
+
+    class _Loader(loader_base):  # type: ignore[misc, valid-type]
+        pass
+
+    def mapping(loader: Any, node: yaml.MappingNode) -> dict[Any, Any]:
+        pairs = [
+            (loader.construct_object(k, deep=True), loader.construct_object(v, deep=True))
+            for k, v in node.value
+        ]
+        return _no_duplicates(pairs)
+
+    _Loader.add_constructor("tag:yaml.org,2002:map", mapping)
+    return yaml.load(text, Loader=_Loader)
+
+
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """No cyclic garbage collection while a file's objects are built: they are all kept, and
+    collecting while hundreds of thousands are created makes reading several times slower.
+    The work is bounded by the input's size limit (:data:`stargate.files.MAX_INPUT_BYTES`)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_requests(path: str | Path, scenario: Scenario) -> tuple[list[Request], bool]:
-    """Read requests from a YAML or JSON file (JSON is YAML); see :func:`parse_requests`."""
+    """Read requests from a YAML or JSON file; see :func:`parse_requests`.
+
+    The file is opened through :func:`stargate.files.read_input` (a FIFO, a device or an
+    oversized file is refused before reading). A fast reader runs first (json for ``.json``,
+    libyaml for plain YAML); when it or the validation finds anything wrong, the file is
+    re-read with the locating YAML reader so every problem is reported with its line."""
     p = Path(path)
     label = str(p)
-    if not p.is_file():
-        raise InputError(
-            Problem("requests file not found" if not p.exists() else "not a file", file=label)
-        )
-    text, problems = read_text(label, p.read_bytes())
+    raw = read_input(p, _WHAT)
+    text, problems = read_text(label, raw)
     if text is None:
         raise InputError(problems)
-    if p.suffix.lower() == ".json":
+    is_json = p.suffix.lower() == ".json"
+    if is_json:
         try:
             json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(
                 Problem(f"not valid JSON: {exc.msg}", file=label, line=exc.lineno, column=exc.colno)
             ) from None
+    with _bulk():
+        try:
+            data = _fast_json(text) if is_json else _fast_yaml(text)
+        except Exception:  # any doubt: the locating reader decides, and says where
+            data = None
+        else:
+            if data is not None:
+                try:
+                    return parse_requests(data, scenario, label)
+                except InputError:
+                    pass  # re-read below to place every message at its line
     data, smap, problems = read_yaml(text, label)
     if problems:
         raise InputError(problems)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal, NamedTuple, Protocol
 
+from stargate.domain.limits import MAX_DURATION_H, MAX_USD
 from stargate.errors import InputError, Problem, did_you_mean
 
 AnswerKind = Literal["accept", "decline", "none"]
@@ -124,35 +125,31 @@ class DeclineAbovePrice:
         return Answer("accept")
 
 
-def _number(
-    name: str, arg: str | None, *, lo: float | None = None, hi: float | None = None
-) -> Decimal:
+def _number(name: str, arg: str | None, *, lo: Decimal, hi: Decimal, unit: str = "") -> Decimal:
+    """The number in ``NAME:ARG``: finite (no nan, inf or sNaN) and in [lo, hi], or exit 2."""
+    expected = f"{name}:NUMBER, a finite number from {lo} to {hi}{unit}"
     if arg is None:
         raise InputError(
-            Problem(
-                f"responder '{name}' needs an argument",
-                path="--responder",
-                expected=f"{name}:NUMBER",
-            )
+            Problem(f"responder '{name}' needs an argument", path="--responder", expected=expected)
         )
     try:
-        value = Decimal(arg)
+        value = Decimal(arg.strip())
     except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
         raise InputError(
             Problem(
-                f"responder '{name}': not a number: '{arg}'",
+                f"responder '{name}': not a finite number: '{arg}'",
                 path="--responder",
-                expected=f"{name}:NUMBER",
+                expected=expected,
             )
-        ) from None
-    if (lo is not None and value < Decimal(str(lo))) or (
-        hi is not None and value > Decimal(str(hi))
-    ):
+        )
+    if not lo <= value <= hi:
         raise InputError(
             Problem(
                 f"responder '{name}': {arg} is out of range",
                 path="--responder",
-                expected=f"between {lo} and {hi}",
+                expected=expected,
             )
         )
     return value
@@ -181,17 +178,19 @@ def _no_answer(arg: str | None, seed: int) -> Responder:
 
 
 def _accept_after(arg: str | None, seed: int) -> Responder:
-    return AnswerAfter(float(_number("accept-after", arg, lo=0)))
+    hours = _number("accept-after", arg, lo=Decimal(0), hi=Decimal(MAX_DURATION_H), unit=" hours")
+    return AnswerAfter(float(hours))
 
 
 def _accept_with_probability(arg: str | None, seed: int) -> Responder:
     return AcceptWithProbability(
-        float(_number("accept-with-probability", arg, lo=0, hi=1)), seed=seed
+        float(_number("accept-with-probability", arg, lo=Decimal(0), hi=Decimal(1))), seed=seed
     )
 
 
 def _decline_above_price(arg: str | None, seed: int) -> Responder:
-    return DeclineAbovePrice(_number("decline-above-price", arg, lo=0))
+    limit = _number("decline-above-price", arg, lo=Decimal(0), hi=MAX_USD, unit=" USD")
+    return DeclineAbovePrice(limit)
 
 
 #: Responders by the name written on the command line (``--responder NAME[:ARG]``).
@@ -206,7 +205,12 @@ RESPONDERS: dict[str, Callable[[str | None, int], Responder]] = {
 
 
 def make_responder(spec: str, seed: int = 0) -> Responder:
-    """A responder from ``NAME`` or ``NAME:ARG`` (e.g. ``accept-with-probability:0.3``)."""
+    """A responder from ``NAME`` or ``NAME:ARG`` (e.g. ``accept-with-probability:0.3``).
+
+    This is the one place responder arguments are parsed and checked (``place --responder``,
+    ``simulate --responder`` and the Python API all come here): an argument that is not a
+    finite number in its range (``nan``, ``inf``, a negative delay or price, a probability
+    above 1) is an :class:`InputError` naming the range."""
     name, _, arg = spec.strip().partition(":")
     factory = RESPONDERS.get(name)
     if factory is None:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import gc
+import sys
+from collections.abc import Callable, Iterable
 from typing import Annotated
 
 import typer
 
 from stargate.cli.main import app, err, out, print_json, run_guarded
 from stargate.cli.options import StargateTyper, examples, one_of, parse_moment
+from stargate.errors import InputError, Problem
+
+#: ``--detail auto`` lists every candidate for files of at most this many requests.
+AUTO_FULL_MAX = 100
 
 bench_app = StargateTyper(
     help="Measure the engines' speed (see docs/benchmarks.md).", no_args_is_help=True
@@ -15,6 +22,20 @@ bench_app = StargateTyper(
 app.add_typer(bench_app, name="bench")
 
 
+def write_json_lines(items: Iterable[object], write: Callable[[str], object]) -> None:
+    """A JSON list written one compact item per line, as the items come (for large batches;
+    the same data as ``print_json`` of the list, without the indentation)."""
+    import json
+
+    write("[")
+    sep = "\n"
+    for item in items:
+        write(sep + json.dumps(item, default=str))
+        sep = ",\n"
+    write("\n]\n")
+
+
+@app.command()
 @app.command(
     epilog=examples(
         "stargate place examples/requests/stargate-mix.yaml --at 2026-01-01",
@@ -68,28 +89,65 @@ def place(
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for random responders.")] = 0,
+    detail: Annotated[
+        str,
+        typer.Option(
+            "--detail",
+            metavar="auto|summary|full",
+            help="full: every candidate of every decision; summary: the chosen pool, cost and "
+            f"deciding clause only; auto (default): full up to {AUTO_FULL_MAX} requests, "
+            "summary above.",
+        ),
+    ] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print decisions as JSON.")] = False,
 ) -> None:
     """Place requests where the contracts allow and it is cheapest or fastest; explain why."""
 
     def body() -> None:
         from stargate.broker import Broker, load_requests, make_responder, parse_objective
-        from stargate.report.broker import render_decision
+        from stargate.report.broker import render_decision, render_summary
         from stargate.scenario.loader import load_scenario
 
-        sc = load_scenario(scenario)
+        if detail not in ("auto", "summary", "full"):
+            raise InputError(
+                Problem(
+                    f"unknown detail '{detail}'",
+                    path="--detail",
+                    expected="auto, summary or full",
+                )
+            )
         moment = parse_moment(at, "--at")
         obj = parse_objective(objective)
         resp = make_responder(responder, seed)
+        sc = load_scenario(scenario)
         reqs, single = load_requests(requests, sc)
-        broker = Broker(sc, objective=obj, responder=resp, without=without or [])
-        decisions = broker.decide_many(reqs, moment)
+        full = detail == "full" or (detail == "auto" and len(reqs) <= AUTO_FULL_MAX)
+        broker = Broker(
+            sc,
+            objective=obj,
+            responder=resp,
+            without=without or [],
+            detail="full" if full else "chosen",
+        )
+        if full or single:
+            decisions = broker.decide_many(reqs, moment)
+            if as_json:
+                data = [d.model_dump(mode="json") for d in decisions]
+                print_json(data[0] if single else data)
+            elif full:
+                for d in decisions:
+                    render_decision(d, out)
+            else:
+                render_summary(decisions, out)
+            return
+        # a large batch: decide, write and forget one decision at a time (memory stays flat);
+        # the requests live to the end, so the collector need not scan them again and again
+        gc.freeze()
+        stream = (broker.decide(r, moment) for r in reqs)
         if as_json:
-            data = [d.model_dump(mode="json") for d in decisions]
-            print_json(data[0] if single else data)
+            write_json_lines((d.model_dump(mode="json") for d in stream), sys.stdout.write)
         else:
-            for d in decisions:
-                render_decision(d, out)
+            render_summary(stream, out)
 
     run_guarded(body)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from decimal import Decimal
+
 from rich.console import Console
 from rich.table import Table
 
@@ -52,3 +55,32 @@ def render_decision(d: Decision, console: Console, *, limit: int = 15) -> None:
         console.print(f"  … {len(d.candidates) - limit} more candidate(s); --json lists all")
     console.print(d.explanation, markup=False)
     console.print()
+
+
+def summary_line(d: Decision) -> str:
+    """One line for a decision of a batch: where, when, cost and the deciding clause."""
+    if d.placed:
+        start = d.start.strftime("%Y-%m-%d %H:%M") if d.start else "?"
+        moved = " (start moved: waited for capacity)" if d.start_moved is not None else ""
+        return (
+            f"{d.request_id}: placed on {d.pool} ({d.provider}), {d.count:,} × {d.accelerator} "
+            f"from {start}{moved}, {_money(d.cost_usd)} — decided by {d.decided_by}"
+        )
+    return f"{d.request_id}: not placed ({d.reason_code}) — decided by {d.decided_by}"
+
+
+def render_summary(decisions: Iterable[Decision], console: Console) -> None:
+    """A batch, one line per decision, then the totals (``place --detail summary``)."""
+    write = console.file.write
+    placed = n = 0
+    total = Decimal(0)
+    for d in decisions:
+        write(summary_line(d) + "\n")
+        n += 1
+        if d.placed:
+            placed += 1
+            total += d.cost_usd or 0
+    write(
+        f"{placed:,} of {n:,} requests placed, {_money(total)} in all; "
+        "--detail full lists every candidate\n"
+    )
