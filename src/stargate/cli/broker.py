@@ -35,7 +35,6 @@ def write_json_lines(items: Iterable[object], write: Callable[[str], object]) ->
     write("\n]\n")
 
 
-@app.command()
 @app.command(
     epilog=examples(
         "stargate place examples/requests/stargate-mix.yaml --at 2026-01-01",
