@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -164,18 +165,66 @@ class _Loader(yaml.SafeLoader):
         return node
 
 
+#: YAML 1.1 number forms that read as something else than they look: a leading zero makes an
+#: octal number (``017`` is 15) and colons make a base-60 one (``1:30`` is 90). YAML 1.2 dropped
+#: both; PyYAML still reads them. They are refused, never converted silently.
+_OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
+_BASE_60 = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+
+
+def _misleading_number(node: yaml.ScalarNode) -> tuple[str, str] | None:
+    if node.tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+        return None
+    text = node.value
+    if node.tag == "tag:yaml.org,2002:int" and _OCTAL.match(text):
+        return (
+            f"ambiguous number '{text}': YAML reads a leading zero as octal "
+            f"({text} would be {_octal_value(text)})",
+            "a number without leading zeros, or quoted text ('" + text + "')",
+        )
+    if _BASE_60.match(text):
+        return (
+            f"ambiguous number '{text}': YAML 1.1 reads colons as base 60 "
+            f"({text} would be {_base60_value(text)})",
+            "a plain number of the field's unit, or quoted text ('" + text + "')",
+        )
+    return None
+
+
+def _octal_value(text: str) -> int:
+    """What PyYAML makes of a YAML 1.1 octal integer (for the message)."""
+    digits = text.replace("_", "")
+    sign = -1 if digits.startswith("-") else 1
+    return sign * int(digits.lstrip("+-"), 8)
+
+
+def _base60_value(text: str) -> str:
+    """What PyYAML makes of a YAML 1.1 base-60 number (for the message)."""
+    digits = text.replace("_", "")
+    sign = -1 if digits.startswith("-") else 1
+    value = 0.0
+    for part in digits.lstrip("+-").split(":"):
+        value = value * 60 + float(part)
+    value *= sign
+    return f"{int(value)}" if value.is_integer() and "." not in text else f"{value:g}"
+
+
 def construct_scalar(
     node: yaml.ScalarNode, loader: yaml.SafeLoader, explicit: bool
 ) -> tuple[Any, tuple[str, str | None] | None]:
     """The value of one scalar, or (None, (message, expected)) when it cannot be constructed:
     an impossible date (``2026-02-30``, year 0, a UTC offset of 24 h or more), a value that does
-    not fit its explicit tag (``!!int seventy``), or a tag no field takes (``!!binary``)."""
+    not fit its explicit tag (``!!int seventy``), a tag no field takes (``!!binary``), or a YAML
+    1.1 number that does not mean what it shows (``017``, ``1:30``)."""
     tag = node.tag
     if explicit and tag not in _SCALAR_TAGS:
         return None, (
             f"unsupported YAML tag '{_short_tag(tag)}'",
             "a plain value, or one of the tags " + ", ".join(_short_tag(t) for t in _SCALAR_TAGS),
         )
+    misleading = _misleading_number(node)
+    if misleading is not None:
+        return None, misleading
     try:
         return loader.construct_object(node, deep=True), None
     except Exception as exc:  # a scalar's constructor fails in many ways; each is the input's
