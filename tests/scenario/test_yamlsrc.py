@@ -139,3 +139,34 @@ def test_csv_cells_follow_the_same_rules(tmp_path: Path, cell: str, message: str
         and message in p.message
         for p in result.problems
     ), [p.render() for p in result.problems]
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("Rack #2", "Rack #2"),  # not 'Rack' and a comment
+        ("7 # spare", "7 # spare"),  # not the number 7
+        ("&a x", "&a x"),  # not an anchor
+        ("|", "|"),  # not an empty block scalar
+        ("---", "---"),  # not an empty document
+        ("line one\nline two", "line one\nline two"),  # a CSV cell spanning lines: not folded
+        ("'no'", "no"),
+        ("'no' thanks", "'no' thanks"),  # the quotes are not the whole cell: text as written
+        ("2500", 2500),
+        ("1.5", 1.5),
+        ("!!str 7", "7"),
+    ],
+)
+def test_a_csv_cell_is_one_value_as_written(cell: str, value: object) -> None:
+    import csv
+    import io
+
+    from stargate.scenario.yamlsrc import SourceMap, read_csv_table
+
+    buf = io.StringIO()
+    csv.writer(buf).writerow(["id", "name"])
+    csv.writer(buf).writerow(["a", cell])
+    rows, problems = read_csv_table(buf.getvalue(), "t.csv", ("parties",), SourceMap())
+    assert problems == []
+    assert rows == [{"id": "a", "name": value}]
+    assert type(rows[0]["name"]) is type(value)

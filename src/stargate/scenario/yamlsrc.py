@@ -430,24 +430,43 @@ def read_yaml(text: str, label: str) -> tuple[Any, SourceMap, list[Problem]]:
 
 
 def _cell(text: str) -> tuple[Any, tuple[str, str | None] | None]:
-    """A CSV cell read as a YAML scalar (so numbers and dates get their types), with the same
+    """A CSV cell read as one YAML scalar (so numbers and dates get their types), with the same
     rules as a YAML value: (value, None), or (None, (message, expected)) when it cannot be
-    constructed. A cell that is not a single scalar (``a: b``, ``[1``) stays text."""
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-    except yaml.YAMLError:
+    constructed.
+
+    The whole cell is the scalar: YAML's other syntax means nothing in a cell, so ``Rack #2`` is
+    that text (not ``Rack`` followed by a comment), and ``|``, ``---``, ``&a x`` or ``a: b`` are
+    text too. A cell that starts with a quote or a tag (``'no'``, ``!!int 7``) is read as YAML
+    only when that quoted or tagged scalar is the whole cell; otherwise it is text as well."""
+    if text[:1] in ("'", '"', "!"):
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError:
+            node = None
+        finally:
+            loader.dispose()
+        if isinstance(node, yaml.ScalarNode) and not text[node.end_mark.index :].strip():
+            value, error = construct_scalar(node, loader, id(node) in loader.explicit)
+            if error is not None:
+                return None, error
+            if isinstance(value, str | int | float | bool | type(None)) or hasattr(
+                value, "isoformat"
+            ):
+                return value, None
         return text, None
+    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+    if tag == "tag:yaml.org,2002:str":
+        return text, None
+    loader = _Loader("")
+    try:
+        return construct_scalar(yaml.ScalarNode(tag, text), loader, explicit=False)
     finally:
         loader.dispose()
-    if not isinstance(node, yaml.ScalarNode):
-        return text, None
-    value, error = construct_scalar(node, loader, id(node) in loader.explicit)
-    if error is not None:
-        return None, error
-    if isinstance(value, str | int | float | bool | type(None)) or hasattr(value, "isoformat"):
-        return value, None
-    return text, None
+
+
+#: Resolves a plain cell's type (int, float, bool, null, timestamp or str) by YAML's rules.
+_RESOLVER = _Loader("")
 
 
 def read_csv_table(
