@@ -455,7 +455,7 @@ def _cell(text: str) -> tuple[Any, tuple[str, str | None] | None]:
             ):
                 return value, None
         return text, None
-    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
     if tag == "tag:yaml.org,2002:str":
         return text, None
     loader = _Loader("")
