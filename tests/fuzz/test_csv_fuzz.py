@@ -94,8 +94,7 @@ def test_one_hostile_cell_is_refused_at_it_or_loaded_exactly(
         assert want.rule != REFUSE, f"{name} cell {w} was accepted; must be refused"
         got = loaded(result.scenario, name)
         assert same(got, want.expected), (
-            f"silent change: cell {name} = {w.text!r} (meaning {want.expected!r}) "
-            f"loaded as {got!r}"
+            f"silent change: cell {name} = {w.text!r} (meaning {want.expected!r}) loaded as {got!r}"
         )
     elif want.rule == REFUSE:
         assert_located(result.problems, str(table), line=2, path=f"accelerators[0].{name}")
