@@ -623,7 +623,7 @@ CASES = [
     Case(
         "directory-as-scenario",
         args("validate", "{tmp}"),
-        ("is a directory, not a scenario file",),
+        ("a folder, not a file",),
     ),
     Case(
         "unknown-embedded-scenario",

@@ -13,6 +13,7 @@ unknown accelerator elsewhere. Nothing is returned unless all three layers pass.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import types
 import typing
@@ -27,9 +28,11 @@ from pydantic_core import ErrorDetails
 
 from stargate.domain.limits import GivenBoolean
 from stargate.domain.model import CLAUSE_KINDS, Scenario
-from stargate.errors import Problem, ScenarioError, did_you_mean
+from stargate.errors import InputError, Problem, ScenarioError, did_you_mean
+from stargate.files import read_input
 from stargate.scenario.integrity import Namespaces, check_integrity, ids_in
 from stargate.scenario.yamlsrc import (
+    MAX_FILE_BYTES,
     OpenTable,
     PathKey,
     SourceMap,
@@ -37,7 +40,6 @@ from stargate.scenario.yamlsrc import (
     format_path,
     read_text,
     read_yaml,
-    size_problem,
 )
 
 DEFAULT_SCENARIO = "stargate-2025"
@@ -96,31 +98,23 @@ def check_scenario(ref: str | Path | None = None) -> LoadResult:
         )
     path = Path(ref)
     label = str(path)
-    if not path.exists():
-        return LoadResult(
-            label, None, [Problem("file not found", file=label, expected="a scenario YAML file")]
-        )
-    if path.is_dir():
-        return LoadResult(label, None, [Problem("is a directory, not a scenario file", file=label)])
+    # Through the one reader of users' files: a FIFO, a device (/dev/zero), a folder or an
+    # oversized file is refused from its metadata, before a byte is read (so none can hang).
     try:
-        too_large = size_problem(label, path.stat().st_size)
-        if too_large is not None:
-            return LoadResult(label, None, [too_large])
-        raw = path.read_bytes()
-    except OSError as exc:
-        return LoadResult(label, None, [Problem(f"cannot read file: {exc.strerror}", file=label)])
+        raw = read_input(path, "a scenario", MAX_FILE_BYTES)
+    except InputError as exc:
+        return LoadResult(label, None, list(exc.problems))
     base = path.parent
 
     def open_file(name: str) -> tuple[str, bytes | Problem | None]:
         target = base / name
         shown = str(target)
+        if not os.path.lexists(target):
+            return shown, None  # reported as "CSV table 'x' not found" where it is named
         try:
-            if not target.is_file():
-                return shown, None
-            too_large = size_problem(shown, target.stat().st_size, "a CSV table")
-            return shown, too_large or target.read_bytes()
-        except OSError as exc:
-            return shown, Problem(f"cannot read CSV table: {exc.strerror}", file=shown)
+            return shown, read_input(target, "a CSV table", MAX_FILE_BYTES)
+        except InputError as exc:
+            return shown, exc.problems[0]
 
     return _load_bytes(raw, label, open_file)
 

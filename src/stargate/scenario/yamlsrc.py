@@ -173,19 +173,66 @@ _Loader.add_implicit_resolver(
     list("-+0123456789"),
 )
 
+#: YAML 1.1 number forms that read as something else than they look: a leading zero makes an
+#: octal number (``017`` is 15) and colons make a base-60 one (``1:30`` is 90). YAML 1.2 dropped
+#: both; PyYAML still reads them. They are refused, never converted silently.
+_OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
+_BASE_60 = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+
+
+def _misleading_number(node: yaml.ScalarNode) -> tuple[str, str] | None:
+    if node.tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+        return None
+    text = node.value
+    if node.tag == "tag:yaml.org,2002:int" and _OCTAL.match(text):
+        return (
+            f"ambiguous number '{text}': YAML reads a leading zero as octal "
+            f"({text} would be {_octal_value(text)})",
+            "a number without leading zeros, or quoted text ('" + text + "')",
+        )
+    if _BASE_60.match(text):
+        return (
+            f"ambiguous number '{text}': YAML 1.1 reads colons as base 60 "
+            f"({text} would be {_base60_value(text)})",
+            "a plain number of the field's unit, or quoted text ('" + text + "')",
+        )
+    return None
+
+
+def _octal_value(text: str) -> int:
+    """What PyYAML makes of a YAML 1.1 octal integer (for the message)."""
+    digits = text.replace("_", "")
+    sign = -1 if digits.startswith("-") else 1
+    return sign * int(digits.lstrip("+-"), 8)
+
+
+def _base60_value(text: str) -> str:
+    """What PyYAML makes of a YAML 1.1 base-60 number (for the message)."""
+    digits = text.replace("_", "")
+    sign = -1 if digits.startswith("-") else 1
+    value = 0.0
+    for part in digits.lstrip("+-").split(":"):
+        value = value * 60 + float(part)
+    value *= sign
+    return f"{int(value)}" if value.is_integer() and "." not in text else f"{value:g}"
+
 
 def construct_scalar(
     node: yaml.ScalarNode, loader: yaml.SafeLoader, explicit: bool
 ) -> tuple[Any, tuple[str, str | None] | None]:
     """The value of one scalar, or (None, (message, expected)) when it cannot be constructed:
     an impossible date (``2026-02-30``, year 0, a UTC offset of 24 h or more), a value that does
-    not fit its explicit tag (``!!int seventy``), or a tag no field takes (``!!binary``)."""
+    not fit its explicit tag (``!!int seventy``), a tag no field takes (``!!binary``), or a YAML
+    1.1 number that does not mean what it shows (``017``, ``1:30``)."""
     tag = node.tag
     if explicit and tag not in _SCALAR_TAGS:
         return None, (
             f"unsupported YAML tag '{_short_tag(tag)}'",
             "a plain value, or one of the tags " + ", ".join(_short_tag(t) for t in _SCALAR_TAGS),
         )
+    misleading = _misleading_number(node)
+    if misleading is not None:
+        return None, misleading
     try:
         return loader.construct_object(node, deep=True), None
     except Exception as exc:  # a scalar's constructor fails in many ways; each is the input's
@@ -391,24 +438,43 @@ def read_yaml(text: str, label: str) -> tuple[Any, SourceMap, list[Problem]]:
 
 
 def _cell(text: str) -> tuple[Any, tuple[str, str | None] | None]:
-    """A CSV cell read as a YAML scalar (so numbers and dates get their types), with the same
+    """A CSV cell read as one YAML scalar (so numbers and dates get their types), with the same
     rules as a YAML value: (value, None), or (None, (message, expected)) when it cannot be
-    constructed. A cell that is not a single scalar (``a: b``, ``[1``) stays text."""
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-    except yaml.YAMLError:
+    constructed.
+
+    The whole cell is the scalar: YAML's other syntax means nothing in a cell, so ``Rack #2`` is
+    that text (not ``Rack`` followed by a comment), and ``|``, ``---``, ``&a x`` or ``a: b`` are
+    text too. A cell that starts with a quote or a tag (``'no'``, ``!!int 7``) is read as YAML
+    only when that quoted or tagged scalar is the whole cell; otherwise it is text as well."""
+    if text[:1] in ("'", '"', "!"):
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError:
+            node = None
+        finally:
+            loader.dispose()
+        if isinstance(node, yaml.ScalarNode) and not text[node.end_mark.index :].strip():
+            value, error = construct_scalar(node, loader, id(node) in loader.explicit)
+            if error is not None:
+                return None, error
+            if isinstance(value, str | int | float | bool | type(None)) or hasattr(
+                value, "isoformat"
+            ):
+                return value, None
         return text, None
+    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    if tag == "tag:yaml.org,2002:str":
+        return text, None
+    loader = _Loader("")
+    try:
+        return construct_scalar(yaml.ScalarNode(tag, text), loader, explicit=False)
     finally:
         loader.dispose()
-    if not isinstance(node, yaml.ScalarNode):
-        return text, None
-    value, error = construct_scalar(node, loader, id(node) in loader.explicit)
-    if error is not None:
-        return None, error
-    if isinstance(value, str | int | float | bool | type(None)) or hasattr(value, "isoformat"):
-        return value, None
-    return text, None
+
+
+#: Resolves a plain cell's type (int, float, bool, null, timestamp or str) by YAML's rules.
+_RESOLVER = _Loader("")
 
 
 def read_csv_table(
