@@ -119,6 +119,17 @@ def refuse_booleans(model: type[BaseModel], data: Any) -> Any:
     return {k: GivenBoolean(v) if k in bad else v for k, v in data.items()}
 
 
+def not_a_number_day(value: Any) -> Any:
+    """Refuse a number (or numeric text) where a date is expected: pydantic would read it as a
+    Unix time (``available_from: 0`` as 1970-01-01), a silent change."""
+    if isinstance(value, bool | int | float | Decimal | GivenBoolean) or (
+        isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit()
+    ):
+        shown = str(getattr(value, "value", value)).lower()
+        raise ValueError(f"expected a date (YYYY-MM-DD), found the number {shown}")
+    return value
+
+
 def check_day(value: date) -> date:
     """A day inside [:data:`EARLIEST_DAY`, :data:`LATEST_DAY`]."""
     day = value.date() if isinstance(value, datetime) else value
@@ -196,7 +207,7 @@ PerNode = Annotated[int, NoBool, Field(gt=0), AfterValidator(_max_per_node)]
 #: A positive duration or window in hours, at most :data:`MAX_DURATION_H`.
 Hours = Annotated[float, NoBool, Field(gt=0, allow_inf_nan=False), AfterValidator(_max_hours)]
 #: A day inside the representable range.
-Day = Annotated[date, AfterValidator(check_day)]
+Day = Annotated[date, BeforeValidator(not_a_number_day), AfterValidator(check_day)]
 #: A finite float that is never a boolean.
 Number = Annotated[float, NoBool, Field(allow_inf_nan=False)]
 #: Money: a finite Decimal, never a boolean, at most :data:`MAX_USD` in magnitude.
