@@ -98,10 +98,7 @@ def test_scenario_show_at(files: dict[str, Path], at: str) -> None:
     check(["scenario", "show", str(files["scenario"]), "--at", at, "--json"], "--at")
 
 
-@pytest.mark.xfail(
-    strict=False, reason="place is another branch's: class 3/8 (--at near 9999; NaN responders)"
-)
-@budget(40, shrink=False)
+@budget(40)
 @given(at=dates, responder=responders, seed=numbers)
 def test_place_options(files: dict[str, Path], at: str, responder: str, seed: str) -> None:
     args = ["place", str(files["request"]), "-s", str(files["scenario"]), "--json"]
@@ -110,10 +107,7 @@ def test_place_options(files: dict[str, Path], at: str, responder: str, seed: st
     check([*args, "--at", "2026-01-01", "--seed", seed], "--seed")
 
 
-@pytest.mark.xfail(
-    strict=False, reason="simulate is another branch's: class 3/4/8 (--horizon near 9999, pool:N)"
-)
-@budget(30, shrink=False)
+@budget(30)
 @given(horizon=ranges, n=numbers, seed=numbers)
 def test_simulate_options(files: dict[str, Path], horizon: str, n: str, seed: str) -> None:
     base = ["simulate", "--workload", f"philly-2017:{files['philly']}", "--json"]
@@ -122,11 +116,6 @@ def test_simulate_options(files: dict[str, Path], horizon: str, n: str, seed: st
     check([*base, "--fleet", "pool:8", "--seed", seed], "--seed")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="simulate --out is another branch's: class 7 (FileExistsError/NotADirectoryError, "
-    "exit 1, after the whole run)",
-)
 @pytest.mark.parametrize("where", ["existing file", "under a file"])
 def test_simulate_out_is_checked_before_the_work(
     files: dict[str, Path], tmp_path: Path, where: str

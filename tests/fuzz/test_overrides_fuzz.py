@@ -1,7 +1,7 @@
 """Property: a planner overrides file with one hostile value is refused with problems that
 name the overrides file and line, or gives the planner exactly the meant value.
 
-Loading goes through :func:`stargate.cli.plan.load_overrides` (what ``stargate plan
+Loading goes through :func:`stargate.plan.overrides.read_overrides` (what ``stargate plan
 --overrides`` reads), without solving: the property is about the reader.
 """
 
@@ -9,19 +9,29 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stargate.cli.plan import load_overrides
 from stargate.domain import limits
+from stargate.domain.model import Scenario
 from stargate.errors import InputError
+from stargate.plan.overrides import read_overrides
 from stargate.scenario.loader import load_scenario
 from tests.conftest import minimal
 from tests.fuzz.checks import assert_located, budget, time_bound
 from tests.fuzz.values import REFUSE, Verdict, Written, same, verdict, yaml_values
+
+
+def load_overrides(path: str, sc: Scenario) -> tuple[Scenario, dict[str, Any]]:
+    """What ``stargate plan --overrides`` does with the file: the scenario it plans and the
+    keyword arguments it passes to the planner."""
+    ov = read_overrides(path, sc)
+    return ov.apply(sc), ov.plan_kwargs()
+
 
 MARK = "__FUZZ_VALUE__"
 BASE = {"supply_per_year": {"h100": 1000}, "budget_usd": 1_000_000_000, "exclude_sites": []}
@@ -56,12 +66,7 @@ def scenario_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="planner overrides are another branch's: class 2/9 (booleans and .inf as budgets, "
-    "unlocated planner checks); see the report's list of examples",
-)
-@budget(40, shrink=False)
+@budget(40)
 @given(field=st.sampled_from(sorted(FIELDS)), w=yaml_values)
 def test_overrides_value_is_refused_located_or_given_exactly(
     tmp_path_factory: pytest.TempPathFactory, scenario_file: Path, field: str, w: Written
@@ -99,7 +104,6 @@ def test_overrides_value_is_refused_located_or_given_exactly(
     ), f"silent change: {field} written {w.text!r} (meaning {want.expected!r}) given as {got!r}"
 
 
-@pytest.mark.xfail(strict=False, reason="planner overrides are another branch's: class 9")
 @pytest.mark.parametrize(
     "body",
     [

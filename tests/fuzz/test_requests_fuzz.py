@@ -160,12 +160,7 @@ def check_one(
     assert_clean_exit(invoke(args), args)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="request files are another branch's: class 2/3/4 (booleans, far dates, huge counts, "
-    "numbers as times) are fixed there; see the report's list of examples",
-)
-@budget(40, shrink=False)
+@budget(40)
 @given(field=st.sampled_from(FIELDS), w=yaml_values)
 def test_yaml_request_field_is_refused_located_or_loaded_exactly(
     tmp_path_factory: pytest.TempPathFactory,
@@ -177,11 +172,7 @@ def test_yaml_request_field_is_refused_located_or_loaded_exactly(
     check_one(tmp_path_factory.mktemp("r"), scenario_file, path, kind, w, as_json=False)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="request files are another branch's: class 2/3/4, as above",
-)
-@budget(25, shrink=False)
+@budget(25)
 @given(field=st.sampled_from(FIELDS), w=yaml_values)
 def test_json_request_field_is_refused_located_or_loaded_exactly(
     tmp_path_factory: pytest.TempPathFactory,

@@ -44,7 +44,14 @@ from stargate.domain.limits import Count, Hours, Money, check_hours, check_insta
 from stargate.domain.model import SLUG_PATTERN, Scenario, WorkloadKind
 from stargate.errors import InputError, Problem, did_you_mean
 from stargate.files import read_input
-from stargate.scenario.yamlsrc import SourceMap, format_path, read_text, read_yaml
+from stargate.scenario.yamlsrc import (
+    SourceMap,
+    add_number_resolvers,
+    format_path,
+    misleading_number,
+    read_text,
+    read_yaml,
+)
 
 _ISO_EXAMPLE = "e.g. 2026-01-01T09:00:00Z"
 
@@ -423,7 +430,23 @@ def _fast_yaml(text: str) -> Any:
         ]
         return _no_duplicates(pairs)
 
+    def number(base: Any) -> Any:
+        # the same reading as the locating reader: YAML 1.1's octal and base-60 forms are
+        # left to it (it refuses them, located); everything else is PyYAML's own constructor
+        def construct(loader: Any, node: yaml.ScalarNode) -> Any:
+            if misleading_number(node) is not None:
+                raise _Duplicate
+            return base(loader, node)
+
+        return construct
+
     _Loader.add_constructor("tag:yaml.org,2002:map", mapping)
+    for tag, base in (
+        ("tag:yaml.org,2002:int", yaml.SafeLoader.construct_yaml_int),
+        ("tag:yaml.org,2002:float", yaml.SafeLoader.construct_yaml_float),
+    ):
+        _Loader.add_constructor(tag, number(base))
+    add_number_resolvers(_Loader)
     return yaml.load(text, Loader=_Loader)
 
 

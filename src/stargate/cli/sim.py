@@ -157,6 +157,8 @@ def simulate(
         # every option is checked before any work, the output folder first
         if out_dir is not None:
             check_output_dir(out_dir)
+        _check_specs("--fleet", [fleet] if fleet is not None else [])
+        _check_specs("--workload", workload or [])
         parse_horizon(horizon)
         parse_price(price)
         sources = workload or [
@@ -322,6 +324,21 @@ def _print_comparison(s: dict[str, Any], base: dict[str, Any], without: list[str
         d = (s["share_by_provider"].get(p, 0.0) - base["share_by_provider"].get(p, 0.0)) * 100
         shares.append(f"{p} {_signed(round(d, 1), f'{abs(d):.1f} pp')}")
     out.print("share of accelerator-hours: " + ", ".join(shares))
+
+
+def _check_specs(option: str, specs: list[str]) -> None:
+    """Each source spec's form (NAME[:PATH][?key=value]), refused naming the option."""
+    from dataclasses import replace
+
+    from stargate.sim.traces import parse_source
+
+    for spec in specs:
+        try:
+            parse_source(spec)
+        except InputError as exc:
+            raise InputError(
+                [p if p.path or p.file else replace(p, path=option) for p in exc.problems]
+            ) from None
 
 
 def _packing(workload: list[str], fleet: str | None, skip_bad_rows: bool, as_json: bool) -> None:

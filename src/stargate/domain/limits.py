@@ -200,6 +200,21 @@ def _max_usd(value: Decimal) -> Decimal:
 
 NoBool = BeforeValidator(no_bool)
 
+
+def float_input(value: Any) -> Any:
+    """What a float field takes: never a boolean, and no whole number a float cannot hold
+    exactly (beyond 2⁵³ a float rounds it: 9007199254740993 would become ...992)."""
+    value = no_bool(value)
+    if isinstance(value, int) and abs(value) > 2**53:
+        raise ValueError(
+            f"{_fmt(value)} has more digits than a number here holds exactly "
+            "(at most 9,007,199,254,740,992 as a whole number)"
+        )
+    return value
+
+
+FloatInput = BeforeValidator(float_input)
+
 #: A number of accelerators (pool size, request size): 1 to :data:`MAX_ACCELERATORS`.
 Count = Annotated[int, NoBool, Field(gt=0), AfterValidator(_max_accelerators)]
 #: Accelerators on one node: 1 to :data:`MAX_ACCELERATORS_PER_NODE`.
@@ -209,6 +224,6 @@ Hours = Annotated[float, NoBool, Field(gt=0, allow_inf_nan=False), AfterValidato
 #: A day inside the representable range.
 Day = Annotated[date, BeforeValidator(not_a_number_day), AfterValidator(check_day)]
 #: A finite float that is never a boolean.
-Number = Annotated[float, NoBool, Field(allow_inf_nan=False)]
+Number = Annotated[float, FloatInput, Field(allow_inf_nan=False)]
 #: Money: a finite Decimal, never a boolean, at most :data:`MAX_USD` in magnitude.
 Money = Annotated[Decimal, NoBool, Field(allow_inf_nan=False), AfterValidator(_max_usd)]

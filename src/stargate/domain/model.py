@@ -31,7 +31,16 @@ from pydantic import (
     model_validator,
 )
 
-from stargate.domain.limits import Count, Day, Hours, Money, NoBool, PerNode, refuse_booleans
+from stargate.domain.limits import (
+    Count,
+    Day,
+    FloatInput,
+    Hours,
+    Money,
+    NoBool,
+    PerNode,
+    refuse_booleans,
+)
 
 _T = TypeVar("_T", "Party", "Accelerator", "Provider", "Site", "WorkloadClass")
 
@@ -41,8 +50,8 @@ Slug = Annotated[
     StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=64),
     Field(description="A lowercase id: letters a-z, digits and '-', starting with a letter/digit"),
 ]
-PositiveFloat = Annotated[float, NoBool, Field(gt=0, allow_inf_nan=False)]
-NonNegativeFloat = Annotated[float, NoBool, Field(ge=0, allow_inf_nan=False)]
+PositiveFloat = Annotated[float, FloatInput, Field(gt=0, allow_inf_nan=False)]
+NonNegativeFloat = Annotated[float, FloatInput, Field(ge=0, allow_inf_nan=False)]
 Usd = Annotated[Money, Field(ge=0, description="US dollars")]
 PositiveUsd = Annotated[Money, Field(gt=0, description="US dollars")]
 Source = Annotated[
@@ -703,7 +712,7 @@ class Settings(Model):
 class Scenario(Model):
     """One model of the world: everything Stargate's engines read."""
 
-    version: Literal[1] = Field(description="Scenario format version")
+    version: Annotated[Literal[1], NoBool] = Field(description="Scenario format version")
     id: Slug
     name: str
     description: str | None = None

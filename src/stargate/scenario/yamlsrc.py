@@ -167,11 +167,17 @@ class _Loader(yaml.SafeLoader):
 
 # YAML 1.1 (PyYAML) reads a number with an exponent but no dot (`5e10`, `1E-3`) as text;
 # YAML 1.2 and JSON read it as a number, and so does Stargate.
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
-)
+def add_number_resolvers(loader: type[Any]) -> None:
+    """Teach a PyYAML loader class (the locating one here, or a libyaml one of a fast path)
+    to read ``5e10`` as a number."""
+    loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$"),
+        list("-+0123456789"),
+    )
+
+
+add_number_resolvers(_Loader)
 
 #: YAML 1.1 number forms that read as something else than they look: a leading zero makes an
 #: octal number (``017`` is 15) and colons make a base-60 one (``1:30`` is 90). YAML 1.2 dropped
@@ -180,7 +186,7 @@ _OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
 _BASE_60 = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
 
 
-def _misleading_number(node: yaml.ScalarNode) -> tuple[str, str] | None:
+def misleading_number(node: yaml.ScalarNode) -> tuple[str, str] | None:
     if node.tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
         return None
     text = node.value
@@ -230,7 +236,7 @@ def construct_scalar(
             f"unsupported YAML tag '{_short_tag(tag)}'",
             "a plain value, or one of the tags " + ", ".join(_short_tag(t) for t in _SCALAR_TAGS),
         )
-    misleading = _misleading_number(node)
+    misleading = misleading_number(node)
     if misleading is not None:
         return None, misleading
     try:

@@ -1500,7 +1500,7 @@ def pool_fleet(n: int | str) -> FleetSpec:
         raise InputError(
             Problem(
                 f"bad size for fleet 'pool:{_clip(text, 40)}': {exc}",
-                path="pool",
+                path="--fleet",
                 expected=expected,
                 found=_clip(repr(text), 60),
             )
