@@ -170,3 +170,37 @@ def test_a_csv_cell_is_one_value_as_written(cell: str, value: object) -> None:
     assert problems == []
     assert rows == [{"id": "a", "name": value}]
     assert type(rows[0]["name"]) is type(value)
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        # the quote opened on line 3 swallows line 4: reported where it opens, not at the end
+        (
+            'id,name\na,A\nb,"B\nc,C\n',
+            3,
+            "a quoted cell is never closed: its quote runs to the end of the file",
+        ),
+        # text after a closing quote: the lenient reader would make it 'Bx', silently
+        ('id,name\na,A\nb,"B"x\nc,C\n', 3, "not a valid CSV row: ',' expected after '\"'"),
+        ('"id,name\na,A\n', 1, "a quoted cell is never closed"),
+    ],
+)
+def test_a_broken_quote_in_a_csv_table_is_located_where_it_starts(
+    body: str, line: int, message: str
+) -> None:
+    from stargate.scenario.yamlsrc import SourceMap, read_csv_table
+
+    _, problems = read_csv_table(body, "t.csv", ("parties",), SourceMap())
+    assert [(p.file, p.line) for p in problems] == [("t.csv", line)], problems
+    assert message in problems[0].message
+
+
+def test_a_cell_spanning_lines_still_locates_the_rows_after_it() -> None:
+    from stargate.scenario.yamlsrc import SourceMap, read_csv_table
+
+    smap = SourceMap()
+    rows, problems = read_csv_table('id,name\na,"A\nB"\nb,C\n', "t.csv", ("parties",), smap)
+    assert problems == []
+    assert rows == [{"id": "a", "name": "A\nB"}, {"id": "b", "name": "C"}]
+    assert smap.locate(("parties", 1)).line == 4  # type: ignore[union-attr]
