@@ -139,6 +139,7 @@ dates = st.one_of(
 
 def _moment(args: tuple[datetime, int]) -> Written:
     naive, offset_min = args
+    naive = naive.replace(microsecond=0)  # written to the second
     sign = "+" if offset_min >= 0 else "-"
     hh, mm = divmod(abs(offset_min), 60)
     text = f"{naive.isoformat(timespec='seconds')}{sign}{hh:02d}:{mm:02d}"

@@ -446,6 +446,15 @@ def _cell(text: str) -> tuple[Any, tuple[str, str | None] | None]:
             node = None
         finally:
             loader.dispose()
+        if (
+            isinstance(node, yaml.MappingNode | yaml.SequenceNode)
+            and node.tag != _PLAIN_TAGS[type(node)]
+        ):  # '!!python/object/apply:os.getcwd []': refused as in YAML, not kept as text
+            return None, (
+                f"unsupported YAML tag '{_short_tag(node.tag)}'",
+                "a plain value, or one of the tags "
+                + ", ".join(_short_tag(t) for t in _SCALAR_TAGS),
+            )
         if isinstance(node, yaml.ScalarNode) and not text[node.end_mark.index :].strip():
             value, error = construct_scalar(node, loader, id(node) in loader.explicit)
             if error is not None:
