@@ -254,7 +254,7 @@ def verdict(field_kind: str, w: Written, optional: bool = False) -> Verdict:
         return Verdict(EXACT, n)
     if field_kind in ("hours", "number", "money"):
         n = _number_of(w)
-        if n is None or not math.isfinite(n) or abs(n) > 1e300:
+        if n is None or not math.isfinite(n):
             return Verdict(REFUSE)
         if field_kind == "hours" and (n <= 0 or n > limits.MAX_DURATION_H):
             return Verdict(REFUSE)
