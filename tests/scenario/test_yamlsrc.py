@@ -118,6 +118,7 @@ def test_explicit_tags_that_fit_assert_the_type_only() -> None:
         ("!!binary ZWFzdA==", "unsupported YAML tag '!!binary'"),
         ("017", "ambiguous number '017'"),
         ("1:30", "ambiguous number '1:30'"),
+        ("!!python/object/apply:os.getcwd []", "unsupported YAML tag '!!python/object/apply"),
     ],
 )
 def test_csv_cells_follow_the_same_rules(tmp_path: Path, cell: str, message: str) -> None:
@@ -125,6 +126,7 @@ def test_csv_cells_follow_the_same_rules(tmp_path: Path, cell: str, message: str
     data["sites"][0]["pools"] = "pools.csv"
     path = write_scenario(tmp_path, data)
     column = "count" if cell in ("017", "1:30", "!!int seventy") else "available_from"
+    cell = f'"{cell}"' if "," in cell else cell  # (none has a quote of its own)
     other = "available_from" if column == "count" else "count"
     fill = "2024-01-01" if other == "available_from" else "1000"
     table = tmp_path / "pools.csv"
@@ -170,3 +172,37 @@ def test_a_csv_cell_is_one_value_as_written(cell: str, value: object) -> None:
     assert problems == []
     assert rows == [{"id": "a", "name": value}]
     assert type(rows[0]["name"]) is type(value)
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        # the quote opened on line 3 swallows line 4: reported where it opens, not at the end
+        (
+            'id,name\na,A\nb,"B\nc,C\n',
+            3,
+            "a quoted cell is never closed: its quote runs to the end of the file",
+        ),
+        # text after a closing quote: the lenient reader would make it 'Bx', silently
+        ('id,name\na,A\nb,"B"x\nc,C\n', 3, "not a valid CSV row: ',' expected after '\"'"),
+        ('"id,name\na,A\n', 1, "a quoted cell is never closed"),
+    ],
+)
+def test_a_broken_quote_in_a_csv_table_is_located_where_it_starts(
+    body: str, line: int, message: str
+) -> None:
+    from stargate.scenario.yamlsrc import SourceMap, read_csv_table
+
+    _, problems = read_csv_table(body, "t.csv", ("parties",), SourceMap())
+    assert [(p.file, p.line) for p in problems] == [("t.csv", line)], problems
+    assert message in problems[0].message
+
+
+def test_a_cell_spanning_lines_still_locates_the_rows_after_it() -> None:
+    from stargate.scenario.yamlsrc import SourceMap, read_csv_table
+
+    smap = SourceMap()
+    rows, problems = read_csv_table('id,name\na,"A\nB"\nb,C\n', "t.csv", ("parties",), smap)
+    assert problems == []
+    assert rows == [{"id": "a", "name": "A\nB"}, {"id": "b", "name": "C"}]
+    assert smap.locate(("parties", 1)).line == 4  # type: ignore[union-attr]

@@ -30,6 +30,12 @@ from stargate.errors import Problem, did_you_mean
 from stargate.scenario.yamlsrc import format_path
 
 
+def _mw(value: float) -> str:
+    """Megawatts for a message: one decimal, or three significant digits for an absurd value
+    (a tdp_w of 1e300 must not print a 300-digit number)."""
+    return f"{value:.1f}" if abs(value) < 1e9 else f"{value:.3g}"
+
+
 @dataclass
 class Namespaces:
     """Every id a reference may name, by kind."""
@@ -284,7 +290,7 @@ class _Checker:
                     f"pools of site '{site.id}' draw more power than the site has "
                     "(count × tdp_w × server_overhead × pue)",
                     expected=f"at most {cap:g} MW",
-                    found=f"{float(draw_mw):.1f} MW",
+                    found=f"{_mw(float(draw_mw))} MW",
                 )
             for k, out in enumerate(site.outages):
                 known = {p.id for p in site.pools}

@@ -460,6 +460,15 @@ def _cell(text: str) -> tuple[Any, tuple[str, str | None] | None]:
             node = None
         finally:
             loader.dispose()
+        if (
+            isinstance(node, yaml.MappingNode | yaml.SequenceNode)
+            and node.tag != _PLAIN_TAGS[type(node)]
+        ):  # '!!python/object/apply:os.getcwd []': refused as in YAML, not kept as text
+            return None, (
+                f"unsupported YAML tag '{_short_tag(node.tag)}'",
+                "a plain value, or one of the tags "
+                + ", ".join(_short_tag(t) for t in _SCALAR_TAGS),
+            )
         if isinstance(node, yaml.ScalarNode) and not text[node.end_mark.index :].strip():
             value, error = construct_scalar(node, loader, id(node) in loader.explicit)
             if error is not None:
@@ -489,13 +498,16 @@ def read_csv_table(
     """Rows of a CSV table as dicts. Dotted headers nest (``throughput.api-inference``);
     empty cells are left out, so the field takes its default."""
     problems: list[Problem] = []
-    reader = csv.reader(io.StringIO(text))
+    # strict: a quote that is never closed, or text after a closing quote ('"ab"c', which the
+    # lenient reader turns into 'abc'), is an error, not a silent change
+    reader = csv.reader(io.StringIO(text), strict=True)
+    end = 0
     try:
         header = next(reader)
     except StopIteration:
         return [], [Problem("CSV table is empty (no header row)", file=label, line=1)]
     except csv.Error as exc:
-        return [], [Problem(f"not a valid CSV file: {exc}", file=label, line=1)]
+        return [], [_csv_error(exc, label, 1)]
     header = [h.strip() for h in header]
     seen: set[str] = set()
     for col, name in enumerate(header):
@@ -576,8 +588,22 @@ def read_csv_table(
                 target[keys[-1]] = value
             rows.append(row)
     except csv.Error as exc:
-        problems.append(Problem(f"not a valid CSV file: {exc}", file=label, line=reader.line_num))
+        problems.append(_csv_error(exc, label, end + 1))
     return rows, problems
+
+
+def _csv_error(exc: csv.Error, label: str, line: int) -> Problem:
+    """A CSV syntax error, located at the line where the bad row starts (a quoted cell may run
+    over many lines: the reader notices only at its end, or at the end of the file)."""
+    if "unexpected end of data" in str(exc):
+        return Problem(
+            "a quoted cell is never closed: its quote runs to the end of the file",
+            file=label,
+            line=line,
+            expected='a closing quote (") at the end of the cell; a quote inside a quoted cell '
+            'is written twice ("")',
+        )
+    return Problem(f"not a valid CSV row: {exc}", file=label, line=line)
 
 
 def expand_tables(
