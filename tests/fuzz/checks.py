@@ -35,8 +35,8 @@ LONG = os.environ.get("HYPOTHESIS_PROFILE", "ci") != "ci"
 
 def budget(n: int, *, shrink: bool = True) -> settings:
     """``n`` examples in the default (derandomized, fast) run; the profile's many more in the
-    long run. ``shrink=False`` for a property that is expected to fail for now (xfail): its
-    failing examples are listed in the report, and shrinking them would only cost time."""
+    long run. ``shrink=False`` skips shrinking, for a property being investigated: its failing
+    examples are reported as drawn, and shrinking them would only cost time."""
     phases = None if shrink else (Phase.explicit, Phase.reuse, Phase.generate)
     if LONG:
         return settings(phases=phases) if phases else settings()
