@@ -136,3 +136,13 @@ def did_you_mean(
         return None
     shown = ", ".join(options[:12]) + (", ..." if len(options) > 12 else "")
     return f"valid names: {shown}"
+
+
+def for_option(exc: InputError, options: dict[str, str]) -> InputError:
+    """``exc`` with each problem's engine parameter (``policy``) named as the CLI flag that
+    sets it (``--policy``): engines name their parameters, front ends their own options."""
+    from dataclasses import replace
+
+    problems = [replace(p, path=options[p.path]) if p.path in options else p for p in exc.problems]
+    out = InputError(problems)
+    return out
