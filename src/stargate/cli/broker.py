@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from stargate.cli.main import app, err, out, print_json, run_guarded
+from stargate.cli.common import command, err, out, print_json, run_guarded
 from stargate.cli.options import StargateTyper, examples, one_of, parse_moment
 from stargate.errors import InputError, Problem
 
@@ -19,7 +19,6 @@ AUTO_FULL_MAX = 100
 bench_app = StargateTyper(
     help="Measure the engines' speed (see docs/benchmarks.md).", no_args_is_help=True
 )
-app.add_typer(bench_app, name="bench")
 
 
 def write_json_lines(items: Iterable[object], write: Callable[[str], object]) -> None:
@@ -35,7 +34,7 @@ def write_json_lines(items: Iterable[object], write: Callable[[str], object]) ->
     write("\n]\n")
 
 
-@app.command(
+@command(
     epilog=examples(
         "stargate place examples/requests/stargate-mix.yaml --at 2026-01-01",
         "stargate place examples/requests/stargate-mix.yaml --at 2026-01-01 --without rofr --json",

@@ -7,19 +7,17 @@ and field), 1 internal error (a bug: please report it; set STARGATE_DEBUG=1 for 
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-from collections.abc import Callable
 from datetime import date
 from importlib import metadata
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from stargate.cli import broker, plan, sim, trace
+from stargate.cli.common import add_command, err, out, print_json, run_guarded
 from stargate.cli.options import StargateTyper, examples, parse_day
-from stargate.errors import EXIT_INPUT, EXIT_INTERNAL, StargateError
+from stargate.errors import EXIT_INPUT
 
 app = StargateTyper(
     name="stargate",
@@ -29,13 +27,6 @@ app = StargateTyper(
 )
 scenario_app = StargateTyper(help="Inspect scenarios.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
-
-out = Console(highlight=False, soft_wrap=False)
-if not out.is_terminal and "COLUMNS" not in os.environ:
-    out = Console(highlight=False, soft_wrap=False, width=160)  # files and pipes: wide tables
-# Problems are compiler-style lines (file:line:col: path: message): never wrap them, so that
-# editors, grep and CI annotations can read them.
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ScenarioArg = Annotated[
     str | None,
@@ -47,37 +38,10 @@ ScenarioArg = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 def parse_date(value: str | None, option: str) -> date | None:
     """An ISO date option; see :func:`stargate.cli.options.parse_day`."""
     return parse_day(value, option)
-
-
-def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
-
-
-def run_guarded(fn: Callable[[], None]) -> None:
-    """Run a command body, turning Stargate errors into messages and exit codes."""
-    try:
-        fn()
-    except StargateError as exc:
-        err.print(str(exc), markup=False)
-        raise typer.Exit(exc.exit_code) from None
-    except (typer.Exit, typer.Abort, SystemExit, KeyboardInterrupt):
-        raise
-    except Exception as exc:  # a bug: say so plainly, never dump a traceback on users
-        if os.environ.get("STARGATE_DEBUG"):
-            raise
-        err.print(
-            f"internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in Stargate; run again with STARGATE_DEBUG=1 for a traceback "
-            "and report it.",
-            markup=False,
-        )
-        raise typer.Exit(EXIT_INTERNAL) from None
 
 
 @app.command(
@@ -227,6 +191,14 @@ def _root(
     ] = False,
 ) -> None:
     """Stargate: a control plane for multi-provider AI compute."""
+
+
+# The commands of the engines, added explicitly (in the order `stargate --help` lists them).
+add_command(app, broker.place)
+add_command(app, plan.plan_command)
+add_command(app, sim.simulate)
+app.add_typer(broker.bench_app, name="bench")
+app.add_typer(trace.trace_app, name="trace")
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from stargate.cli.main import app, err, out, print_json, run_guarded
+from stargate.cli.common import command, err, out, print_json, run_guarded
 from stargate.cli.options import examples, one_of
 from stargate.errors import InputError, Problem
 
@@ -82,7 +82,7 @@ def plan_json(r: PlanResult, baseline: PlanResult | None, sc: Scenario) -> dict[
     return data
 
 
-@app.command(
+@command(
     "plan",
     epilog=examples(
         "stargate plan --horizon 2025..2030 --json",

@@ -8,12 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
-from stargate.cli.main import app, err, out, print_json, run_guarded
+from stargate.cli.common import command, err, out, print_json, run_guarded
 from stargate.cli.options import examples, one_of
 from stargate.errors import InputError, Problem
 
 
-@app.command(
+@command(
     epilog=examples(
         'stargate simulate --fleet pool:640 --workload "synthetic?jobs=2000&seed=1" --policy easy',
         "stargate simulate --fleet pool:6500 --json",

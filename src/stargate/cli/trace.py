@@ -7,14 +7,13 @@ from typing import Annotated
 
 import typer
 
-from stargate.cli.main import app, err, out, print_json, run_guarded
+from stargate.cli.common import err, out, print_json, run_guarded
 from stargate.cli.options import StargateTyper, examples
 
 trace_app = StargateTyper(
     help="Public traces: list them and where their local copies are; download them.",
     no_args_is_help=True,
 )
-app.add_typer(trace_app, name="trace")
 
 
 @trace_app.command("list", epilog=examples("stargate trace list", "stargate trace list --json"))
