@@ -16,32 +16,71 @@ Quick use::
     import stargate
     scenario = stargate.load_scenario()          # the embedded 'stargate-2025'
     snap = stargate.snapshot(scenario, at=None)  # capacity and clauses on a day
+    result = stargate.simulate("stargate-2025")  # the fleet simulator
+    plan = stargate.plan("stargate-2025")        # the planner (stargate.plan is also its package)
+
+Every public name below is listed by ``dir(stargate)`` (so completion finds it) and imported
+on first use: ``import stargate`` loads no engine and none of numpy, Polars, linopy or HiGHS.
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from stargate.broker import Broker, load_requests, place
+    from stargate.domain.horizon import Horizon
+    from stargate.domain.model import Scenario
+    from stargate.errors import InputError, InternalError, Problem, ScenarioError, StargateError
+    from stargate.plan.api import plan
+    from stargate.registry import Registry
     from stargate.scenario.loader import check_scenario, load_scenario, load_scenario_text
     from stargate.scenario.snapshot import snapshot
     from stargate.sim.api import simulate
 
+#: Each public name and the module that defines it (imported when the name is first used).
 _LAZY = {
     "load_scenario": "stargate.scenario.loader",
     "load_scenario_text": "stargate.scenario.loader",
     "check_scenario": "stargate.scenario.loader",
     "snapshot": "stargate.scenario.snapshot",
     "simulate": "stargate.sim.api",
+    "plan": "stargate.plan",
+    "Broker": "stargate.broker",
+    "place": "stargate.broker",
+    "load_requests": "stargate.broker",
+    "Horizon": "stargate.domain.horizon",
+    "Scenario": "stargate.domain.model",
+    "Registry": "stargate.registry",
+    "Problem": "stargate.errors",
+    "StargateError": "stargate.errors",
+    "InputError": "stargate.errors",
+    "ScenarioError": "stargate.errors",
+    "InternalError": "stargate.errors",
 }
 
 __all__ = [
+    "Broker",
+    "Horizon",
+    "InputError",
+    "InternalError",
+    "Problem",
+    "Registry",
+    "Scenario",
+    "ScenarioError",
+    "StargateError",
     "__version__",
     "check_scenario",
+    "load_requests",
     "load_scenario",
     "load_scenario_text",
+    "place",
+    "plan",
     "simulate",
     "snapshot",
 ]
@@ -52,6 +91,36 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'stargate' has no attribute '{name}'")
-    import importlib
+    if name == "plan":  # the planner's package, callable as its function (see _CallablePlan)
+        return importlib.import_module(module)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
-    return getattr(importlib.import_module(module), name)
+
+def __dir__() -> list[str]:
+    """The public names, loaded or not, so that completion offers them."""
+    return sorted({*__all__, *(n for n in globals() if n.startswith("__"))})
+
+
+class _CallablePlan(types.ModuleType):
+    """``stargate.plan`` is both the planner's package and its entry point:
+    ``stargate.plan("stargate-2025")`` calls :func:`stargate.plan.plan`, while
+    ``stargate.plan.PlanResult`` and ``import stargate.plan`` keep working."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.plan(*args, **kwargs)
+
+
+class _Package(types.ModuleType):
+    """The ``stargate`` module: when Python binds the subpackage ``stargate.plan`` to it (on
+    the first import of ``stargate.plan``, however it is imported), that package is made
+    callable, so ``stargate.plan(...)`` never depends on what was imported first."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "plan" and isinstance(value, types.ModuleType):
+            value.__class__ = _CallablePlan
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
