@@ -2,11 +2,15 @@
 
 Generated from the pydantic model, then widened where the YAML format is richer than the model:
 table fields may name a CSV file beside the scenario, and top-level ``x-`` keys are free.
+:func:`output_json_schema` gives the schema of an output (a result model as its JSON is
+written) in the same dialect; ``stargate schema --output NAME`` chooses which.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from pydantic import BaseModel
 
 from stargate.domain.model import Scenario
 from stargate.scenario.yamlsrc import TABLE_FIELDS
@@ -56,4 +60,17 @@ def scenario_json_schema() -> dict[str, Any]:
     out: dict[str, Any] = {"$schema": SCHEMA_DIALECT, "$id": SCHEMA_ID}
     out.update(schema)
     out["title"] = "Stargate scenario"
+    return out
+
+
+def output_json_schema(model: type[BaseModel], name: str, title: str) -> dict[str, Any]:
+    """The schema of ``model`` as its JSON output is written (``model_dump(mode="json")``),
+    with the dialect and an ``$id`` of ``https://stargate.dev/schema/<name>-v1.json``."""
+    schema = model.model_json_schema(mode="serialization")
+    out: dict[str, Any] = {
+        "$schema": SCHEMA_DIALECT,
+        "$id": f"https://stargate.dev/schema/{name}-v1.json",
+    }
+    out.update(schema)
+    out["title"] = title
     return out
