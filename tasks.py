@@ -3,12 +3,15 @@
 
     python3 tasks.py demo    # make .venv, install Stargate, simulate stargate-2025 (report in out/)
     python3 tasks.py test    # make .venv, install Stargate with its test tools, run every test
-    python3 tasks.py check   # ruff, ruff format --check and mypy
+                             # and measure coverage of src/stargate
+    python3 tasks.py check   # ruff, ruff format --check, mypy and the layering (lint-imports)
     python3 tasks.py bench   # the benchmarks (slow; see docs/benchmarks.md)
 
 Each task creates the virtual environment `.venv` beside this file on first use and installs
 the project into it (editable), so a fresh clone needs no other step. Extra arguments after the
-task name go to the underlying command (e.g. `python3 tasks.py test -k loader`).
+task name go to the underlying command (e.g. `python3 tasks.py test -k loader`; `python3 tasks.py
+test --cov-fail-under=90` fails under 90% of statements covered, as CI does; `--no-cov` skips
+the measurement).
 """
 
 from __future__ import annotations
@@ -68,13 +71,16 @@ def main(argv: list[str]) -> int:
         return code
     if task == "test":
         ensure_env("dev")
-        return run(str(PY), "-m", "pytest", "-q", *rest)
+        cov = ("--cov", "--cov-report=term:skip-covered")
+        return run(str(PY), "-m", "pytest", "-q", *cov, *rest)
     if task == "check":
         ensure_env("dev")
         paths = ("src", "tests", "benchmarks", "tools", "tasks.py")
         code = run(str(BIN / "ruff"), "check", *paths)
         code = code or run(str(BIN / "ruff"), "format", "--check", *paths)
-        return code or run(str(BIN / "mypy"), *rest)
+        code = code or run(str(BIN / "mypy"), *rest)
+        # the layering of docs/design.md, as contracts in pyproject.toml ([tool.importlinter])
+        return code or run(str(BIN / "lint-imports"), "--no-cache")
     if task == "bench":
         ensure_env("dev")
         return run(str(PY), "-m", "pytest", "benchmarks", "-q", "-s", *rest)

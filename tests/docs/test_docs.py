@@ -13,11 +13,15 @@
 
 from __future__ import annotations
 
-import ast
 import enum
 import json
+import os
 import re
 import shlex
+import shutil
+import subprocess
+import sys
+import tomllib
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -424,40 +428,63 @@ def test_relative_links_resolve(where: str, path: Path, target: str) -> None:
 
 # --------------------------------------------------------------------------- design.md
 
-ENGINES = {"broker", "sim", "plan", "ledger"}
-ALLOWED: dict[str, set[str] | None] = {  # None: anything
-    "errors": set(),
-    "files": {"errors"},
-    "domain": {"domain"},
-    "contracts": {"contracts", "domain", "errors"},
-    "scenario": {"scenario", "contracts", "domain", "errors", "files"},
-    **{e: {"domain", "contracts", "scenario", "errors", "files", *ENGINES} for e in ENGINES},
-    "report": {"report", "domain", "contracts", "scenario", "errors", "files", *ENGINES},
-    "cli": None,
-    "service": None,
-}
+PYPROJECT = ROOT / "pyproject.toml"
+
+
+def lint_imports(src: Path) -> tuple[int, str]:
+    """Run import-linter with the contracts of pyproject.toml on the package under ``src``."""
+    code = (
+        "import sys\n"
+        "from importlinter.cli import lint_imports\n"
+        f"sys.exit(lint_imports(config_filename={str(PYPROJECT)!r}, no_cache=True, no_logo=True))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+def layers() -> list[str]:
+    config = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
+    (contract,) = [c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers"]
+    return list(contract["layers"])
 
 
 def test_dependency_direction() -> None:
-    src = ROOT / "src" / "stargate"
-    bad = []
-    for py in sorted(src.rglob("*.py")):
-        rel = py.relative_to(src)
-        part = rel.parts[0].removesuffix(".py")
-        if part == "__init__":
-            continue
-        allowed = ALLOWED.get(part, set())
-        for node in ast.walk(ast.parse(py.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom):
-                names = [node.module] if node.module and node.level == 0 else []
-            elif isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            else:
-                continue
-            for name in names:
-                bits = name.split(".")
-                if bits[0] != "stargate" or len(bits) < 2 or allowed is None:
-                    continue
-                if bits[1] not in allowed:
-                    bad.append(f"{rel}:{node.lineno} imports {name}")
-    assert not bad, "imports against the direction in docs/design.md:\n" + "\n".join(bad)
+    """The layering contracts of pyproject.toml hold on the source (import-linter)."""
+    code, report = lint_imports(ROOT / "src")
+    assert code == 0, report
+    assert "broken" in report and " 0 broken" in report, report
+
+
+def test_design_md_draws_the_checked_layers() -> None:
+    """docs/design.md draws the layers import-linter checks, top to bottom, as configured."""
+    text = (ROOT / "docs" / "design.md").read_text(encoding="utf-8")
+    drawn = re.search(r"<!-- layers: pyproject.toml -->\n```text\n(.*?)```", text, re.DOTALL)
+    assert drawn, "docs/design.md has no ```text block after '<!-- layers: pyproject.toml -->'"
+    rows = [line.split("  ")[0].strip() for line in drawn.group(1).splitlines()]
+    rows = [r for r in rows if r and r != "↓"]
+    assert rows == layers()
+
+
+@pytest.mark.parametrize(
+    "module,line,contract",
+    [
+        ("domain/model.py", "import stargate.errors", "domain imports nothing else"),
+        ("sim/api.py", "import stargate.report.svg", "Layers"),
+        ("broker/engine.py", "import stargate.cli.common", "Layers"),
+        ("errors.py", "import stargate.files", "Layers"),
+        ("brandnew.py", "X = 1", "Layers"),  # a module in no layer
+    ],
+)
+def test_the_layering_gate_bites(tmp_path: Path, module: str, line: str, contract: str) -> None:
+    """An import against the direction (or a module placed in no layer) breaks a contract."""
+    copy = tmp_path / "src" / "stargate"
+    shutil.copytree(ROOT / "src" / "stargate", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    target = copy / module
+    before = target.read_text(encoding="utf-8") if target.exists() else ""
+    target.write_text(before + "\n" + line + "\n", encoding="utf-8")
+    code, report = lint_imports(tmp_path / "src")
+    assert code != 0, report
+    assert any(contract in row and "BROKEN" in row for row in report.splitlines()), report
