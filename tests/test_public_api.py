@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -85,29 +84,12 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
         _ = stargate.nosuch
 
 
-def test_plan_is_the_package_and_calls_the_planner(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plan_is_the_planners_package() -> None:
     import stargate.plan as package
+    from stargate.plan import api
 
-    top: Any = stargate  # typed as the function: stargate.plan is also the package
-    seen: list[Any] = []
-
-    def fake(*args: Any, **kwargs: Any) -> str:
-        seen.append((args, kwargs))
-        return "result"
-
-    monkeypatch.setattr(package, "plan", fake)
-    assert top.plan("stargate-2025", horizon=(2025, 2030)) == "result"
-    assert seen == [(("stargate-2025",), {"horizon": (2025, 2030)})]
-    assert top.plan is package
-
-
-def test_plan_is_callable_whichever_import_comes_first() -> None:
-    out = python(
-        "from stargate.plan import PlanResult\n"
-        "import stargate\n"
-        "print(callable(stargate.plan), stargate.plan.PlanResult is PlanResult)\n"
-    )
-    assert out == "True True"
+    assert stargate.plan is package
+    assert stargate.plan.plan is api.plan
 
 
 def test_errors_are_the_package_errors() -> None:

@@ -17,7 +17,7 @@ Quick use::
     scenario = stargate.load_scenario()          # the embedded 'stargate-2025'
     snap = stargate.snapshot(scenario, at=None)  # capacity and clauses on a day
     result = stargate.simulate("stargate-2025")  # the fleet simulator
-    plan = stargate.plan("stargate-2025")        # the planner (stargate.plan is also its package)
+    result = stargate.plan.plan("stargate-2025") # the planner (stargate.plan is its package)
 
 Every public name below is listed by ``dir(stargate)`` (so completion finds it) and imported
 on first use: ``import stargate`` loads no engine and none of numpy, Polars, linopy or HiGHS.
@@ -26,18 +26,16 @@ on first use: ``import stargate`` loads no engine and none of numpy, Polars, lin
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from stargate import plan
     from stargate.broker import Broker, load_requests, place
     from stargate.domain.horizon import Horizon
     from stargate.domain.model import Scenario
     from stargate.errors import InputError, InternalError, Problem, ScenarioError, StargateError
-    from stargate.plan.api import plan
     from stargate.registry import Registry
     from stargate.scenario.loader import check_scenario, load_scenario, load_scenario_text
     from stargate.scenario.snapshot import snapshot
@@ -91,7 +89,7 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'stargate' has no attribute '{name}'")
-    if name == "plan":  # the planner's package, callable as its function (see _CallablePlan)
+    if name == "plan":  # the planner's package; its entry point is stargate.plan.plan()
         return importlib.import_module(module)
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
@@ -101,26 +99,3 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     """The public names, loaded or not, so that completion offers them."""
     return sorted({*__all__, *(n for n in globals() if n.startswith("__"))})
-
-
-class _CallablePlan(types.ModuleType):
-    """``stargate.plan`` is both the planner's package and its entry point:
-    ``stargate.plan("stargate-2025")`` calls :func:`stargate.plan.plan`, while
-    ``stargate.plan.PlanResult`` and ``import stargate.plan`` keep working."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.plan(*args, **kwargs)
-
-
-class _Package(types.ModuleType):
-    """The ``stargate`` module: when Python binds the subpackage ``stargate.plan`` to it (on
-    the first import of ``stargate.plan``, however it is imported), that package is made
-    callable, so ``stargate.plan(...)`` never depends on what was imported first."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "plan" and isinstance(value, types.ModuleType):
-            value.__class__ = _CallablePlan
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
