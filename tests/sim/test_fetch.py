@@ -16,6 +16,7 @@ from stargate.sim import fetch as fetch_mod
 from stargate.sim.fetch import Download, fetch_trace, sha256_of
 from stargate.sim.traces import TRACES
 from stargate.sim.traces import paths as trace_paths
+from tests.conftest import ROOT
 
 
 def copy_from(shared: Path, calls: list[str] | None = None) -> Download:
@@ -176,3 +177,25 @@ def test_cli_list_without_local_copies(tmp_path: Path, monkeypatch: pytest.Monke
     result = CliRunner().invoke(app, ["trace", "list"])
     assert result.exit_code == 0
     assert "local copy: none (stargate trace fetch philly-2017)" in result.stdout
+
+
+def test_cli_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fixtures = ROOT / "tests" / "data" / "traces"
+    runner = CliRunner()
+    result = runner.invoke(app, ["trace", "list", "--json", "--data-dir", str(fixtures)])
+    assert result.exit_code == 0, result.output
+    local = {d["name"]: d["local"] for d in json.loads(result.stdout)}
+    assert local == {name: str(fixtures / name) for name in TRACES}
+    # a file where a folder is expected: exit 2, naming the option and the file
+    result = runner.invoke(app, ["trace", "list", "--data-dir", str(fixtures / "../README.md")])
+    assert result.exit_code == 2
+    assert "--data-dir" in result.output and "README.md" in result.output
+    assert "not a folder" in result.output
+
+    def offline(url: str, dest: Path) -> None:
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(fetch_mod, "urllib_download", offline)
+    target = tmp_path / "data"
+    result = runner.invoke(app, ["trace", "fetch", "philly-2017", "--data-dir", str(target)])
+    assert result.exit_code == 2 and str(target / "philly-2017") in result.output

@@ -56,10 +56,21 @@ def checkout_shared_dir() -> Path | None:
 
 
 def trace_dirs(data_dir: str | Path | None = None) -> list[Path]:
-    """The data folders searched, in order, for local copies (see the module's docstring)."""
+    """The data folders searched, in order, for local copies (see the module's docstring).
+    A ``data_dir`` that exists and is not a folder is an InputError (``path="data_dir"``)."""
     candidates: list[Path] = []
     if data_dir is not None:
-        candidates.append(Path(data_dir).expanduser())
+        given = Path(data_dir).expanduser()
+        if given.exists() and not given.is_dir():
+            raise InputError(
+                Problem(
+                    "not a folder",
+                    path="data_dir",
+                    file=str(given),
+                    expected="a data folder: one NAME folder per trace, e.g. philly-2017/",
+                )
+            )
+        candidates.append(given)
     env = os.environ.get(DATA_DIR_ENV)
     if env:
         candidates.append(Path(env).expanduser())
