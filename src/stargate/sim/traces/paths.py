@@ -110,8 +110,8 @@ def default_path(trace: str, file: str, data_dir: str | Path | None = None) -> P
             f"no local copy of trace '{trace}'",
             path=trace,
             expected=f"{file} in one of: {looked}",
-            hint=f"get it with `stargate trace fetch {trace}`, give the data folder "
-            f"(--data-dir DIR or ${DATA_DIR_ENV}), or give the file: {trace}:PATH",
+            hint=f"get it with `stargate trace fetch {trace}`, name the data folder that has "
+            f"it (data_dir=, --data-dir DIR, or ${DATA_DIR_ENV}), or give the file: {trace}:PATH",
         )
     )
 
