@@ -13,9 +13,10 @@ from typer.testing import CliRunner
 from stargate.cli.main import app
 from stargate.errors import InputError
 from stargate.sim import fetch as fetch_mod
-from stargate.sim import traces
 from stargate.sim.fetch import Download, fetch_trace, sha256_of
 from stargate.sim.traces import TRACES
+from stargate.sim.traces import paths as trace_paths
+from tests.conftest import ROOT
 
 
 def copy_from(shared: Path, calls: list[str] | None = None) -> Download:
@@ -129,7 +130,7 @@ def test_unknown_trace(tmp_path: Path) -> None:
 def test_default_destination(
     shared_traces: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("STARGATE_TRACES", str(tmp_path / "traces"))
+    monkeypatch.setenv("STARGATE_DATA_DIR", str(tmp_path / "traces"))
     [path] = fetch_trace("alibaba-spot-gpu-2026", download=copy_from(shared_traces))
     assert path == tmp_path / "traces" / "alibaba-spot-gpu-2026" / "node_info_df.csv"
 
@@ -172,7 +173,29 @@ def test_cli_errors_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_cli_list_without_local_copies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(traces, "trace_dirs", lambda: [tmp_path])
+    monkeypatch.setattr(trace_paths, "trace_dirs", lambda data_dir=None: [tmp_path])
     result = CliRunner().invoke(app, ["trace", "list"])
     assert result.exit_code == 0
     assert "local copy: none (stargate trace fetch philly-2017)" in result.stdout
+
+
+def test_cli_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fixtures = ROOT / "tests" / "data" / "traces"
+    runner = CliRunner()
+    result = runner.invoke(app, ["trace", "list", "--json", "--data-dir", str(fixtures)])
+    assert result.exit_code == 0, result.output
+    local = {d["name"]: d["local"] for d in json.loads(result.stdout)}
+    assert local == {name: str(fixtures / name) for name in TRACES}
+    # a file where a folder is expected: exit 2, naming the option and the file
+    result = runner.invoke(app, ["trace", "list", "--data-dir", str(fixtures / "../README.md")])
+    assert result.exit_code == 2
+    assert "--data-dir" in result.output and "README.md" in result.output
+    assert "not a folder" in result.output
+
+    def offline(url: str, dest: Path) -> None:
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(fetch_mod, "urllib_download", offline)
+    target = tmp_path / "data"
+    result = runner.invoke(app, ["trace", "fetch", "philly-2017", "--data-dir", str(target)])
+    assert result.exit_code == 2 and str(target / "philly-2017") in result.output

@@ -267,7 +267,7 @@ def test_the_same_table_checks_python_calls() -> None:
 
 
 def test_every_source_declares_a_range_for_every_number() -> None:
-    tables = [w.params for w in WORKLOADS.values()] + [f.params for f in FLEETS.values()]
+    tables = [w.params for _, w in WORKLOADS.items()] + [f.params for _, f in FLEETS.items()]
     tables += [syn.JOB_PARAM_TABLE, syn.INFERENCE_PARAM_TABLE]
     for table in tables:
         for name, param in table.items():

@@ -25,8 +25,12 @@ from stargate.sim.traces import (
     load_workload,
     parse_source,
     pool_fleet,
+    read_alibaba_pods,
+    trace_path,
 )
+from stargate.sim.traces import paths as trace_paths
 from stargate.sim.workload import DEFAULT_TRAINING_CLASS, InferenceDemand, JobTable
+from tests.conftest import ROOT
 
 ALI = "alibaba-gpu-2023"
 
@@ -306,7 +310,8 @@ def test_parameters_are_checked() -> None:
 def test_missing_default_copy_says_where_it_looked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(traces, "trace_dirs", lambda: [tmp_path / "a", tmp_path / "b"])
+    dirs = [tmp_path / "a", tmp_path / "b"]
+    monkeypatch.setattr(trace_paths, "trace_dirs", lambda data_dir=None: dirs)
     with pytest.raises(InputError) as exc:
         load_workload("azure-llm-2023")
     text = str(exc.value)
@@ -316,13 +321,11 @@ def test_missing_default_copy_says_where_it_looked(
     assert "stargate trace fetch azure-llm-2023" in text
 
 
-def test_stargate_traces_env_is_searched_first(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_data_dir_env_is_searched_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "alibaba-gpu-2023"
     folder.mkdir()
     (folder / "openb_pod_list_default.csv").write_text(POD_HEADER + "\n" + POD_GOOD[0] + "\n")
-    monkeypatch.setenv("STARGATE_TRACES", str(tmp_path))
+    monkeypatch.setenv("STARGATE_DATA_DIR", str(tmp_path))
     assert traces.trace_dirs()[0] == tmp_path.resolve()
     assert len(load_workload("alibaba-gpu-2023")) == 1
     assert traces.default_trace_dir() == tmp_path
@@ -569,3 +572,147 @@ def test_blank_lines_and_quotes_are_fine(tmp_path: Path) -> None:
     path.write_text(POD_HEADER + "\n\n" + '"p0",1000,1024,1,1000,"T4|G2",LS,Running,0,100,0\n\n')
     jobs = load_alibaba_jobs(path)
     assert len(jobs) == 1 and jobs.allowed == [("T4", "G2")] and jobs.skipped == {}
+
+
+# --------------------------------------------------------------------------- real rows, every clone
+
+FIXTURES = ROOT / "tests" / "data" / "traces"
+FIXTURE_FILES = [
+    f"{ALI}/openb_pod_list_default.csv",
+    f"{ALI}/openb_pod_list_multigpu20.csv",
+    f"{ALI}/openb_node_list_gpu_node.csv",
+    "alibaba-spot-gpu-2026/node_info_df.csv",
+    "azure-llm-2023/AzureLLMInferenceTrace_conv.csv",
+    "philly-2017/philly_runtime.csv",
+]
+
+
+def test_fixture_pods_as_jobs() -> None:
+    jobs = load_alibaba_jobs(FIXTURES / ALI / "openb_pod_list_default.csv")
+    assert len(jobs) == 46 and jobs.skipped == {"cpu_only": 4}
+    assert jobs.name is not None and jobs.name[:2] == ["openb-pod-0000", "openb-pod-0001"]
+    assert jobs.arrival_s[:3].tolist() == [0.0, 427061.0, 1558381.0]
+    assert jobs.duration_s[:2].tolist() == [12537496.0, 12902960.0 - 427061.0]
+    assert jobs.gpus[1] == 0.46 and float(jobs.gpus.sum()) == pytest.approx(42.77)
+    assert all(a is None for a in jobs.allowed)  # gpu_spec empty: any model
+
+
+def test_fixture_packing_variant_is_read_for_packing_only() -> None:
+    path = FIXTURES / ALI / "openb_pod_list_multigpu20.csv"
+    assert len(read_alibaba_pods(path, times=False).pods) == 46
+    with pytest.raises(InputError, match="packing experiment"):
+        load_alibaba_jobs(path)
+
+
+def test_fixture_node_lists_as_fleets() -> None:
+    fleet = load_fleet(f"{ALI}:{FIXTURES / ALI / 'openb_node_list_gpu_node.csv'}")
+    assert {p.id: p.nodes for p in fleet.pools} == {
+        "g2-x8": 19,
+        "g3-x8": 3,
+        "p100-x2": 22,
+        "t4-x2": 2,
+        "t4-x4": 1,
+        "v100m16-x4": 1,
+        "v100m32-x8": 2,
+    }
+    assert fleet.count == 248 and not fleet.skipped
+    spot = load_spot_nodes(FIXTURES / "alibaba-spot-gpu-2026" / "node_info_df.csv")
+    assert {(p.accelerator, p.per_node): p.nodes for p in spot.pools} == {
+        ("A10", 1): 29,
+        ("A100-SXM4-80GB", 8): 7,
+        ("GPU-series-1", 1): 10,
+        ("GPU-series-1", 4): 1,
+        ("GPU-series-2", 8): 1,
+        ("H800", 8): 2,
+    }
+    assert spot.count == 123
+
+
+def test_fixture_azure_demand() -> None:
+    demand = load_azure_demand(FIXTURES / "azure-llm-2023" / "AzureLLMInferenceTrace_conv.csv")
+    # 50 requests from 18:15:46.68 to 18:16:13.14: one minute of demand
+    assert demand.requests_per_min.tolist() == [50]
+    assert demand.prompt_tokens_per_s.tolist() == [35245 / 60]
+    assert demand.output_tokens_per_s.tolist() == [5795 / 60]
+    assert demand.workload_class == "chatgpt-inference"
+
+
+def test_fixture_philly_runtimes_and_jobs() -> None:
+    path = FIXTURES / "philly-2017" / "philly_runtime.csv"
+    runtimes = load_philly_runtimes(path)
+    assert len(runtimes) == 50 and float(runtimes.sum()) == 98.0
+    jobs = load_philly_jobs(path, seed=1, rate_per_h=60)
+    assert len(jobs) == 50 and sorted(jobs.duration_s.tolist()) == sorted(runtimes.tolist())
+
+
+def test_fixtures_are_a_data_folder() -> None:
+    """The fixtures are laid out as a data folder: a spec with no path finds them first."""
+    jobs = load_workload(ALI, data_dir=FIXTURES)
+    assert isinstance(jobs, JobTable) and len(jobs) == 46
+    assert jobs.source == str(FIXTURES.resolve() / ALI / "openb_pod_list_default.csv")
+    assert load_fleet("alibaba-spot-gpu-2026", data_dir=FIXTURES).count == 123
+    philly = load_workload("philly-2017?limit=5", data_dir=FIXTURES)
+    assert len(philly) == 5 and philly.source.startswith(str(FIXTURES.resolve()))
+    assert trace_path(ALI, fleet=True, data_dir=FIXTURES).parent == FIXTURES.resolve() / ALI
+
+
+@pytest.mark.parametrize("name", FIXTURE_FILES)
+def test_fixture_is_the_head_of_the_original(shared_traces: Path, name: str) -> None:
+    excerpt = (FIXTURES / name).read_bytes()
+    assert excerpt.count(b"\n") == 51  # the header and 50 rows
+    with (shared_traces / name).open("rb") as f:
+        assert f.read(len(excerpt)) == excerpt
+
+
+# --------------------------------------------------------------------------- data folders
+
+
+def test_data_dir_is_searched_first_and_named_in_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = tmp_path / "env"
+    monkeypatch.setenv("STARGATE_DATA_DIR", str(env))
+    dirs = traces.trace_dirs(tmp_path / "given")
+    assert dirs[:2] == [(tmp_path / "given").absolute(), env.absolute()]
+    assert dirs[2] == traces.user_data_dir()
+    monkeypatch.setattr(trace_paths, "checkout_shared_dir", lambda: None)
+    with pytest.raises(InputError) as exc:
+        load_workload("azure-llm-2023", data_dir=tmp_path / "given")
+    text = str(exc.value)
+    assert "no local copy of trace 'azure-llm-2023'" in text
+    assert str(tmp_path / "given" / "azure-llm-2023") in text and "--data-dir" in text
+
+
+def test_user_data_dir_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STARGATE_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert traces.user_data_dir() == tmp_path / "stargate" / "traces"
+    assert traces.default_trace_dir() == tmp_path / "stargate" / "traces"
+    for value in ("", "relative/data"):  # unset or not absolute: the XDG default
+        monkeypatch.setenv("XDG_DATA_HOME", value)
+        expected = Path.home() / ".local" / "share" / "stargate" / "traces"
+        assert traces.user_data_dir() == expected
+
+
+def test_no_search_relative_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared" / "data" / "traces" / "philly-2017"
+    shared.mkdir(parents=True)
+    (shared / "philly_runtime.csv").write_text("runtime\n1\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.delenv("STARGATE_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(trace_paths, "checkout_shared_dir", lambda: None)
+    assert traces.trace_dirs() == [tmp_path / "xdg" / "stargate" / "traces"]
+    assert traces.find_local("philly-2017") is None
+
+
+def test_checkout_copy_only_from_a_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert trace_paths.checkout_shared_dir() == ROOT.parent / "shared" / "data" / "traces"
+    monkeypatch.setattr(trace_paths, "_CHECKOUT", tmp_path)  # an installed package
+    assert trace_paths.checkout_shared_dir() is None

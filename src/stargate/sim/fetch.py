@@ -1,7 +1,7 @@
 """Download the public originals of the traces (``stargate trace fetch NAME``).
 
 Each file comes from its repository at a pinned commit (raw.githubusercontent.com), is checked
-against the size and SHA-256 recorded in :data:`stargate.sim.traces.TRACES`, and is written
+against the size and SHA-256 recorded in :data:`stargate.sim.traces.catalog.TRACES`, and is written
 atomically: into a temporary file beside the target, renamed over it only once verified. A
 failed or interrupted download leaves no partial file. A file already present with the right
 digest is not downloaded again.
@@ -20,7 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from stargate.errors import InputError, Problem
-from stargate.sim.traces import TraceFile, default_trace_dir, trace_info
+from stargate.sim.traces.catalog import TraceFile, trace_info
+from stargate.sim.traces.paths import default_trace_dir
 
 #: ``download(url, dest_path)``: write the bytes at ``url`` into the file ``dest_path``.
 Download = Callable[[str, Path], None]
@@ -57,8 +58,9 @@ def fetch_trace(
     download: Download | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """Download every file of trace ``name`` into ``dest_dir/name/`` (default folder:
-    :func:`stargate.sim.traces.default_trace_dir`) and return their paths.
+    """Download every file of trace ``name`` into the data folder ``dest_dir``, as
+    ``dest_dir/name/FILE`` (default folder: :func:`stargate.sim.traces.paths.default_trace_dir`,
+    ``$STARGATE_DATA_DIR`` or the user data folder), and return their paths.
 
     Files already there with the right digest are kept. ``progress`` receives one line per
     file. An unknown name, a failed download or a file whose size or digest differs from the

@@ -15,7 +15,8 @@ draws take milliseconds. Discrete ones (job sizes) are probability tables.
 
 Parameters may be numbers or numeric strings (they come from specs such as
 ``synthetic?jobs=1000000&seed=3&utilization=0.8``); a bad value or an unknown name raises
-:class:`~stargate.errors.InputError` naming the parameter. Only numpy is imported.
+:class:`~stargate.errors.InputError` naming the parameter. Only numpy is imported (and the
+time constants of :mod:`stargate.sim.traces.units`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 
 from stargate.domain.limits import MAX_ACCELERATORS, MAX_DURATION_H, MAX_ITEMS
 from stargate.errors import InputError, Problem, did_you_mean
+from stargate.sim.traces.units import SECONDS_PER_HOUR
 from stargate.sim.workload import (
     DEFAULT_TRAINING_CLASS,
     MAX_DEMAND_MINUTES,
@@ -467,7 +469,7 @@ def rate_for_utilization(
     runs grow long.
     """
     gpu_s = mean_gpu_seconds(classes, fleet_accelerators, duration_scale)
-    return 3600.0 * utilization * fleet_accelerators / gpu_s
+    return float(SECONDS_PER_HOUR) * utilization * fleet_accelerators / gpu_s
 
 
 def _streams(seed: int, n: int) -> list[np.random.Generator]:
@@ -572,7 +574,7 @@ def generate(
     arrival_s: FArray = np.cumsum(JOB_INTERARRIVAL.sample(s_gap.random(n)))
     with np.errstate(over="ignore"):  # a span too long is refused just below
         if rate is not None or fleet is None:
-            arrival_s *= 3600.0 / (rate if rate is not None else JOB_RATE_PER_H)
+            arrival_s *= float(SECONDS_PER_HOUR) / (rate if rate is not None else JOB_RATE_PER_H)
         else:
             span_s = float(np.dot(gpus, duration_s)) / (util * fleet)
             arrival_s *= span_s / arrival_s[-1]
@@ -603,8 +605,8 @@ def _check_span(last_s: float, jobs: int, set_by: str, utilization: float) -> No
     }[param]
     raise InputError(
         Problem(
-            f"the jobs would arrive over {hours_text(last_s / 3600)} h, more than Stargate "
-            f"represents (at most {MAX_DURATION_H:,} h, 100 years)",
+            f"the jobs would arrive over {hours_text(last_s / SECONDS_PER_HOUR)} h, more than "
+            f"Stargate represents (at most {MAX_DURATION_H:,} h, 100 years)",
             path=f"synthetic?{param}",
             hint=how,
         )
