@@ -250,7 +250,13 @@ def _with_progress(fn: Any) -> Any:
 def _human_s(v: float | None) -> str:
     if v is None:
         return "—"
-    for unit, size in (("d", 86400.0), ("h", 3600.0), ("min", 60.0)):
+    from stargate.domain.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
+
+    for unit, size in (
+        ("d", SECONDS_PER_DAY),
+        ("h", SECONDS_PER_HOUR),
+        ("min", SECONDS_PER_MINUTE),
+    ):
         if abs(v) >= size:
             return f"{v / size:,.1f} {unit}"
     return f"{v:,.1f} s"

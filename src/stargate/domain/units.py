@@ -12,6 +12,7 @@ from typing import Final
 SECONDS_PER_MINUTE: Final = 60.0
 SECONDS_PER_HOUR: Final = 3600.0
 SECONDS_PER_DAY: Final = 86400.0
+MINUTES_PER_HOUR: Final = 60
 HOURS_PER_DAY: Final = 24
 DAYS_PER_YEAR: Final = 365
 HOURS_PER_YEAR: Final = 8760.0

@@ -44,6 +44,10 @@ def horizon_of(value: HorizonLike) -> Horizon:
     of dates or years, or None (the scenario's own). Bad input is an InputError naming the
     ``horizon`` parameter."""
     try:
+        if not isinstance(value, Horizon | str | None) and not (
+            isinstance(value, tuple) and len(value) == 2
+        ):
+            raise ValueError(f"not a horizon: {value!r} (expected two dates or two years)")
         return Horizon.of(value)
     except (ValueError, TypeError) as e:
         text = str(e)
