@@ -428,10 +428,14 @@ ENGINES = {"broker", "sim", "plan", "ledger"}
 ALLOWED: dict[str, set[str] | None] = {  # None: anything
     "errors": set(),
     "files": {"errors"},
+    "registry": {"errors"},
     "domain": {"domain"},
     "contracts": {"contracts", "domain", "errors"},
     "scenario": {"scenario", "contracts", "domain", "errors", "files"},
-    **{e: {"domain", "contracts", "scenario", "errors", "files", *ENGINES} for e in ENGINES},
+    **{
+        e: {"domain", "contracts", "scenario", "errors", "files", "registry", *ENGINES}
+        for e in ENGINES
+    },
     "report": {"report", "domain", "contracts", "scenario", "errors", "files", *ENGINES},
     "cli": None,
     "service": None,
