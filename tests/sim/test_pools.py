@@ -94,3 +94,38 @@ def test_sjf_puts_a_killed_job_back_first() -> None:
     s.enqueue(1, 1.0, 900.0, front=True)  # put back at the front, whatever its run time
     assert s.queue == [1, 0]
     assert s.start_jobs(0.0, need, run_s) == [1]
+
+
+#: The simulator's engine modules and its command: time constants come from
+#: stargate.domain.units, and no handler swallows every exception.
+ENGINE_FILES = [
+    SIM / f"{name}.py"
+    for name in ("engine", "pools", "packing", "api", "kernel", "workload", "inference")
+] + [SIM.parent / "cli" / "sim.py"]
+
+
+@pytest.mark.parametrize("path", ENGINE_FILES, ids=lambda p: p.name)
+def test_no_hand_written_time_constants(path: Path) -> None:
+    constants = {60.0 * 60, 24 * 3600, 24 * 3600.0, 8760, 365 * 86400}
+    found = [
+        f"{path.name}:{node.lineno}: {node.value}"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant)
+        and type(node.value) in (int, float)
+        and node.value in constants
+    ]
+    assert not found, found
+
+
+@pytest.mark.parametrize("path", ENGINE_FILES, ids=lambda p: p.name)
+def test_no_handler_catches_everything(path: Path) -> None:
+    found = [
+        f"{path.name}:{node.lineno}"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ExceptHandler)
+        and (
+            node.type is None
+            or (isinstance(node.type, ast.Name) and node.type.id in ("Exception", "BaseException"))
+        )
+    ]
+    assert not found, found
