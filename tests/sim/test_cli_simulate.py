@@ -296,3 +296,81 @@ def test_packing_mode_refuses_out(tmp_path: Path) -> None:
     )
     assert code == 2, out
     assert "--out" in out and "writes no files" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "flag", "words"),
+    [
+        (["--policy", "nosuch"], "--policy", "unknown policy 'nosuch'"),
+        (["--granularity", "rack"], "--granularity", "unknown granularity 'rack'"),
+        (["--horizon", "2026..2025"], "--horizon", "ends before it starts"),
+        (["--price", "-1"], "--price", "not a price"),
+        (["--fleet", "pool:0"], "--fleet", "fleet size must be at least 1"),
+    ],
+)
+def test_engine_parameters_are_reported_as_the_flags_that_set_them(
+    args: list[str], flag: str, words: str
+) -> None:
+    base = [] if "--fleet" in args else ["--fleet", "pool:64"]
+    code, out = run("simulate", *base, *args, "-w", "synthetic?jobs=5")
+    assert code == 2, out
+    assert out.startswith(f"{flag}: ") and words in out, out
+
+
+def test_a_bad_responder_is_reported_as_the_flag() -> None:
+    code, out = run("simulate", "--responder", "nosuch", "-w", "synthetic?jobs=5")
+    assert code == 2, out
+    assert out.startswith("--responder: unknown responder 'nosuch'"), out
+
+
+def test_a_horizon_in_whole_years() -> None:
+    code, out = run("simulate", "--horizon", "2026..2026", "-w", "synthetic?jobs=20", "--json")
+    assert code == 0, out
+    r = json.loads(out)["run"]
+    assert r["start"].startswith("2026-01-01") and r["end"].startswith("2027-01-01")
+
+
+# the hand-made case of tests/sim/test_packing.py, where first-fit and best-fit differ
+NODES = "sn,cpu_milli,memory_mib,gpu,model\nv0,1,1,4,V100M16\nt0,1,1,2,T4\n"
+PODS = (
+    "name,cpu_milli,memory_mib,num_gpu,gpu_milli\n"
+    "p0,1,1,1,500\np1,1,1,1,600\nc0,1,1,0,0\np2,1,1,2,1000\np3,1,1,1,400\n"
+    "p4,1,1,4,1000\np5,1,1,1,100\n"
+)
+
+
+def _pack(tmp_path: Path, *policy: str) -> tuple[int, str]:
+    (tmp_path / "pods.csv").write_text(PODS)
+    (tmp_path / "nodes.csv").write_text(NODES)
+    return run(
+        "simulate",
+        "--mode",
+        "packing",
+        *policy,
+        "-w",
+        f"alibaba-gpu-2023:{tmp_path / 'pods.csv'}",
+        "--fleet",
+        f"alibaba-gpu-2023:{tmp_path / 'nodes.csv'}",
+        "--json",
+    )
+
+
+def test_packing_mode_selects_its_policy(tmp_path: Path) -> None:
+    results = {}
+    for args in ((), ("--policy", "first-fit"), ("--policy", "best-fit")):
+        code, out = _pack(tmp_path, *args)
+        assert code == 0, out
+        results[args] = json.loads(out)
+    default, first, best = results.values()
+    assert default == first and first["policy"] == "first-fit"
+    assert best["policy"] == "best-fit"
+    # p3 fills T4 GPU 1 exactly under best-fit; first-fit leaves two GPUs partly allocated
+    assert (first["partial_gpus"], best["partial_gpus"]) == (2, 1)
+    assert best["fragmented_gpus"] < first["fragmented_gpus"]
+
+
+def test_packing_mode_refuses_a_scheduling_policy(tmp_path: Path) -> None:
+    code, out = _pack(tmp_path, "--policy", "greedy")
+    assert code == 2, out
+    assert out.startswith("--policy: unknown packing policy 'greedy'"), out
+    assert "first-fit, best-fit" in out

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from stargate.sim.api import simulate
+from stargate.sim.pools import GRANULARITIES, Granularity
 from stargate.sim.synthetic import generate
 from stargate.sim.traces import load_alibaba_jobs, pool_fleet
 from stargate.sim.workload import FleetPool, FleetSpec, JobTable
@@ -114,8 +115,8 @@ def test_policies_differ_and_keep_their_promises() -> None:
     assert waits["easy"] <= waits["fifo"]
 
 
-@pytest.mark.parametrize("granularity", ["pool", "node"])
-def test_conservation_and_no_job_lost(granularity: str) -> None:
+@pytest.mark.parametrize("granularity", GRANULARITIES)
+def test_conservation_and_no_job_lost(granularity: Granularity) -> None:
     r = simulate(
         "stargate-2025",
         ["synthetic?jobs=3000&size_scale=64&seed=2"],
@@ -360,3 +361,122 @@ def test_azure_trace_as_inference_demand(shared_traces: Path) -> None:
     (cls,) = r.summary["inference"]["classes"]
     assert cls["minutes"] == 59 and cls["workload_class"] == "chatgpt-inference"  # one hour
     assert cls["provisioned_accelerators"] > 0
+
+
+# --------------------------------------------------------------------------- the interface
+
+
+SMALL = ["synthetic?jobs=60&size_scale=64&seed=4"]
+
+
+def _summary(**kw: Any) -> str:
+    return simulate(**kw).summary_json()
+
+
+def test_a_scenario_by_name_path_or_object_gives_the_same_run() -> None:
+    import stargate.scenario
+    from stargate.scenario.loader import load_scenario
+
+    kw: dict[str, Any] = {"workloads": SMALL, "horizon": "2026-01-01..2026-01-31"}
+    path = Path(stargate.scenario.__file__).parent / "data" / "stargate-2025.yaml"
+    by_name = _summary(scenario="stargate-2025", **kw)
+    assert _summary(scenario=path, **kw) == by_name
+    assert _summary(scenario=str(path), **kw) == by_name
+    assert _summary(scenario=load_scenario("stargate-2025"), **kw) == by_name
+    assert _summary(scenario=None, **kw) == by_name  # the default scenario
+
+
+def test_a_scenario_of_another_type_is_refused_naming_the_parameter() -> None:
+    from stargate.errors import InputError
+
+    with pytest.raises(InputError) as e:
+        simulate(42, SMALL)  # type: ignore[arg-type]
+    assert e.value.problems[0].path == "scenario" and "not a scenario: int" in str(e.value)
+
+
+def test_a_horizon_in_years_dates_pairs_or_a_horizon_is_the_same_days() -> None:
+    from datetime import date
+
+    from stargate.domain.horizon import Horizon
+
+    kw: dict[str, Any] = {"fleet": "pool:64", "workloads": ["synthetic?jobs=80&seed=3"]}
+    by_dates = _summary(horizon="2026-01-01..2026-12-31", **kw)
+    assert json.loads(by_dates)["run"]["end"].startswith("2027-01-01")
+    for same in (
+        "2026..2026",
+        (2026, 2026),
+        (date(2026, 1, 1), date(2026, 12, 31)),
+        Horizon(date(2026, 1, 1), date(2026, 12, 31)),
+    ):
+        assert _summary(horizon=same, **kw) == by_dates, same
+    # a scenario run in whole years, inside the scenario's own horizon
+    r = simulate("stargate-2025", SMALL, horizon="2026..2026")
+    assert r.summary["run"]["start"].startswith("2026-01-01")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "parameter", "words"),
+    [
+        ({"policy": "nosuch"}, "policy", "unknown policy 'nosuch'"),
+        ({"granularity": "rack"}, "granularity", "unknown granularity 'rack'"),
+        ({"horizon": "2026-01-01"}, "horizon", "not a horizon"),
+        ({"horizon": "2026..2025"}, "horizon", "ends before it starts"),
+        ({"horizon": (1, 2, 3)}, "horizon", "not a horizon"),
+        ({"horizon": "1800..1801"}, "horizon", "outside the range Stargate represents"),
+        ({"price": "nan"}, "price", "not a price"),
+        ({"workloads": ["synthtic"]}, "synthtic", "did you mean 'synthetic'"),  # the spec
+        ({"workloads": []}, "workloads", "no workload given"),
+        ({"workloads": [3]}, "workloads", "neither jobs nor inference demand"),
+        ({"fleet": "alibaba-gpu-2032"}, "alibaba-gpu-2032", "did you mean"),
+        ({"fleet": 3}, "fleet", "not a fleet"),
+        ({"fleet": "pool:0"}, "fleet", "fleet size must be at least 1"),
+    ],
+)
+def test_bad_arguments_name_the_parameter_not_a_flag(
+    kwargs: dict[str, Any], parameter: str, words: str
+) -> None:
+    from stargate.errors import InputError
+
+    kw: dict[str, Any] = {"fleet": "pool:8", "workloads": ["synthetic?jobs=5"], **kwargs}
+    with pytest.raises(InputError) as e:
+        simulate(**kw)
+    assert words in str(e.value)
+    assert [p.path for p in e.value.problems] == [parameter]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "parameter", "words"),
+    [
+        ({"responder": "nosuch"}, "responder", "unknown responder 'nosuch'"),
+        ({"responder": "accept-after:-1"}, "responder", "accept-after"),
+        ({"price": "2"}, "price", "a scenario's pools have their own"),
+        ({"horizon": "2024-01-01..2026-03-31"}, "horizon", "lies outside the horizon"),
+    ],
+)
+def test_bad_arguments_of_a_scenario_run_name_the_parameter(
+    kwargs: dict[str, Any], parameter: str, words: str
+) -> None:
+    from stargate.errors import InputError
+
+    with pytest.raises(InputError) as e:
+        simulate("stargate-2025", ["synthetic?jobs=5"], **kwargs)
+    assert words in str(e.value)
+    assert [p.path for p in e.value.problems] == [parameter]
+    assert "--" not in e.value.problems[0].message
+
+
+def test_an_unknown_event_kind_is_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stargate.errors import InternalError
+    from stargate.sim import engine
+    from stargate.sim.kernel import P_CAPACITY, Kernel
+
+    class Haunted(Kernel):
+        """A kernel holding an event of a kind the loop does not know."""
+
+        def __init__(self, start_s: float = 0.0) -> None:
+            super().__init__(start_s)
+            self.schedule(1.0, P_CAPACITY, 99, None)
+
+    monkeypatch.setattr(engine, "Kernel", Haunted)
+    with pytest.raises(InternalError, match="unknown event kind 99"):
+        simulate(None, ["synthetic?jobs=5"], "pool:8")

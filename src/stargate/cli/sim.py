@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated, Any
 
@@ -10,7 +9,21 @@ import typer
 
 from stargate.cli.common import command, err, out, print_json, run_guarded
 from stargate.cli.options import examples, one_of
-from stargate.errors import InputError, Problem
+from stargate.errors import InputError, Problem, for_option
+
+#: The engine's parameters (as its errors name them) and the options that set them.
+OPTIONS = {
+    "scenario": "--scenario",
+    "workloads": "--workload",
+    "fleet": "--fleet",
+    "policy": "--policy",
+    "granularity": "--granularity",
+    "horizon": "--horizon",
+    "seed": "--seed",
+    "without": "--without",
+    "responder": "--responder",
+    "price": "--price",
+}
 
 
 @command(
@@ -52,13 +65,14 @@ def simulate(
         ),
     ] = None,
     policy: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--policy",
             metavar=one_of("fifo", "greedy", "sjf", "easy"),
-            help="Scheduling inside a pool: fifo, greedy, sjf or easy.",
+            help="Scheduling inside a pool: fifo, greedy (default), sjf or easy; with --mode "
+            "packing, placement: first-fit (default) or best-fit.",
         ),
-    ] = "greedy",
+    ] = None,
     granularity: Annotated[
         str,
         typer.Option(
@@ -72,7 +86,8 @@ def simulate(
         typer.Option(
             "--horizon",
             metavar="START..END",
-            help="Dates to simulate, e.g. 2025-07-01..2026-12-31.",
+            help="Days to simulate, both included: dates (2025-07-01..2026-12-31) or whole "
+            "years (2025..2030).",
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of every random draw.")] = 0,
@@ -130,6 +145,14 @@ def simulate(
     """Replay workloads through the broker over a horizon, and report what happened."""
 
     def body() -> None:
+        try:
+            checked()
+        except InputError as exc:
+            if not any(p.path in OPTIONS for p in exc.problems):
+                raise
+            raise for_option(exc, OPTIONS) from None
+
+    def checked() -> None:
         if mode not in ("simulate", "packing"):
             raise InputError(
                 Problem(f"unknown mode '{mode}'", path="--mode", expected="simulate or packing")
@@ -143,33 +166,36 @@ def simulate(
                         hint="leave out --out; use --json for its figures",
                     )
                 )
-            _packing(workload or [], fleet, skip_bad_rows, as_json)
+            _packing(workload or [], fleet, policy or "first-fit", skip_bad_rows, as_json)
             return
         from stargate.files import check_output_dir
         from stargate.sim.api import (
             DEFAULT_FLEET_WORKLOAD,
             DEFAULT_SCENARIO_WORKLOAD,
-            parse_horizon,
+            horizon_of,
             parse_price,
         )
         from stargate.sim.api import simulate as run_sim
+        from stargate.sim.pools import POLICIES, granularity_of
 
         # every option is checked before any work, the output folder first
         if out_dir is not None:
             check_output_dir(out_dir)
-        _check_specs("--fleet", [fleet] if fleet is not None else [])
-        _check_specs("--workload", workload or [])
-        parse_horizon(horizon)
+        _check_specs("fleet", [fleet] if fleet is not None else [])
+        _check_specs("workloads", workload or [])
+        days = horizon_of(horizon)
         parse_price(price)
+        name = POLICIES.canonical(policy or "greedy")
+        capacity = granularity_of(granularity)
         sources = workload or [
             DEFAULT_FLEET_WORKLOAD if fleet and not scenario else DEFAULT_SCENARIO_WORKLOAD
         ]
         warnings: list[Problem] = []
         kwargs: dict[str, Any] = dict(
             fleet=fleet,
-            policy=policy,
-            granularity=granularity,
-            horizon=horizon,
+            policy=name,
+            granularity=capacity,
+            horizon=days,
             seed=seed,
             responder=responder,
             skip_bad_rows=skip_bad_rows,
@@ -224,7 +250,13 @@ def _with_progress(fn: Any) -> Any:
 def _human_s(v: float | None) -> str:
     if v is None:
         return "—"
-    for unit, size in (("d", 86400.0), ("h", 3600.0), ("min", 60.0)):
+    from stargate.domain.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
+
+    for unit, size in (
+        ("d", SECONDS_PER_DAY),
+        ("h", SECONDS_PER_HOUR),
+        ("min", SECONDS_PER_MINUTE),
+    ):
         if abs(v) >= size:
             return f"{v / size:,.1f} {unit}"
     return f"{v:,.1f} s"
@@ -326,8 +358,8 @@ def _print_comparison(s: dict[str, Any], base: dict[str, Any], without: list[str
     out.print("share of accelerator-hours: " + ", ".join(shares))
 
 
-def _check_specs(option: str, specs: list[str]) -> None:
-    """Each source spec's form (NAME[:PATH][?key=value]), refused naming the option."""
+def _check_specs(parameter: str, specs: list[str]) -> None:
+    """Each source spec's form (NAME[:PATH][?key=value]), refused naming the parameter."""
     from dataclasses import replace
 
     from stargate.sim.traces import parse_source
@@ -337,13 +369,17 @@ def _check_specs(option: str, specs: list[str]) -> None:
             parse_source(spec)
         except InputError as exc:
             raise InputError(
-                [p if p.path or p.file else replace(p, path=option) for p in exc.problems]
+                [p if p.path or p.file else replace(p, path=parameter) for p in exc.problems]
             ) from None
 
 
-def _packing(workload: list[str], fleet: str | None, skip_bad_rows: bool, as_json: bool) -> None:
-    from stargate.sim.packing import pack
+def _packing(
+    workload: list[str], fleet: str | None, policy: str, skip_bad_rows: bool, as_json: bool
+) -> None:
+    from stargate.sim.packing import POLICIES, pack
     from stargate.sim.traces import load_fleet, trace_path
+
+    policy = POLICIES.canonical(policy)  # before any file is read
 
     if len(workload) != 1 or fleet is None:
         raise InputError(
@@ -353,12 +389,10 @@ def _packing(workload: list[str], fleet: str | None, skip_bad_rows: bool, as_jso
                 expected="--workload alibaba-gpu-2023:PODS_CSV --fleet alibaba-gpu-2023[:NODE_CSV]",
             )
         )
-    result = pack(trace_path(workload[0]), load_fleet(fleet), skip_bad_rows=skip_bad_rows)
-    data = (
-        result.to_dict()
-        if hasattr(result, "to_dict")
-        else json.loads(json.dumps(result.__dict__, default=str))
+    result = pack(
+        trace_path(workload[0]), load_fleet(fleet), policy=policy, skip_bad_rows=skip_bad_rows
     )
+    data = result.to_dict()
     if as_json:
         print_json(data)
     else:

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from stargate.domain.limits import MAX_USD, check_day
+from stargate.domain.horizon import EXAMPLES as HORIZON_EXAMPLES
+from stargate.domain.horizon import Horizon
+from stargate.domain.limits import MAX_USD
+from stargate.domain.units import DAYS_PER_YEAR, HOURS_PER_DAY, SECONDS_PER_DAY, SECONDS_PER_HOUR
 from stargate.errors import InputError, Problem
 from stargate.sim.engine import (
     BrokerRouter,
@@ -20,69 +26,50 @@ from stargate.sim.engine import (
     pools_from_fleet,
     run,
 )
+from stargate.sim.pools import POLICIES, Granularity, granularity_of
 from stargate.sim.result import SimResult
 from stargate.sim.workload import FleetSpec, InferenceDemand, JobTable
 
 if TYPE_CHECKING:
+    from stargate.broker.responders import Responder
     from stargate.domain.model import Scenario
 
 
-def parse_horizon(text: str | None) -> tuple[date | None, date | None]:
-    """``START..END`` (ISO dates; either side may be empty)."""
-    if text is None:
-        return None, None
-    start_s, sep, end_s = text.partition("..")
-    if not sep:
-        raise InputError(
-            Problem(
-                f"not a horizon: '{text}'",
-                path="--horizon",
-                expected="START..END, e.g. 2026-01-01..2026-12-31",
-            )
-        )
+HorizonLike = Horizon | str | tuple[object, object] | None
+
+
+def horizon_of(value: HorizonLike) -> Horizon:
+    """The days to simulate, from a :class:`~stargate.domain.horizon.Horizon`, its text (dates
+    ``2025-07-01..2026-12-31`` or whole years ``2025..2030``; either side may be empty), a pair
+    of dates or years, or None (the scenario's own). Bad input is an InputError naming the
+    ``horizon`` parameter."""
     try:
-        start = date.fromisoformat(start_s) if start_s else None
-        end = date.fromisoformat(end_s) if end_s else None
-    except ValueError:
-        raise InputError(
-            Problem(
-                f"not a horizon: '{text}'",
-                path="--horizon",
-                expected="ISO dates: START..END, e.g. 2026-01-01..2026-12-31",
-            )
-        ) from None
-    if start and end and end <= start:
-        raise InputError(Problem(f"horizon ends before it starts: '{text}'", path="--horizon"))
-    return check_horizon((start, end))
+        if not isinstance(value, Horizon | str | None) and not (
+            isinstance(value, tuple) and len(value) == 2
+        ):
+            raise ValueError(f"not a horizon: {value!r} (expected two dates or two years)")
+        return Horizon.of(value)
+    except (ValueError, TypeError) as e:
+        text = str(e)
+        expected = None if "expected" in text else f"FIRST..LAST, {HORIZON_EXAMPLES}"
+        raise InputError(Problem(text, path="horizon", expected=expected)) from None
 
 
-def check_horizon(horizon: tuple[date | None, date | None]) -> tuple[date | None, date | None]:
-    """Both ends inside the days Stargate represents (:mod:`stargate.domain.limits`)."""
-    for day in horizon:
-        if day is None:
-            continue
-        try:
-            check_day(day)
-        except ValueError as e:
-            raise InputError(Problem(str(e), path="--horizon")) from None
-    return horizon
-
-
-def _within_scenario(sc: Scenario, start: date | None, end: date | None) -> None:
+def _within_scenario(sc: Scenario, h: Horizon) -> None:
     """Refuse a horizon that reaches outside the scenario's own (as the planner does): there
     the scenario says nothing about pools, prices or clauses."""
-    h = sc.horizon
-    outside = (start is not None and start < h.start) or (
-        end is not None and h.end is not None and end > h.end
+    theirs_h = sc.horizon
+    outside = (h.first is not None and h.first < theirs_h.start) or (
+        h.last is not None and theirs_h.end is not None and h.last > theirs_h.end
     )
     if not outside:
         return
-    given = f"{start.isoformat() if start else ''}..{end.isoformat() if end else ''}"
-    theirs = f"{h.start.isoformat()}..{h.end.isoformat() if h.end else '(open)'}"
+    end = theirs_h.end.isoformat() if theirs_h.end else "(open)"
+    theirs = f"{theirs_h.start.isoformat()}..{end}"
     raise InputError(
         Problem(
-            f"horizon {given} lies outside the horizon of scenario '{sc.id}', {theirs}",
-            path="--horizon",
+            f"horizon {h} lies outside the horizon of scenario '{sc.id}', {theirs}",
+            path="horizon",
             expected=f"dates within {theirs}",
             hint="leave a side empty to take the scenario's own: ..END or START..",
         )
@@ -90,7 +77,7 @@ def _within_scenario(sc: Scenario, start: date | None, end: date | None) -> None
 
 
 def parse_price(text: str | Decimal | None) -> float | None:
-    """``--price``: USD per accelerator-hour, a finite number ≥ 0 (at most 10¹⁵)."""
+    """``price``: USD per accelerator-hour, a finite number ≥ 0 (at most 10¹⁵)."""
     if text is None:
         return None
     try:
@@ -101,7 +88,7 @@ def parse_price(text: str | Decimal | None) -> float | None:
         raise InputError(
             Problem(
                 f"not a price: '{text}'",
-                path="--price",
+                path="price",
                 expected="USD per accelerator-hour, a finite number from 0 to 1e15, e.g. 2.50",
             )
         )
@@ -151,13 +138,13 @@ DEFAULT_CHECKPOINT_INTERVAL_H = 1.0
 
 
 def simulate(
-    scenario: Scenario | str | None = None,
+    scenario: Scenario | str | Path | None = None,
     workloads: Sequence[str | JobTable | InferenceDemand] = (DEFAULT_SCENARIO_WORKLOAD,),
     fleet: str | FleetSpec | None = None,
     *,
     policy: str = "greedy",
-    granularity: str = "pool",
-    horizon: str | tuple[date | None, date | None] | None = None,
+    granularity: Granularity = "pool",
+    horizon: HorizonLike = None,
     seed: int = 0,
     without: Sequence[str] = (),
     responder: str = "accept-when-able",
@@ -169,62 +156,79 @@ def simulate(
 ) -> SimResult:
     """Run one simulation and return its result (tables as Polars DataFrames).
 
-    ``scenario``: a Scenario, a file or embedded name (default ``stargate-2025``), used for its
-    fleet and contracts unless ``fleet`` replaces them (``pool:N`` or a trace's node list, with
-    no contracts). ``workloads``: source specs (``synthetic?jobs=20000``,
-    ``alibaba-gpu-2023:PATH``, ``azure-llm-2023?scale=10``) or tables. Rows skipped under
-    ``skip_bad_rows`` are counted in the summary and described in ``warnings``. ``price``:
-    USD per accelerator-hour of a fleet for experiments (``fleet``), which has no prices:
-    without it the run reports no cost.
+    ``scenario``: a Scenario, a file (text or :class:`~pathlib.Path`) or an embedded name
+    (default ``stargate-2025``), used for its fleet and contracts unless ``fleet`` replaces
+    them (``pool:N`` or a trace's node list, with no contracts). ``workloads``: source specs
+    (``synthetic?jobs=20000``, ``alibaba-gpu-2023:PATH``, ``azure-llm-2023?scale=10``) or
+    tables. ``policy``: a name in :data:`stargate.sim.pools.POLICIES`; ``granularity``:
+    ``pool`` or ``node``; ``horizon``: see :func:`horizon_of` (dates or whole years).
+    Rows skipped under ``skip_bad_rows`` are counted in the summary and described in
+    ``warnings``. ``price``: USD per accelerator-hour of a fleet for experiments (``fleet``),
+    which has no prices: without it the run reports no cost.
+
+    Bad input is an :class:`~stargate.errors.InputError` whose problems name the parameter
+    (``policy``, ``granularity``, ``horizon``, ``responder``, ``price``, ``workloads``,
+    ``fleet``, ``scenario``); every parameter is checked before any workload is read.
     """
     price_h = parse_price(price)
     if price_h is not None and fleet is None:
         raise InputError(
             Problem(
-                "--price prices a fleet for experiments; a scenario's pools have their own",
-                path="--price",
-                expected="--fleet SOURCE with --price",
+                "a price is for a fleet for experiments; a scenario's pools have their own",
+                path="price",
+                expected="a fleet (the fleet parameter) with a price",
             )
         )
-    h_start, h_end = (
-        parse_horizon(horizon) if isinstance(horizon, str | None) else check_horizon(horizon)
-    )
+    h = horizon_of(horizon)
+    policy = POLICIES.canonical(policy)
+    gran = granularity_of(granularity)
     fleet_spec: FleetSpec | None
     if isinstance(fleet, str):
         from stargate.sim.traces import load_fleet
 
-        fleet_spec = load_fleet(fleet, skip_bad_rows=skip_bad_rows, warnings=warnings)
-    else:
+        with _naming("fleet", "--fleet"):
+            fleet_spec = load_fleet(fleet, skip_bad_rows=skip_bad_rows, warnings=warnings)
+    elif fleet is None or isinstance(fleet, FleetSpec):
         fleet_spec = fleet
+    else:
+        raise InputError(
+            Problem(
+                f"not a fleet: {type(fleet).__name__}",
+                path="fleet",
+                expected="a source spec (pool:N, alibaba-gpu-2023[:NODE_CSV]) or a FleetSpec",
+            )
+        )
     sc: Scenario | None = None
     if fleet_spec is None or scenario is not None:
-        from stargate.scenario.loader import load_scenario
-
-        sc = scenario if not isinstance(scenario, str | None) else load_scenario(scenario)
+        sc = scenario_of(scenario)
         if fleet_spec is None:
-            _within_scenario(sc, h_start, h_end)  # before any workload is read
+            _within_scenario(sc, h)  # before any workload is read
+            _responder(responder, seed)  # checked before any workload is read too
     tables: list[JobTable] = []
     demands: list[InferenceDemand] = []
     for w in workloads:
-        item: Any = w
+        item: object = w
         if isinstance(w, str):
             from stargate.sim.traces import load_workload
 
-            spec = complete_synthetic(w, sc, fleet_spec, h_start, h_end)
-            item = load_workload(
-                spec, skip_bad_rows=skip_bad_rows, warnings=warnings, context=_context(fleet)
-            )
+            spec = complete_synthetic(w, sc, fleet_spec, h.first, h.last)
+            with _naming("workloads", "--workload"):
+                item = load_workload(
+                    spec, skip_bad_rows=skip_bad_rows, warnings=warnings, context=_context(fleet)
+                )
         if isinstance(item, JobTable):
             tables.append(item)
         elif isinstance(item, InferenceDemand):
             demands.append(item)
         else:
-            raise InputError(f"workload '{w}' is neither jobs nor inference demand")
+            raise InputError(
+                Problem(f"workload '{w}' is neither jobs nor inference demand", path="workloads")
+            )
     if not tables and not demands:
         raise InputError(
             Problem(
                 "no workload given",
-                path="--workload",
+                path="workloads",
                 expected="at least one source, e.g. synthetic",
             )
         )
@@ -238,9 +242,9 @@ def simulate(
             jobs,
             fleet_spec,
             policy,
-            granularity,
-            h_start,
-            h_end,
+            gran,
+            h.first,
+            h.last,
             seed,
             log_events,
             progress,
@@ -254,15 +258,59 @@ def simulate(
         jobs,
         demands,
         policy,
-        granularity,
-        h_start,
-        h_end,
+        gran,
+        h.first,
+        h.last,
         seed,
         list(without),
         responder,
         log_events,
         progress,
     )
+
+
+def scenario_of(scenario: Scenario | str | Path | None) -> Scenario:
+    """A Scenario as given, or loaded from a file or an embedded name (None: the default)."""
+    from stargate.domain.model import Scenario
+    from stargate.scenario.loader import load_scenario
+
+    if isinstance(scenario, Scenario):
+        return scenario
+    if scenario is None or isinstance(scenario, str | Path):
+        return load_scenario(scenario)
+    raise InputError(
+        Problem(
+            f"not a scenario: {type(scenario).__name__}",
+            path="scenario",
+            expected="a Scenario, a scenario file or an embedded scenario's name",
+        )
+    )
+
+
+@contextmanager
+def _naming(parameter: str, flag: str) -> Iterator[None]:
+    """Problems raised inside that say nowhere where they are (no field, no file) are made to
+    name ``parameter``; so are those that a lower layer still locates at the CLI ``flag``
+    (``--fleet``), since an engine names its parameters and the CLI maps them to flags."""
+
+    def ours(p: Problem) -> bool:
+        return (not p.path and not p.file) or p.path == flag
+
+    try:
+        yield
+    except InputError as exc:
+        if not any(ours(p) for p in exc.problems):
+            raise
+        raise InputError(
+            [replace(p, path=parameter) if ours(p) else p for p in exc.problems]
+        ) from None
+
+
+def _responder(spec: str, seed: int) -> Responder:
+    from stargate.broker.responders import make_responder
+
+    with _naming("responder", "--responder"):
+        return make_responder(spec, seed)
 
 
 def complete_synthetic(
@@ -280,8 +328,8 @@ def complete_synthetic(
         return f"{spec}{sep}fleet_accelerators={fleet.count}"
     if sc is not None:
         t0 = start or sc.as_of
-        t1 = end or sc.horizon.end or (t0 + timedelta(days=365))
-        hours = max(1.0, ((t1 - t0).days + 1) * 24 * 0.9)
+        t1 = end or sc.horizon.end or (t0 + timedelta(days=DAYS_PER_YEAR))
+        hours = max(1.0, ((t1 - t0).days + 1) * HOURS_PER_DAY * 0.9)
         return f"{spec}{sep}span_h={hours:g}"
     return spec
 
@@ -297,7 +345,7 @@ def _t0(start: date | None, default: date) -> datetime:
 
 def _end_s(t0: datetime, end: date | None, jobs: JobTable, default: float) -> float:
     if end is not None:
-        return (datetime(end.year, end.month, end.day) - t0).total_seconds() + 86400.0
+        return (datetime(end.year, end.month, end.day) - t0).total_seconds() + SECONDS_PER_DAY
     return default
 
 
@@ -305,7 +353,7 @@ def _simulate_fleet(
     jobs: JobTable,
     fleet: FleetSpec,
     policy: str,
-    granularity: str,
+    granularity: Granularity,
     start: date | None,
     end: date | None,
     seed: int,
@@ -345,7 +393,7 @@ def _simulate_scenario(
     jobs: JobTable,
     demands: list[InferenceDemand],
     policy: str,
-    granularity: str,
+    granularity: Granularity,
     start: date | None,
     end: date | None,
     seed: int,
@@ -355,13 +403,10 @@ def _simulate_scenario(
     progress: Callable[[float], None] | None,
 ) -> SimResult:
     from stargate.broker.engine import Broker
-    from stargate.broker.responders import make_responder
 
-    broker = Broker(
-        sc, responder=make_responder(responder, seed), without=without, detail="summary"
-    )
+    broker = Broker(sc, responder=_responder(responder, seed), without=without, detail="summary")
     t0 = _t0(start, sc.as_of)
-    default_end = sc.horizon.end or (sc.as_of + timedelta(days=365))
+    default_end = sc.horizon.end or (sc.as_of + timedelta(days=DAYS_PER_YEAR))
     end_s = _end_s(t0, end or default_end, jobs, math.inf)
     classes = {c.id for c in sc.workload_classes}
     unknown = sorted(set(jobs.workload_class) - classes)
@@ -369,6 +414,7 @@ def _simulate_scenario(
         raise InputError(
             Problem(
                 f"workload class '{unknown[0]}' of the workload is not in scenario '{sc.id}'",
+                path="workloads",
                 expected="one of " + ", ".join(sorted(classes)),
             )
         )
@@ -396,7 +442,7 @@ def _simulate_scenario(
         progress=progress,
         meta={"fleet": "scenario", "scenario": sc.id, "without": sorted(broker.without_ids)},
         checkpoint_s={
-            c.id: 3600.0 * (c.checkpoint_interval_h or DEFAULT_CHECKPOINT_INTERVAL_H)
+            c.id: SECONDS_PER_HOUR * (c.checkpoint_interval_h or DEFAULT_CHECKPOINT_INTERVAL_H)
             for c in sc.workload_classes
         },
     )

@@ -20,6 +20,11 @@ One run:
 
 Every event is counted; accelerator-seconds are integrated per pool between events, so the work
 served can be checked against the jobs (see ``SimResult.conservation``).
+
+Why one module of ~600 lines: routing, the event loop and the pool tables are one concept, the
+run. The loop's closures share its arrays (free capacity, per-pool accounting) and the routers
+index the pool tables built here; splitting them would pass a dozen arrays across modules for
+no reuse. Scheduling inside a pool is separate (:mod:`stargate.sim.pools`).
 """
 
 from __future__ import annotations
@@ -35,9 +40,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from stargate.errors import InputError, Problem
+from stargate.domain.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, UNIX_EPOCH
+from stargate.errors import InternalError
 from stargate.sim.kernel import P_ARRIVAL, P_CAPACITY, P_FINISH, P_READY, Kernel
-from stargate.sim.pools import GRANULARITIES, POLICIES, PoolScheduler, PoolTable
+from stargate.sim.pools import POLICIES, Granularity, PoolScheduler, PoolTable, granularity_of
 from stargate.sim.workload import FleetSpec, JobTable
 
 if TYPE_CHECKING:
@@ -52,8 +58,8 @@ STATUS_NAMES = ("pending", "queued", "running", "completed", "rejected")
 ROFR_NONE, ROFR_ACCEPTED, ROFR_DECLINED, ROFR_EXPIRED, ROFR_RELEASED = range(5)
 ROFR_NAMES = ("", "accepted", "declined", "expired", "released")
 
-DAY_S = 86400.0
-EPOCH = datetime(1970, 1, 1)
+DAY_S = SECONDS_PER_DAY
+EPOCH = UNIX_EPOCH
 
 
 @dataclass
@@ -88,7 +94,7 @@ class SimState:
     exclusivity_bound: int
     killed_runs: int
     policy: str
-    granularity: str
+    granularity: Granularity
     seed: int
     without: list[str]
     fleet_name: str
@@ -209,7 +215,7 @@ class BrokerRouter(Router):
             workload_class=self.class_ids[int(self.job_class[j])],
             kind=self._training,
             accelerators=ask,
-            duration_h=max(float(self.jobs.duration_s[j]) / 3600.0, 1e-6),
+            duration_h=max(float(self.jobs.duration_s[j]) / SECONDS_PER_HOUR, 1e-6),
             period=None,
             earliest_start=None,
             deadline=None,
@@ -277,7 +283,7 @@ def run(
     end_s: float,
     router_factory: Callable[[npt.NDArray[np.float64], npt.NDArray[np.int64]], Router],
     policy: str = "greedy",
-    granularity: str = "pool",
+    granularity: Granularity = "pool",
     seed: int = 0,
     log_events: bool = True,
     progress: Callable[[float], None] | None = None,
@@ -287,19 +293,13 @@ def run(
     """Replay ``jobs`` on ``pools`` from ``t0`` for ``end_s`` seconds.
 
     ``checkpoint_s``: seconds of run time between checkpoints, per workload class (a class
-    not in it, or 0: no checkpoints — a killed job restarts from scratch)."""
-    if policy not in POLICIES:
-        raise InputError(
-            Problem(f"unknown policy '{policy}'", path="--policy", expected=" | ".join(POLICIES))
-        )
-    if granularity not in GRANULARITIES:
-        raise InputError(
-            Problem(
-                f"unknown granularity '{granularity}'",
-                path="--granularity",
-                expected=" | ".join(GRANULARITIES),
-            )
-        )
+    not in it, or 0: no checkpoints — a killed job restarts from scratch).
+
+    ``policy`` is a name in :data:`stargate.sim.pools.POLICIES`; an unknown one, or an unknown
+    ``granularity``, is an InputError naming that parameter."""
+    policy = POLICIES.canonical(policy)
+    strategy = POLICIES.get(policy)()
+    granularity = granularity_of(granularity)
     wall0 = time.perf_counter()
     meta = meta or {}
     n = len(jobs)
@@ -314,7 +314,7 @@ def run(
     scheds = [
         PoolScheduler(
             p,
-            policy,
+            strategy,
             float(pools.count[p]),
             max(1, int(pools.count[p]) // max(1, pools.per_node[p])),
             max(1, pools.per_node[p]),
@@ -366,10 +366,10 @@ def run(
             mtbf_h, mttr_h = pools.site_reliability[site]
             t = 0.0
             while True:
-                t += rng.expovariate(1.0 / (mtbf_h * 3600.0))
+                t += rng.expovariate(1.0 / (mtbf_h * SECONDS_PER_HOUR))
                 if t >= end_s:
                     break
-                repair = rng.expovariate(1.0 / (mttr_h * 3600.0))
+                repair = rng.expovariate(1.0 / (mttr_h * SECONDS_PER_HOUR))
                 for p in by_site.get(site, []):
                     k.schedule(t, P_CAPACITY, E_DOWN, p)
                     k.schedule(t + repair, P_CAPACITY, E_UP, p)
@@ -506,6 +506,8 @@ def run(
                 scheds[p].enqueue(j, float(need[j]), float(left_s[j]), front=True)
                 if log_events:
                     log.append((now, "killed", j, p))
+        else:
+            raise InternalError(f"unknown event kind {kind!r} at {now} s (payload {payload!r})")
     if not math.isfinite(end_s):
         end_s = k.now  # ran until the last event
     for p in range(pools.size):

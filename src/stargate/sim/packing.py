@@ -17,7 +17,8 @@ Placement (GPU only: the fleet has no CPU or memory, so those requests are ignor
 * a pod with ``gpu_spec`` may only go on nodes of a listed model (``pool:N`` fleets accept
   every pod); CPU-only pods are counted (``skipped["cpu_only"]``) and left out.
 
-Policies choose among the places that fit: ``first-fit`` (the default) takes the first node and
+Policies (strategy objects registered in :data:`POLICIES`) choose among the places that fit:
+``first-fit`` (the default) takes the first node and
 GPU in fleet order (pools in the fleet's order, nodes and GPUs in order within a pool);
 ``best-fit`` takes the GPU with the least free capacity that still fits (fractional pods), or
 the node with the fewest completely free GPUs that still has ``k`` (whole GPUs), ties going to
@@ -46,15 +47,76 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from stargate.errors import InputError, Problem, did_you_mean
+from stargate.errors import InputError, Problem
+from stargate.registry import Registry
 from stargate.sim.traces import Pod, read_alibaba_pods
 from stargate.sim.workload import FleetSpec
 
-#: Placement policies of :func:`pack`.
-POLICIES = ("first-fit", "best-fit")
-
 MILLI = 1000
 _BIG = np.iinfo(np.int32).max
+
+
+class PackingPolicy:
+    """Where a pod goes among the places that fit: a strategy (stateless) of :func:`pack`.
+
+    Each method gets the candidates of one kind of pod and returns its choice."""
+
+    def share(self, free: npt.NDArray[np.int32], cand: npt.NDArray[np.bool_]) -> int:
+        """A fractional pod: the flat index (node × GPUs per row + GPU) among ``cand``."""
+        raise NotImplementedError
+
+    def whole(self, full: npt.NDArray[np.int64], cand: npt.NDArray[np.bool_]) -> int:
+        """A pod of whole GPUs inside one node: the node among ``cand`` (``full``: completely
+        free GPUs per node)."""
+        raise NotImplementedError
+
+    def nodes(
+        self, per: npt.NDArray[np.int64], nodes: npt.NDArray[np.intp]
+    ) -> npt.NDArray[np.intp]:
+        """A pod larger than any node: the completely free ``nodes`` in the order to take them
+        (``per``: GPUs per node)."""
+        raise NotImplementedError
+
+
+#: Placement policies of :func:`pack`, by name (the ``policy`` parameter).
+POLICIES: Registry[type[PackingPolicy]] = Registry("packing policy", parameter="policy")
+
+
+@POLICIES.register("first-fit")
+class FirstFit(PackingPolicy):
+    """The first node and GPU in fleet order."""
+
+    def share(self, free: npt.NDArray[np.int32], cand: npt.NDArray[np.bool_]) -> int:
+        return int(np.argmax(cand.ravel()))
+
+    def whole(self, full: npt.NDArray[np.int64], cand: npt.NDArray[np.bool_]) -> int:
+        return int(np.argmax(cand))
+
+    def nodes(
+        self, per: npt.NDArray[np.int64], nodes: npt.NDArray[np.intp]
+    ) -> npt.NDArray[np.intp]:
+        return nodes
+
+
+@POLICIES.register("best-fit")
+class BestFit(PackingPolicy):
+    """The tightest place that fits, ties to the first in fleet order."""
+
+    def share(self, free: npt.NDArray[np.int32], cand: npt.NDArray[np.bool_]) -> int:
+        # the tightest GPU that fits; argmin keeps the first on ties
+        return int(np.argmin(np.where(cand, free, _BIG).ravel()))
+
+    def whole(self, full: npt.NDArray[np.int64], cand: npt.NDArray[np.bool_]) -> int:
+        # the node with the fewest completely free GPUs that still has k
+        return int(np.argmin(np.where(cand, full, _BIG)))
+
+    def nodes(
+        self, per: npt.NDArray[np.int64], nodes: npt.NDArray[np.intp]
+    ) -> npt.NDArray[np.intp]:
+        # widest nodes first: the fewest nodes
+        return nodes[np.argsort(-per[nodes], kind="stable")]
+
+
 #: The largest fleet packing takes, in GPUs: it tracks every GPU of every node, and each pod
 #: looks at all of them (a fleet of this size packs a pod list of 7,000 pods in ~4 s).
 MAX_PACKING_GPUS = 2**20
@@ -112,7 +174,7 @@ class _Fleet:
                 Problem(
                     f"fleet '{fleet.name}' is too large for packing mode: {fleet.count:,} GPUs "
                     f"on {sum(p.nodes for p in fleet.pools):,} nodes",
-                    path="--fleet",
+                    path="fleet",
                     expected=f"at most {MAX_PACKING_GPUS:,} GPUs (packing tracks every GPU)",
                     hint="pack onto a smaller fleet: a pod list fills a few thousand GPUs",
                 )
@@ -155,7 +217,7 @@ class _Fleet:
         """Free thousandths per node."""
         return np.asarray(np.where(self.exists, self.free, 0).sum(axis=1), dtype=np.int64)
 
-    def place(self, pod: Pod, policy: str) -> str | None:
+    def place(self, pod: Pod, policy: PackingPolicy) -> str | None:
         """Place a pod; None when placed, else why not (see PackingResult.stop_reason)."""
         mask, widest = self.mask(pod.allowed)
         if widest == 0:
@@ -172,37 +234,29 @@ class _Fleet:
         free_allowed = int(self.free_milli()[mask].sum())
         return "fragmentation" if free_allowed >= k * d else "capacity"
 
-    def _place_share(self, mask: npt.NDArray[np.bool_], d: int, policy: str) -> bool:
+    def _place_share(self, mask: npt.NDArray[np.bool_], d: int, policy: PackingPolicy) -> bool:
         cand = (self.free >= d) & mask[:, None]
         if not cand.any():
             return False
-        if policy == "first-fit":
-            flat = int(np.argmax(cand.ravel()))
-        else:  # the tightest GPU that fits; argmin keeps the first on ties
-            flat = int(np.argmin(np.where(cand, self.free, _BIG).ravel()))
+        flat = policy.share(self.free, cand)
         node, gpu = divmod(flat, self.gpus_per_row)
         if self.free[node, gpu] == MILLI:
             self.full[node] -= 1
         self.free[node, gpu] -= d
         return True
 
-    def _place_whole(self, mask: npt.NDArray[np.bool_], k: int, policy: str) -> bool:
+    def _place_whole(self, mask: npt.NDArray[np.bool_], k: int, policy: PackingPolicy) -> bool:
         cand = mask & (self.full >= k)
         if not cand.any():
             return False
-        if policy == "first-fit":
-            node = int(np.argmax(cand))
-        else:  # the node with the fewest completely free GPUs that still has k
-            node = int(np.argmin(np.where(cand, self.full, _BIG)))
+        node = policy.whole(self.full, cand)
         gpus = np.flatnonzero(self.free[node] == MILLI)[:k]
         self.free[node, gpus] = 0
         self.full[node] -= k
         return True
 
-    def _place_nodes(self, mask: npt.NDArray[np.bool_], k: int, policy: str) -> bool:
-        nodes = np.flatnonzero(mask & (self.full == self.per))
-        if policy != "first-fit":  # widest nodes first: the fewest nodes
-            nodes = nodes[np.argsort(-self.per[nodes], kind="stable")]
+    def _place_nodes(self, mask: npt.NDArray[np.bool_], k: int, policy: PackingPolicy) -> bool:
+        nodes = policy.nodes(self.per, np.flatnonzero(mask & (self.full == self.per)))
         cum = np.cumsum(self.per[nodes])
         if not len(cum) or cum[-1] < k:
             return False
@@ -251,21 +305,15 @@ def pack(
     Works on every pod list: the 5-column packing variants (``openb_pod_list_multigpu*.csv``)
     and the full ones, whose times are then ignored (and pods never scheduled are packed too).
     """
-    if policy not in POLICIES:
-        raise InputError(
-            Problem(
-                f"unknown packing policy '{policy}'",
-                path="policy",
-                hint=did_you_mean(policy, POLICIES),
-            )
-        )
+    policy = POLICIES.canonical(policy)
+    strategy = POLICIES.get(policy)()
     pods = read_alibaba_pods(pods_csv, times=False, skip_bad_rows=skip_bad_rows, warnings=warnings)
     state = _Fleet(fleet)
     placed = 0
     stop: str | None = None
     first: Pod | None = None
     for pod in pods.pods:
-        stop = state.place(pod, policy)
+        stop = state.place(pod, strategy)
         if stop is not None:
             first = pod
             break

@@ -4,7 +4,8 @@ A :class:`PoolTable` holds per-pool arrays (capacity, online time, price, throug
 class), built from a scenario (through the broker's fleet index, so positions agree) or from a
 :class:`~stargate.sim.workload.FleetSpec`.
 
-A :class:`PoolScheduler` queues the jobs routed to one pool and starts them under a policy:
+A :class:`PoolScheduler` queues the jobs routed to one pool and starts them under a
+scheduling policy, a strategy object registered by name in :data:`POLICIES`:
 
 * ``fifo``: strict order; the head of the queue blocks everyone behind it;
 * ``greedy``: queue order, but every job that fits starts, with no reservation for the head
@@ -13,6 +14,10 @@ A :class:`PoolScheduler` queues the jobs routed to one pool and starts them unde
 * ``easy``: EASY backfilling: the head gets a reservation at the earliest time enough
   accelerators free up (the *shadow time*); a later job may start now if it fits and either
   ends by the shadow time or uses only accelerators the head will not need.
+
+A policy decides how its queue is ordered (:meth:`SchedulingPolicy.push` and ``pop``) and what
+starts (:meth:`SchedulingPolicy.start`); the scheduler never looks at a policy's name. A new
+policy is a subclass registered with ``@POLICIES.register("name")``.
 
 Capacity is tracked either as one count (``pool`` granularity: fast, for fleets of millions)
 or node by node (``node`` granularity: a job that fits in one node must fit in one node,
@@ -26,14 +31,34 @@ import heapq
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
 
+from stargate.errors import InputError, Problem, did_you_mean
+from stargate.registry import Registry
+
 EPS = 1e-9
-POLICIES = ("fifo", "greedy", "sjf", "easy")
-GRANULARITIES = ("pool", "node")
+
+#: How capacity is tracked: one count per pool, or node by node (a closed set).
+Granularity = Literal["pool", "node"]
+GRANULARITIES: tuple[Granularity, ...] = get_args(Granularity)
+
+
+def granularity_of(value: str) -> Granularity:
+    """``value`` as a :data:`Granularity`, or an InputError naming the ``granularity``
+    parameter."""
+    if value in GRANULARITIES:
+        return value
+    raise InputError(
+        Problem(
+            f"unknown granularity '{value}'",
+            path="granularity",
+            expected=" | ".join(GRANULARITIES),
+            hint=did_you_mean(str(value), GRANULARITIES, list_valid=False),
+        )
+    )
 
 
 @dataclass
@@ -157,15 +182,161 @@ class _Nodes:
 #: ``bf_max_job_test``), so that backfilling stays cheap with long queues.
 EASY_SCAN_DEPTH = 256
 
+Vec = npt.NDArray[np.float64]
+
+
+class SchedulingPolicy:
+    """How one pool orders its queue and what it starts: a strategy, stateless, shared by
+    every pool of a run.
+
+    Queued jobs sit in buckets by size (accelerators needed); a bucket is ordered by the policy
+    (:meth:`push`, :meth:`pop`): by default a deque of ``(seq, job)`` in arrival order, where
+    ``seq`` is negative for a job put back at the front."""
+
+    #: Whether the scheduler keeps the running jobs' ends in order (for a shadow time).
+    tracks_ends: ClassVar[bool] = False
+
+    def push(
+        self,
+        buckets: dict[float, Any],
+        need: float,
+        job: int,
+        run_s: float,
+        seq: int,
+        front: bool,
+    ) -> None:
+        b = buckets.get(need)
+        if b is None:
+            b = buckets[need] = deque()
+        if front:
+            b.appendleft((seq, job))
+        else:
+            b.append((seq, job))
+
+    def pop(self, bucket: Any) -> tuple[Any, ...]:
+        item: tuple[Any, ...] = bucket.popleft()
+        return item
+
+    def start(
+        self, s: PoolScheduler, now: float, need: Vec, run_s: Vec, started: list[int]
+    ) -> None:
+        """Start on ``s`` what the policy allows at ``now`` (appending to ``started``)."""
+        raise NotImplementedError
+
+
+#: The scheduling policies by name (the ``policy`` parameter of a run).
+POLICIES: Registry[type[SchedulingPolicy]] = Registry("policy", parameter="policy")
+
+
+@POLICIES.register("fifo")
+class Fifo(SchedulingPolicy):
+    """Strict arrival order: the head of the queue blocks everyone behind it."""
+
+    def start(
+        self, s: PoolScheduler, now: float, need: Vec, run_s: Vec, started: list[int]
+    ) -> None:
+        s.start_heads(now, need, run_s, started)
+
+
+@POLICIES.register("greedy")
+class Greedy(SchedulingPolicy):
+    """Arrival order, and every job that fits starts (no reservation for the head)."""
+
+    def start(
+        self, s: PoolScheduler, now: float, need: Vec, run_s: Vec, started: list[int]
+    ) -> None:
+        s.start_any_fitting(now, need, run_s, started)
+
+
+@POLICIES.register("sjf")
+class ShortestJobFirst(Greedy):
+    """Shortest run time first, every job that fits starts: buckets are heaps by run time (a
+    job put back at the front goes first)."""
+
+    def push(
+        self,
+        buckets: dict[float, Any],
+        need: float,
+        job: int,
+        run_s: float,
+        seq: int,
+        front: bool,
+    ) -> None:
+        b = buckets.get(need)
+        if b is None:
+            b = buckets[need] = []
+        heapq.heappush(b, (-math.inf if front else run_s, seq, job))
+
+    def pop(self, bucket: Any) -> tuple[Any, ...]:
+        item: tuple[Any, ...] = heapq.heappop(bucket)
+        return item
+
+
+@POLICIES.register("easy")
+class EasyBackfill(SchedulingPolicy):
+    """EASY backfilling: heads in arrival order, then later jobs that do not delay the head's
+    reservation (they end by the shadow time, or use only accelerators it will not need)."""
+
+    tracks_ends = True
+
+    def start(
+        self, s: PoolScheduler, now: float, need: Vec, run_s: Vec, started: list[int]
+    ) -> None:
+        s.start_heads(now, need, run_s, started)
+        if s.qlen:
+            self._backfill(s, now, need, run_s, started)
+
+    @staticmethod
+    def _backfill(s: PoolScheduler, now: float, need: Vec, run_s: Vec, started: list[int]) -> None:
+        head = s.head()
+        assert head is not None
+        head_need, head_job = head
+        free = s.space.cap - s.space.used
+        shadow = math.inf
+        extra = 0.0
+        avail = free
+        for end, _, n in s.running_ends:
+            avail += n
+            if avail + EPS >= head_need:
+                shadow = end
+                extra = avail - head_need
+                break
+        while s.space.used + EPS < s.space.cap:
+            best: tuple[int, float, int, bool] | None = None  # (seq, need, index, uses_extra)
+            limit = s.space.cap - s.space.used
+            for n, b in s.buckets.items():
+                if n > limit + EPS or not s.space.fits(n):
+                    continue
+                for k, (seq, job) in enumerate(b):
+                    if k >= EASY_SCAN_DEPTH or (best is not None and seq > best[0]):
+                        break
+                    if job == head_job:
+                        continue
+                    ends_in_time = now + run_s[job] <= shadow + EPS
+                    if ends_in_time or n <= extra + EPS:
+                        best = (seq, n, k, not ends_in_time)
+                        break
+            if best is None:
+                return
+            seq, n, k, uses_extra = best
+            b = s.buckets[n]
+            _, job = b[k]
+            del b[k]
+            if not b:
+                del s.buckets[n]
+            s.qlen -= 1
+            if uses_extra:
+                extra -= n
+            s.start(job, now, need, run_s, started)
+
 
 class PoolScheduler:
-    """The queue and the running jobs of one pool.
+    """The queue and the running jobs of one pool, under a :class:`SchedulingPolicy`.
 
-    Queued jobs are kept in buckets by size (accelerators needed): a deque in arrival order
-    (fifo, greedy, easy) or a heap by run time (sjf). The next job to start under a policy is
-    the best head among the buckets whose size fits, so a pass costs O(sizes), not O(queue),
-    and a full pool is skipped at once. Jobs of one size fit or not together, node by node too,
-    so a bucket whose size does not fit is skipped whole.
+    Queued jobs are kept in buckets by size (accelerators needed), ordered by the policy. The
+    next job to start is the best head among the buckets whose size fits, so a pass costs
+    O(sizes), not O(queue), and a full pool is skipped at once. Jobs of one size fit or not
+    together, node by node too, so a bucket whose size does not fit is skipped whole.
     """
 
     __slots__ = (
@@ -180,13 +351,21 @@ class PoolScheduler:
         "running",
         "running_ends",
         "space",
+        "tracks_ends",
     )
 
     def __init__(
-        self, pool: int, policy: str, cap: float, nodes: int, per_node: int, node_mode: bool
+        self,
+        pool: int,
+        policy: SchedulingPolicy,
+        cap: float,
+        nodes: int,
+        per_node: int,
+        node_mode: bool,
     ) -> None:
         self.pool = pool
         self.policy = policy
+        self.tracks_ends = policy.tracks_ends
         self.cap_total = cap
         self.node_mode = node_mode
         self.space: _Aggregate | _Nodes = _Nodes(nodes, per_node) if node_mode else _Aggregate(cap)
@@ -213,30 +392,19 @@ class PoolScheduler:
 
     def enqueue(self, job: int, need: float, run_s: float, front: bool = False) -> None:
         self._seq += 1
-        seq = -self._seq if front else self._seq
-        b = self.buckets.get(need)
-        if self.policy == "sjf":
-            if b is None:
-                b = self.buckets[need] = []
-            heapq.heappush(b, (-math.inf if front else run_s, seq, job))
-        else:
-            if b is None:
-                b = self.buckets[need] = deque()
-            if front:
-                b.appendleft((seq, job))
-            else:
-                b.append((seq, job))
+        self.policy.push(self.buckets, need, job, run_s, -self._seq if front else self._seq, front)
         self.qlen += 1
 
-    def _pop(self, need: float) -> int:
+    def pop(self, need: float) -> int:
+        """Take the next job of size ``need`` off the queue, in the policy's order."""
         b = self.buckets[need]
-        item = heapq.heappop(b) if self.policy == "sjf" else b.popleft()
+        item = self.policy.pop(b)
         if not b:
             del self.buckets[need]
         self.qlen -= 1
         return int(item[-1])
 
-    def _next(self, limit: float) -> float | None:
+    def next_fitting(self, limit: float) -> float | None:
         """The size whose head goes next among sizes that fit now (None: nothing fits)."""
         best: tuple[Any, ...] | None = None
         best_need: float | None = None
@@ -249,7 +417,7 @@ class PoolScheduler:
                 best, best_need = key, need
         return best_need
 
-    def _head(self) -> tuple[float, int] | None:
+    def head(self) -> tuple[float, int] | None:
         """The queue's first job in arrival order: (need, job)."""
         best: tuple[int, int] | None = None
         best_need = 0.0
@@ -259,105 +427,45 @@ class PoolScheduler:
                 best, best_need = (seq, job), need
         return None if best is None else (best_need, best[1])
 
-    def start_jobs(
-        self, now: float, need: npt.NDArray[np.float64], run_s: npt.NDArray[np.float64]
-    ) -> list[int]:
+    def start_jobs(self, now: float, need: Vec, run_s: Vec) -> list[int]:
         """Start what the policy allows now; returns the jobs started (capacity taken)."""
         started: list[int] = []
         if not self.online or not self.qlen:
             return started
-        space = self.space
-        if self.policy == "fifo":
-            while self.qlen:
-                head = self._head()
-                assert head is not None
-                if not space.fits(head[0]):
-                    break
-                self._start(self._pop(head[0]), now, need, run_s, started)
-        elif self.policy in ("greedy", "sjf"):
-            while self.qlen and space.used + EPS < space.cap:
-                n = self._next(space.cap - space.used)
-                if n is None:
-                    break
-                self._start(self._pop(n), now, need, run_s, started)
-        else:  # easy
-            while self.qlen:
-                head = self._head()
-                assert head is not None
-                if not space.fits(head[0]):
-                    break
-                self._start(self._pop(head[0]), now, need, run_s, started)
-            if self.qlen:
-                self._backfill(now, need, run_s, started)
+        self.policy.start(self, now, need, run_s, started)
         return started
 
-    def _backfill(
-        self,
-        now: float,
-        need: npt.NDArray[np.float64],
-        run_s: npt.NDArray[np.float64],
-        started: list[int],
-    ) -> None:
-        head = self._head()
-        assert head is not None
-        head_need, head_job = head
-        free = self.space.cap - self.space.used
-        shadow = math.inf
-        extra = 0.0
-        avail = free
-        for end, _, n in self.running_ends:
-            avail += n
-            if avail + EPS >= head_need:
-                shadow = end
-                extra = avail - head_need
+    def start_heads(self, now: float, need: Vec, run_s: Vec, started: list[int]) -> None:
+        """Start jobs in arrival order until the head of the queue does not fit."""
+        while self.qlen:
+            head = self.head()
+            assert head is not None
+            if not self.space.fits(head[0]):
                 break
-        while self.space.used + EPS < self.space.cap:
-            best: tuple[int, float, int, bool] | None = None  # (seq, need, index, uses_extra)
-            limit = self.space.cap - self.space.used
-            for n, b in self.buckets.items():
-                if n > limit + EPS or not self.space.fits(n):
-                    continue
-                for k, (seq, job) in enumerate(b):
-                    if k >= EASY_SCAN_DEPTH or (best is not None and seq > best[0]):
-                        break
-                    if job == head_job:
-                        continue
-                    ends_in_time = now + run_s[job] <= shadow + EPS
-                    if ends_in_time or n <= extra + EPS:
-                        best = (seq, n, k, not ends_in_time)
-                        break
-            if best is None:
-                return
-            seq, n, k, uses_extra = best
-            b = self.buckets[n]
-            _, job = b[k]
-            del b[k]
-            if not b:
-                del self.buckets[n]
-            self.qlen -= 1
-            if uses_extra:
-                extra -= n
-            self._start(job, now, need, run_s, started)
+            self.start(self.pop(head[0]), now, need, run_s, started)
 
-    def _start(
-        self,
-        job: int,
-        now: float,
-        need: npt.NDArray[np.float64],
-        run_s: npt.NDArray[np.float64],
-        started: list[int],
-    ) -> None:
+    def start_any_fitting(self, now: float, need: Vec, run_s: Vec, started: list[int]) -> None:
+        """While any queued job fits, start the first (in the policy's order) that does."""
+        space = self.space
+        while self.qlen and space.used + EPS < space.cap:
+            n = self.next_fitting(space.cap - space.used)
+            if n is None:
+                break
+            self.start(self.pop(n), now, need, run_s, started)
+
+    def start(self, job: int, now: float, need: Vec, run_s: Vec, started: list[int]) -> None:
+        """Start ``job`` now (taken off the queue already)."""
         n = float(need[job])
         end = now + float(run_s[job])
         self.space.allocate(job, n)
         self.running[job] = (end, n)
-        if self.policy == "easy":  # only EASY needs the ends in order (for the shadow time)
+        if self.tracks_ends:
             bisect.insort(self.running_ends, (end, job, n))
         started.append(job)
 
     def finish(self, job: int) -> None:
         end, n = self.running.pop(job)
-        if self.policy == "easy":
+        if self.tracks_ends:
             i = bisect.bisect_left(self.running_ends, (end, job, n))
             del self.running_ends[i]
         self.space.release(job, n)

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stargate.domain.limits import MAX_DURATION_H
+from stargate.domain.units import HOURS_PER_DAY, MINUTES_PER_HOUR, SECONDS_PER_HOUR
 from stargate.errors import InputError, Problem, did_you_mean
 
 FArray = npt.NDArray[np.float64]
@@ -29,10 +30,10 @@ DEFAULT_TRAINING_CLASS = "research-training"
 #: The latest arrival and the longest run a job may have, in seconds from the start of the
 #: workload: :data:`~stargate.domain.limits.MAX_DURATION_H` (100 years). Every loader and the
 #: generator refuse a job beyond it, so the simulated span never grows with one value.
-MAX_JOB_S = MAX_DURATION_H * 3600.0
+MAX_JOB_S = MAX_DURATION_H * SECONDS_PER_HOUR
 #: The most minutes of inference demand (ten years): a trace or generated demand spanning more
 #: is refused, so its per-minute arrays stay under ~130 MB.
-MAX_DEMAND_MINUTES = 10 * 366 * 24 * 60
+MAX_DEMAND_MINUTES = 10 * 366 * HOURS_PER_DAY * MINUTES_PER_HOUR
 #: The largest seed of a random source (seeds are unsigned 64-bit numbers).
 MAX_SEED = 2**64 - 1
 
