@@ -23,6 +23,7 @@ OPTIONS = {
     "without": "--without",
     "responder": "--responder",
     "price": "--price",
+    "data_dir": "--data-dir",
 }
 
 
@@ -140,6 +141,15 @@ def simulate(
             "no cost is reported).",
         ),
     ] = None,
+    data_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--data-dir",
+            metavar="DIR",
+            help="Folder with local copies of the public traces (default: $STARGATE_DATA_DIR, "
+            "then the user data folder; see docs/traces.md).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Replay workloads through the broker over a horizon, and report what happened."""
@@ -166,7 +176,7 @@ def simulate(
                         hint="leave out --out; use --json for its figures",
                     )
                 )
-            _packing(workload or [], fleet, policy or "first-fit", skip_bad_rows, as_json)
+            _packing(workload or [], fleet, policy or "first-fit", skip_bad_rows, as_json, data_dir)
             return
         from stargate.files import check_output_dir
         from stargate.sim.api import (
@@ -202,6 +212,7 @@ def simulate(
             warnings=warnings,
             log_events=out_dir is not None,
             price=price,
+            data_dir=data_dir,
         )
         result = _with_progress(
             lambda progress: run_sim(
@@ -374,7 +385,12 @@ def _check_specs(parameter: str, specs: list[str]) -> None:
 
 
 def _packing(
-    workload: list[str], fleet: str | None, policy: str, skip_bad_rows: bool, as_json: bool
+    workload: list[str],
+    fleet: str | None,
+    policy: str,
+    skip_bad_rows: bool,
+    as_json: bool,
+    data_dir: str | None = None,
 ) -> None:
     from stargate.sim.packing import POLICIES, pack
     from stargate.sim.traces import load_fleet, trace_path
@@ -390,7 +406,10 @@ def _packing(
             )
         )
     result = pack(
-        trace_path(workload[0]), load_fleet(fleet), policy=policy, skip_bad_rows=skip_bad_rows
+        trace_path(workload[0], data_dir=data_dir),
+        load_fleet(fleet, data_dir=data_dir),
+        policy=policy,
+        skip_bad_rows=skip_bad_rows,
     )
     data = result.to_dict()
     if as_json:

@@ -153,6 +153,7 @@ def simulate(
     progress: Callable[[float], None] | None = None,
     warnings: list[Problem] | None = None,
     price: str | Decimal | None = None,
+    data_dir: str | Path | None = None,
 ) -> SimResult:
     """Run one simulation and return its result (tables as Polars DataFrames).
 
@@ -164,7 +165,8 @@ def simulate(
     ``pool`` or ``node``; ``horizon``: see :func:`horizon_of` (dates or whole years).
     Rows skipped under ``skip_bad_rows`` are counted in the summary and described in
     ``warnings``. ``price``: USD per accelerator-hour of a fleet for experiments (``fleet``),
-    which has no prices: without it the run reports no cost.
+    which has no prices: without it the run reports no cost. ``data_dir``: the folder with
+    local copies of the public traces (see docs/traces.md for the other places searched).
 
     Bad input is an :class:`~stargate.errors.InputError` whose problems name the parameter
     (``policy``, ``granularity``, ``horizon``, ``responder``, ``price``, ``workloads``,
@@ -187,7 +189,9 @@ def simulate(
         from stargate.sim.traces import load_fleet
 
         with _naming("fleet", "--fleet"):
-            fleet_spec = load_fleet(fleet, skip_bad_rows=skip_bad_rows, warnings=warnings)
+            fleet_spec = load_fleet(
+                fleet, skip_bad_rows=skip_bad_rows, warnings=warnings, data_dir=data_dir
+            )
     elif fleet is None or isinstance(fleet, FleetSpec):
         fleet_spec = fleet
     else:
@@ -214,7 +218,11 @@ def simulate(
             spec = complete_synthetic(w, sc, fleet_spec, h.first, h.last)
             with _naming("workloads", "--workload"):
                 item = load_workload(
-                    spec, skip_bad_rows=skip_bad_rows, warnings=warnings, context=_context(fleet)
+                    spec,
+                    skip_bad_rows=skip_bad_rows,
+                    warnings=warnings,
+                    context=_context(fleet),
+                    data_dir=data_dir,
                 )
         if isinstance(item, JobTable):
             tables.append(item)
