@@ -53,12 +53,13 @@ def _plan_with_comparison() -> str:
     return _no_timings(
         render_plan_report(
             res,
-        sc,
-        horizon=(2025, 2026),
-        period="year",
-        without=["rofr"],
-        comparison=off,
-        comparison_label="without rofr",
+            sc,
+            horizon=(2025, 2026),
+            period="year",
+            without=["rofr"],
+            comparison=off,
+            comparison_label="without rofr",
+        )
     )
 
 
