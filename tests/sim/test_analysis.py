@@ -200,5 +200,6 @@ def test_tiny_utilization_is_not_rounded_to_none(scenario_run: SimResult) -> Non
     r = simulate(None, [jobs], "pool:10000000")
     assert r.stats.utilization == 0.0 and r.stats.accelerator_hours.served > 0
     table = r.utilization
-    exact = table["busy_accelerator_hours"].sum() / table["capacity_accelerator_hours"].sum()
+    busy = float(table["busy_accelerator_hours"].sum())
+    exact = busy / float(table["capacity_accelerator_hours"].sum())
     assert analysis.utilization(r) == pytest.approx(exact) and exact > 0

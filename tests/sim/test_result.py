@@ -101,9 +101,8 @@ def test_decided_by_only_where_the_broker_placed(scenario_run: SimResult) -> Non
     (cls,) = inf.classes
     assert cls.serving.provider == "azure" and cls.serving.decided_by
     fleet = simulate(None, [hand_jobs(), hand_demand()], hand_fleet())
-    data = fleet.to_dict()["inference"]
-    assert isinstance(data, dict) and isinstance(data["classes"], list)
-    serving = data["classes"][0]["serving"]  # type: ignore[index,call-overload]
+    data = json.loads(fleet.summary_json())
+    serving = data["inference"]["classes"][0]["serving"]
     assert "decided_by" not in serving and serving["placed"] is True
 
 
