@@ -161,3 +161,19 @@ def test_capacity_phrase_reads_the_typed_run_and_the_dict_alike(scenario_run: Si
     assert isinstance(run, RunInfo)
     assert capacity_phrase(run) == capacity_phrase(run.model_dump())
     assert capacity_phrase(run).startswith("654,000 accelerators in 7 pools online at the start")
+
+
+def test_the_json_schema_describes_the_summary_json(
+    fleet_run: SimResult, scenario_run: SimResult
+) -> None:
+    """The schema of the typed summary (as ``stargate schema --output summary`` will print it)
+    accepts what summary.json holds, inference included, and refuses a misspelt key."""
+    import jsonschema
+
+    schema = SimSummary.model_json_schema(mode="serialization")
+    for r in (fleet_run, scenario_run):
+        jsonschema.validate(json.loads(r.summary_json()), schema)
+    bad = {**json.loads(fleet_run.summary_json())}
+    bad["jobs"] = {**bad["jobs"], "complete": 1}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
