@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from stargate.report import sim_html
-from stargate.report.sim_html import dur, num, pct, render_report, usd
+from stargate.report.html import dur, num, pct, pp, usd
+from stargate.report.sim_html import render_report
+from stargate.sim import analysis
 from stargate.sim.api import simulate
 from stargate.sim.result import SimResult
 from stargate.sim.workload import FleetPool, FleetSpec, InferenceDemand, JobTable
@@ -134,32 +136,32 @@ def test_charts_are_accessible(with_all: SimResult) -> None:
 
 
 def test_header_and_key_figures_come_from_the_summary(without_rofr: SimResult) -> None:
-    s = without_rofr.summary
+    s = without_rofr.stats
     html = render_report(without_rofr)
     head = html[: html.index("<nav")]
     assert "Simulation report: stargate-2025" in head
     assert "azure-rofr" in head  # clauses switched off
-    assert f"seed {s['run']['seed']}" in head and s["run"]["policy"] in head
+    assert f"seed {s.run.seed}" in head and s.run.policy in head
     key = sections(html)["key-figures"]
-    j = s["jobs"]
-    for value in (j["submitted"], j["completed"], j["rejected"]):
+    j = s.jobs
+    for value in (j.submitted, j.completed, j.rejected):
         assert f'<div class="value">{num(value)}</div>' in key
-    for stat in ("wait_s", "jct_s"):
-        assert dur(s[stat]["mean"]) in key
-        assert f"p50 {dur(s[stat]['p50'])} · p99 {dur(s[stat]['p99'])}" in key
-    assert usd(s["cost_usd"]) in key
-    assert f"{s['energy_mwh']:,.1f} MWh" in key
-    assert dur(s["makespan_s"]) in key
-    assert pct(s["utilization"]) in key or s["utilization"] == 0
+    for stat in (s.wait_s, s.jct_s):
+        assert dur(stat.mean) in key
+        assert f"p50 {dur(stat.p50)} · p99 {dur(stat.p99)}" in key
+    assert usd(s.cost_usd) in key
+    assert f"{s.energy_mwh:,.1f} MWh" in key
+    assert dur(s.makespan_s) in key
+    assert pct(s.utilization) in key or s.utilization == 0
 
 
 def test_rofr_counts_and_conservation(with_all: SimResult) -> None:
     html = render_report(with_all)
     parts = sections(html)
-    ro = with_all.summary["rofr"]
-    assert ro["offered"] > 0
-    assert f"offered: {num(ro['offered'])}" in parts["rofr"]  # the bar's tooltip
-    assert f"accepted: {num(ro['accepted'])}" in parts["rofr"]
+    ro = with_all.stats.rofr
+    assert ro.offered > 0
+    assert f"offered: {num(ro.offered)}" in parts["rofr"]  # the bar's tooltip
+    assert f"accepted: {num(ro.accepted)}" in parts["rofr"]
     assert "exclusivity clause" in parts["rofr"]
     cons = with_all.conservation()
     quality = parts["data-quality"]
@@ -180,11 +182,12 @@ def test_skipped_and_rejected_rows_are_listed(fleet_run: SimResult) -> None:
 
 def test_inference_section(fleet_run: SimResult) -> None:
     inf = sections(render_report(fleet_run))["inference"]
-    c = fleet_run.summary["inference"]["classes"][0]
-    assert num(c["provisioned_accelerators"]) in inf
-    assert num(c["accelerators_for_99pct"]) in inf
-    assert pct(c["slo_attainment"]) in inf
-    assert num(c["mean_tokens_per_s"]) in inf and num(c["p99_tokens_per_s"]) in inf
+    assert fleet_run.stats.inference is not None
+    c = fleet_run.stats.inference.classes[0]
+    assert num(c.provisioned_accelerators) in inf
+    assert num(c.accelerators_for_99pct) in inf
+    assert pct(c.slo_attainment) in inf
+    assert num(c.mean_tokens_per_s) in inf and num(c.p99_tokens_per_s) in inf
 
 
 def test_comparison_only_when_given(with_all: SimResult, without_rofr: SimResult) -> None:
@@ -195,8 +198,8 @@ def test_comparison_only_when_given(with_all: SimResult, without_rofr: SimResult
     assert "<svg" in cmp
     for label in ("all clauses in force", "without azure-rofr", "change with azure-rofr off"):
         assert label in cmp
-    a, b = with_all.summary, without_rofr.summary
-    assert usd(a["cost_usd"]) in cmp and usd(b["cost_usd"]) in cmp
+    a, b = with_all.stats, without_rofr.stats
+    assert usd(a.cost_usd) in cmp and usd(b.cost_usd) in cmp
     assert '<a href="#comparison">' in html
 
 
@@ -252,7 +255,7 @@ def test_long_runs_are_cut_to_few_points() -> None:
     assert busy is not None
     hover = re.search(r'<g class="hover".*?</g>', busy.group(0), re.S)
     assert hover is not None
-    assert 0 < hover.group(0).count("<rect") <= sim_html.MAX_POINTS
+    assert 0 < hover.group(0).count("<rect") <= analysis.MAX_POINTS
     assert "per quarter" in sections(html)["capacity"]
 
 
@@ -283,7 +286,7 @@ def test_empty_workload_renders() -> None:
         (pct, 0.0, "0%"),
         (usd, 586884.99, "$586,885"),
         (usd, 12.5, "$12.50"),
-        (sim_html.pp, -0.25, "−25.0 pp"),
+        (pp, -0.25, "−25.0 pp"),
     ],
 )
 def test_formats(fmt: Callable[[float | None], str], value: float | None, text: str) -> None:
@@ -307,7 +310,7 @@ def test_time_ticks_follow_the_calendar() -> None:
 def test_header_prints_the_horizons_last_day_and_what_is_online(with_all: SimResult) -> None:
     header = render_report(with_all).split("</header>", 1)[0]
     # the run ends at 2026-04-01T00:00 (exclusive): the reader's last day is 03-31
-    assert with_all.summary["run"]["end"] == "2026-04-01T00:00:00"
+    assert with_all.stats.run.end == "2026-04-01T00:00:00"
     assert "2026-01-01 → 2026-03-31" in header and "2026-04-01" not in header
     assert "654,000 accelerators in 7 pools online at the start" in header
     assert "7 pools only after it" in header

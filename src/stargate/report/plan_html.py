@@ -2,10 +2,10 @@
 :class:`~stargate.plan.api.PlanResult`, optionally against a second plan (the same scenario
 with a clause switched off, another budget, ...).
 
-Like the simulation report (:mod:`stargate.report.sim_html`, whose styles and table helpers it
-shares) the page loads nothing: inline CSS and inline SVG from :mod:`stargate.report.svg`, no
-script. Text is escaped and the output is a pure function of its inputs (sorted keys, no
-clock), so the same plan renders to the same bytes. Sections, in order:
+Like the simulation report (:mod:`stargate.report.sim_html`; both are built from the HTML kit
+in :mod:`stargate.report.html`) the page loads nothing: inline CSS and inline SVG from
+:mod:`stargate.report.svg`, no script. Text is escaped and the output is a pure function of
+its inputs (sorted keys, no clock), so the same plan renders to the same bytes. Sections, in order:
 
 header and key figures · path to independence (share of compute by provider) · annual compute
 cost beside the scenario's public figures · builds · installs · rentals · cost by period ·
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,12 +23,14 @@ import numpy as np
 from stargate.domain.model import ProviderKind, Scenario
 from stargate.plan.figures import format_usd
 from stargate.report import svg
-from stargate.report.sim_html import (
-    CSS,
+from stargate.report.html import (
     RUN_COLORS,
     Col,
+    card,
+    esc,
     figure,
     num,
+    page,
     pct,
     pp,
     section,
@@ -53,24 +54,12 @@ COMPONENTS = (
 PUBLIC_COLOR = "#A50F15"
 
 
-def _e(value: object) -> str:
-    return escape(str(value), quote=True)
-
-
 def _secs(v: float) -> str:
     return f"{v:.2f} s" if v < 100 else f"{v:,.0f} s"
 
 
 def _mw(v: float) -> str:
     return f"{v:,.0f} MW" if abs(v) >= 10 else f"{v:,.1f} MW"
-
-
-def _card(label: str, value: str, more: str = "") -> str:
-    m = f'<div class="more">{_e(more)}</div>' if more else ""
-    return (
-        f'<div class="card"><div class="label">{_e(label)}</div>'
-        f'<div class="value">{_e(value)}</div>{m}</div>'
-    )
 
 
 def _rows(df: pl.DataFrame) -> list[dict[str, Any]]:
@@ -188,11 +177,11 @@ def _header(
     ]
     if r.notes:
         items.append(("Notes", "; ".join(r.notes)))
-    dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items)
+    dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items)
     return (
-        f"<header><h1>Plan report: {_e(scenario.name)}</h1>"
-        f'<p class="sub">{_e(scenario.id)} · {_e(hz)} · by {_e(period)} · '
-        f"{_e(r.status.value)}</p>"
+        f"<header><h1>Plan report: {esc(scenario.name)}</h1>"
+        f'<p class="sub">{esc(scenario.id)} · {esc(hz)} · by {esc(period)} · '
+        f"{esc(r.status.value)}</p>"
         f'<dl class="run">{dl}</dl></header>'
     )
 
@@ -207,12 +196,12 @@ def _key_figures(plan: _Plan, periods: list[str]) -> str:
     last = periods[-1] if periods else ""
     own = plan.own_share(last) if last else None
     cards = [
-        _card("Objective (present value)", usd_compact(r.objective_usd or 0.0), r.status.value),
-        _card("Capex over the horizon", usd_compact(capex), "phases and accelerators"),
-        _card("Power built", _mw(mw), f"{r.builds.height} phases"),
-        _card("Accelerators installed", num(installed)),
-        _card("Accelerator-hours rented", svg.compact(rented), usd_compact(rent_usd)),
-        _card(f"Share off the clouds in {last}" if last else "Share off the clouds", pct(own)),
+        card("Objective (present value)", usd_compact(r.objective_usd or 0.0), r.status.value),
+        card("Capex over the horizon", usd_compact(capex), "phases and accelerators"),
+        card("Power built", _mw(mw), f"{r.builds.height} phases"),
+        card("Accelerators installed", num(installed)),
+        card("Accelerator-hours rented", svg.compact(rented), usd_compact(rent_usd)),
+        card(f"Share off the clouds in {last}" if last else "Share off the clouds", pct(own)),
     ]
     return section("key-figures", "Key figures", [f'<div class="cards">{"".join(cards)}</div>'])
 
@@ -670,7 +659,7 @@ def _conflicts(plan: _Plan) -> str:
             "power and budget found no single constraint to blame.</p>"
         ]
     else:
-        items = "".join(f"<li>{_e(c.message)}</li>" for c in cs)
+        items = "".join(f"<li>{esc(c.message)}</li>" for c in cs)
         rows = [[c.kind, c.name, c.period or "—", f"{c.amount:,.1f}", c.unit] for c in cs]
         body = [
             f"<ul>{items}</ul>",
@@ -854,7 +843,7 @@ def render_plan_report(
                 section(
                     "no-plan",
                     "No plan",
-                    [f'<p class="note">The solver returned {_e(result.status.value)}.</p>'],
+                    [f'<p class="note">The solver returned {esc(result.status.value)}.</p>'],
                 ),
             )
         )
@@ -862,20 +851,11 @@ def render_plan_report(
         sections.append(
             ("comparison", "With and without", _comparison(plan, other, periods, providers, colors))
         )
-    nav = "".join(f'<li><a href="#{a}">{_e(t)}</a></li>' for a, t, _ in sections)
-    return "".join(
-        [
-            "<!DOCTYPE html>\n",
-            '<html lang="en"><head><meta charset="utf-8">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>Stargate plan report: {_e(scenario.name)}</title>",
-            f"<style>{CSS}</style></head><body><main>",
-            _header(plan, scenario, periods, horizon, period, without),
-            f'<nav aria-label="Sections"><ol>{nav}</ol></nav>',
-            *(html for _, _, html in sections),
-            "<footer>Generated by Stargate from the plan's tables (builds, installs, rentals, "
-            "cost by period, share by provider, shadow prices). The same plan always renders "
-            "the same page.</footer>",
-            "</main></body></html>\n",
-        ]
+    return page(
+        "plan",
+        scenario.name,
+        _header(plan, scenario, periods, horizon, period, without),
+        sections,
+        "Generated by Stargate from the plan's tables (builds, installs, rentals, cost by period, "
+        "share by provider, shadow prices). The same plan always renders the same page.",
     )

@@ -454,7 +454,7 @@ def _simulate_scenario(
             for c in sc.workload_classes
         },
     )
-    return SimResult(state, _inference(demands, sc, broker=broker, t0=t0))
+    return SimResult(state, _inference(demands, sc, broker=broker, t0=t0), scenario=sc)
 
 
 def _inference(

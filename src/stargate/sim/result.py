@@ -1,21 +1,26 @@
-"""The result of a simulation: a summary (plain dict, the ``--json`` output and
-``summary.json``), and tables as Polars DataFrames built on first use.
+"""The result of a simulation: a typed summary (:class:`SimSummary`, whose JSON is
+``summary.json`` and the ``--json`` output), and tables as Polars DataFrames built on first use.
 
 Polars is imported only when a table is asked for, so a run that prints its summary starts
-fast.
+fast. The summary is deterministic for a seed: no wall-clock time in it (``wall_s`` is
+separate), and ``summary_json()`` is byte-identical for the same inputs.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from functools import cached_property
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from stargate.domain.provenance import Provenance, for_scenario
 from stargate.sim.engine import (
     COMPLETED,
     QUEUED,
@@ -37,20 +42,148 @@ if TYPE_CHECKING:
 DAY_S = 86400.0
 
 
-def _stats(values: np.ndarray) -> dict[str, float | None]:
+# --------------------------------------------------------------------------- the summary
+
+
+class _Part(BaseModel):
+    """A part of the summary: immutable, no unknown keys, no silent coercion (an int is never
+    taken for a string or a bool for a number)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class JobCounts(_Part):
+    submitted: int
+    completed: int
+    rejected: int
+    skipped: int = Field(description="trace rows skipped under skip_bad_rows")
+    running_at_end: int
+    queued_at_end: int
+    killed_runs: int = Field(description="runs an outage killed (a job killed twice counts twice)")
+    rejected_by_reason: dict[str, int] = Field(
+        description="the first word of each rejection reason → jobs rejected for it"
+    )
+    skipped_by_reason: dict[str, int]
+
+
+class Stats(_Part):
+    """Mean, median and 99th percentile, seconds, over completed jobs (``None`` when none)."""
+
+    mean: float | None
+    p50: float | None
+    p99: float | None
+
+
+class RofrCounts(_Part):
+    offered: int = Field(description="accepted + declined + expired")
+    accepted: int
+    declined: int
+    expired: int
+    released_unmet: int = Field(description="released at once: the holder could not meet")
+
+
+class AcceleratorHours(_Part):
+    served: float
+    killed: float = Field(description="run by killed runs: lost + checkpointed")
+    lost: float
+    checkpointed: float
+
+
+class RunInfo(_Part):
+    """What was run: the scenario or fleet, the settings, the window and the fleet's size."""
+
+    scenario: str | None
+    fleet: str = Field(description="'scenario' for the scenario's own fleet, else its name")
+    policy: str
+    granularity: str
+    seed: int
+    without: list[str] = Field(description="ids of the clauses switched off")
+    start: str = Field(description="ISO instant the run starts")
+    end: str | None = Field(description="ISO instant the run stops (exclusive); null: open")
+    pools: int
+    accelerators: int
+    pools_online_at_start: int
+    accelerators_online_at_start: int
+    pools_online_during_run: int
+    accelerators_online_during_run: int
+
+
+class Serving(_Part):
+    """Where an inference class is served."""
+
+    placed: bool
+    provider: str | None
+    pool: str | None
+    accelerator: str | None
+    #: only on a scenario run, where the broker places the capacity
+    decided_by: str | None = Field(default=None, exclude_if=lambda v: v is None)
+
+
+class InferenceClass(_Part):
+    workload_class: str
+    source: str
+    minutes: int
+    mean_tokens_per_s: float
+    p99_tokens_per_s: float
+    tokens_per_s_per_accelerator: float
+    provisioned_accelerators: int
+    serving: Serving
+    slo_attainment: float | None
+    latency_tier_utilization: float
+    latency_violation_minutes: int
+    accelerators_for_99pct: int | None
+    skipped: dict[str, int]
+
+
+class InferenceSummary(_Part):
+    classes: list[InferenceClass]
+
+
+class SimSummary(_Part):
+    """The summary of a run (docs/cli.md lists the fields). Its JSON — :meth:`to_dict` —
+    keeps the keys of the dict it replaced, in the same order, plus ``provenance``."""
+
+    jobs: JobCounts
+    wait_s: Stats
+    jct_s: Stats
+    makespan_s: float = Field(description="last finish − first arrival, seconds")
+    utilization: float = Field(description="busy ÷ online capacity accelerator-seconds")
+    cost_usd: float | None = Field(description="null on an unpriced fleet for experiments")
+    energy_mwh: float
+    rofr: RofrCounts
+    exclusivity_bound: int
+    share_by_provider: dict[str, float]
+    events: int
+    accelerator_hours: AcceleratorHours
+    run: RunInfo
+    inference: InferenceSummary | None = Field(default=None, exclude_if=lambda v: v is None)
+    provenance: Provenance
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        """The summary as JSON data (the ``--json`` output, without ``wall_s``)."""
+        data: dict[str, JsonValue] = self.model_dump(mode="json")
+        return data
+
+    def to_json(self) -> str:
+        """``summary.json``: sorted keys, two-space indent, a final newline."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+
+def _stats(values: np.ndarray) -> Stats:
     if values.size == 0:
-        return {"mean": None, "p50": None, "p99": None}
-    return {
-        "mean": round(float(values.mean()), 3),
-        "p50": round(float(np.percentile(values, 50)), 3),
-        "p99": round(float(np.percentile(values, 99)), 3),
-    }
+        return Stats(mean=None, p50=None, p99=None)
+    return Stats(
+        mean=round(float(values.mean()), 3),
+        p50=round(float(np.percentile(values, 50)), 3),
+        p99=round(float(np.percentile(values, 99)), 3),
+    )
 
 
-def capacity_phrase(run: dict[str, Any]) -> str:
+def capacity_phrase(run: RunInfo | Mapping[str, Any]) -> str:
     """What the fleet had online, from a summary's ``run``: '2,000 accelerators in 3 pools
     online at the start; 2 pools (1,000 accelerators) come online during the run, 1 after it'.
     """
+    r = run.model_dump() if isinstance(run, RunInfo) else run
 
     def pools(n: int) -> str:
         return f"{n:,} pool{'' if n == 1 else 's'}"
@@ -58,11 +191,11 @@ def capacity_phrase(run: dict[str, Any]) -> str:
     def acc(n: int) -> str:
         return f"{n:,} accelerator{'' if n == 1 else 's'}"
 
-    total = int(run.get("pools", 0))
-    start = int(run.get("pools_online_at_start", total))
-    during = int(run.get("pools_online_during_run", 0))
-    a_start = int(run.get("accelerators_online_at_start", run.get("accelerators", 0)))
-    a_during = int(run.get("accelerators_online_during_run", 0))
+    total = int(r.get("pools", 0))
+    start = int(r.get("pools_online_at_start", total))
+    during = int(r.get("pools_online_during_run", 0))
+    a_start = int(r.get("accelerators_online_at_start", r.get("accelerators", 0)))
+    a_during = int(r.get("accelerators_online_during_run", 0))
     text = f"{acc(a_start)} in {pools(start)} online at the start"
     if during:
         text += f"; {pools(during)} ({acc(a_during)}) come online during the run"
@@ -73,12 +206,28 @@ def capacity_phrase(run: dict[str, Any]) -> str:
 
 
 class SimResult:
-    """What a run produced. ``summary`` is deterministic for a seed (no wall-clock time in it;
-    ``wall_s`` is separate)."""
+    """What a run produced: :attr:`stats` (the typed summary, deterministic for a seed; no
+    wall-clock time in it, ``wall_s`` is separate) and the tables.
 
-    def __init__(self, state: SimState, inference: dict[str, Any] | None = None) -> None:
+    ``scenario``, when the run simulated one, gives the provenance its content hash; a run on
+    a fleet for experiments (``--fleet``) has no scenario hash (``scenario_sha256`` null, and
+    ``scenario_id`` null unless a scenario was named for its workload classes)."""
+
+    def __init__(
+        self,
+        state: SimState,
+        inference: InferenceSummary | Mapping[str, object] | None = None,
+        scenario: BaseModel | None = None,
+    ) -> None:
         self.state = state
-        self.inference = inference
+        self.inference = (
+            None
+            if inference is None
+            else inference
+            if isinstance(inference, InferenceSummary)
+            else InferenceSummary.model_validate(inference, strict=False)
+        )
+        self._scenario = scenario
 
     @property
     def priced(self) -> bool:
@@ -115,7 +264,15 @@ class SimResult:
 
     # -- the summary ------------------------------------------------------------------------
     @cached_property
-    def summary(self) -> dict[str, Any]:
+    def provenance(self) -> Provenance:
+        s = self.state
+        if self._scenario is not None:
+            return for_scenario(self._scenario, seed=s.seed, clauses_off=s.without)
+        return Provenance(scenario_id=s.scenario_id, seed=s.seed, clauses_off=sorted(s.without))
+
+    @cached_property
+    def stats(self) -> SimSummary:
+        """The summary, typed: ``result.stats.jobs.completed``, ``result.stats.run.policy``."""
         s = self.state
         st = s.status
         done = st == COMPLETED
@@ -147,72 +304,119 @@ class SimResult:
         at_start = s.pools.online_s <= 0
         during = (s.pools.online_s > 0) & (s.pools.online_s < s.end_s)
         skipped = dict(sorted(s.jobs.skipped.items()))
-        out: dict[str, Any] = {
-            "jobs": {
-                "submitted": len(st),
-                "completed": int(done.sum()),
-                "rejected": int((st == REJECTED).sum()),
-                "skipped": int(sum(skipped.values())),
-                "running_at_end": int((st == RUNNING).sum()),
-                "queued_at_end": int(((st == QUEUED) | (st == QUEUED_PENDING)).sum()),
-                "killed_runs": int(s.killed_runs),
-                "rejected_by_reason": dict(
+        return SimSummary(
+            jobs=JobCounts(
+                submitted=len(st),
+                completed=int(done.sum()),
+                rejected=int((st == REJECTED).sum()),
+                skipped=int(sum(skipped.values())),
+                running_at_end=int((st == RUNNING).sum()),
+                queued_at_end=int(((st == QUEUED) | (st == QUEUED_PENDING)).sum()),
+                killed_runs=int(s.killed_runs),
+                rejected_by_reason=dict(
                     sorted(Counter(r.split(":")[0] for r in s.reject_reason.values()).items())
                 ),
-                "skipped_by_reason": skipped,
-            },
-            "wait_s": _stats(wait),
-            "jct_s": _stats(jct),
-            "makespan_s": round(makespan, 3),
-            "utilization": round(busy_total / cap_total, 9) if cap_total else 0.0,
-            "cost_usd": round(float(cost.sum()), 2) if self.priced else None,
-            "energy_mwh": round(energy, 3),
-            "rofr": {
-                "offered": int(
+                skipped_by_reason=skipped,
+            ),
+            wait_s=_stats(wait),
+            jct_s=_stats(jct),
+            makespan_s=round(makespan, 3),
+            utilization=round(busy_total / cap_total, 9) if cap_total else 0.0,
+            cost_usd=round(float(cost.sum()), 2) if self.priced else None,
+            energy_mwh=round(energy, 3),
+            rofr=RofrCounts(
+                offered=int(
                     (
                         (rofr == ROFR_ACCEPTED) | (rofr == ROFR_DECLINED) | (rofr == ROFR_EXPIRED)
                     ).sum()
                 ),
-                "accepted": int((rofr == ROFR_ACCEPTED).sum()),
-                "declined": int((rofr == ROFR_DECLINED).sum()),
-                "expired": int((rofr == ROFR_EXPIRED).sum()),
-                "released_unmet": int((rofr == ROFR_RELEASED).sum()),
-            },
-            "exclusivity_bound": int(s.exclusivity_bound),
-            "share_by_provider": share,
-            "events": int(s.events),
-            "accelerator_hours": {
-                "served": round(float(self._served_acc_s.sum()) / 3600.0, 3),
-                "killed": round(float((s.wasted_acc_s + s.kept_acc_s).sum()) / 3600.0, 3),
-                "lost": round(float(s.wasted_acc_s.sum()) / 3600.0, 3),
-                "checkpointed": round(float(s.kept_acc_s.sum()) / 3600.0, 3),
-            },
-            "run": {
-                "scenario": s.scenario_id,
-                "fleet": s.fleet_name,
-                "policy": s.policy,
-                "granularity": s.granularity,
-                "seed": s.seed,
-                "without": s.without,
-                "start": s.t0.isoformat(),
-                "end": (s.t0 + timedelta(seconds=s.end_s)).isoformat()
+                accepted=int((rofr == ROFR_ACCEPTED).sum()),
+                declined=int((rofr == ROFR_DECLINED).sum()),
+                expired=int((rofr == ROFR_EXPIRED).sum()),
+                released_unmet=int((rofr == ROFR_RELEASED).sum()),
+            ),
+            exclusivity_bound=int(s.exclusivity_bound),
+            share_by_provider=share,
+            events=int(s.events),
+            accelerator_hours=AcceleratorHours(
+                served=round(float(self._served_acc_s.sum()) / 3600.0, 3),
+                killed=round(float((s.wasted_acc_s + s.kept_acc_s).sum()) / 3600.0, 3),
+                lost=round(float(s.wasted_acc_s.sum()) / 3600.0, 3),
+                checkpointed=round(float(s.kept_acc_s.sum()) / 3600.0, 3),
+            ),
+            run=RunInfo(
+                scenario=s.scenario_id,
+                fleet=s.fleet_name,
+                policy=s.policy,
+                granularity=s.granularity,
+                seed=s.seed,
+                without=list(s.without),
+                start=s.t0.isoformat(),
+                end=(s.t0 + timedelta(seconds=s.end_s)).isoformat()
                 if np.isfinite(s.end_s)
                 else None,
-                "pools": s.pools.size,
-                "accelerators": int(s.pools.count.sum()),
-                "pools_online_at_start": int(at_start.sum()),
-                "accelerators_online_at_start": int(s.pools.count[at_start].sum()),
-                "pools_online_during_run": int(during.sum()),
-                "accelerators_online_during_run": int(s.pools.count[during].sum()),
-            },
-        }
-        if self.inference is not None:
-            out["inference"] = self.inference
-        return out
+                pools=s.pools.size,
+                accelerators=int(s.pools.count.sum()),
+                pools_online_at_start=int(at_start.sum()),
+                accelerators_online_at_start=int(s.pools.count[at_start].sum()),
+                pools_online_during_run=int(during.sum()),
+                accelerators_online_during_run=int(s.pools.count[during].sum()),
+            ),
+            inference=self.inference,
+            provenance=self.provenance,
+        )
+
+    @cached_property
+    def summary(self) -> dict[str, JsonValue]:
+        """The summary as JSON data (= :meth:`to_dict`), for callers that index it by key;
+        new code reads :attr:`stats`."""
+        return self.stats.to_dict()
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        """The summary as JSON data: ``summary.json`` as a dict (the ``--json`` output
+        without ``wall_s`` and ``baseline``)."""
+        return self.stats.to_dict()
 
     def summary_json(self) -> str:
         """``summary.json``: byte-identical for the same inputs and seed."""
-        return json.dumps(self.summary, indent=2, sort_keys=True) + "\n"
+        return self.stats.to_json()
+
+    # -- display ----------------------------------------------------------------------------
+    def _figures(self) -> list[tuple[str, str]]:
+        """(label, value) of the figures a repr shows: scenario, horizon, jobs, utilization,
+        cost."""
+        st = self.stats
+        r, j = st.run, st.jobs
+        start = datetime.fromisoformat(r.start)
+        if r.end is None:
+            horizon = f"{start.date().isoformat()}.."
+        else:
+            end = datetime.fromisoformat(r.end)
+            last = end - timedelta(days=1) if end.time() == datetime.min.time() else end
+            horizon = f"{start.date().isoformat()}..{last.date().isoformat()}"
+        cost = "not priced" if st.cost_usd is None else f"${st.cost_usd:,.2f}"
+        return [
+            ("scenario", r.scenario or f"fleet {r.fleet}"),
+            ("horizon", horizon),
+            (
+                "jobs",
+                f"{j.submitted:,} submitted, {j.completed:,} completed, {j.rejected:,} rejected",
+            ),
+            ("utilization", f"{st.utilization:.1%}"),
+            ("cost", cost),
+        ]
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self._figures())
+        return f"SimResult({inner})"
+
+    def _repr_html_(self) -> str:
+        """A small table for notebooks (escaped)."""
+        rows = "".join(
+            f'<tr><th scope="row">{escape(k)}</th><td>{escape(v)}</td></tr>'
+            for k, v in self._figures()
+        )
+        return f"<table><caption>SimResult</caption><tbody>{rows}</tbody></table>"
 
     # -- tables -----------------------------------------------------------------------------
     @cached_property
