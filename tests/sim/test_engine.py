@@ -424,10 +424,10 @@ def test_a_horizon_in_years_dates_pairs_or_a_horizon_is_the_same_days() -> None:
         ({"horizon": (1, 2, 3)}, "horizon", "not a horizon"),
         ({"horizon": "1800..1801"}, "horizon", "outside the range Stargate represents"),
         ({"price": "nan"}, "price", "not a price"),
-        ({"workloads": ["synthtic"]}, "synthtic", "did you mean 'synthetic'"),  # the spec
+        ({"workloads": ["synthtic"]}, "workloads", "did you mean 'synthetic'"),
         ({"workloads": []}, "workloads", "no workload given"),
         ({"workloads": [3]}, "workloads", "neither jobs nor inference demand"),
-        ({"fleet": "alibaba-gpu-2032"}, "alibaba-gpu-2032", "did you mean"),
+        ({"fleet": "alibaba-gpu-2032"}, "fleet", "did you mean"),
         ({"fleet": 3}, "fleet", "not a fleet"),
         ({"fleet": "pool:0"}, "fleet", "fleet size must be at least 1"),
     ],
