@@ -21,7 +21,10 @@ How a decision is made (see docs/concepts.md for the clause semantics):
 
 Capacity is consumed when a decision is committed (``decide_many`` consumes in order).
 
-This module is the evaluation and the choice; the objectives are in
+This module is the evaluation and the choice, one concept although it is over 600 lines: the
+vectorised evaluation of every pool, the clause steps (exclusivity, ROFR offer and answer) and
+the move to a later start all read and write the same per-request masks, and splitting them
+would pass a dozen arrays between modules on the simulator's hot path. The objectives are in
 :mod:`stargate.broker.objective`, the per-pool arrays in :mod:`stargate.broker.fleet`, the
 explanation of a choice (candidates, reasons, the paragraph) in :mod:`stargate.broker.explain`,
 and the Decimal arithmetic of money in :mod:`stargate.broker.money`.
@@ -482,10 +485,6 @@ class Broker:
         pos = np.flatnonzero(mask)
         if pos.size == 0:
             return None
-        return self._best_pos(ev, pos)
-
-    def _best_pos(self, ev: _Eval, pos: IArray) -> int:
-        """The best of the (non-empty, ascending) pool positions ``pos``."""
         return self.objective.best(ev, pos)
 
     def _rank(self, ev: _Eval, mask: BArray) -> list[int]:
@@ -553,7 +552,9 @@ class Broker:
             if can_meet:
                 ev_offer = ev
                 physical_pos = meets_pos if req_ok is None else np.flatnonzero(meets & ev.feasible)
-                offer_pool = self._best_pos(ev, physical_pos if physical_pos.size else meets_pos)
+                offer_pool = self.objective.best(
+                    ev, physical_pos if physical_pos.size else meets_pos
+                )
                 offer = Offer(
                     r.id,
                     rofr.holder,
