@@ -91,3 +91,12 @@ def test_time_and_cost_choose_differently(fleet: Scenario) -> None:
     assert by_cost.objective == "cost" and by_time.objective == "time"
     mixed = Broker(fleet, objective=Mix(1.0), without=["rofr"]).decide(r, AT)
     assert mixed.pool == by_cost.pool and mixed.objective == "mix:1"
+
+
+def test_the_broker_names_its_detail_parameter(fleet: Scenario) -> None:
+    with pytest.raises(InputError) as info:
+        Broker(fleet, detail="summry")
+    assert [p.path for p in info.value.problems] == ["detail"]
+    assert "unknown detail 'summry'" in str(info.value) and "did you mean 'summary'?" in str(
+        info.value
+    )

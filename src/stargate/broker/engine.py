@@ -283,7 +283,14 @@ class Broker:
             off |= resolve_clause_selector(scenario, sel)
         self.without_ids = frozenset(off)
         if detail not in DETAILS:
-            raise InputError(f"detail must be one of {', '.join(DETAILS)}, not '{detail}'")
+            raise InputError(
+                Problem(
+                    f"unknown detail '{detail}'",
+                    path="detail",
+                    expected=", ".join(DETAILS),
+                    hint=did_you_mean(detail, DETAILS, list_valid=False),
+                )
+            )
         self.detail = detail
         self.wait_for_capacity = wait_for_capacity
         self.free = self.index.count.copy()
