@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from stargate.broker.responders import make_responder
 from stargate.cli.main import app
-from stargate.errors import InputError
+from stargate.errors import InputError, for_option
 
 ROOT = Path(__file__).resolve().parents[2]
 MIX = ROOT / "examples" / "requests" / "stargate-mix.yaml"
@@ -39,7 +39,8 @@ BAD = [
 def test_bad_arguments_refused_where_parsed(spec: str) -> None:
     with pytest.raises(InputError) as info:
         make_responder(spec)
-    text = str(info.value)
+    # the engine names its parameter; a front end names its flag (as the CLI does)
+    text = str(for_option(info.value, {"responder": "--responder"}))
     assert "--responder" in text and spec.partition(":")[0] in text
     assert "finite number" in text or "needs an argument" in text
 
@@ -67,3 +68,18 @@ def test_bounds_are_accepted(spec: str, value: float) -> None:
     r = make_responder(spec)
     got = getattr(r, "delay_h", None) or getattr(r, "p", None) or getattr(r, "limit", 0)
     assert float(got) == value
+
+
+@pytest.mark.parametrize("spec", ["accept-after:nan", "maybe", "no-answer:3"])
+def test_the_engine_names_its_parameter_not_a_flag(spec: str) -> None:
+    with pytest.raises(InputError) as info:
+        make_responder(spec)
+    assert [p.path for p in info.value.problems] == ["responder"]
+    assert "--responder" not in str(info.value)
+
+
+def test_unknown_responder_says_did_you_mean() -> None:
+    with pytest.raises(InputError) as info:
+        make_responder("no-anser")
+    assert "unknown responder 'no-anser'" in str(info.value)
+    assert "did you mean 'no-answer'?" in str(info.value)

@@ -10,17 +10,20 @@ from pathlib import Path
 from stargate.broker.decision import REASON_CODES
 
 ROOT = Path(__file__).resolve().parents[2]
-ENGINE = ROOT / "src" / "stargate" / "broker" / "engine.py"
+BROKER = ROOT / "src" / "stargate" / "broker"
+#: The modules that write reason strings: the choice (moved starts) and its explanation.
+ENGINE = (BROKER / "engine.py", BROKER / "explain.py")
 
 
 def codes_written_by_the_engine() -> set[str]:
     """Every ``code: ...`` string (plain or the start of an f-string) in the broker engine."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(ENGINE.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            m = re.match(r"^([a-z][a-z_]*): ", node.value)
-            if m:
-                found.add(m.group(1))
+    for module in ENGINE:
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                m = re.match(r"^([a-z][a-z_]*): ", node.value)
+                if m:
+                    found.add(m.group(1))
     return found
 
 

@@ -4,16 +4,26 @@ and it is cheapest or fastest, and explains which clause decided.
     from stargate.broker import Broker, load_requests
     broker = Broker(scenario, objective="cost", without=["rofr"])
     decision = broker.decide(request, at)
+    decision.to_dict()                      # one item of `stargate place --json`
+    broker.decide_many(requests, at).write("out/")   # decisions.json
+
+Modules by concept: ``engine`` (evaluation and choice), ``objective`` (cost, time, mix:W),
+``fleet`` (the per-pool arrays), ``explain`` (candidates, reasons, the paragraph),
+``responders`` (how a ROFR holder answers), ``money`` (where floats become Decimal money),
+``request`` and ``decision`` (the input and output records).
 """
 
 from __future__ import annotations
 
-from stargate.broker.decision import Candidate, Decision, ExclusivityInfo, RofrInfo
-from stargate.broker.engine import Broker, FleetIndex, Objective, parse_objective, place
+from stargate.broker.decision import Candidate, Decision, ExclusivityInfo, Placement, RofrInfo
+from stargate.broker.engine import Broker, place
+from stargate.broker.fleet import FleetIndex
+from stargate.broker.objective import OBJECTIVES, Objective, parse_objective
 from stargate.broker.request import Request, load_requests, parse_requests
 from stargate.broker.responders import RESPONDERS, Answer, Offer, Responder, make_responder
 
 __all__ = [
+    "OBJECTIVES",
     "RESPONDERS",
     "Answer",
     "Broker",
@@ -23,6 +33,7 @@ __all__ = [
     "FleetIndex",
     "Objective",
     "Offer",
+    "Placement",
     "Request",
     "Responder",
     "RofrInfo",

@@ -1,17 +1,26 @@
 """The broker's answer: where a request goes, why, at what cost, and what else was considered.
 
-Plain pydantic objects; ``model_dump(mode="json")`` is the ``--json`` output of
-``stargate place``. Money is kept as Decimal (rounded to cents) and written to JSON as a
-number.
+Plain pydantic objects; :meth:`Decision.to_dict` (``model_dump(mode="json")``) is the
+``--json`` output of ``stargate place``, and a batch (:class:`Placement`, a list of decisions)
+writes the same list to ``decisions.json``. Money is kept as Decimal (costs rounded to cents,
+prices to $0.0001; see :mod:`stargate.broker.money`) and written to JSON as a number. Every
+decision carries its ``provenance`` (scenario id and hash, Stargate's version, seed, clauses
+switched off).
 """
 
 from __future__ import annotations
 
+import html
+import json
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
+
+from stargate.domain.provenance import Provenance
 
 Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 
@@ -106,3 +115,73 @@ class Decision(BaseModel):
     reason_code: str | None = None  # not placed: the main reason code (deadline when too late)
     too_late: str | None = None  # not placed although capacity comes online: when, and the limit
     rejected_by_reason: dict[str, int] = {}  # pools rejected per reason code
+    provenance: Provenance | None = None  # where the decision comes from (set by the Broker)
+
+    def to_dict(self) -> dict[str, object]:
+        """The decision as JSON data: exactly one item of ``stargate place --json``."""
+        return self.model_dump(mode="json")
+
+    def headline(self) -> str:
+        """One line: where the request went (or why not), its cost, the deciding clause."""
+        if self.placed:
+            cost = "?" if self.cost_usd is None else f"${self.cost_usd:,.2f}"
+            return (
+                f"{self.request_id}: placed on {self.pool} ({self.provider}), "
+                f"{self.count or 0:,} × {self.accelerator}, {cost}; decided by {self.decided_by}"
+            )
+        return f"{self.request_id}: not placed ({self.reason_code}); decided by {self.decided_by}"
+
+    def __repr__(self) -> str:
+        return f"Decision({self.headline()})"
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>Decision</b> {html.escape(self.headline())}</p>"
+
+
+#: The file :meth:`Placement.write` writes into its folder.
+DECISIONS_FILE = "decisions.json"
+
+
+class Placement(list[Decision]):
+    """The decisions of a batch, in request order (a list: ``place`` and
+    :meth:`Broker.decide_many` return one), with the result methods every engine's result
+    has: :meth:`to_dict`, :meth:`write` and a short repr."""
+
+    def __init__(self, decisions: Iterable[Decision] = ()) -> None:
+        super().__init__(decisions)
+
+    @property
+    def placed(self) -> int:
+        return sum(1 for d in self if d.placed)
+
+    @property
+    def cost_usd(self) -> Decimal:
+        """The cost of the placed decisions, in Decimal."""
+        return sum((d.cost_usd or Decimal(0) for d in self if d.placed), Decimal(0))
+
+    def to_dict(self) -> list[dict[str, object]]:
+        """The batch as JSON data: the list ``stargate place --json`` prints."""
+        return [d.to_dict() for d in self]
+
+    def write(self, folder: str | Path) -> Path:
+        """Write ``decisions.json`` (the same JSON as ``place --json`` of the batch) into
+        ``folder`` (created if needed, checked first); returns the file's path."""
+        from stargate.files import check_output_dir
+
+        out = Path(folder)
+        check_output_dir(out, option="folder")
+        path = out / DECISIONS_FILE
+        text = json.dumps(self.to_dict(), indent=2, default=str)  # as print_json
+        path.write_text(text + "\n", encoding="utf-8")
+        return path
+
+    def __repr__(self) -> str:
+        return (
+            f"Placement({len(self):,} decisions, {self.placed:,} placed, "
+            f"${self.cost_usd:,.2f} in all)"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<li>{html.escape(d.headline())}</li>" for d in self[:20])
+        more = f"<li>… {len(self) - 20:,} more</li>" if len(self) > 20 else ""
+        return f"<p><b>{html.escape(repr(self))}</b></p><ul>{rows}{more}</ul>"

@@ -20,25 +20,37 @@ How a decision is made (see docs/concepts.md for the clause semantics):
    finish, then by (provider, site, pool) id, so equal inputs give equal decisions.
 
 Capacity is consumed when a decision is committed (``decide_many`` consumes in order).
+
+This module is the evaluation and the choice, one concept although it is over 600 lines: the
+vectorised evaluation of every pool, the clause steps (exclusivity, ROFR offer and answer) and
+the move to a later start all read and write the same per-request masks, and splitting them
+would pass a dozen arrays between modules on the simulator's hot path. The objectives are in
+:mod:`stargate.broker.objective`, the per-pool arrays in :mod:`stargate.broker.fleet`, the
+explanation of a choice (candidates, reasons, the paragraph) in :mod:`stargate.broker.explain`,
+and the Decimal arithmetic of money in :mod:`stargate.broker.money`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, datetime
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from stargate.broker.decision import Candidate, Decision, ExclusivityInfo, RofrInfo, StartMove
+from stargate.broker.clock import day_ts as _day_ts
+from stargate.broker.clock import from_ts, ts
+from stargate.broker.decision import Decision, Placement, RofrInfo
+from stargate.broker.fleet import BArray, ClassArrays, FArray, FleetIndex, IArray
+from stargate.broker.money import CENT, cost_usd
+from stargate.broker.objective import Objective, parse_objective
 from stargate.broker.request import Request
 from stargate.broker.responders import AcceptWhenAble, Offer, Responder
 from stargate.contracts.state import resolve_clause_selector
-from stargate.domain.costs import Pricing, hourly_cost
+from stargate.domain.costs import Pricing
 from stargate.domain.limits import LATEST_DAY, LATEST_INSTANT
 from stargate.domain.model import (
     Exclusivity,
@@ -47,335 +59,26 @@ from stargate.domain.model import (
     Scenario,
     WorkloadKind,
 )
+from stargate.domain.provenance import Provenance, for_scenario
 from stargate.errors import InputError, Problem, did_you_mean
 
-EPOCH = datetime(1970, 1, 1)
+__all__ = [
+    "CENT",
+    "DETAILS",
+    "Broker",
+    "Choice",
+    "ClassArrays",
+    "FleetIndex",
+    "Objective",
+    "RofrOutcome",
+    "from_ts",
+    "parse_objective",
+    "place",
+    "ts",
+]
+
 #: The detail levels of an explained decision (see :class:`Broker`).
 DETAILS = ("full", "summary", "chosen")
-CENT = Decimal("0.01")
-FArray = npt.NDArray[np.float64]
-IArray = npt.NDArray[np.int64]
-BArray = npt.NDArray[np.bool_]
-
-
-def ts(moment: datetime) -> float:
-    """Seconds since the epoch of a naive UTC datetime."""
-    return (moment - EPOCH).total_seconds()
-
-
-def from_ts(seconds: float) -> datetime:
-    return EPOCH + timedelta(seconds=round(seconds, 3))
-
-
-def _day_ts(day: date) -> float:
-    return ts(datetime(day.year, day.month, day.day))
-
-
-# --------------------------------------------------------------------------- objective
-
-
-@dataclass(frozen=True, slots=True)
-class Objective:
-    kind: str  # cost | time | mix
-    weight: float = 1.0  # weight of cost in "mix"
-
-    @property
-    def label(self) -> str:
-        return f"mix:{self.weight:g}" if self.kind == "mix" else self.kind
-
-
-def parse_objective(text: str) -> Objective:
-    """``cost``, ``time`` or ``mix:W`` with 0 ≤ W ≤ 1 the weight of cost."""
-    name, _, arg = text.strip().partition(":")
-    if name in ("cost", "time") and not arg:
-        return Objective(name)
-    if name == "mix":
-        try:
-            w = float(arg)
-        except ValueError:
-            w = -1.0
-        if 0.0 <= w <= 1.0:
-            return Objective("mix", w)
-        raise InputError(
-            Problem(
-                f"objective '{text}': the weight must be a number in [0, 1]",
-                path="--objective",
-                expected="mix:0.5",
-            )
-        )
-    raise InputError(
-        Problem(
-            f"unknown objective '{text}'",
-            path="--objective",
-            expected="cost, time or mix:W",
-            hint=did_you_mean(name, ["cost", "time", "mix"], list_valid=False),
-        )
-    )
-
-
-# --------------------------------------------------------------------------- fleet index
-
-
-class FleetIndex:
-    """Static per-pool arrays of a scenario, built once and shared by decisions."""
-
-    def __init__(self, scenario: Scenario, pricing: Pricing = "on_demand") -> None:
-        self.scenario = scenario
-        providers = {p.id: p for p in scenario.providers}
-        accs = {a.id: a for a in scenario.accelerators}
-        self.provider_ids = [p.id for p in scenario.providers]
-        prov_pos = {pid: i for i, pid in enumerate(self.provider_ids)}
-        self.acc_ids = [a.id for a in scenario.accelerators]
-        acc_pos = {aid: i for i, aid in enumerate(self.acc_ids)}
-        self.class_ids = [c.id for c in scenario.workload_classes]
-        pool_ids: list[str] = []
-        site_ids: list[str] = []
-        prov_idx: list[int] = []
-        acc_idx: list[int] = []
-        counts: list[int] = []
-        online: list[float] = []
-        price: list[float] = []
-        self.price_dec: list[Decimal | None] = []
-        energy: list[float] = []
-        self.outages: dict[int, list[tuple[float, float]]] = {}
-        self.owners = {p.id: p.owner for p in scenario.providers}
-        for site in scenario.sites:
-            prov = providers[site.provider]
-            for pool in site.pools:
-                i = len(pool_ids)
-                acc = accs[pool.accelerator]
-                pool_ids.append(pool.id)
-                site_ids.append(site.id)
-                prov_idx.append(prov_pos[prov.id])
-                acc_idx.append(acc_pos[acc.id])
-                counts.append(pool.count)
-                day = pool.available_from
-                if pool.phase is not None:
-                    ph = site.phase(pool.phase)
-                    if ph is not None and ph.online > day:
-                        day = ph.online
-                online.append(_day_ts(day))
-                hc = hourly_cost(scenario, prov, site, acc, pricing)
-                if hc is None:
-                    price.append(float("nan"))
-                    self.price_dec.append(None)
-                else:
-                    total = hc.total_usd
-                    price.append(float(total))
-                    self.price_dec.append(total)
-                energy.append(float(hc.energy_mwh) if hc else 0.0)
-                outs = [
-                    (_day_ts(o.start), _day_ts(o.end) + 86400.0)
-                    for o in site.outages
-                    if not o.pools or pool.id in o.pools
-                ]
-                if outs:
-                    self.outages[i] = outs
-        # Pools are kept in (provider, site, pool) id order: the position is the tie-break, so
-        # the first of several equally good pools is the one to take.
-        order = sorted(
-            range(len(pool_ids)),
-            key=lambda i: (self.provider_ids[prov_idx[i]], site_ids[i], pool_ids[i]),
-        )
-        new_pos = {old: new for new, old in enumerate(order)}
-        pool_ids = [pool_ids[i] for i in order]
-        site_ids = [site_ids[i] for i in order]
-        prov_idx = [prov_idx[i] for i in order]
-        acc_idx = [acc_idx[i] for i in order]
-        counts = [counts[i] for i in order]
-        online = [online[i] for i in order]
-        price = [price[i] for i in order]
-        self.price_dec = [self.price_dec[i] for i in order]
-        energy = [energy[i] for i in order]
-        self.outages = {new_pos[i]: spans for i, spans in self.outages.items()}
-        self.pool_ids = pool_ids
-        self.pool_pos = {pid: i for i, pid in enumerate(pool_ids)}
-        self.site_ids = site_ids
-        self.prov_idx = np.asarray(prov_idx, dtype=np.int64)
-        self.acc_idx = np.asarray(acc_idx, dtype=np.int64)
-        self.count = np.asarray(counts, dtype=np.int64)
-        self.online_ts = np.asarray(online, dtype=np.float64)
-        self.price = np.asarray(price, dtype=np.float64)
-        self.has_price = ~np.isnan(self.price)
-        self.energy_mw = np.asarray(energy, dtype=np.float64)
-        thr = np.zeros((len(self.class_ids), len(self.acc_ids)), dtype=np.float64)
-        for a, acc in enumerate(scenario.accelerators):
-            for c, cid in enumerate(self.class_ids):
-                thr[c, a] = acc.throughput_for(cid)
-        self._thr_by_class: dict[str, FArray] = {
-            cid: thr[c][self.acc_idx] for c, cid in enumerate(self.class_ids)
-        }
-        self.tie = np.arange(len(pool_ids), dtype=np.int64)
-        self._type_masks: dict[tuple[str, ...] | None, BArray] = {}
-        self._provider_masks: dict[tuple[str, ...], BArray] = {}
-        self._static: dict[tuple[str, tuple[str, ...] | None], BArray] = {}
-        self._classes: dict[str, ClassArrays] = {}
-        self._holders: dict[str, BArray] = {}
-        self._caps: dict[Decimal, BArray] = {}
-        self._consts: dict[int, IArray] = {}
-        self.price_inf = np.where(self.has_price, self.price, np.inf)
-        self.all_true = np.ones(len(pool_ids), dtype=bool)
-        self._online_key = float("nan")
-        self._all_reqs: dict[str, bool] = {}
-        self._fconsts: dict[float, FArray] = {}
-        self._needed: dict[tuple[str, int], IArray] = {}
-        self._online_mask = self.all_true
-
-    @property
-    def size(self) -> int:
-        return len(self.pool_ids)
-
-    def thr(self, class_id: str) -> FArray:
-        return self._thr_by_class[class_id]
-
-    def class_arrays(self, class_id: str) -> ClassArrays:
-        arrays = self._classes.get(class_id)
-        if arrays is None:
-            thr = self._thr_by_class[class_id]
-            ok = thr > 0
-            safe = np.where(ok, thr, 1.0)
-            arrays = ClassArrays(
-                thr=thr,
-                thr_ok=ok,
-                inv_thr=np.where(ok, 1.0 / safe, np.inf),
-                inv_thr0=np.where(ok, 1.0 / safe, 0.0),
-            )
-            self._classes[class_id] = arrays
-        return arrays
-
-    def static_mask(self, class_id: str, types: Sequence[str] | None) -> BArray:
-        """Pools of an allowed type that can run the class and have a price."""
-        key = (class_id, None if types is None else tuple(sorted(types)))
-        mask = self._static.get(key)
-        if mask is None:
-            mask = self.type_mask(types) & self.class_arrays(class_id).thr_ok & self.has_price
-            self._static[key] = mask
-        return mask
-
-    def holder_mask(self, rofr: RightOfFirstRefusal) -> BArray:
-        """Pools of the providers through which a ROFR holder meets requests."""
-        mask = self._holders.get(rofr.id + "|" + rofr.holder)
-        if mask is None:
-            provs = rofr.holder_providers or [p for p, o in self.owners.items() if o == rofr.holder]
-            mask = self.provider_mask(provs)
-            self._holders[rofr.id + "|" + rofr.holder] = mask
-        return mask
-
-    def all_requirements(self, rofr: RightOfFirstRefusal) -> bool:
-        """Whether a ROFR clause lists every requirement (the common, fast case)."""
-        hit = self._all_reqs.get(rofr.id)
-        if hit is None:
-            hit = len(set(rofr.requirements)) == len(Requirement)
-            self._all_reqs[rofr.id] = hit
-        return hit
-
-    def holder_priced(self, rofr: RightOfFirstRefusal) -> BArray:
-        """The holder's pools priced within the clause's cap (all of them without a cap)."""
-        key = (
-            "priced|"
-            + rofr.id
-            + "|"
-            + rofr.holder
-            + "|"
-            + str(rofr.price_cap_usd_per_accelerator_hour)
-        )
-        mask = self._holders.get(key)
-        if mask is None:
-            mask = self.holder_mask(rofr)
-            if rofr.price_cap_usd_per_accelerator_hour is not None:
-                mask = mask & self.price_at_most(rofr.price_cap_usd_per_accelerator_hour)
-            self._holders[key] = mask
-        return mask
-
-    def price_at_most(self, cap: Decimal) -> BArray:
-        mask = self._caps.get(cap)
-        if mask is None:
-            mask = self.price_inf <= float(cap) + 1e-9
-            self._caps[cap] = mask
-        return mask
-
-    def const_int(self, value: int) -> IArray:
-        arr = self._consts.get(value)
-        if arr is None:
-            arr = np.full(self.size, value, dtype=np.int64)
-            if len(self._consts) < 256:
-                self._consts[value] = arr
-        return arr
-
-    def online_at(self, start_s: float) -> BArray:
-        """Pools online at ``start_s`` (the last answer is kept: decisions share moments)."""
-        if self._online_key != start_s:
-            self._online_mask = self.online_ts <= start_s
-            self._online_key = start_s
-        return self._online_mask
-
-    def const_float(self, value: float) -> FArray:
-        arr = self._fconsts.get(value)
-        if arr is None:
-            arr = np.full(self.size, value, dtype=np.float64)
-            if len(self._fconsts) < 1024:
-                self._fconsts[value] = arr
-        return arr
-
-    def inference_needed(self, class_id: str, count: int) -> IArray:
-        """Accelerators needed per pool to match ``count`` reference accelerators."""
-        key = (class_id, count)
-        arr = self._needed.get(key)
-        if arr is None:
-            inv = self.class_arrays(class_id).inv_thr0
-            arr = np.ceil(inv * count - 1e-9).astype(np.int64)
-            if len(self._needed) < 4096:
-                self._needed[key] = arr
-        return arr
-
-    def type_mask(self, types: Sequence[str] | None) -> BArray:
-        key = None if types is None else tuple(sorted(types))
-        mask = self._type_masks.get(key)
-        if mask is None:
-            if key is None:
-                mask = np.ones(self.size, dtype=bool)
-            else:
-                wanted = np.asarray(
-                    [self.acc_ids.index(t) for t in key if t in self.acc_ids], dtype=np.int64
-                )
-                mask = np.isin(self.acc_idx, wanted)
-            self._type_masks[key] = mask
-        return mask
-
-    def provider_mask(self, provider_ids: Iterable[str]) -> BArray:
-        key = tuple(sorted(provider_ids))
-        mask = self._provider_masks.get(key)
-        if mask is None:
-            wanted = np.asarray(
-                [self.provider_ids.index(p) for p in key if p in self.provider_ids], dtype=np.int64
-            )
-            mask = np.isin(self.prov_idx, wanted)
-            self._provider_masks[key] = mask
-        return mask
-
-    def outage_mask(self, start_s: float) -> BArray | None:
-        """Pools in a scripted outage at ``start_s``; None when there are none."""
-        if not self.outages:
-            return None
-        hit = [i for i, spans in self.outages.items() if any(a <= start_s < b for a, b in spans)]
-        if not hit:
-            return None
-        mask = np.zeros(self.size, dtype=bool)
-        mask[hit] = True
-        return mask
-
-
-@dataclass(frozen=True, slots=True)
-class ClassArrays:
-    """Per-pool throughput arrays of one workload class."""
-
-    thr: FArray
-    thr_ok: BArray
-    inv_thr: FArray  # 1/throughput, inf where the type cannot run the class
-    inv_thr0: FArray  # 1/throughput, 0 where the type cannot run the class
-
-
-# --------------------------------------------------------------------------- evaluation
 
 
 class _Eval:
@@ -550,7 +253,8 @@ class Broker:
     ``wait_for_capacity`` (default on): when nothing that fits is available at the requested
     start, the start moves later, up to the deadline (the period's end for inference, the
     horizon's end otherwise), to the first moment a pool that fits is online and out of any
-    outage; clauses are still judged on the decision day.
+    outage; clauses are still judged on the decision day. ``seed`` (the responder's seed) is
+    recorded in each decision's ``provenance``.
     :meth:`choose` is the fast path (no explanation objects) that the simulator uses.
     """
 
@@ -566,6 +270,7 @@ class Broker:
         pricing: Pricing = "on_demand",
         index: FleetIndex | None = None,
         wait_for_capacity: bool = True,
+        seed: int | None = None,
     ) -> None:
         self.scenario = scenario
         self.index = index or FleetIndex(scenario, pricing)
@@ -578,7 +283,14 @@ class Broker:
             off |= resolve_clause_selector(scenario, sel)
         self.without_ids = frozenset(off)
         if detail not in DETAILS:
-            raise InputError(f"detail must be one of {', '.join(DETAILS)}, not '{detail}'")
+            raise InputError(
+                Problem(
+                    f"unknown detail '{detail}'",
+                    path="detail",
+                    expected=", ".join(DETAILS),
+                    hint=did_you_mean(detail, DETAILS, list_valid=False),
+                )
+            )
         self.detail = detail
         self.wait_for_capacity = wait_for_capacity
         self.free = self.index.count.copy()
@@ -589,6 +301,8 @@ class Broker:
             tuple[date, str, str], tuple[Exclusivity | None, RightOfFirstRefusal | None]
         ] = {}
         self._objective_tag = f"objective:{self.objective.label}"
+        self.seed = seed  # the responder's seed, recorded in the decisions' provenance
+        self._provenance: Provenance | None = None
 
     # -- capacity -----------------------------------------------------------------------
     def set_free(self, free: Mapping[str, int]) -> None:
@@ -778,45 +492,14 @@ class Broker:
         pos = np.flatnonzero(mask)
         if pos.size == 0:
             return None
-        return self._best_pos(ev, pos)
-
-    def _best_pos(self, ev: _Eval, pos: IArray) -> int:
-        """The best of the (non-empty) pool positions ``pos``."""
-        if pos.size == 1:
-            return int(pos[0])
-        if self.objective.kind in ("cost", "time"):
-            time_first = self.objective.kind == "time"
-            first = ev.finish_of(pos) if time_first else ev.cost_of(pos)
-            sel = first == first.min()
-            top = pos[sel]
-            if top.size > 1:
-                key = ev.cost_of(top) if time_first else ev.finish_of(top)
-                top = top[key == key.min()]
-            return int(top[0])  # positions ascend in tie-break order
-        mask = np.zeros(self.index.size, dtype=bool)
-        mask[pos] = True
-        return self._rank(ev, mask)[0]
+        return self.objective.best(ev, pos)
 
     def _rank(self, ev: _Eval, mask: BArray) -> list[int]:
         """Pool positions in ``mask`` from best to worst under the objective."""
         pos = np.flatnonzero(mask)
         if pos.size == 0:
             return []
-        cost = ev.cost_of(pos)
-        finish = ev.finish_of(pos)
-        tie = self.index.tie[pos]
-        if self.objective.kind == "cost":
-            order = np.lexsort((tie, finish, cost))
-        elif self.objective.kind == "time":
-            order = np.lexsort((tie, cost, finish))
-        else:
-            w = self.objective.weight
-            c_min = max(float(cost.min()), 1e-9)
-            dur = finish - ev.start_s
-            d_min = max(float(dur.min()), 1e-9)
-            score = w * (cost / c_min) + (1.0 - w) * (dur / d_min)
-            order = np.lexsort((tie, finish, cost, score))
-        return [int(p) for p in pos[order]]
+        return [int(p) for p in pos[self.objective.order(ev, pos)]]
 
     # -- the decision -------------------------------------------------------------------
     def _default_at(self) -> datetime:
@@ -876,7 +559,9 @@ class Broker:
             if can_meet:
                 ev_offer = ev
                 physical_pos = meets_pos if req_ok is None else np.flatnonzero(meets & ev.feasible)
-                offer_pool = self._best_pos(ev, physical_pos if physical_pos.size else meets_pos)
+                offer_pool = self.objective.best(
+                    ev, physical_pos if physical_pos.size else meets_pos
+                )
                 offer = Offer(
                     r.id,
                     rofr.holder,
@@ -926,11 +611,9 @@ class Broker:
         choice = self.choose(request, at, commit=commit)
         return self.explain(choice, free_before)
 
-    def decide_many(
-        self, requests: Iterable[Request], at: datetime | None = None
-    ) -> list[Decision]:
+    def decide_many(self, requests: Iterable[Request], at: datetime | None = None) -> Placement:
         """One decision per request, in order, each consuming capacity for the next."""
-        return [self.decide(r, at) for r in requests]
+        return Placement(self.decide(r, at) for r in requests)
 
     # -- helpers ------------------------------------------------------------------------
     def _requirements(self, ev: _Eval, rofr: RightOfFirstRefusal) -> dict[str, BArray]:
@@ -976,216 +659,28 @@ class Broker:
         return [str(req) for req in reqs if not req_ok[req][best]]
 
     def _cost(self, i: int, ev: _Eval) -> Decimal:
+        """The cost of pool ``i`` for this evaluation, in Decimal to the cent (see money)."""
         price = self.index.price_dec[i]
         if price is None or not np.isfinite(ev.duration_h[i]):
             return Decimal(0)
-        hours = Decimal(repr(float(ev.duration_h[i])))
-        return (price * int(ev.needed[i]) * hours).quantize(CENT, ROUND_HALF_UP)
+        return cost_usd(price, int(ev.needed[i]), float(ev.duration_h[i]))
 
-    # -- explanation (the slow path) ----------------------------------------------------
+    # -- explanation (the slow path: stargate.broker.explain) ---------------------------
     def explain(self, choice: Choice, free_before: IArray | None = None) -> Decision:
         """The full Decision for a choice: ranked candidates with reasons and a paragraph."""
-        from stargate.broker.explain import explain as explain_text
+        from stargate.broker.explain import explain_choice
 
-        idx = self.index
-        r = choice.request
-        ev = choice.ev
-        free = self.free if free_before is None else free_before
-        if self.detail == "chosen":  # a batch's summary: no candidate table, no ranking
-            feasible_n = int(np.count_nonzero(choice.eligible))
-            ranked = [choice.pool] if choice.pool is not None else []
-            rank_of = {p: 1 for p in ranked}
-        else:
-            ranked = self._rank(ev, choice.eligible)
-            rank_of = {p: k + 1 for k, p in enumerate(ranked)}
-            feasible_n = len(rank_of)
-        if self.detail == "chosen":
-            rest: list[int] = []
-        elif self.detail == "full":
-            rest = [i for i in range(idx.size) if i not in rank_of]
-        else:
-            rest = []
-            if len(ranked) < 10:
-                for i in range(idx.size):
-                    if i not in rank_of:
-                        rest.append(i)
-                        if len(ranked) + len(rest) >= 10:
-                            break
-            ranked = ranked[:10]
-        type_ok = idx.type_mask(r.types_allowed())
-        thr_ok = idx.class_arrays(r.workload_class).thr_ok
-        candidates = []
-        for i in ranked + rest:
-            feasible = i in rank_of
-            reasons = [] if feasible else self._reasons(i, choice, free, type_ok, thr_ok)
-            candidates.append(
-                self._candidate(i, ev, r, rank_of.get(i), i == choice.pool, feasible, reasons)
-            )
-        ch = candidates[0] if choice.pool is not None else None
-        excl = choice.excl
-        # in a batch's summary ("chosen") the values are the engine's own, already typed:
-        # built without re-validation (the same objects, several times faster)
-        make = Decision.model_construct if self.detail == "chosen" else Decision
-        decision = make(
-            request_id=r.id,
-            placed=ch is not None,
-            provider=ch.provider if ch else None,
-            site=ch.site if ch else None,
-            pool=ch.pool if ch else None,
-            accelerator=ch.accelerator if ch else None,
-            count=ch.count if ch else None,
-            start=ch.start if ch else None,
-            finish=ch.finish if ch else None,
-            cost_usd=ch.cost_usd if ch else None,
-            energy_mwh=ch.energy_mwh if ch else None,
-            objective=self.objective.label,
-            decided_by=choice.decided_by,
-            rofr=choice.rofr.info(trusted=self.detail == "chosen")
-            if choice.rofr is not None
-            else RofrInfo(),
-            exclusivity=ExclusivityInfo(applies=True, clause=excl.id, provider=excl.provider)
-            if excl is not None
-            else ExclusivityInfo(),
-            candidates=candidates,
-            candidates_considered=idx.size,
-            candidates_feasible=feasible_n,
-            at=choice.at,
-            without=sorted(self.without_ids),
-            explanation="",
-        )
-        counts = self._reason_counts(choice, free, type_ok, thr_ok)
-        decision.rejected_by_reason = {k: n for k, n in counts.items() if n}
-        if choice.moved:
-            decision.start_moved = StartMove(
-                requested=from_ts(choice.requested_start_s),
-                chosen=from_ts(choice.ev.start_s),
-                reason=choice.moved,
-            )
-        if ch is None:
-            top = sorted(((n, k) for k, n in counts.items() if n), reverse=True)
-            decision.reason_code = (
-                "deadline" if choice.too_late else (top[0][1] if top else "infeasible")
-            )
-            decision.too_late = choice.too_late or None
-        decision.explanation = explain_text(decision, r, counts)
-        return decision
+        return explain_choice(self, choice, free_before)
 
-    def _reasons(
-        self, i: int, choice: Choice, free: IArray, type_ok: BArray, thr_ok: BArray
-    ) -> list[str]:
-        idx = self.index
-        ev = choice.ev
-        r = choice.request
-        excl = choice.excl
-        out: list[str] = []
-        acc = idx.acc_ids[int(idx.acc_idx[i])]
-        if not type_ok[i]:
-            out.append(
-                f"accelerator_type: {acc} is not among the requested types "
-                f"{', '.join(r.types_allowed() or [])}"
+    @property
+    def provenance(self) -> Provenance:
+        """Where this broker's decisions come from: the scenario (id and content hash), the
+        seed and the clauses switched off (computed once, on first use)."""
+        if self._provenance is None:
+            self._provenance = for_scenario(
+                self.scenario, seed=self.seed, clauses_off=sorted(self.without_ids)
             )
-        elif not thr_ok[i]:
-            out.append(f"accelerator_type: {acc} cannot run {r.workload_class} (throughput 0)")
-        if ev.excl_ok is not None and not ev.excl_ok[i] and excl is not None:
-            out.append(
-                f"exclusivity: {r.workload_class} is exclusive to {excl.provider} ({excl.id})"
-            )
-        if not ev.online[i]:
-            online = from_ts(float(idx.online_ts[i]))
-            late = ""
-            if r.deadline is not None and ts(online) + float(ev.duration_h[i]) * 3600.0 > ts(
-                r.deadline
-            ):
-                late = f", too late to finish by the deadline {r.deadline.isoformat()}"
-            elif r.period is not None and online >= r.period.end:
-                late = f", after the period ends ({r.period.end.isoformat()})"
-            out.append(f"not_online: online from {online.date()}{late}")
-        elif ev.outage is not None and ev.outage[i]:
-            out.append("outage: in a scripted outage at the start")
-        if not idx.has_price[i]:
-            out.append(f"no_price: {idx.provider_ids[int(idx.prov_idx[i])]} has no price for {acc}")
-        if type_ok[i] and thr_ok[i]:
-            if int(free[i]) < int(ev.needed[i]):
-                out.append(f"capacity: {int(free[i]):,} free, {int(ev.needed[i]):,} needed")
-            if ev.deadline_ok is not None and not ev.deadline_ok[i]:
-                if r.deadline is not None:
-                    out.append(
-                        f"deadline: would finish {from_ts(float(ev.finish_s[i]))} "
-                        f"after {r.deadline}"
-                    )
-                else:
-                    out.append("deadline: the inference period is over")
-            if idx.has_price[i] and ev.price_ok is not None and not ev.price_ok[i]:
-                out.append(
-                    f"price_cap: ${idx.price[i]:.2f}/accelerator-hour is above the "
-                    f"request's ${r.max_price_usd_per_accelerator_hour}"
-                )
-        if choice.holder_mask is not None and choice.holder_mask[i] != (
-            choice.holder_mode == "first"
-        ):
-            out.append(
-                "rofr_holder_first: the ROFR holder accepted the request"
-                if choice.holder_mode == "first"
-                else "rofr_declined: the ROFR holder declined or let the offer expire"
-            )
-        if not out:
-            out.append(
-                "rofr: the holder accepted, and this pool does not meet the clause's requirements"
-            )
-        return out
-
-    def _candidate(
-        self,
-        i: int,
-        ev: _Eval,
-        r: Request,
-        rank: int | None,
-        chosen: bool,
-        feasible: bool,
-        reasons: list[str],
-    ) -> Candidate:
-        idx = self.index
-        finite = bool(np.isfinite(ev.finish_s[i]))
-        price = idx.price_dec[i]
-        return Candidate(
-            rank=rank,
-            chosen=chosen,
-            provider=idx.provider_ids[int(idx.prov_idx[i])],
-            site=idx.site_ids[i],
-            pool=idx.pool_ids[i],
-            accelerator=idx.acc_ids[int(idx.acc_idx[i])],
-            count=int(ev.needed[i]) if finite else r.accelerators.count,
-            feasible=feasible,
-            reasons=reasons,
-            start=from_ts(ev.start_s) if finite else None,
-            finish=from_ts(float(ev.finish_s[i])) if finite else None,
-            cost_usd=self._cost(i, ev) if finite and price is not None else None,
-            price_usd_per_accelerator_hour=price.quantize(Decimal("0.0001"))
-            if price is not None
-            else None,
-            energy_mwh=round(float(idx.energy_mw[i] * ev.needed[i] * ev.duration_h[i]), 6)
-            if finite
-            else None,
-        )
-
-    @staticmethod
-    def _reason_counts(
-        choice: Choice, free: IArray, type_ok: BArray, thr_ok: BArray
-    ) -> dict[str, int]:
-        ev = choice.ev
-
-        def n_false(mask: BArray | None) -> int:
-            return 0 if mask is None else int((~mask).sum())
-
-        return {
-            "accelerator_type": n_false(type_ok & thr_ok),
-            "exclusivity": n_false(ev.excl_ok),
-            "not_online": n_false(ev.online),
-            "outage": 0 if ev.outage is None else int(ev.outage.sum()),
-            "capacity": int((free < ev.needed).sum()),
-            "deadline": n_false(ev.deadline_ok),
-            "price_cap": n_false(ev.price_ok),
-        }
+        return self._provenance
 
 
 def place(
@@ -1193,7 +688,7 @@ def place(
     requests: Request | Sequence[Request],
     at: datetime | None = None,
     **options: Any,
-) -> list[Decision]:
+) -> Placement:
     """Decide a list of requests in order (capacity consumed as they are placed)."""
     broker = Broker(scenario, **options)
     reqs = [requests] if isinstance(requests, Request) else list(requests)

@@ -1,9 +1,27 @@
-"""One plain paragraph that says what happened to a request and why."""
+"""The explanation of a decision (the slow path): from the engine's choice, the ranked
+candidates with the reasons each other pool was rejected, the counts per reason code, the
+deciding clause, and one plain paragraph that says what happened to a request and why."""
 
 from __future__ import annotations
 
-from stargate.broker.decision import Decision
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from stargate.broker.clock import from_ts, ts
+from stargate.broker.decision import (
+    Candidate,
+    Decision,
+    ExclusivityInfo,
+    RofrInfo,
+    StartMove,
+)
+from stargate.broker.fleet import BArray, IArray
+from stargate.broker.money import price_usd
 from stargate.broker.request import Request
+
+if TYPE_CHECKING:
+    from stargate.broker.engine import Broker, Choice, _Eval
 
 _REASON_WORDS = {
     "accelerator_type": "wrong accelerator type",
@@ -109,3 +127,203 @@ def explain(d: Decision, r: Request, ev_reasons: dict[str, int] | None = None) -
             f"host it" + (f" — {why}" if why else "") + f".{late} Decided by: {d.decided_by}."
         )
     return " ".join(parts)
+
+
+def explain_choice(broker: Broker, choice: Choice, free_before: IArray | None = None) -> Decision:
+    """The full Decision for a broker's choice: ranked candidates with reasons, the deciding
+    clause, the paragraph (:func:`explain`) and the provenance. ``free_before`` is the free
+    capacity before the choice was committed (default: the broker's now)."""
+
+    idx = broker.index
+    r = choice.request
+    ev = choice.ev
+    free = broker.free if free_before is None else free_before
+    if broker.detail == "chosen":  # a batch's summary: no candidate table, no ranking
+        feasible_n = int(np.count_nonzero(choice.eligible))
+        ranked = [choice.pool] if choice.pool is not None else []
+        rank_of = {p: 1 for p in ranked}
+    else:
+        ranked = broker._rank(ev, choice.eligible)
+        rank_of = {p: k + 1 for k, p in enumerate(ranked)}
+        feasible_n = len(rank_of)
+    if broker.detail == "chosen":
+        rest: list[int] = []
+    elif broker.detail == "full":
+        rest = [i for i in range(idx.size) if i not in rank_of]
+    else:
+        rest = []
+        if len(ranked) < 10:
+            for i in range(idx.size):
+                if i not in rank_of:
+                    rest.append(i)
+                    if len(ranked) + len(rest) >= 10:
+                        break
+        ranked = ranked[:10]
+    type_ok = idx.type_mask(r.types_allowed())
+    thr_ok = idx.class_arrays(r.workload_class).thr_ok
+    candidates = []
+    for i in ranked + rest:
+        feasible = i in rank_of
+        reasons = [] if feasible else _reasons(broker, i, choice, free, type_ok, thr_ok)
+        candidates.append(
+            _candidate(broker, i, ev, r, rank_of.get(i), i == choice.pool, feasible, reasons)
+        )
+    ch = candidates[0] if choice.pool is not None else None
+    excl = choice.excl
+    # in a batch's summary ("chosen") the values are the engine's own, already typed:
+    # built without re-validation (the same objects, several times faster)
+    make = Decision.model_construct if broker.detail == "chosen" else Decision
+    decision = make(
+        request_id=r.id,
+        placed=ch is not None,
+        provider=ch.provider if ch else None,
+        site=ch.site if ch else None,
+        pool=ch.pool if ch else None,
+        accelerator=ch.accelerator if ch else None,
+        count=ch.count if ch else None,
+        start=ch.start if ch else None,
+        finish=ch.finish if ch else None,
+        cost_usd=ch.cost_usd if ch else None,
+        energy_mwh=ch.energy_mwh if ch else None,
+        objective=broker.objective.label,
+        decided_by=choice.decided_by,
+        rofr=choice.rofr.info(trusted=broker.detail == "chosen")
+        if choice.rofr is not None
+        else RofrInfo(),
+        exclusivity=ExclusivityInfo(applies=True, clause=excl.id, provider=excl.provider)
+        if excl is not None
+        else ExclusivityInfo(),
+        candidates=candidates,
+        candidates_considered=idx.size,
+        candidates_feasible=feasible_n,
+        at=choice.at,
+        without=sorted(broker.without_ids),
+        explanation="",
+        provenance=broker.provenance,
+    )
+    counts = _reason_counts(choice, free, type_ok, thr_ok)
+    decision.rejected_by_reason = {k: n for k, n in counts.items() if n}
+    if choice.moved:
+        decision.start_moved = StartMove(
+            requested=from_ts(choice.requested_start_s),
+            chosen=from_ts(choice.ev.start_s),
+            reason=choice.moved,
+        )
+    if ch is None:
+        top = sorted(((n, k) for k, n in counts.items() if n), reverse=True)
+        decision.reason_code = (
+            "deadline" if choice.too_late else (top[0][1] if top else "infeasible")
+        )
+        decision.too_late = choice.too_late or None
+    decision.explanation = explain(decision, r, counts)
+    return decision
+
+
+def _reasons(
+    broker: Broker, i: int, choice: Choice, free: IArray, type_ok: BArray, thr_ok: BArray
+) -> list[str]:
+    idx = broker.index
+    ev = choice.ev
+    r = choice.request
+    excl = choice.excl
+    out: list[str] = []
+    acc = idx.acc_ids[int(idx.acc_idx[i])]
+    if not type_ok[i]:
+        out.append(
+            f"accelerator_type: {acc} is not among the requested types "
+            f"{', '.join(r.types_allowed() or [])}"
+        )
+    elif not thr_ok[i]:
+        out.append(f"accelerator_type: {acc} cannot run {r.workload_class} (throughput 0)")
+    if ev.excl_ok is not None and not ev.excl_ok[i] and excl is not None:
+        out.append(f"exclusivity: {r.workload_class} is exclusive to {excl.provider} ({excl.id})")
+    if not ev.online[i]:
+        online = from_ts(float(idx.online_ts[i]))
+        late = ""
+        if r.deadline is not None and ts(online) + float(ev.duration_h[i]) * 3600.0 > ts(
+            r.deadline
+        ):
+            late = f", too late to finish by the deadline {r.deadline.isoformat()}"
+        elif r.period is not None and online >= r.period.end:
+            late = f", after the period ends ({r.period.end.isoformat()})"
+        out.append(f"not_online: online from {online.date()}{late}")
+    elif ev.outage is not None and ev.outage[i]:
+        out.append("outage: in a scripted outage at the start")
+    if not idx.has_price[i]:
+        out.append(f"no_price: {idx.provider_ids[int(idx.prov_idx[i])]} has no price for {acc}")
+    if type_ok[i] and thr_ok[i]:
+        if int(free[i]) < int(ev.needed[i]):
+            out.append(f"capacity: {int(free[i]):,} free, {int(ev.needed[i]):,} needed")
+        if ev.deadline_ok is not None and not ev.deadline_ok[i]:
+            if r.deadline is not None:
+                out.append(
+                    f"deadline: would finish {from_ts(float(ev.finish_s[i]))} after {r.deadline}"
+                )
+            else:
+                out.append("deadline: the inference period is over")
+        if idx.has_price[i] and ev.price_ok is not None and not ev.price_ok[i]:
+            out.append(
+                f"price_cap: ${idx.price[i]:.2f}/accelerator-hour is above the "
+                f"request's ${r.max_price_usd_per_accelerator_hour}"
+            )
+    if choice.holder_mask is not None and choice.holder_mask[i] != (choice.holder_mode == "first"):
+        out.append(
+            "rofr_holder_first: the ROFR holder accepted the request"
+            if choice.holder_mode == "first"
+            else "rofr_declined: the ROFR holder declined or let the offer expire"
+        )
+    if not out:
+        out.append(
+            "rofr: the holder accepted, and this pool does not meet the clause's requirements"
+        )
+    return out
+
+
+def _candidate(
+    broker: Broker,
+    i: int,
+    ev: _Eval,
+    r: Request,
+    rank: int | None,
+    chosen: bool,
+    feasible: bool,
+    reasons: list[str],
+) -> Candidate:
+    idx = broker.index
+    finite = bool(np.isfinite(ev.finish_s[i]))
+    price = idx.price_dec[i]
+    return Candidate(
+        rank=rank,
+        chosen=chosen,
+        provider=idx.provider_ids[int(idx.prov_idx[i])],
+        site=idx.site_ids[i],
+        pool=idx.pool_ids[i],
+        accelerator=idx.acc_ids[int(idx.acc_idx[i])],
+        count=int(ev.needed[i]) if finite else r.accelerators.count,
+        feasible=feasible,
+        reasons=reasons,
+        start=from_ts(ev.start_s) if finite else None,
+        finish=from_ts(float(ev.finish_s[i])) if finite else None,
+        cost_usd=broker._cost(i, ev) if finite and price is not None else None,
+        price_usd_per_accelerator_hour=price_usd(price) if price is not None else None,
+        energy_mwh=round(float(idx.energy_mw[i] * ev.needed[i] * ev.duration_h[i]), 6)
+        if finite
+        else None,
+    )
+
+
+def _reason_counts(choice: Choice, free: IArray, type_ok: BArray, thr_ok: BArray) -> dict[str, int]:
+    ev = choice.ev
+
+    def n_false(mask: BArray | None) -> int:
+        return 0 if mask is None else int((~mask).sum())
+
+    return {
+        "accelerator_type": n_false(type_ok & thr_ok),
+        "exclusivity": n_false(ev.excl_ok),
+        "not_online": n_false(ev.online),
+        "outage": 0 if ev.outage is None else int(ev.outage.sum()),
+        "capacity": int((free < ev.needed).sum()),
+        "deadline": n_false(ev.deadline_ok),
+        "price_cap": n_false(ev.price_ok),
+    }

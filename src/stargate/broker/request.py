@@ -390,6 +390,22 @@ class _Duplicate(Exception):
     """A repeated key in a mapping: the fast readers give up and the locating one reports it."""
 
 
+#: What the fast readers raise on text they cannot read as meant: a repeated key or a form
+#: left to the locating reader (``_Duplicate``), YAML's own errors, a value PyYAML or json
+#: cannot construct (``ValueError``: a bad timestamp, an integer past Python's digit limit;
+#: ``TypeError``: a list or mapping used as a key; ``OverflowError``), and nesting deeper than
+#: the recursion limit. Any of these falls back to the locating reader, which reports it at
+#: its line; anything else is a bug and propagates.
+_FAST_READER_GIVES_UP: tuple[type[BaseException], ...] = (
+    _Duplicate,
+    yaml.YAMLError,
+    ValueError,
+    TypeError,
+    OverflowError,
+    RecursionError,
+)
+
+
 def _no_duplicates(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
     out = dict(pairs)
     if len(out) != len(pairs):
@@ -485,10 +501,12 @@ def load_requests(path: str | Path, scenario: Scenario) -> tuple[list[Request], 
             raise InputError(
                 Problem(f"not valid JSON: {exc.msg}", file=label, line=exc.lineno, column=exc.colno)
             ) from None
+        except (ValueError, RecursionError):
+            pass  # too deep, or an integer past the digit limit: the locating reader says where
     with _bulk():
         try:
             data = _fast_json(text) if is_json else _fast_yaml(text)
-        except Exception:  # any doubt: the locating reader decides, and says where
+        except _FAST_READER_GIVES_UP:  # the locating reader decides, and says where
             data = None
         else:
             if data is not None:

@@ -3,8 +3,10 @@
 A responder sees the offer (the request, the holder's best candidate and its price) and
 answers ``accept``, ``decline`` or ``none`` (no answer), after some hours. An answer that comes
 after the clause's response window counts as no answer: the offer expires and the request is
-released. Responders are registered by name so the CLI can pick one with
-``--responder NAME[:ARG]``; the multi-party service adds a real party answering over HTTP.
+released. Responders are registered by name in :data:`RESPONDERS` (a
+:class:`~stargate.registry.Registry`, parameter ``responder``) and written ``NAME[:ARG]``
+(``place --responder``, ``simulate --responder``); the multi-party service adds a real party
+answering over HTTP. Errors name the parameter ``responder``; the CLI names its flag.
 """
 
 from __future__ import annotations
@@ -16,10 +18,19 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal, NamedTuple, Protocol
 
+from stargate.broker.money import cost_usd
 from stargate.domain.limits import MAX_DURATION_H, MAX_USD
-from stargate.errors import InputError, Problem, did_you_mean
+from stargate.errors import InputError, Problem
+from stargate.registry import Registry
 
 AnswerKind = Literal["accept", "decline", "none"]
+#: The parameter errors name (the CLI maps it to ``--responder``).
+PARAMETER = "responder"
+Factory = Callable[[str | None, int], "Responder"]
+
+#: Responders by the name written on the command line (``--responder NAME[:ARG]``): each
+#: factory takes the text after ``NAME:`` (None without one) and the seed.
+RESPONDERS: Registry[Factory] = Registry("responder", parameter=PARAMETER)
 
 
 class Offer(NamedTuple):
@@ -35,11 +46,8 @@ class Offer(NamedTuple):
 
     @property
     def cost_usd(self) -> Decimal:
-        """Price × accelerators × hours, to the cent."""
-        hours = Decimal(repr(self.duration_h))
-        return (self.price_usd_per_accelerator_hour * self.accelerators * hours).quantize(
-            Decimal("0.01")
-        )
+        """Price × accelerators × hours, to the cent (half up, as a decision's cost)."""
+        return cost_usd(self.price_usd_per_accelerator_hour, self.accelerators, self.duration_h)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +138,7 @@ def _number(name: str, arg: str | None, *, lo: Decimal, hi: Decimal, unit: str =
     expected = f"{name}:NUMBER, a finite number from {lo} to {hi}{unit}"
     if arg is None:
         raise InputError(
-            Problem(f"responder '{name}' needs an argument", path="--responder", expected=expected)
+            Problem(f"responder '{name}' needs an argument", path=PARAMETER, expected=expected)
         )
     try:
         value = Decimal(arg.strip())
@@ -140,7 +148,7 @@ def _number(name: str, arg: str | None, *, lo: Decimal, hi: Decimal, unit: str =
         raise InputError(
             Problem(
                 f"responder '{name}': not a finite number: '{arg}'",
-                path="--responder",
+                path=PARAMETER,
                 expected=expected,
             )
         )
@@ -148,7 +156,7 @@ def _number(name: str, arg: str | None, *, lo: Decimal, hi: Decimal, unit: str =
         raise InputError(
             Problem(
                 f"responder '{name}': {arg} is out of range",
-                path="--responder",
+                path=PARAMETER,
                 expected=expected,
             )
         )
@@ -158,50 +166,45 @@ def _number(name: str, arg: str | None, *, lo: Decimal, hi: Decimal, unit: str =
 def _no_arg(name: str, arg: str | None) -> None:
     if arg is not None:
         raise InputError(
-            Problem(f"responder '{name}' takes no argument", path="--responder", found=f"'{arg}'")
+            Problem(f"responder '{name}' takes no argument", path=PARAMETER, found=f"'{arg}'")
         )
 
 
+@RESPONDERS.register("accept-when-able")
 def _accept_when_able(arg: str | None, seed: int) -> Responder:
     _no_arg("accept-when-able", arg)
     return AcceptWhenAble()
 
 
+@RESPONDERS.register("decline-always")
 def _decline_always(arg: str | None, seed: int) -> Responder:
     _no_arg("decline-always", arg)
     return DeclineAlways()
 
 
+@RESPONDERS.register("no-answer")
 def _no_answer(arg: str | None, seed: int) -> Responder:
     _no_arg("no-answer", arg)
     return NoAnswer()
 
 
+@RESPONDERS.register("accept-after")
 def _accept_after(arg: str | None, seed: int) -> Responder:
     hours = _number("accept-after", arg, lo=Decimal(0), hi=Decimal(MAX_DURATION_H), unit=" hours")
     return AnswerAfter(float(hours))
 
 
+@RESPONDERS.register("accept-with-probability")
 def _accept_with_probability(arg: str | None, seed: int) -> Responder:
     return AcceptWithProbability(
         float(_number("accept-with-probability", arg, lo=Decimal(0), hi=Decimal(1))), seed=seed
     )
 
 
+@RESPONDERS.register("decline-above-price")
 def _decline_above_price(arg: str | None, seed: int) -> Responder:
     limit = _number("decline-above-price", arg, lo=Decimal(0), hi=MAX_USD, unit=" USD")
     return DeclineAbovePrice(limit)
-
-
-#: Responders by the name written on the command line (``--responder NAME[:ARG]``).
-RESPONDERS: dict[str, Callable[[str | None, int], Responder]] = {
-    "accept-when-able": _accept_when_able,
-    "decline-always": _decline_always,
-    "no-answer": _no_answer,
-    "accept-after": _accept_after,
-    "accept-with-probability": _accept_with_probability,
-    "decline-above-price": _decline_above_price,
-}
 
 
 def make_responder(spec: str, seed: int = 0) -> Responder:
@@ -212,14 +215,4 @@ def make_responder(spec: str, seed: int = 0) -> Responder:
     finite number in its range (``nan``, ``inf``, a negative delay or price, a probability
     above 1) is an :class:`InputError` naming the range."""
     name, _, arg = spec.strip().partition(":")
-    factory = RESPONDERS.get(name)
-    if factory is None:
-        raise InputError(
-            Problem(
-                f"unknown responder '{name}'",
-                path="--responder",
-                expected="one of " + ", ".join(RESPONDERS),
-                hint=did_you_mean(name, RESPONDERS, list_valid=False),
-            )
-        )
-    return factory(arg or None, seed)
+    return RESPONDERS.get(name)(arg or None, seed)

@@ -11,7 +11,10 @@ import typer
 
 from stargate.cli.common import command, err, out, print_json, run_guarded
 from stargate.cli.options import StargateTyper, examples, one_of, parse_moment
-from stargate.errors import InputError, Problem
+from stargate.errors import InputError, Problem, for_option
+
+#: The engine's parameters and the flags that set them (errors name the flag).
+PLACE_OPTIONS = {"objective": "--objective", "responder": "--responder", "detail": "--detail"}
 
 #: ``--detail auto`` lists every candidate for files of at most this many requests.
 AUTO_FULL_MAX = 100
@@ -115,8 +118,11 @@ def place(
                 )
             )
         moment = parse_moment(at, "--at")
-        obj = parse_objective(objective)
-        resp = make_responder(responder, seed)
+        try:
+            obj = parse_objective(objective)
+            resp = make_responder(responder, seed)
+        except InputError as exc:
+            raise for_option(exc, PLACE_OPTIONS) from None
         sc = load_scenario(scenario)
         reqs, single = load_requests(requests, sc)
         full = detail == "full" or (detail == "auto" and len(reqs) <= AUTO_FULL_MAX)
@@ -126,12 +132,12 @@ def place(
             responder=resp,
             without=without or [],
             detail="full" if full else "chosen",
+            seed=seed,
         )
         if full or single:
             decisions = broker.decide_many(reqs, moment)
             if as_json:
-                data = [d.model_dump(mode="json") for d in decisions]
-                print_json(data[0] if single else data)
+                print_json(decisions[0].to_dict() if single else decisions.to_dict())
             elif full:
                 for d in decisions:
                     render_decision(d, out)
@@ -143,7 +149,7 @@ def place(
         gc.freeze()
         stream = (broker.decide(r, moment) for r in reqs)
         if as_json:
-            write_json_lines((d.model_dump(mode="json") for d in stream), sys.stdout.write)
+            write_json_lines((d.to_dict() for d in stream), sys.stdout.write)
         else:
             render_summary(stream, out)
 
