@@ -24,7 +24,15 @@ import polars as pl
 
 from stargate.domain.model import Scenario
 from stargate.errors import InputError, InternalError, Problem
-from stargate.plan.data import HOURS_PER_YEAR, TIERS, PlanData, default_horizon, prepare
+from stargate.plan.data import TIERS, PlanData, default_horizon, prepare
+from stargate.plan.units import (
+    accelerators_from_k,
+    busd_from_musd,
+    hours_from_mh,
+    usd_from_busd,
+    usd_from_musd,
+    years_from_hours,
+)
 
 
 class PlanStatus(StrEnum):
@@ -277,10 +285,10 @@ def plan(
     else:
         prices = _empty_shadow()
     tables["shadow_prices"] = prices
-    objective = float(m.objective.value) * 1e6
+    objective_usd = usd_from_musd(float(m.objective.value))
     return _result(
         status,
-        objective,
+        objective_usd,
         mip_gap,
         (solve_s, build_s, nvars, ncons),
         tables,
@@ -403,7 +411,7 @@ def _empty_tables() -> dict[str, pl.DataFrame]:
 def _tables(d: PlanData, sol: dict[str, np.ndarray | None]) -> dict[str, pl.DataFrame]:
     eps = 1e-7
     per = [p.label for p in d.periods]
-    years = d.hours / HOURS_PER_YEAR
+    years = years_from_hours(d.period_hours)
     builds, installs, rentals = [], [], []
     cost: dict[tuple[str, str], dict[str, float]] = {}
     work: dict[tuple[str, str], float] = {}
@@ -423,13 +431,14 @@ def _tables(d: PlanData, sol: dict[str, np.ndarray | None]) -> dict[str, pl.Data
                 if b[f, v] > 0.5:
                     builds.append(
                         {"site": ph.site, "phase": ph.phase, "period": per[v],
-                         "power_mw": ph.power_mw, "capex_usd": ph.capex_musd * 1e6,
+                         "power_mw": ph.power_mw, "capex_usd": usd_from_musd(ph.capex_musd),
                          "capex_committed": d.committed(v, ph.lead_years).isoformat()}
                     )  # fmt: skip
                     prov = d.provider_of[ph.site]
-                    acc(v, prov, "capex", ph.capex_musd * 1e6)
+                    capex_usd = usd_from_musd(ph.capex_musd)
+                    acc(v, prov, "capex", capex_usd)
                     for p in range(v, len(per)):
-                        dep = ph.capex_musd * 1e6 / float(d.fac_life[s]) * years[p]
+                        dep = capex_usd / float(d.facility_life_years[s]) * years[p]
                         acc(p, prov, "depreciation", dep)
     x, u = sol["x"], sol["u"]
     if x is not None and u is not None:
@@ -440,10 +449,11 @@ def _tables(d: PlanData, sol: dict[str, np.ndarray | None]) -> dict[str, pl.Data
             for t, tid in enumerate(d.types):
                 for v in range(len(per)):
                     if x[s, t, v] > eps:
-                        usd = x[s, t, v] * d.unit_price_musd[s, t] * 1e6
+                        usd = usd_from_musd(x[s, t, v] * d.unit_price_musd_per_k[s, t])
                         installs.append(
                             {"site": site, "provider": prov, "accelerator": tid,
-                             "period": per[v], "count": x[s, t, v] * 1000, "capex_usd": usd}
+                             "period": per[v], "count": accelerators_from_k(x[s, t, v]),
+                             "capex_usd": usd}
                         )  # fmt: skip
                         acc(v, prov, "capex", usd)
                 for p in range(len(per)):
@@ -454,18 +464,23 @@ def _tables(d: PlanData, sol: dict[str, np.ndarray | None]) -> dict[str, pl.Data
                         p,
                         prov,
                         "depreciation",
-                        k * d.unit_price_musd[s, t] * 1e6 / float(d.acc_life[s]) * years[p],
+                        usd_from_musd(k * d.unit_price_musd_per_k[s, t])
+                        / float(d.accelerator_life_years[s])
+                        * years[p],
                     )
                     acc(
                         p,
                         prov,
                         "energy",
-                        k * d.mw_per_k[s, t] * d.hours[p] * float(d.energy_price[s]),
+                        k
+                        * d.facility_mw_per_k[s, t]
+                        * d.period_hours[p]
+                        * float(d.energy_usd_per_mwh[s]),
                     )
-                    acc(p, prov, "opex",
-                        k * d.it_mw_per_k[t] * float(d.opex_per_mw_year[s]) * years[p])  # fmt: skip
+                    opex_usd = k * d.it_mw_per_k[t] * float(d.opex_usd_per_mw_year[s]) * years[p]
+                    acc(p, prov, "opex", opex_usd)
             for p in range(len(per)):
-                w = float((u[:, s, :, p] * d.throughput.T).sum()) * 1e6
+                w = hours_from_mh(float((u[:, s, :, p] * d.throughput.T).sum()))
                 work[(per[p], prov)] = work.get((per[p], prov), 0.0) + w
     r = sol["r"]
     if r is not None:
@@ -478,15 +493,16 @@ def _tables(d: PlanData, sol: dict[str, np.ndarray | None]) -> dict[str, pl.Data
                             h = r[c, k, t, j, p]
                             if h <= eps:
                                 continue
-                            usd = h * 1e6 * float(d.rent_price[k, t, j])
+                            hours = hours_from_mh(float(h))
+                            usd = hours * float(d.rent_usd_per_hour[k, t, j])
                             rentals.append(
                                 {"provider": prov, "site": site, "accelerator": tid,
                                  "tier": tier, "workload_class": cid, "period": per[p],
-                                 "accelerator_hours": h * 1e6, "cost_usd": usd}
+                                 "accelerator_hours": hours, "cost_usd": usd}
                             )  # fmt: skip
                             acc(p, prov, "rental", usd)
                             key = (per[p], prov)
-                            work[key] = work.get(key, 0.0) + h * 1e6 * d.throughput[t, c]
+                            work[key] = work.get(key, 0.0) + hours * d.throughput[t, c]
     cost_rows: list[dict[str, Any]] = []
     for (p_label, prov), part in sorted(cost.items()):
         compute = part["depreciation"] + part["energy"] + part["opex"] + part["rental"]
@@ -546,7 +562,7 @@ def _shadow_prices(
             for p, per in enumerate(d.periods):
                 rows.append(
                     {"constraint": "power", "name": site, "period": per.label,
-                     "value_usd": abs(float(duals[s, p])) * 1e6, "per": "MW"}
+                     "value_usd": usd_from_musd(abs(float(duals[s, p]))), "per": "MW"}
                 )  # fmt: skip
     for mid, _, _ in d.milestones:
         name = f"budget_{mid}"
@@ -554,7 +570,7 @@ def _shadow_prices(
             dual = float(np.nan_to_num(np.asarray(m.constraints[name].dual.values)).sum())
             rows.append(
                 {"constraint": "budget", "name": mid, "period": None,
-                 "value_usd": abs(dual) * 1e9, "per": "USD 1B"}
+                 "value_usd": usd_from_busd(abs(dual)), "per": "USD 1B"}
             )  # fmt: skip
     return _frame("shadow_prices", rows)
 
@@ -582,13 +598,14 @@ def _explain(d: PlanData, gap: float, time_limit_s: float | None, log: list[str]
         for c, cid in enumerate(d.classes):
             for p in range(len(per)):
                 if sd[c, p] > tol:
-                    frac = sd[c, p] / d.demand[c, p] if d.demand[c, p] > 0 else 1.0
+                    frac = sd[c, p] / d.demand_mh[c, p] if d.demand_mh[c, p] > 0 else 1.0
                     why = _why_short(d, c, p)
+                    short_h = hours_from_mh(float(sd[c, p]))
                     out.append(
-                        Conflict("demand", cid, per[p], sd[c, p] * 1e6,
+                        Conflict("demand", cid, per[p], short_h,
                                  "reference-accelerator-hours",
                                  f"demand: {cid} in {per[p]} cannot be met: short by "
-                                 f"{sd[c, p] * 1e6:,.0f} reference-accelerator-hours "
+                                 f"{short_h:,.0f} reference-accelerator-hours "
                                  f"({frac:.0%} of demand){why}")
                     )  # fmt: skip
     sp = _sol(m, "s_power")
@@ -601,24 +618,26 @@ def _explain(d: PlanData, gap: float, time_limit_s: float | None, log: list[str]
                                  f"power: site {site} in {per[p]} needs {sp[s, p]:,.1f} MW more "
                                  f"than its phases provide by then")
                     )  # fmt: skip
-    for mid, by, cap in d.milestones:
+    for mid, by, cap_musd in d.milestones:
         sb = _sol(m, f"s_budget_{mid}")
         if sb is not None and float(sb.sum()) > tol:
+            short_usd = usd_from_musd(float(sb.sum()))
             out.append(
-                Conflict("budget", mid, None, float(sb.sum()) * 1e6, "USD",
+                Conflict("budget", mid, None, short_usd, "USD",
                          f"budget: milestone {mid} (cumulative capex by {by.isoformat()}, "
-                         f"${cap / 1e3:,.1f}B) is short by ${float(sb.sum()) * 1e6:,.0f}")
+                         f"${busd_from_musd(cap_musd):,.1f}B) is short by ${short_usd:,.0f}")
             )  # fmt: skip
     ss = _sol(m, "s_supply")
     if ss is not None:
         for t, tid in enumerate(d.types):
             for p in range(len(per)):
                 if ss[t, p] > tol:
+                    short_n = accelerators_from_k(float(ss[t, p]))
+                    cap_n = accelerators_from_k(float(d.supply_k[t, p]))
                     out.append(
-                        Conflict("supply", tid, per[p], ss[t, p] * 1000, "accelerators",
-                                 f"supply: {tid} in {per[p]} needs {ss[t, p] * 1000:,.0f} "
-                                 f"accelerators more than the supply cap "
-                                 f"({d.supply_k[t, p] * 1000:,.0f})")
+                        Conflict("supply", tid, per[p], short_n, "accelerators",
+                                 f"supply: {tid} in {per[p]} needs {short_n:,.0f} "
+                                 f"accelerators more than the supply cap ({cap_n:,.0f})")
                     )  # fmt: skip
     sc = _sol(m, "s_rental_cap")
     if sc is not None:
@@ -626,11 +645,12 @@ def _explain(d: PlanData, gap: float, time_limit_s: float | None, log: list[str]
             for t, tid in enumerate(d.types):
                 for p in range(len(per)):
                     if sc[k, t, p] > tol:
+                        short_h = hours_from_mh(float(sc[k, t, p]))
                         out.append(
-                            Conflict("rental_cap", site, per[p], sc[k, t, p] * 1e6,
+                            Conflict("rental_cap", site, per[p], short_h,
                                      "accelerator-hours",
                                      f"rental capacity: cloud site {site} lists too few {tid} "
-                                     f"for {per[p]}: short by {sc[k, t, p] * 1e6:,.0f} "
+                                     f"for {per[p]}: short by {short_h:,.0f} "
                                      "accelerator-hours")
                         )  # fmt: skip
     return out
