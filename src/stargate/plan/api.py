@@ -15,8 +15,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -24,7 +22,19 @@ import polars as pl
 
 from stargate.domain.model import Scenario
 from stargate.errors import InputError, InternalError, Problem
-from stargate.plan.data import TIERS, PlanData, default_horizon, prepare
+from stargate.plan.data import (
+    TIERS,
+    HorizonLike,
+    PlanData,
+    check_period,
+    parse_horizon,
+    plan_years,
+    prepare,
+)
+from stargate.plan.result import Conflict, PlanResult, PlanStatus
+
+__all__ = ["Conflict", "PlanResult", "PlanStatus", "ScenarioLike", "clean_table", "plan"]
+
 from stargate.plan.units import (
     accelerators_from_k,
     busd_from_musd,
@@ -33,57 +43,6 @@ from stargate.plan.units import (
     usd_from_musd,
     years_from_hours,
 )
-
-
-class PlanStatus(StrEnum):
-    optimal = "optimal"
-    feasible = "feasible"  # a solution within a time limit, with a gap
-    infeasible = "infeasible"
-    unbounded = "unbounded"
-    error = "error"
-
-
-@dataclass(frozen=True, slots=True)
-class Conflict:
-    """One relaxed constraint of an infeasible plan, in plain words."""
-
-    kind: str  # demand | power | budget | supply | rental_cap
-    name: str  # the class, site, milestone, accelerator or cloud site
-    period: str | None
-    amount: float
-    unit: str
-    message: str
-
-
-@dataclass
-class PlanResult:
-    status: PlanStatus
-    objective_usd: float | None
-    mip_gap: float | None
-    solve_s: float
-    build_s: float
-    variables: int
-    constraints: int
-    builds: pl.DataFrame
-    installs: pl.DataFrame
-    rentals: pl.DataFrame
-    cost_by_period: pl.DataFrame
-    share_by_provider: pl.DataFrame
-    annual_compute_cost: pl.DataFrame
-    shadow_prices: pl.DataFrame
-    conflicts: list[Conflict] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    #: The years planned (first, last), both included.
-    horizon: tuple[int, int] | None = None
-    #: Ids of the clauses switched off (``without``), sorted.
-    clauses_off: list[str] = field(default_factory=list)
-    #: What the solver said (HiGHS' log and linopy's messages), for every solve of this plan;
-    #: never printed on the terminal (``stargate plan --solver-log FILE`` writes it).
-    solver_log: str = ""
-
-    def explain(self) -> str:
-        """Why the plan is infeasible, one line per conflicting constraint."""
-        return "\n".join(c.message for c in self.conflicts)
 
 
 def _require_solver() -> None:
@@ -210,10 +169,55 @@ def _sol(model: Any, name: str) -> np.ndarray | None:
     return out
 
 
+#: What ``scenario`` may be given as: a Scenario, an embedded scenario's name or a file.
+ScenarioLike = Scenario | str | os.PathLike[str]
+
+
+def _scenario(scenario: ScenarioLike) -> Scenario:
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, str | os.PathLike):
+        from stargate.scenario.loader import load_scenario
+
+        return load_scenario(os.fspath(scenario))
+    raise InputError(
+        Problem(
+            "not a scenario",
+            path="scenario",
+            expected="a Scenario, an embedded scenario's name or a scenario file",
+            found=type(scenario).__name__,
+        )
+    )
+
+
+def _check_solver_options(gap: float, time_limit_s: float | None) -> None:
+    problems: list[Problem] = []
+    if isinstance(gap, bool) or not isinstance(gap, int | float) or not 0.0 <= gap <= 1.0:
+        problems.append(
+            Problem("not a relative MIP gap", path="gap", expected="0 to 1", found=repr(gap))
+        )
+    if time_limit_s is not None and (
+        isinstance(time_limit_s, bool)
+        or not isinstance(time_limit_s, int | float)
+        or not math.isfinite(time_limit_s)
+        or time_limit_s < 0
+    ):
+        problems.append(
+            Problem(
+                "not a time limit",
+                path="time_limit_s",
+                expected="a finite number of seconds, 0 or more",
+                found=repr(time_limit_s),
+            )
+        )
+    if problems:
+        raise InputError(problems)
+
+
 def plan(
-    scenario: Scenario,
+    scenario: ScenarioLike,
     *,
-    horizon: tuple[int, int] | None = None,
+    horizon: HorizonLike = None,
     period: str = "year",
     without: Sequence[str] = (),
     gap: float = 0.01,
@@ -222,25 +226,107 @@ def plan(
     supply_per_year: Mapping[str, float] | None = None,
     integer_installs: bool = False,
     shadow_prices: bool = True,
+    baseline: bool = False,
 ) -> PlanResult:
     """The least-cost plan that meets the scenario's demand forecast over ``horizon``.
 
-    ``horizon``: (first year, last year), both included; default: the whole years inside the
-    scenario's horizon (:func:`~stargate.plan.data.default_horizon`).
-    ``without``: clause selectors to switch off (``rofr``, ``exclusivity``, a clause id).
+    ``scenario``: a :class:`~stargate.domain.model.Scenario`, an embedded scenario's name
+    (``"stargate-2025"``) or a scenario file. ``horizon``: the years to plan, both included:
+    a :class:`~stargate.domain.horizon.Horizon`, text in years (``"2025..2030"``) or in dates
+    that start and end whole years (``"2025-01-01..2030-12-31"``), a pair of years; a date
+    inside a year is refused (:func:`~stargate.plan.data.parse_horizon`); default: the whole
+    years inside the scenario's horizon (:func:`~stargate.plan.data.default_horizon`).
+    ``period``: ``year`` or ``quarter``. ``without``: clause selectors to switch off
+    (``rofr``, ``exclusivity``, a clause id). ``gap``: the relative MIP gap to stop at (0 to
+    1); ``time_limit_s``: stop the solver after that many seconds with the best plan found.
     ``budget_usd``: a cap on cumulative capex over the horizon, on top of the scenario's
     milestones. ``supply_per_year``: accelerators of a type installable per year (default
     :data:`~stargate.plan.data.DEFAULT_SUPPLY_PER_YEAR`); both are checked as an overrides
     file is (:mod:`stargate.plan.overrides`). ``integer_installs``: installs in whole
-    thousands (default: continuous, in thousands). An infeasible plan comes back with
-    ``status`` infeasible and ``conflicts`` naming the constraints that had to give way. The
-    result's numbers are cleaned of solver noise (:func:`clean_table`).
+    thousands (default: continuous, in thousands). ``baseline``: when clauses are switched
+    off, also plan with every clause in force and attach it as ``result.baseline`` (with
+    ``result.cost_difference_usd``). An infeasible plan comes back with ``status``
+    infeasible and ``conflicts`` naming the constraints that had to give way. The result's
+    numbers are cleaned of solver noise (:func:`clean_table`). Bad arguments raise
+    :class:`~stargate.errors.InputError` naming the parameter (``horizon``, ``period``,
+    ``gap``...).
     """
+    parse_horizon(horizon)  # refuse a bad horizon before reading the scenario
+    check_period(period)
+    _check_solver_options(gap, time_limit_s)
+    sc = _scenario(scenario)
+    years = plan_years(horizon, sc)
+
+    def one(clauses_off: Sequence[str]) -> PlanResult:
+        return _plan_one(
+            sc,
+            years,
+            clauses_off,
+            period=period,
+            gap=gap,
+            time_limit_s=time_limit_s,
+            budget_usd=budget_usd,
+            supply_per_year=supply_per_year,
+            integer_installs=integer_installs,
+            shadow_prices=shadow_prices,
+        )
+
+    result = one(without)
+    if baseline and result.clauses_off:
+        result.baseline = one(())
+    return result
+
+
+def _plan_one(
+    scenario: Scenario,
+    horizon: tuple[int, int],
+    without: Sequence[str],
+    *,
+    period: str,
+    gap: float,
+    time_limit_s: float | None,
+    budget_usd: float | None,
+    supply_per_year: Mapping[str, float] | None,
+    integer_installs: bool,
+    shadow_prices: bool,
+) -> PlanResult:
+    """One plan of ``scenario`` over the checked years ``horizon``."""
+    from stargate.domain.provenance import for_scenario
+    from stargate.plan.figures import public_compute_costs_by_year
+
+    result = _solve_plan(
+        scenario,
+        horizon,
+        period,
+        without,
+        gap,
+        time_limit_s,
+        budget_usd,
+        supply_per_year,
+        integer_installs,
+        shadow_prices,
+    )
+    result.period = period
+    result.public_figures = public_compute_costs_by_year(scenario)
+    result.provenance = for_scenario(scenario, clauses_off=result.clauses_off)
+    return result
+
+
+def _solve_plan(
+    scenario: Scenario,
+    horizon: tuple[int, int],
+    period: str,
+    without: Sequence[str],
+    gap: float,
+    time_limit_s: float | None,
+    budget_usd: float | None,
+    supply_per_year: Mapping[str, float] | None,
+    integer_installs: bool,
+    shadow_prices: bool,
+) -> PlanResult:
     _require_solver()
     from stargate.plan.model import build, site_use
 
-    if horizon is None:
-        horizon = default_horizon(scenario)
     t0 = time.perf_counter()
     d = prepare(
         scenario,
