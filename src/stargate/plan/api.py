@@ -70,10 +70,21 @@ _banner: list[str] = []
 
 def _absorb_highs_banner() -> str:
     """HiGHS prints a two-line banner on file descriptor 1 the first time a ``Highs`` object is
-    made in a process, from its constructor, before any option can turn output off (checked
-    with highspy 1.16); on standard output it would corrupt ``--json``. So the first solver
-    object is made here, once, with descriptor 1 pointing at a temporary file, and the banner
-    goes into the solver log. Every later solve is silenced by HiGHS' own options alone."""
+    made in a process, from its constructor, before any option can turn output off. Checked
+    again with highspy 1.16 for issue #9: ``Highs()`` takes no arguments, no environment
+    variable or option set beforehand silences it (options live on the object, which does
+    not exist yet), and linopy makes its own ``highspy.Highs()`` in ``solve``, so
+    ``log_to_console`` cannot reach the banner either. On standard output it would corrupt
+    ``--json``. So the first solver object is made here, once per process, with descriptor 1
+    pointing at a temporary file, and the banner goes into the solver log; every later solve
+    is silenced by HiGHS' own options (``log_to_console`` off, ``log_file``) alone.
+
+    Thread safety: descriptor 1 belongs to the whole process, so the redirect is kept as
+    narrow as it can be (the constructor only, once) and under ``_banner_lock``: two plans
+    started together never both redirect, and the second waits until descriptor 1 is
+    restored. What another thread writes to descriptor 1 during that constructor (well
+    under a millisecond) would land in the banner; a server can close that window by
+    calling this once at start-up, before it serves."""
     with _banner_lock:
         if _banner:
             return _banner[0]
@@ -154,11 +165,9 @@ def _solve(
         status = (
             PlanStatus.feasible if has_solution and term.endswith("limit") else PlanStatus.error
         )
-    mip_gap: float | None = None
-    try:
-        mip_gap = float(model.solver_model.getInfo().mip_gap)
-    except Exception:
-        mip_gap = None
+    # the HiGHS object linopy solved with (io_api="direct"); None when it made none
+    highs = getattr(model, "solver_model", None)
+    mip_gap = float(highs.getInfo().mip_gap) if highs is not None else None
     return status, mip_gap
 
 
