@@ -78,3 +78,15 @@ def test_trace_load_bench_smallest() -> None:
     from stargate.sim.traces import load_fleet
 
     assert test_trace_load_bench.best_of(lambda: load_fleet("alibaba-gpu-2023"), n=1) >= 0
+
+
+@pytest.mark.parametrize("sites", plan_bench.SIZES)
+def test_plan_bench_inputs_are_accepted_at_every_size(sites: int) -> None:
+    """Every size's scenario and supply pass the checks the planner runs before it builds a
+    model (the 200-site supply once exceeded the 10,000,000 limit of issue #8)."""
+    from stargate.plan.bench import bench_supply, synthetic_planning_scenario
+    from stargate.plan.overrides import check_overrides
+
+    sc = synthetic_planning_scenario(sites, types=8, seed=0)
+    checked, problems = check_overrides({"supply_per_year": bench_supply(sites)}, sc)
+    assert checked is not None, [p.render() for p in problems]

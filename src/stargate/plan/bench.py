@@ -21,6 +21,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from stargate.domain.limits import MAX_ACCELERATORS
 from stargate.domain.model import Scenario
 from stargate.errors import InternalError
 from stargate.plan.units import (
@@ -73,9 +74,15 @@ REFERENCE_TOKENS_PER_S = 2400.0
 
 def bench_supply(sites: int, types: int = 8) -> dict[str, float]:
     """The ``supply_per_year`` to plan the synthetic scenario with: 60,000 accelerators per
-    type, year and candidate site. The planner's default (1,000,000 per type and year) would
-    bind long before 50 campuses of 200-1,500 MW are full, and leave most sites unbuilt."""
-    return {t: SUPPLY_PER_SITE_YEAR * sites for t in list(TYPES)[:types]}
+    type, year and candidate site, at most :data:`~stargate.domain.limits.MAX_ACCELERATORS`
+    (10,000,000, the most Stargate represents; reached from 167 sites). The planner's default
+    (1,000,000 per type and year) would bind long before 50 campuses of 200-1,500 MW are
+    full, and leave most sites unbuilt."""
+    return dict.fromkeys(list(TYPES)[:types], _supply_per_type(sites))
+
+
+def _supply_per_type(sites: int) -> float:
+    return min(SUPPLY_PER_SITE_YEAR * sites, float(MAX_ACCELERATORS))
 
 
 def synthetic_planning_scenario(sites: int, types: int = 8, seed: int = 0) -> Scenario:
@@ -135,7 +142,7 @@ def synthetic_planning_scenario(sites: int, types: int = 8, seed: int = 0) -> Sc
         """Thousands of H100-equivalents installable and powered by ``day``."""
         power_k = sum(mw / (CERT_KW * pue) for on, mw, pue, _ in phase_rows if on <= day)
         years = min(years_from_days((day - date(2025, 1, 1)).days) + 0.25, 4.75)
-        supply_k = k_from_accelerators(len(CERT_TYPES) * SUPPLY_PER_SITE_YEAR * sites) * years
+        supply_k = k_from_accelerators(len(CERT_TYPES) * _supply_per_type(sites)) * years
         return min(power_k, supply_k)
 
     owned_k = {y: cert_k(date(y, 2, 14)) for y in YEARS}
