@@ -12,7 +12,7 @@ from stargate.cli.main import app
 from stargate.domain.horizon import Horizon
 from stargate.errors import InputError
 from stargate.plan import parse_horizon
-from stargate.plan.data import plan_years
+from stargate.plan.horizon import plan_years
 from tests.plan.factory import small
 
 WHOLE = Horizon(date(2025, 1, 1), date(2026, 12, 31))

@@ -13,7 +13,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 SCRIPT = """
 import threading
-from stargate.plan.api import _absorb_highs_banner
+from stargate.plan.solver import _absorb_highs_banner
 
 got = []
 threads = [threading.Thread(target=lambda: got.append(_absorb_highs_banner())) for _ in range(4)]

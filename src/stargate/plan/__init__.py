@@ -11,7 +11,8 @@ writes. linopy and highspy are imported only when a plan is built.
 from __future__ import annotations
 
 from stargate.plan.api import plan
-from stargate.plan.data import DEFAULT_SUPPLY_PER_YEAR, parse_horizon
+from stargate.plan.data import DEFAULT_SUPPLY_PER_YEAR
+from stargate.plan.horizon import parse_horizon
 from stargate.plan.result import TABLES, Conflict, PlanResult, PlanStatus
 
 __all__ = [

@@ -1,182 +1,39 @@
-"""``plan()``: build, solve, explain; the result is plain data (Polars tables, enums, floats).
+"""``plan()``: check the arguments, build, solve, read the solution into tables; the result
+is plain data (:class:`~stargate.plan.result.PlanResult`: Polars tables, enums, floats).
 
-The solver stack (linopy, HiGHS) is imported on first use; no solver object leaves this module.
+The solver stack (linopy, HiGHS) is imported on first use (:mod:`stargate.plan.solver`); no
+solver object leaves :mod:`stargate.plan`. Infeasible plans are explained by
+:mod:`stargate.plan.explain`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
-import logging
 import math
 import os
-import sys
-import tempfile
-import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from stargate.domain.model import Scenario
-from stargate.errors import InputError, InternalError, Problem
-from stargate.plan.data import (
-    TIERS,
-    HorizonLike,
-    PlanData,
-    check_period,
-    parse_horizon,
-    plan_years,
-    prepare,
-)
+from stargate.errors import InputError, Problem
+from stargate.plan.data import TIERS, PlanData, check_period, prepare
+from stargate.plan.explain import explain_infeasible
+from stargate.plan.horizon import HorizonLike, parse_horizon, plan_years
 from stargate.plan.result import Conflict, PlanResult, PlanStatus
+from stargate.plan.solver import require_solver, solution, solve
 
 __all__ = ["Conflict", "PlanResult", "PlanStatus", "ScenarioLike", "clean_table", "plan"]
 
 from stargate.plan.units import (
     accelerators_from_k,
-    busd_from_musd,
     hours_from_mh,
     usd_from_busd,
     usd_from_musd,
     years_from_hours,
 )
-
-
-def _require_solver() -> None:
-    missing = [p for p in ("linopy", "highspy") if importlib.util.find_spec(p) is None]
-    if missing:
-        raise InputError(
-            Problem(
-                f"the planner needs {' and '.join(missing)}, which is not installed",
-                hint=f"install it: pip install {' '.join(missing)}",
-            )
-        )
-
-
-_TERMINATION = {
-    "optimal": PlanStatus.optimal,
-    "infeasible": PlanStatus.infeasible,
-    "infeasible_or_unbounded": PlanStatus.infeasible,
-    "unbounded": PlanStatus.unbounded,
-}
-
-
-_banner_lock = threading.Lock()
-_banner: list[str] = []
-
-
-def _absorb_highs_banner() -> str:
-    """HiGHS prints a two-line banner on file descriptor 1 the first time a ``Highs`` object is
-    made in a process, from its constructor, before any option can turn output off. Checked
-    again with highspy 1.16 for issue #9: ``Highs()`` takes no arguments, no environment
-    variable or option set beforehand silences it (options live on the object, which does
-    not exist yet), and linopy makes its own ``highspy.Highs()`` in ``solve``, so
-    ``log_to_console`` cannot reach the banner either. On standard output it would corrupt
-    ``--json``. So the first solver object is made here, once per process, with descriptor 1
-    pointing at a temporary file, and the banner goes into the solver log; every later solve
-    is silenced by HiGHS' own options (``log_to_console`` off, ``log_file``) alone.
-
-    Thread safety: descriptor 1 belongs to the whole process, so the redirect is kept as
-    narrow as it can be (the constructor only, once) and under ``_banner_lock``: two plans
-    started together never both redirect, and the second waits until descriptor 1 is
-    restored. What another thread writes to descriptor 1 during that constructor (well
-    under a millisecond) would land in the banner; a server can close that window by
-    calling this once at start-up, before it serves."""
-    with _banner_lock:
-        if _banner:
-            return _banner[0]
-        import highspy
-
-        sys.stdout.flush()
-        saved = os.dup(1)
-        try:
-            with tempfile.TemporaryFile() as tmp:
-                os.dup2(tmp.fileno(), 1)
-                try:
-                    highspy.Highs()  # type: ignore[no-untyped-call]
-                finally:
-                    os.dup2(saved, 1)
-                tmp.seek(0)
-                _banner.append(tmp.read().decode("utf-8", "replace"))
-        finally:
-            os.close(saved)
-        return _banner[0]
-
-
-class _Lines(logging.Handler):
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines = lines
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(f"linopy {record.levelname.lower()}: {record.getMessage()}")
-
-
-@contextlib.contextmanager
-def _linopy_log(lines: list[str]) -> Iterator[None]:
-    """Keep linopy's log messages ("Optimization potentially failed: ...") in ``lines``
-    instead of letting them reach the terminal through the root logger."""
-    logger = logging.getLogger("linopy")
-    handler = _Lines(lines)
-    saved = (logger.propagate, logger.level)
-    logger.addHandler(handler)
-    logger.propagate = False
-    logger.setLevel(logging.INFO)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate, logger.level = saved[0], saved[1]
-
-
-def _solve(
-    model: Any, gap: float, time_limit_s: float | None, log: list[str] | None = None
-) -> tuple[PlanStatus, float | None]:
-    """Solve ``model`` with HiGHS; its log (never the terminal) is appended to ``log``."""
-    banner = _absorb_highs_banner()
-    lines: list[str] = []
-    # output_flag on with log_to_console off: HiGHS writes its log only to log_file
-    opts: dict[str, Any] = {"mip_rel_gap": gap, "output_flag": True, "log_to_console": False}
-    if time_limit_s is not None:
-        opts["time_limit"] = float(time_limit_s)
-    with tempfile.TemporaryDirectory(prefix="stargate-highs-") as tmp:
-        log_fn = os.path.join(tmp, "highs.log")
-        try:
-            with _linopy_log(lines):
-                model.solve(solver_name="highs", io_api="direct", log_fn=log_fn, **opts)
-        except Exception as exc:  # the solver boundary: translate, never leak
-            raise InternalError(f"HiGHS failed: {exc}") from exc
-        highs_log = ""
-        if os.path.exists(log_fn):
-            with open(log_fn, encoding="utf-8", errors="replace") as f:
-                highs_log = f.read()
-    if log is not None:
-        if not log and banner:
-            log.append(banner.rstrip("\n"))
-        log.append(highs_log.rstrip("\n"))
-        log.extend(lines)
-    term = str(model.termination_condition)
-    status = _TERMINATION.get(term)
-    has_solution = model.objective.value is not None and np.isfinite(model.objective.value)
-    if status is None:
-        status = (
-            PlanStatus.feasible if has_solution and term.endswith("limit") else PlanStatus.error
-        )
-    # the HiGHS object linopy solved with (io_api="direct"); None when it made none
-    highs = getattr(model, "solver_model", None)
-    mip_gap = float(highs.getInfo().mip_gap) if highs is not None else None
-    return status, mip_gap
-
-
-def _sol(model: Any, name: str) -> np.ndarray | None:
-    if name not in model.variables:
-        return None
-    out: np.ndarray = np.nan_to_num(np.asarray(model.variables[name].solution.values, float))
-    return out
-
 
 #: What ``scenario`` may be given as: a Scenario, an embedded scenario's name or a file.
 ScenarioLike = Scenario | str | os.PathLike[str]
@@ -243,8 +100,8 @@ def plan(
     (``"stargate-2025"``) or a scenario file. ``horizon``: the years to plan, both included:
     a :class:`~stargate.domain.horizon.Horizon`, text in years (``"2025..2030"``) or in dates
     that start and end whole years (``"2025-01-01..2030-12-31"``), a pair of years; a date
-    inside a year is refused (:func:`~stargate.plan.data.parse_horizon`); default: the whole
-    years inside the scenario's horizon (:func:`~stargate.plan.data.default_horizon`).
+    inside a year is refused (:func:`~stargate.plan.horizon.parse_horizon`); default: the whole
+    years inside the scenario's horizon (:func:`~stargate.plan.horizon.default_horizon`).
     ``period``: ``year`` or ``quarter``. ``without``: clause selectors to switch off
     (``rofr``, ``exclusivity``, a clause id). ``gap``: the relative MIP gap to stop at (0 to
     1); ``time_limit_s``: stop the solver after that many seconds with the best plan found.
@@ -333,7 +190,7 @@ def _solve_plan(
     integer_installs: bool,
     shadow_prices: bool,
 ) -> PlanResult:
-    _require_solver()
+    require_solver()
     from stargate.plan.model import build, site_use
 
     t0 = time.perf_counter()
@@ -350,7 +207,7 @@ def _solve_plan(
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     log: list[str] = []
-    status, mip_gap = _solve(m, gap, time_limit_s, log)
+    status, mip_gap = solve(m, gap, time_limit_s, log)
     solve_s = time.perf_counter() - t1
     nvars, ncons = int(m.nvars), int(m.ncons)
 
@@ -358,7 +215,7 @@ def _solve_plan(
         conflicts: list[Conflict] = []
         if status == PlanStatus.infeasible:
             log.append("-- infeasibility analysis: demand, supply, caps, power, budget relaxed --")
-            conflicts = _explain(d, gap, time_limit_s, log)
+            conflicts = explain_infeasible(d, gap, time_limit_s, log)
         return _result(
             status,
             None,
@@ -370,7 +227,7 @@ def _solve_plan(
             (horizon, log),
         )
 
-    sol = {k: _sol(m, k) for k in ("x", "b", "u", "r", "z")}
+    sol = {k: solution(m, k) for k in ("x", "b", "u", "r", "z")}
     if sol["u"] is not None and sol["x"] is not None:  # hours per provider -> per site
         sol["u"] = site_use(d, sol["u"], sol["x"])
     tables = _tables(d, sol)
@@ -647,7 +504,7 @@ def _shadow_prices(
     if integer_installs and sol["x"] is not None:
         fixed["x"] = np.round(sol["x"])
     m = build(d, fixed=fixed).model
-    status, _ = _solve(m, 0.0, None, log)
+    status, _ = solve(m, 0.0, None, log)
     if status != PlanStatus.optimal:
         return _empty_shadow()
     rows: list[dict[str, Any]] = []
@@ -668,99 +525,3 @@ def _shadow_prices(
                  "value_usd": usd_from_busd(abs(dual)), "per": "USD 1B"}
             )  # fmt: skip
     return _frame("shadow_prices", rows)
-
-
-# --------------------------------------------------------------------------- infeasibility
-
-
-def _explain(d: PlanData, gap: float, time_limit_s: float | None, log: list[str]) -> list[Conflict]:
-    """Re-solve with penalised slack on demand, supply, rental caps, power and budget, and
-    name every slack that had to be used."""
-    from stargate.plan.model import build
-
-    m = build(d, slack=True).model
-    status, _ = _solve(m, gap, time_limit_s, log)
-    if status not in (PlanStatus.optimal, PlanStatus.feasible):
-        return [
-            Conflict("unknown", "", None, 0.0, "", "infeasible even with demand, supply, "
-                     "rental caps, power and budget relaxed: check phase dates and clauses")
-        ]  # fmt: skip
-    per = [p.label for p in d.periods]
-    out: list[Conflict] = []
-    tol = 1e-6
-    sd = _sol(m, "s_demand")
-    if sd is not None:
-        for c, cid in enumerate(d.classes):
-            for p in range(len(per)):
-                if sd[c, p] > tol:
-                    frac = sd[c, p] / d.demand_mh[c, p] if d.demand_mh[c, p] > 0 else 1.0
-                    why = _why_short(d, c, p)
-                    short_h = hours_from_mh(float(sd[c, p]))
-                    out.append(
-                        Conflict("demand", cid, per[p], short_h,
-                                 "reference-accelerator-hours",
-                                 f"demand: {cid} in {per[p]} cannot be met: short by "
-                                 f"{short_h:,.0f} reference-accelerator-hours "
-                                 f"({frac:.0%} of demand){why}")
-                    )  # fmt: skip
-    sp = _sol(m, "s_power")
-    if sp is not None:
-        for s, site in enumerate(d.owned):
-            for p in range(len(per)):
-                if sp[s, p] > tol:
-                    out.append(
-                        Conflict("power", site, per[p], float(sp[s, p]), "MW",
-                                 f"power: site {site} in {per[p]} needs {sp[s, p]:,.1f} MW more "
-                                 f"than its phases provide by then")
-                    )  # fmt: skip
-    for mid, by, cap_musd in d.milestones:
-        sb = _sol(m, f"s_budget_{mid}")
-        if sb is not None and float(sb.sum()) > tol:
-            short_usd = usd_from_musd(float(sb.sum()))
-            out.append(
-                Conflict("budget", mid, None, short_usd, "USD",
-                         f"budget: milestone {mid} (cumulative capex by {by.isoformat()}, "
-                         f"${busd_from_musd(cap_musd):,.1f}B) is short by ${short_usd:,.0f}")
-            )  # fmt: skip
-    ss = _sol(m, "s_supply")
-    if ss is not None:
-        for t, tid in enumerate(d.types):
-            for p in range(len(per)):
-                if ss[t, p] > tol:
-                    short_n = accelerators_from_k(float(ss[t, p]))
-                    cap_n = accelerators_from_k(float(d.supply_k[t, p]))
-                    out.append(
-                        Conflict("supply", tid, per[p], short_n, "accelerators",
-                                 f"supply: {tid} in {per[p]} needs {short_n:,.0f} "
-                                 f"accelerators more than the supply cap ({cap_n:,.0f})")
-                    )  # fmt: skip
-    sc = _sol(m, "s_rental_cap")
-    if sc is not None:
-        for k, site in enumerate(d.clouds):
-            for t, tid in enumerate(d.types):
-                for p in range(len(per)):
-                    if sc[k, t, p] > tol:
-                        short_h = hours_from_mh(float(sc[k, t, p]))
-                        out.append(
-                            Conflict("rental_cap", site, per[p], short_h,
-                                     "accelerator-hours",
-                                     f"rental capacity: cloud site {site} lists too few {tid} "
-                                     f"for {per[p]}: short by {short_h:,.0f} "
-                                     "accelerator-hours")
-                        )  # fmt: skip
-    return out
-
-
-def _why_short(d: PlanData, c: int, p: int) -> str:
-    """A reason a class's demand cannot be met at all in a period, when there is a plain one."""
-    runs = d.throughput[:, c] > 0
-    if not (runs & d.type_usable[:, p]).any():
-        names = [t for t, ok in zip(d.types, runs, strict=True) if ok]
-        return (
-            f"; no accelerator that can run it ({', '.join(names) or 'none'}) is available "
-            f"by {d.periods[p].mid.isoformat()}"
-        )
-    for (cid, q), clause in d.exclusivity_by.items():
-        if q == p and cid == d.classes[c]:
-            return f"; exclusivity clause {clause} limits it to one provider"
-    return ""
