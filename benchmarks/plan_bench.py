@@ -25,28 +25,30 @@ SIZES = [10, 50, 200]
 LIMIT_200 = 600.0
 
 
-def one(sites: int, time_limit_s: float | None) -> dict[str, object]:
-    """One plan, in this process."""
+def one(
+    sites: int, time_limit_s: float | None, types: int = 8, period: str = "quarter"
+) -> dict[str, object]:
+    """One plan, in this process (the benchmark's sizes use 8 types and quarters)."""
     from stargate.plan import plan
     from stargate.plan.bench import bench_supply, synthetic_planning_scenario
 
     t0 = time.perf_counter()
-    scenario = synthetic_planning_scenario(sites, types=8, seed=0)
+    scenario = synthetic_planning_scenario(sites, types=types, seed=0)
     gen_s = time.perf_counter() - t0
     res = plan(
         scenario,
         horizon=(2025, 2030),
-        period="quarter",
+        period=period,
         gap=0.01,
         time_limit_s=time_limit_s,
-        supply_per_year=bench_supply(sites),
+        supply_per_year=bench_supply(sites, types),
         shadow_prices=False,
     )
     built = res.builds["site"].n_unique() if res.builds.height else 0
     return {
         "sites": sites,
-        "types": 8,
-        "periods": 24,
+        "types": types,
+        "periods": 6 * (4 if period == "quarter" else 1),
         "gen_s": round(gen_s, 3),
         "build_s": round(res.build_s, 2),
         "solve_s": round(res.solve_s, 2),
@@ -59,6 +61,12 @@ def one(sites: int, time_limit_s: float | None) -> dict[str, object]:
         "sites_built": built,
         "time_limit_s": time_limit_s,
     }
+
+
+def smoke() -> dict[str, object]:
+    """The smoke run of the default test run (tests/benchmarks/test_smoke.py): the same code
+    path as :func:`one` at one site, planned by year, a second's work."""
+    return one(1, None, types=8, period="year")
 
 
 def run(sites: int, time_limit_s: float | None) -> dict[str, object]:

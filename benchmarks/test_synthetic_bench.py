@@ -1,12 +1,14 @@
 """Synthetic workload benchmark: time to generate a million jobs and a month of inference.
 
 Not part of the default test run. Run with ``.venv/bin/pytest benchmarks -k synthetic -s``;
-figures are in docs/synthetic.md with the machine.
+figures are in docs/synthetic.md with the machine. The target (a million jobs in < 2 s) is
+asserted only with ``STARGATE_BENCH_ASSERT=1``, as in the other benchmarks.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -35,4 +37,5 @@ def test_synthetic_speed() -> None:
         "inference_30d_ms": best_of(5, generate_inference, minutes=43_200) * 1e3,
     }
     print(json.dumps(result))
-    assert result["jobs_1m_s"] < 2.0
+    if os.environ.get("STARGATE_BENCH_ASSERT"):  # a shared machine's figure is no verdict
+        assert result["jobs_1m_s"] < 2.0

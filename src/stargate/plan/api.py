@@ -1,211 +1,89 @@
-"""``plan()``: build, solve, explain; the result is plain data (Polars tables, enums, floats).
+"""``plan()``: check the arguments, build, solve, read the solution into tables; the result
+is plain data (:class:`~stargate.plan.result.PlanResult`: Polars tables, enums, floats).
 
-The solver stack (linopy, HiGHS) is imported on first use; no solver object leaves this module.
+The solver stack (linopy, HiGHS) is imported on first use (:mod:`stargate.plan.solver`); no
+solver object leaves :mod:`stargate.plan`. Infeasible plans are explained by
+:mod:`stargate.plan.explain`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
-import logging
 import math
 import os
-import sys
-import tempfile
-import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from stargate.domain.model import Scenario
-from stargate.errors import InputError, InternalError, Problem
-from stargate.plan.data import HOURS_PER_YEAR, TIERS, PlanData, default_horizon, prepare
+from stargate.errors import InputError, Problem
+from stargate.plan.data import TIERS, PlanData, check_period, prepare
+from stargate.plan.explain import explain_infeasible
+from stargate.plan.horizon import HorizonLike, parse_horizon, plan_years
+from stargate.plan.result import Conflict, PlanResult, PlanStatus
+from stargate.plan.solver import require_solver, solution, solve
+
+__all__ = ["Conflict", "PlanResult", "PlanStatus", "ScenarioLike", "clean_table", "plan"]
+
+from stargate.plan.units import (
+    accelerators_from_k,
+    hours_from_mh,
+    usd_from_busd,
+    usd_from_musd,
+    years_from_hours,
+)
+
+#: What ``scenario`` may be given as: a Scenario, an embedded scenario's name or a file.
+ScenarioLike = Scenario | str | os.PathLike[str]
 
 
-class PlanStatus(StrEnum):
-    optimal = "optimal"
-    feasible = "feasible"  # a solution within a time limit, with a gap
-    infeasible = "infeasible"
-    unbounded = "unbounded"
-    error = "error"
+def _scenario(scenario: ScenarioLike) -> Scenario:
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, str | os.PathLike):
+        from stargate.scenario.loader import load_scenario
+
+        return load_scenario(os.fspath(scenario))
+    raise InputError(
+        Problem(
+            "not a scenario",
+            path="scenario",
+            expected="a Scenario, an embedded scenario's name or a scenario file",
+            found=type(scenario).__name__,
+        )
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class Conflict:
-    """One relaxed constraint of an infeasible plan, in plain words."""
-
-    kind: str  # demand | power | budget | supply | rental_cap
-    name: str  # the class, site, milestone, accelerator or cloud site
-    period: str | None
-    amount: float
-    unit: str
-    message: str
-
-
-@dataclass
-class PlanResult:
-    status: PlanStatus
-    objective_usd: float | None
-    mip_gap: float | None
-    solve_s: float
-    build_s: float
-    variables: int
-    constraints: int
-    builds: pl.DataFrame
-    installs: pl.DataFrame
-    rentals: pl.DataFrame
-    cost_by_period: pl.DataFrame
-    share_by_provider: pl.DataFrame
-    annual_compute_cost: pl.DataFrame
-    shadow_prices: pl.DataFrame
-    conflicts: list[Conflict] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    #: The years planned (first, last), both included.
-    horizon: tuple[int, int] | None = None
-    #: Ids of the clauses switched off (``without``), sorted.
-    clauses_off: list[str] = field(default_factory=list)
-    #: What the solver said (HiGHS' log and linopy's messages), for every solve of this plan;
-    #: never printed on the terminal (``stargate plan --solver-log FILE`` writes it).
-    solver_log: str = ""
-
-    def explain(self) -> str:
-        """Why the plan is infeasible, one line per conflicting constraint."""
-        return "\n".join(c.message for c in self.conflicts)
-
-
-def _require_solver() -> None:
-    missing = [p for p in ("linopy", "highspy") if importlib.util.find_spec(p) is None]
-    if missing:
-        raise InputError(
+def _check_solver_options(gap: float, time_limit_s: float | None) -> None:
+    problems: list[Problem] = []
+    if isinstance(gap, bool) or not isinstance(gap, int | float) or not 0.0 <= gap <= 1.0:
+        problems.append(
+            Problem("not a relative MIP gap", path="gap", expected="0 to 1", found=repr(gap))
+        )
+    if time_limit_s is not None and (
+        isinstance(time_limit_s, bool)
+        or not isinstance(time_limit_s, int | float)
+        or not math.isfinite(time_limit_s)
+        or time_limit_s < 0
+    ):
+        problems.append(
             Problem(
-                f"the planner needs {' and '.join(missing)}, which is not installed",
-                hint=f"install it: pip install {' '.join(missing)}",
+                "not a time limit",
+                path="time_limit_s",
+                expected="a finite number of seconds, 0 or more",
+                found=repr(time_limit_s),
             )
         )
-
-
-_TERMINATION = {
-    "optimal": PlanStatus.optimal,
-    "infeasible": PlanStatus.infeasible,
-    "infeasible_or_unbounded": PlanStatus.infeasible,
-    "unbounded": PlanStatus.unbounded,
-}
-
-
-_banner_lock = threading.Lock()
-_banner: list[str] = []
-
-
-def _absorb_highs_banner() -> str:
-    """HiGHS prints a two-line banner on file descriptor 1 the first time a ``Highs`` object is
-    made in a process, from its constructor, before any option can turn output off (checked
-    with highspy 1.16); on standard output it would corrupt ``--json``. So the first solver
-    object is made here, once, with descriptor 1 pointing at a temporary file, and the banner
-    goes into the solver log. Every later solve is silenced by HiGHS' own options alone."""
-    with _banner_lock:
-        if _banner:
-            return _banner[0]
-        import highspy
-
-        sys.stdout.flush()
-        saved = os.dup(1)
-        try:
-            with tempfile.TemporaryFile() as tmp:
-                os.dup2(tmp.fileno(), 1)
-                try:
-                    highspy.Highs()  # type: ignore[no-untyped-call]
-                finally:
-                    os.dup2(saved, 1)
-                tmp.seek(0)
-                _banner.append(tmp.read().decode("utf-8", "replace"))
-        finally:
-            os.close(saved)
-        return _banner[0]
-
-
-class _Lines(logging.Handler):
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines = lines
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(f"linopy {record.levelname.lower()}: {record.getMessage()}")
-
-
-@contextlib.contextmanager
-def _linopy_log(lines: list[str]) -> Iterator[None]:
-    """Keep linopy's log messages ("Optimization potentially failed: ...") in ``lines``
-    instead of letting them reach the terminal through the root logger."""
-    logger = logging.getLogger("linopy")
-    handler = _Lines(lines)
-    saved = (logger.propagate, logger.level)
-    logger.addHandler(handler)
-    logger.propagate = False
-    logger.setLevel(logging.INFO)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate, logger.level = saved[0], saved[1]
-
-
-def _solve(
-    model: Any, gap: float, time_limit_s: float | None, log: list[str] | None = None
-) -> tuple[PlanStatus, float | None]:
-    """Solve ``model`` with HiGHS; its log (never the terminal) is appended to ``log``."""
-    banner = _absorb_highs_banner()
-    lines: list[str] = []
-    # output_flag on with log_to_console off: HiGHS writes its log only to log_file
-    opts: dict[str, Any] = {"mip_rel_gap": gap, "output_flag": True, "log_to_console": False}
-    if time_limit_s is not None:
-        opts["time_limit"] = float(time_limit_s)
-    with tempfile.TemporaryDirectory(prefix="stargate-highs-") as tmp:
-        log_fn = os.path.join(tmp, "highs.log")
-        try:
-            with _linopy_log(lines):
-                model.solve(solver_name="highs", io_api="direct", log_fn=log_fn, **opts)
-        except Exception as exc:  # the solver boundary: translate, never leak
-            raise InternalError(f"HiGHS failed: {exc}") from exc
-        highs_log = ""
-        if os.path.exists(log_fn):
-            with open(log_fn, encoding="utf-8", errors="replace") as f:
-                highs_log = f.read()
-    if log is not None:
-        if not log and banner:
-            log.append(banner.rstrip("\n"))
-        log.append(highs_log.rstrip("\n"))
-        log.extend(lines)
-    term = str(model.termination_condition)
-    status = _TERMINATION.get(term)
-    has_solution = model.objective.value is not None and np.isfinite(model.objective.value)
-    if status is None:
-        status = (
-            PlanStatus.feasible if has_solution and term.endswith("limit") else PlanStatus.error
-        )
-    mip_gap: float | None = None
-    try:
-        mip_gap = float(model.solver_model.getInfo().mip_gap)
-    except Exception:
-        mip_gap = None
-    return status, mip_gap
-
-
-def _sol(model: Any, name: str) -> np.ndarray | None:
-    if name not in model.variables:
-        return None
-    out: np.ndarray = np.nan_to_num(np.asarray(model.variables[name].solution.values, float))
-    return out
+    if problems:
+        raise InputError(problems)
 
 
 def plan(
-    scenario: Scenario,
+    scenario: ScenarioLike,
     *,
-    horizon: tuple[int, int] | None = None,
+    horizon: HorizonLike = None,
     period: str = "year",
     without: Sequence[str] = (),
     gap: float = 0.01,
@@ -214,25 +92,107 @@ def plan(
     supply_per_year: Mapping[str, float] | None = None,
     integer_installs: bool = False,
     shadow_prices: bool = True,
+    baseline: bool = False,
 ) -> PlanResult:
     """The least-cost plan that meets the scenario's demand forecast over ``horizon``.
 
-    ``horizon``: (first year, last year), both included; default: the whole years inside the
-    scenario's horizon (:func:`~stargate.plan.data.default_horizon`).
-    ``without``: clause selectors to switch off (``rofr``, ``exclusivity``, a clause id).
+    ``scenario``: a :class:`~stargate.domain.model.Scenario`, an embedded scenario's name
+    (``"stargate-2025"``) or a scenario file. ``horizon``: the years to plan, both included:
+    a :class:`~stargate.domain.horizon.Horizon`, text in years (``"2025..2030"``) or in dates
+    that start and end whole years (``"2025-01-01..2030-12-31"``), a pair of years; a date
+    inside a year is refused (:func:`~stargate.plan.horizon.parse_horizon`); default: the whole
+    years inside the scenario's horizon (:func:`~stargate.plan.horizon.default_horizon`).
+    ``period``: ``year`` or ``quarter``. ``without``: clause selectors to switch off
+    (``rofr``, ``exclusivity``, a clause id). ``gap``: the relative MIP gap to stop at (0 to
+    1); ``time_limit_s``: stop the solver after that many seconds with the best plan found.
     ``budget_usd``: a cap on cumulative capex over the horizon, on top of the scenario's
     milestones. ``supply_per_year``: accelerators of a type installable per year (default
     :data:`~stargate.plan.data.DEFAULT_SUPPLY_PER_YEAR`); both are checked as an overrides
     file is (:mod:`stargate.plan.overrides`). ``integer_installs``: installs in whole
-    thousands (default: continuous, in thousands). An infeasible plan comes back with
-    ``status`` infeasible and ``conflicts`` naming the constraints that had to give way. The
-    result's numbers are cleaned of solver noise (:func:`clean_table`).
+    thousands (default: continuous, in thousands). ``baseline``: when clauses are switched
+    off, also plan with every clause in force and attach it as ``result.baseline`` (with
+    ``result.cost_difference_usd``). An infeasible plan comes back with ``status``
+    infeasible and ``conflicts`` naming the constraints that had to give way. The result's
+    numbers are cleaned of solver noise (:func:`clean_table`). Bad arguments raise
+    :class:`~stargate.errors.InputError` naming the parameter (``horizon``, ``period``,
+    ``gap``...).
     """
-    _require_solver()
+    parse_horizon(horizon)  # refuse a bad horizon before reading the scenario
+    check_period(period)
+    _check_solver_options(gap, time_limit_s)
+    sc = _scenario(scenario)
+    years = plan_years(horizon, sc)
+
+    def one(clauses_off: Sequence[str]) -> PlanResult:
+        return _plan_one(
+            sc,
+            years,
+            clauses_off,
+            period=period,
+            gap=gap,
+            time_limit_s=time_limit_s,
+            budget_usd=budget_usd,
+            supply_per_year=supply_per_year,
+            integer_installs=integer_installs,
+            shadow_prices=shadow_prices,
+        )
+
+    result = one(without)
+    if baseline and result.clauses_off:
+        result.baseline = one(())
+    return result
+
+
+def _plan_one(
+    scenario: Scenario,
+    horizon: tuple[int, int],
+    without: Sequence[str],
+    *,
+    period: str,
+    gap: float,
+    time_limit_s: float | None,
+    budget_usd: float | None,
+    supply_per_year: Mapping[str, float] | None,
+    integer_installs: bool,
+    shadow_prices: bool,
+) -> PlanResult:
+    """One plan of ``scenario`` over the checked years ``horizon``."""
+    from stargate.domain.provenance import for_scenario
+    from stargate.plan.figures import public_compute_costs_by_year
+
+    result = _solve_plan(
+        scenario,
+        horizon,
+        period,
+        without,
+        gap,
+        time_limit_s,
+        budget_usd,
+        supply_per_year,
+        integer_installs,
+        shadow_prices,
+    )
+    result.period = period
+    result.public_figures = public_compute_costs_by_year(scenario)
+    result.provenance = for_scenario(scenario, clauses_off=result.clauses_off)
+    return result
+
+
+def _solve_plan(
+    scenario: Scenario,
+    horizon: tuple[int, int],
+    period: str,
+    without: Sequence[str],
+    gap: float,
+    time_limit_s: float | None,
+    budget_usd: float | None,
+    supply_per_year: Mapping[str, float] | None,
+    integer_installs: bool,
+    shadow_prices: bool,
+) -> PlanResult:
+    require_solver()
     from stargate.plan.model import build, site_use
 
-    if horizon is None:
-        horizon = default_horizon(scenario)
     t0 = time.perf_counter()
     d = prepare(
         scenario,
@@ -247,7 +207,7 @@ def plan(
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     log: list[str] = []
-    status, mip_gap = _solve(m, gap, time_limit_s, log)
+    status, mip_gap = solve(m, gap, time_limit_s, log)
     solve_s = time.perf_counter() - t1
     nvars, ncons = int(m.nvars), int(m.ncons)
 
@@ -255,7 +215,7 @@ def plan(
         conflicts: list[Conflict] = []
         if status == PlanStatus.infeasible:
             log.append("-- infeasibility analysis: demand, supply, caps, power, budget relaxed --")
-            conflicts = _explain(d, gap, time_limit_s, log)
+            conflicts = explain_infeasible(d, gap, time_limit_s, log)
         return _result(
             status,
             None,
@@ -267,7 +227,7 @@ def plan(
             (horizon, log),
         )
 
-    sol = {k: _sol(m, k) for k in ("x", "b", "u", "r", "z")}
+    sol = {k: solution(m, k) for k in ("x", "b", "u", "r", "z")}
     if sol["u"] is not None and sol["x"] is not None:  # hours per provider -> per site
         sol["u"] = site_use(d, sol["u"], sol["x"])
     tables = _tables(d, sol)
@@ -277,10 +237,10 @@ def plan(
     else:
         prices = _empty_shadow()
     tables["shadow_prices"] = prices
-    objective = float(m.objective.value) * 1e6
+    objective_usd = usd_from_musd(float(m.objective.value))
     return _result(
         status,
-        objective,
+        objective_usd,
         mip_gap,
         (solve_s, build_s, nvars, ncons),
         tables,
@@ -403,7 +363,7 @@ def _empty_tables() -> dict[str, pl.DataFrame]:
 def _tables(d: PlanData, sol: dict[str, np.ndarray | None]) -> dict[str, pl.DataFrame]:
     eps = 1e-7
     per = [p.label for p in d.periods]
-    years = d.hours / HOURS_PER_YEAR
+    years = years_from_hours(d.period_hours)
     builds, installs, rentals = [], [], []
     cost: dict[tuple[str, str], dict[str, float]] = {}
     work: dict[tuple[str, str], float] = {}
@@ -423,13 +383,14 @@ def _tables(d: PlanData, sol: dict[str, np.ndarray | None]) -> dict[str, pl.Data
                 if b[f, v] > 0.5:
                     builds.append(
                         {"site": ph.site, "phase": ph.phase, "period": per[v],
-                         "power_mw": ph.power_mw, "capex_usd": ph.capex_musd * 1e6,
+                         "power_mw": ph.power_mw, "capex_usd": usd_from_musd(ph.capex_musd),
                          "capex_committed": d.committed(v, ph.lead_years).isoformat()}
                     )  # fmt: skip
                     prov = d.provider_of[ph.site]
-                    acc(v, prov, "capex", ph.capex_musd * 1e6)
+                    capex_usd = usd_from_musd(ph.capex_musd)
+                    acc(v, prov, "capex", capex_usd)
                     for p in range(v, len(per)):
-                        dep = ph.capex_musd * 1e6 / float(d.fac_life[s]) * years[p]
+                        dep = capex_usd / float(d.facility_life_years[s]) * years[p]
                         acc(p, prov, "depreciation", dep)
     x, u = sol["x"], sol["u"]
     if x is not None and u is not None:
@@ -440,10 +401,11 @@ def _tables(d: PlanData, sol: dict[str, np.ndarray | None]) -> dict[str, pl.Data
             for t, tid in enumerate(d.types):
                 for v in range(len(per)):
                     if x[s, t, v] > eps:
-                        usd = x[s, t, v] * d.unit_price_musd[s, t] * 1e6
+                        usd = usd_from_musd(x[s, t, v] * d.unit_price_musd_per_k[s, t])
                         installs.append(
                             {"site": site, "provider": prov, "accelerator": tid,
-                             "period": per[v], "count": x[s, t, v] * 1000, "capex_usd": usd}
+                             "period": per[v], "count": accelerators_from_k(x[s, t, v]),
+                             "capex_usd": usd}
                         )  # fmt: skip
                         acc(v, prov, "capex", usd)
                 for p in range(len(per)):
@@ -454,18 +416,23 @@ def _tables(d: PlanData, sol: dict[str, np.ndarray | None]) -> dict[str, pl.Data
                         p,
                         prov,
                         "depreciation",
-                        k * d.unit_price_musd[s, t] * 1e6 / float(d.acc_life[s]) * years[p],
+                        usd_from_musd(k * d.unit_price_musd_per_k[s, t])
+                        / float(d.accelerator_life_years[s])
+                        * years[p],
                     )
                     acc(
                         p,
                         prov,
                         "energy",
-                        k * d.mw_per_k[s, t] * d.hours[p] * float(d.energy_price[s]),
+                        k
+                        * d.facility_mw_per_k[s, t]
+                        * d.period_hours[p]
+                        * float(d.energy_usd_per_mwh[s]),
                     )
-                    acc(p, prov, "opex",
-                        k * d.it_mw_per_k[t] * float(d.opex_per_mw_year[s]) * years[p])  # fmt: skip
+                    opex_usd = k * d.it_mw_per_k[t] * float(d.opex_usd_per_mw_year[s]) * years[p]
+                    acc(p, prov, "opex", opex_usd)
             for p in range(len(per)):
-                w = float((u[:, s, :, p] * d.throughput.T).sum()) * 1e6
+                w = hours_from_mh(float((u[:, s, :, p] * d.throughput.T).sum()))
                 work[(per[p], prov)] = work.get((per[p], prov), 0.0) + w
     r = sol["r"]
     if r is not None:
@@ -478,15 +445,16 @@ def _tables(d: PlanData, sol: dict[str, np.ndarray | None]) -> dict[str, pl.Data
                             h = r[c, k, t, j, p]
                             if h <= eps:
                                 continue
-                            usd = h * 1e6 * float(d.rent_price[k, t, j])
+                            hours = hours_from_mh(float(h))
+                            usd = hours * float(d.rent_usd_per_hour[k, t, j])
                             rentals.append(
                                 {"provider": prov, "site": site, "accelerator": tid,
                                  "tier": tier, "workload_class": cid, "period": per[p],
-                                 "accelerator_hours": h * 1e6, "cost_usd": usd}
+                                 "accelerator_hours": hours, "cost_usd": usd}
                             )  # fmt: skip
                             acc(p, prov, "rental", usd)
                             key = (per[p], prov)
-                            work[key] = work.get(key, 0.0) + h * 1e6 * d.throughput[t, c]
+                            work[key] = work.get(key, 0.0) + hours * d.throughput[t, c]
     cost_rows: list[dict[str, Any]] = []
     for (p_label, prov), part in sorted(cost.items()):
         compute = part["depreciation"] + part["energy"] + part["opex"] + part["rental"]
@@ -536,7 +504,7 @@ def _shadow_prices(
     if integer_installs and sol["x"] is not None:
         fixed["x"] = np.round(sol["x"])
     m = build(d, fixed=fixed).model
-    status, _ = _solve(m, 0.0, None, log)
+    status, _ = solve(m, 0.0, None, log)
     if status != PlanStatus.optimal:
         return _empty_shadow()
     rows: list[dict[str, Any]] = []
@@ -546,7 +514,7 @@ def _shadow_prices(
             for p, per in enumerate(d.periods):
                 rows.append(
                     {"constraint": "power", "name": site, "period": per.label,
-                     "value_usd": abs(float(duals[s, p])) * 1e6, "per": "MW"}
+                     "value_usd": usd_from_musd(abs(float(duals[s, p]))), "per": "MW"}
                 )  # fmt: skip
     for mid, _, _ in d.milestones:
         name = f"budget_{mid}"
@@ -554,98 +522,6 @@ def _shadow_prices(
             dual = float(np.nan_to_num(np.asarray(m.constraints[name].dual.values)).sum())
             rows.append(
                 {"constraint": "budget", "name": mid, "period": None,
-                 "value_usd": abs(dual) * 1e9, "per": "USD 1B"}
+                 "value_usd": usd_from_busd(abs(dual)), "per": "USD 1B"}
             )  # fmt: skip
     return _frame("shadow_prices", rows)
-
-
-# --------------------------------------------------------------------------- infeasibility
-
-
-def _explain(d: PlanData, gap: float, time_limit_s: float | None, log: list[str]) -> list[Conflict]:
-    """Re-solve with penalised slack on demand, supply, rental caps, power and budget, and
-    name every slack that had to be used."""
-    from stargate.plan.model import build
-
-    m = build(d, slack=True).model
-    status, _ = _solve(m, gap, time_limit_s, log)
-    if status not in (PlanStatus.optimal, PlanStatus.feasible):
-        return [
-            Conflict("unknown", "", None, 0.0, "", "infeasible even with demand, supply, "
-                     "rental caps, power and budget relaxed: check phase dates and clauses")
-        ]  # fmt: skip
-    per = [p.label for p in d.periods]
-    out: list[Conflict] = []
-    tol = 1e-6
-    sd = _sol(m, "s_demand")
-    if sd is not None:
-        for c, cid in enumerate(d.classes):
-            for p in range(len(per)):
-                if sd[c, p] > tol:
-                    frac = sd[c, p] / d.demand[c, p] if d.demand[c, p] > 0 else 1.0
-                    why = _why_short(d, c, p)
-                    out.append(
-                        Conflict("demand", cid, per[p], sd[c, p] * 1e6,
-                                 "reference-accelerator-hours",
-                                 f"demand: {cid} in {per[p]} cannot be met: short by "
-                                 f"{sd[c, p] * 1e6:,.0f} reference-accelerator-hours "
-                                 f"({frac:.0%} of demand){why}")
-                    )  # fmt: skip
-    sp = _sol(m, "s_power")
-    if sp is not None:
-        for s, site in enumerate(d.owned):
-            for p in range(len(per)):
-                if sp[s, p] > tol:
-                    out.append(
-                        Conflict("power", site, per[p], float(sp[s, p]), "MW",
-                                 f"power: site {site} in {per[p]} needs {sp[s, p]:,.1f} MW more "
-                                 f"than its phases provide by then")
-                    )  # fmt: skip
-    for mid, by, cap in d.milestones:
-        sb = _sol(m, f"s_budget_{mid}")
-        if sb is not None and float(sb.sum()) > tol:
-            out.append(
-                Conflict("budget", mid, None, float(sb.sum()) * 1e6, "USD",
-                         f"budget: milestone {mid} (cumulative capex by {by.isoformat()}, "
-                         f"${cap / 1e3:,.1f}B) is short by ${float(sb.sum()) * 1e6:,.0f}")
-            )  # fmt: skip
-    ss = _sol(m, "s_supply")
-    if ss is not None:
-        for t, tid in enumerate(d.types):
-            for p in range(len(per)):
-                if ss[t, p] > tol:
-                    out.append(
-                        Conflict("supply", tid, per[p], ss[t, p] * 1000, "accelerators",
-                                 f"supply: {tid} in {per[p]} needs {ss[t, p] * 1000:,.0f} "
-                                 f"accelerators more than the supply cap "
-                                 f"({d.supply_k[t, p] * 1000:,.0f})")
-                    )  # fmt: skip
-    sc = _sol(m, "s_rental_cap")
-    if sc is not None:
-        for k, site in enumerate(d.clouds):
-            for t, tid in enumerate(d.types):
-                for p in range(len(per)):
-                    if sc[k, t, p] > tol:
-                        out.append(
-                            Conflict("rental_cap", site, per[p], sc[k, t, p] * 1e6,
-                                     "accelerator-hours",
-                                     f"rental capacity: cloud site {site} lists too few {tid} "
-                                     f"for {per[p]}: short by {sc[k, t, p] * 1e6:,.0f} "
-                                     "accelerator-hours")
-                        )  # fmt: skip
-    return out
-
-
-def _why_short(d: PlanData, c: int, p: int) -> str:
-    """A reason a class's demand cannot be met at all in a period, when there is a plain one."""
-    runs = d.throughput[:, c] > 0
-    if not (runs & d.type_usable[:, p]).any():
-        names = [t for t, ok in zip(d.types, runs, strict=True) if ok]
-        return (
-            f"; no accelerator that can run it ({', '.join(names) or 'none'}) is available "
-            f"by {d.periods[p].mid.isoformat()}"
-        )
-    for (cid, q), clause in d.exclusivity_by.items():
-        if q == p and cid == d.classes[c]:
-            return f"; exclusivity clause {clause} limits it to one provider"
-    return ""

@@ -21,8 +21,16 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from stargate.domain.limits import MAX_ACCELERATORS
 from stargate.domain.model import Scenario
 from stargate.errors import InternalError
+from stargate.plan.units import (
+    HOURS_PER_YEAR,
+    accelerators_from_k,
+    hours_in_year,
+    k_from_accelerators,
+    years_from_days,
+)
 from stargate.scenario.integrity import check_integrity
 
 YEARS = range(2025, 2031)
@@ -60,13 +68,21 @@ CERT_TYPES = ("h100", "h200", "b200")
 CERT_KW = 0.7 * 1.4  # kW of server per H100 (TDP x server overhead), before PUE
 #: Accelerators of each type installable per year and candidate site (see :func:`bench_supply`)
 SUPPLY_PER_SITE_YEAR = 60_000.0
+#: Tokens per second one reference accelerator serves (the scenario's setting).
+REFERENCE_TOKENS_PER_S = 2400.0
 
 
 def bench_supply(sites: int, types: int = 8) -> dict[str, float]:
     """The ``supply_per_year`` to plan the synthetic scenario with: 60,000 accelerators per
-    type, year and candidate site. The planner's default (1,000,000 per type and year) would
-    bind long before 50 campuses of 200-1,500 MW are full, and leave most sites unbuilt."""
-    return {t: SUPPLY_PER_SITE_YEAR * sites for t in list(TYPES)[:types]}
+    type, year and candidate site, at most :data:`~stargate.domain.limits.MAX_ACCELERATORS`
+    (10,000,000, the most Stargate represents; reached from 167 sites). The planner's default
+    (1,000,000 per type and year) would bind long before 50 campuses of 200-1,500 MW are
+    full, and leave most sites unbuilt."""
+    return dict.fromkeys(list(TYPES)[:types], _supply_per_type(sites))
+
+
+def _supply_per_type(sites: int) -> float:
+    return min(SUPPLY_PER_SITE_YEAR * sites, float(MAX_ACCELERATORS))
 
 
 def synthetic_planning_scenario(sites: int, types: int = 8, seed: int = 0) -> Scenario:
@@ -125,14 +141,14 @@ def synthetic_planning_scenario(sites: int, types: int = 8, seed: int = 0) -> Sc
     def cert_k(day: date) -> float:
         """Thousands of H100-equivalents installable and powered by ``day``."""
         power_k = sum(mw / (CERT_KW * pue) for on, mw, pue, _ in phase_rows if on <= day)
-        years = min((day - date(2025, 1, 1)).days / 365.25 + 0.25, 4.75)
-        supply_k = len(CERT_TYPES) * SUPPLY_PER_SITE_YEAR * sites / 1000.0 * years
+        years = min(years_from_days((day - date(2025, 1, 1)).days) + 0.25, 4.75)
+        supply_k = k_from_accelerators(len(CERT_TYPES) * _supply_per_type(sites)) * years
         return min(power_k, supply_k)
 
     owned_k = {y: cert_k(date(y, 2, 14)) for y in YEARS}
 
     # clouds -------------------------------------------------------------------------------
-    cloud_scale = max(1, round(sum(owned_k.values()) / len(owned_k) * 1000 * 0.04))
+    cloud_scale = max(1, round(accelerators_from_k(sum(owned_k.values()) / len(owned_k)) * 0.04))
     providers: list[dict[str, Any]] = []
     holder_ref = dict.fromkeys(YEARS, 0.0)  # holder's capacity serving inference, ref units
     for i, (pid, owner, site_id, factor) in enumerate(CLOUDS[:n_clouds]):
@@ -172,22 +188,29 @@ def synthetic_planning_scenario(sites: int, types: int = 8, seed: int = 0) -> Sc
              "pools": pools}
         )  # fmt: skip
     # demand and budget -------------------------------------------------------------------------
-    forecast = []
+    # training demand in accelerator-hours, inference demand in tokens/s (the unit the
+    # scenario check asks of each kind); a rate of ``hours / hours_in_year`` reference
+    # accelerators serves REFERENCE_TOKENS_PER_S tokens/s each, the same demand either way
+    forecast: list[dict[str, Any]] = []
     for y in YEARS:
-        for cid, _, share in CLASSES:
+        for cid, kind, share in CLASSES:
             if cid == "api-inference":
-                hours = 0.25 * holder_ref[y] * 8760.0
+                hours = 0.25 * holder_ref[y] * HOURS_PER_YEAR
             else:
-                hours = share * owned_k[y] * 1000 * 8760.0
-            forecast.append(
-                {"year": y, "workload_class": cid, "accelerator_hours": round(hours, -3)}
-            )
+                hours = share * accelerators_from_k(owned_k[y]) * HOURS_PER_YEAR
+            row: dict[str, Any] = {"year": y, "workload_class": cid}
+            if kind == "training":
+                row["accelerator_hours"] = round(hours, -3)
+            else:
+                year_h = hours_in_year(y)
+                row["tokens_per_s"] = round(hours / year_h * REFERENCE_TOKENS_PER_S, 3)
+            forecast.append(row)
     need_share = sum(share for _, _, share in CLASSES)
 
     def certificate_capex(by: date) -> float:
         facility = sum(c for on, _, _, c in phase_rows if on <= by + timedelta(days=92))
         need_k = max(owned_k[y] for y in YEARS if date(y, 1, 1) <= by) * need_share
-        return facility + need_k * 1000 * TYPES["h100"][3]
+        return facility + accelerators_from_k(need_k) * TYPES["h100"][3]
 
     milestones = [
         {"id": "initial", "by": date(2025, 12, 31),
@@ -203,7 +226,7 @@ def synthetic_planning_scenario(sites: int, types: int = 8, seed: int = 0) -> Sc
         "as_of": date(2025, 1, 1),
         "horizon": {"start": date(2025, 1, 1), "end": date(2030, 12, 31)},
         "settings": {"reference_accelerator": "h100", "server_overhead": 1.4,
-                     "discount_rate": 0.08},
+                     "discount_rate": 0.08, "reference_tokens_per_s": REFERENCE_TOKENS_PER_S},
         "parties": [
             {"id": "lab", "name": "Lab", "roles": ["operator", "ai_lab"]},
             {"id": "jv", "name": "Campus JV", "roles": ["developer", "operator"]},

@@ -36,7 +36,6 @@ import numpy as np
 import numpy.typing as npt
 
 from stargate.contracts.state import clauses_in_force, resolve_clause_selector
-from stargate.domain.limits import EARLIEST_DAY, LATEST_DAY
 from stargate.domain.model import (
     Exclusivity,
     ProviderKind,
@@ -46,14 +45,43 @@ from stargate.domain.model import (
     WorkloadSourceKind,
 )
 from stargate.errors import InputError, Problem, did_you_mean
+from stargate.plan.horizon import check_horizon, default_horizon
 from stargate.plan.overrides import check_overrides
+from stargate.plan.units import (
+    days_from_years,
+    hours_from_days,
+    hours_in_year,
+    k_from_accelerators,
+    mh_from_hours,
+    musd_from_usd,
+    musd_per_k_from_usd_each,
+    mw_per_k_from_w_each,
+    years_from_days,
+    years_from_hours,
+)
 
-HOURS_PER_YEAR = 8760.0
+__all__ = [
+    "DEFAULT_SUPPLY_PER_YEAR",
+    "PERIODS",
+    "TIERS",
+    "PhaseCandidate",
+    "PlanData",
+    "PlanPeriod",
+    "Rofr",
+    "check_horizon",  # re-exported from stargate.plan.horizon, where it lives now
+    "check_period",
+    "default_horizon",  # likewise
+    "periods_for",
+    "prepare",
+]
+
 #: Accelerators of one type that the plan may install per year (all sites together) unless
 #: ``supply_per_year`` overrides it: about half of NVIDIA's reported 2024 H100 shipments, an
 #: assumption meant as a loose, scenario-independent cap.
 DEFAULT_SUPPLY_PER_YEAR = 1_000_000.0
 TIERS = ("on_demand", "reserved")
+#: The lengths of period a plan may have.
+PERIODS = ("year", "quarter")
 
 Array = npt.NDArray[np.float64]
 
@@ -67,7 +95,7 @@ class PlanPeriod:
 
     @property
     def hours(self) -> float:
-        return float(((self.end - self.start).days + 1) * 24)
+        return hours_from_days((self.end - self.start).days + 1)
 
     @property
     def mid(self) -> date:
@@ -109,106 +137,75 @@ class PlanData:
     phases: list[PhaseCandidate]
     discount_rate: float
     horizon_years: float
-    t_years: Array  # [P] years from the horizon start to each period's start
-    hours: Array  # [P]
-    demand: Array  # [C, P] million reference-accelerator-hours
+    start_years: Array  # [P] years from the horizon start to each period's start
+    period_hours: Array  # [P] hours in each period
+    demand_mh: Array  # [C, P] million reference-accelerator-hours
     throughput: Array  # [T, C]
     type_usable: npt.NDArray[np.bool_]  # [T, P]
     phase_usable: npt.NDArray[np.bool_]  # [F, P]
-    unit_price_musd: Array  # [S, T] $M per thousand accelerators
-    acc_life: Array  # [S]
-    fac_life: Array  # [S]
-    mw_per_k: Array  # [S, T] facility MW per thousand installed
+    unit_price_musd_per_k: Array  # [S, T] $M per thousand accelerators
+    accelerator_life_years: Array  # [S]
+    facility_life_years: Array  # [S]
+    facility_mw_per_k: Array  # [S, T] facility MW per thousand installed
     it_mw_per_k: Array  # [T] IT MW per thousand installed
-    energy_price: Array  # [S] $/MWh
-    opex_per_mw_year: Array  # [S] $ per IT MW-year
+    energy_usd_per_mwh: Array  # [S]
+    opex_usd_per_mw_year: Array  # [S] $ per IT MW-year
     supply_k: Array  # [T, P] thousands of accelerators
-    rent_price: Array  # [K, T, tier] $/accelerator-hour (nan: not offered)
-    rent_cap: Array  # [K, T, P] million accelerator-hours (inf: no pools listed at the site)
+    rent_usd_per_hour: Array  # [K, T, tier] $/accelerator-hour (nan: not offered)
+    rent_cap_mh: Array  # [K, T, P] million accelerator-hours (inf: no pools listed at the site)
     excl_allowed_owned: npt.NDArray[np.bool_]  # [C, S, P]
     excl_allowed_cloud: npt.NDArray[np.bool_]  # [C, K, P]
     exclusivity_by: dict[tuple[str, int], str]  # (class, period) -> clause id
     rofrs: list[Rofr]
-    milestones: list[tuple[str, date, float]]  # (id, by, $M)
+    milestones: list[tuple[str, date, float]]  # (id, by, capex cap in $M)
     notes: list[str] = field(default_factory=list)
     clauses_off: frozenset[str] = frozenset()  # ids of the clauses switched off
 
     # -- cost helpers (shared by the model and the reporting) --------------------------------
     def discount(self, p: int) -> float:
-        return float((1.0 + self.discount_rate) ** -self.t_years[p])
+        return float((1.0 + self.discount_rate) ** -self.start_years[p])
 
     def salvage_fraction(self, p: int, life_years: float) -> float:
         """Book value left at the horizon's end of an asset bought at the start of ``p``."""
-        return max(0.0, 1.0 - (self.horizon_years - float(self.t_years[p])) / life_years)
+        return max(0.0, 1.0 - (self.horizon_years - float(self.start_years[p])) / life_years)
 
     def capex_factor(self, p: int, life_years: float, lead_years: float = 0.0) -> float:
         """Present value of $1 of capex for an asset in service from the start of ``p``, net
         of salvage; with ``lead_years``, the dollar is spent that long before (construction),
         so it is discounted from then (before the horizon's start, it weighs more than $1)."""
         end = (1.0 + self.discount_rate) ** -self.horizon_years
-        spent = float((1.0 + self.discount_rate) ** -(self.t_years[p] - lead_years))
+        spent = float((1.0 + self.discount_rate) ** -(self.start_years[p] - lead_years))
         return float(spent - end * self.salvage_fraction(p, life_years))
 
     def committed(self, p: int, lead_years: float) -> date:
         """The day capex for an asset in service from the start of ``p`` is committed."""
-        return self.periods[p].start - timedelta(days=round(lead_years * 365.25))
+        return self.periods[p].start - timedelta(days=days_from_years(lead_years))
 
     def alive(self, s: int) -> npt.NDArray[np.bool_]:
         """[P, V]: an install of vintage V at owned site ``s`` still serves in period P."""
-        t = self.t_years
+        t = self.start_years
         age = t[:, None] - t[None, :]
-        out: npt.NDArray[np.bool_] = (age >= 0) & (age < self.acc_life[s] - 1e-9)
+        out: npt.NDArray[np.bool_] = (age >= 0) & (age < self.accelerator_life_years[s] - 1e-9)
         return out
 
 
-def _year_problem(year: int, option: str) -> Problem | None:
-    if EARLIEST_DAY.year <= year <= LATEST_DAY.year:
-        return None
-    return Problem(
-        f"year {year} is outside the range Stargate represents",
-        path=option,
-        expected=f"years from {EARLIEST_DAY.year} to {LATEST_DAY.year}",
-        found=str(year),
-    )
-
-
-def check_horizon(horizon: tuple[int, int], option: str = "horizon") -> tuple[int, int]:
-    """``horizon`` when both years are inside the representable range (see
-    :mod:`stargate.domain.limits`) and in order; :class:`InputError` naming ``option``."""
-    y0, y1 = horizon
-    problems = [p for y in (y0, y1) if (p := _year_problem(y, option)) is not None]
-    if problems:
-        raise InputError(problems[:1] if y0 == y1 else problems)
-    if y1 < y0:
-        raise InputError(Problem(f"horizon ends before it starts: {y0}..{y1}", path=option))
-    return y0, y1
-
-
-def default_horizon(scenario: Scenario) -> tuple[int, int]:
-    """The years to plan when none are given: the whole calendar years inside the scenario's
-    horizon (a horizon of 2025-01-01..2028-12-31 plans 2025..2028; one from 2025-07-01 plans
-    from 2026). An open-ended horizon plans six years from its start; one that holds no
-    whole year plans the years it touches."""
-    start, end = scenario.horizon.start, scenario.horizon.end
-    first = start.year if (start.month, start.day) == (1, 1) else start.year + 1
-    if end is None:
-        return start.year, min(start.year + 5, LATEST_DAY.year)
-    last = end.year if (end.month, end.day) == (12, 31) else end.year - 1
-    if last < first:
-        return start.year, end.year
-    return first, last
-
-
-def periods_for(horizon: tuple[int, int], period: str) -> list[PlanPeriod]:
-    if period not in ("year", "quarter"):
+def check_period(period: str) -> str:
+    """``period`` when it is one the planner knows (year, quarter); InputError naming
+    ``period`` otherwise."""
+    if period not in PERIODS:
         raise InputError(
             Problem(
                 f"unknown period '{period}'",
                 path="period",
                 expected="year or quarter",
-                hint=did_you_mean(period, ["year", "quarter"]),
+                hint=did_you_mean(period, list(PERIODS)),
             )
         )
+    return period
+
+
+def periods_for(horizon: tuple[int, int], period: str) -> list[PlanPeriod]:
+    check_period(period)
     y0, y1 = check_horizon(horizon)
     out: list[PlanPeriod] = []
     for y in range(y0, y1 + 1):
@@ -281,9 +278,9 @@ def prepare(
 
     n_p, n_t, n_c = len(periods), len(types), len(classes)
     h0 = periods[0].start
-    t_years = np.array([(p.start - h0).days / 365.25 for p in periods])
+    start_years = np.array([years_from_days((p.start - h0).days) for p in periods])
     hours = np.array([p.hours for p in periods])
-    horizon_years = ((periods[-1].end - h0).days + 1) / 365.25
+    horizon_years = years_from_days((periods[-1].end - h0).days + 1)
     mids = [p.mid for p in periods]
 
     # demand ---------------------------------------------------------------------------
@@ -302,7 +299,7 @@ def prepare(
             )
         )
     ref_tps = scenario.settings.reference_tokens_per_s
-    demand = np.zeros((n_c, n_p))
+    demand_mh = np.zeros((n_c, n_p))
     years_with_rows: set[int] = set()
     for r in rows:
         if r.workload_class not in classes:
@@ -312,13 +309,13 @@ def prepare(
             if per.year != r.year:
                 continue
             years_with_rows.add(r.year)
-            year_hours = 24.0 * (date(r.year + 1, 1, 1) - date(r.year, 1, 1)).days
+            year_hours = hours_in_year(r.year)
             if r.accelerator_hours is not None:
                 ref_h = r.accelerator_hours * per.hours / year_hours
             else:
                 assert r.tokens_per_s is not None
                 ref_h = r.tokens_per_s / ref_tps * per.hours
-            demand[c, p] += ref_h / 1e6
+            demand_mh[c, p] += mh_from_hours(ref_h)
         if kinds[r.workload_class] == WorkloadKind.training and r.accelerator_hours is None:
             notes.append(f"training class '{r.workload_class}' {r.year} is given in tokens/s")
     missing = sorted({per.year for per in periods} - years_with_rows)
@@ -341,23 +338,26 @@ def prepare(
                     f"{site.id}-all",
                     site.power_capacity_mw,
                     online,
-                    float(site.costs.facility_capex_usd_per_mw)
-                    * site.power_capacity_mw
-                    / site.pue
-                    / 1e6,
+                    musd_from_usd(
+                        float(site.costs.facility_capex_usd_per_mw)
+                        * site.power_capacity_mw
+                        / site.pue
+                    ),
                     0,
                     site.costs.construction_lead_years,
                 )
             )
         for k, ph in enumerate(sorted(site_phases, key=lambda x: (x.online, x.id))):
-            capex = float(site.costs.facility_capex_usd_per_mw) * ph.power_mw / site.pue / 1e6
+            capex_musd = musd_from_usd(
+                float(site.costs.facility_capex_usd_per_mw) * ph.power_mw / site.pue
+            )
             phases.append(
                 PhaseCandidate(
                     site.id,
                     ph.id,
                     ph.power_mw,
                     ph.online,
-                    capex,
+                    capex_musd,
                     k,
                     site.costs.construction_lead_years,
                 )
@@ -370,35 +370,41 @@ def prepare(
 
     n_s = len(owned_sites)
     overhead = scenario.settings.server_overhead
-    unit_price = np.zeros((n_s, n_t))
-    mw_per_k = np.zeros((n_s, n_t))
+    unit_price_musd_per_k = np.zeros((n_s, n_t))
+    facility_mw_per_k = np.zeros((n_s, n_t))
     for s, site in enumerate(owned_sites):
         assert site.costs is not None
         for t, tid in enumerate(types):
             price = site.costs.accelerator_unit_price_usd.get(tid, accs[tid].unit_price_usd)
-            unit_price[s, t] = float(price) * 1000 / 1e6
-            mw_per_k[s, t] = accs[tid].tdp_w * overhead * site.pue / 1000.0
-    it_mw_per_k = np.array([accs[t].tdp_w * overhead / 1000.0 for t in types])
-    acc_life = np.array([float(s.costs.accelerator_life_years) for s in owned_sites if s.costs])
-    fac_life = np.array([float(s.costs.facility_life_years) for s in owned_sites if s.costs])
-    energy_price = np.array([float(s.energy_price_usd_per_mwh or 0) for s in owned_sites])
-    opex = np.array([float(s.costs.opex_usd_per_mw_year) for s in owned_sites if s.costs])
+            unit_price_musd_per_k[s, t] = musd_per_k_from_usd_each(float(price))
+            facility_mw_per_k[s, t] = mw_per_k_from_w_each(accs[tid].tdp_w * overhead * site.pue)
+    it_mw_per_k = np.array([mw_per_k_from_w_each(accs[t].tdp_w * overhead) for t in types])
+    accelerator_life_years = np.array(
+        [float(s.costs.accelerator_life_years) for s in owned_sites if s.costs]
+    )
+    facility_life_years = np.array(
+        [float(s.costs.facility_life_years) for s in owned_sites if s.costs]
+    )
+    energy_usd_per_mwh = np.array([float(s.energy_price_usd_per_mwh or 0) for s in owned_sites])
+    opex_usd_per_mw_year = np.array(
+        [float(s.costs.opex_usd_per_mw_year) for s in owned_sites if s.costs]
+    )
 
     per_year = np.array([(supply_per_year or {}).get(t, DEFAULT_SUPPLY_PER_YEAR) for t in types])
-    supply_k = per_year[:, None] * (hours[None, :] / HOURS_PER_YEAR) / 1000.0
+    supply_k = k_from_accelerators(per_year[:, None] * years_from_hours(hours[None, :]))
 
     # clouds --------------------------------------------------------------------------------
     n_k = len(cloud_sites)
-    rent_price = np.full((n_k, n_t, len(TIERS)), np.nan)
-    rent_cap = np.full((n_k, n_t, n_p), np.inf)
+    rent_usd_per_hour = np.full((n_k, n_t, len(TIERS)), np.nan)
+    rent_cap_mh = np.full((n_k, n_t, n_p), np.inf)
     for k, site in enumerate(cloud_sites):
         prov = providers[site.provider]
         for t, tid in enumerate(types):
             cp = next((x for x in site.prices if x.accelerator == tid), None) or prov.price_for(tid)
             if cp is not None:
-                rent_price[k, t, 0] = float(cp.on_demand_usd_per_accelerator_hour)
+                rent_usd_per_hour[k, t, 0] = float(cp.on_demand_usd_per_accelerator_hour)
                 if cp.reserved_usd_per_accelerator_hour is not None:
-                    rent_price[k, t, 1] = float(cp.reserved_usd_per_accelerator_hour)
+                    rent_usd_per_hour[k, t, 1] = float(cp.reserved_usd_per_accelerator_hour)
             for p, m in enumerate(mids):
                 if site.pools:
                     count = sum(
@@ -406,9 +412,9 @@ def prepare(
                         for pool in site.pools
                         if pool.accelerator == tid and site.pool_online(pool, m)
                     )
-                    rent_cap[k, t, p] = count * hours[p] / 1e6
+                    rent_cap_mh[k, t, p] = mh_from_hours(count * hours[p])
                 if not type_usable[t, p]:
-                    rent_cap[k, t, p] = 0.0
+                    rent_cap_mh[k, t, p] = 0.0
 
     # clauses ---------------------------------------------------------------------------------
     excl_owned = np.ones((n_c, n_s, n_p), dtype=bool)
@@ -452,12 +458,12 @@ def prepare(
         )
 
     milestones = [
-        (m.id, m.by, float(m.capex_usd) / 1e6)
+        (m.id, m.by, musd_from_usd(float(m.capex_usd)))
         for m in scenario.budget.milestones
         if m.by >= periods[0].start
     ]
     if budget_usd is not None:
-        milestones.append(("budget-usd", periods[-1].end, budget_usd / 1e6))
+        milestones.append(("budget-usd", periods[-1].end, musd_from_usd(budget_usd)))
 
     return PlanData(
         periods=periods,
@@ -469,22 +475,22 @@ def prepare(
         phases=phases,
         discount_rate=scenario.settings.discount_rate,
         horizon_years=horizon_years,
-        t_years=t_years,
-        hours=hours,
-        demand=demand,
+        start_years=start_years,
+        period_hours=hours,
+        demand_mh=demand_mh,
         throughput=throughput,
         type_usable=type_usable,
         phase_usable=phase_usable,
-        unit_price_musd=unit_price,
-        acc_life=acc_life,
-        fac_life=fac_life,
-        mw_per_k=mw_per_k,
+        unit_price_musd_per_k=unit_price_musd_per_k,
+        accelerator_life_years=accelerator_life_years,
+        facility_life_years=facility_life_years,
+        facility_mw_per_k=facility_mw_per_k,
         it_mw_per_k=it_mw_per_k,
-        energy_price=energy_price,
-        opex_per_mw_year=opex,
+        energy_usd_per_mwh=energy_usd_per_mwh,
+        opex_usd_per_mw_year=opex_usd_per_mw_year,
         supply_k=supply_k,
-        rent_price=rent_price,
-        rent_cap=rent_cap,
+        rent_usd_per_hour=rent_usd_per_hour,
+        rent_cap_mh=rent_cap_mh,
         excl_allowed_owned=excl_owned,
         excl_allowed_cloud=excl_cloud,
         exclusivity_by=exclusivity_by,

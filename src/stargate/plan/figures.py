@@ -83,3 +83,12 @@ def format_usd(v: float) -> str:
             text = f"{a / div:.1f}"
             return sign + (text[:-2] if text.endswith(".0") else text) + suffix
     return sign + (f"{a:.0f}" if a >= 10 or a == 0 else f"{a:.2g}")
+
+
+def public_compute_costs_by_year(scenario: Scenario) -> dict[str, float]:
+    """The public annual compute-cost figures in USD keyed by year (``"2026"``), the first
+    figure of a year when there are several: what a plan shows beside its own costs."""
+    out: dict[str, float] = {}
+    for f in public_compute_costs(scenario):
+        out.setdefault(str(f.year), f.usd)
+    return out

@@ -48,7 +48,8 @@ import numpy as np
 import xarray as xr
 
 from stargate.errors import InputError, InternalError, Problem
-from stargate.plan.data import HOURS_PER_YEAR, TIERS, PlanData, Rofr
+from stargate.plan.data import TIERS, PlanData, Rofr
+from stargate.plan.units import mh_from_k_hours, musd_from_usd, years_from_hours
 
 #: Penalties of the slack variables of the explaining re-solve, in $M per unit. Demand is the
 #: dearest so that a shortfall is reported only when nothing else can be relaxed.
@@ -100,7 +101,7 @@ def build(
     n_p = len(periods)
     m = linopy.Model(force_dim_names=True)
     disc = np.array([d.discount(p) for p in range(n_p)])
-    hours = d.hours
+    hours = d.period_hours
     cum = np.tril(np.ones((n_p, n_p)))  # [period, vintage]: vintage <= period
     cum_da = _da(cum, ["period", "vintage"], co)
     thr = _da(d.throughput, ["type", "class"], co)
@@ -160,7 +161,7 @@ def build(
         m.add_constraints(stock - prev - entering == 0, name="stock")
         in_group = (stock * _da(grp, ["site", "group"], co)).sum("site")
         m.add_constraints(
-            u.sum("class") - in_group * _da(hours / 1000.0, ["period"], co) <= 0,
+            u.sum("class") - in_group * _da(mh_from_k_hours(hours), ["period"], co) <= 0,
             name="owned_hours",
         )
     if has_phases:
@@ -192,12 +193,12 @@ def build(
                 built - before <= 0, name="phase_order", mask=_da(later, ["phase"], co)
             )
     if has_cloud:
-        price = np.nan_to_num(d.rent_price, nan=0.0)
-        offered = ~np.isnan(d.rent_price)  # [cloud, type, tier]
+        price = np.nan_to_num(d.rent_usd_per_hour, nan=0.0)
+        offered = ~np.isnan(d.rent_usd_per_hour)  # [cloud, type, tier]
         allowed_r = (
             (d.throughput.T > 0)[:, None, :, None, None]
             & offered[None, :, :, :, None]
-            & (d.rent_cap > 0)[None, :, :, None, :]
+            & (d.rent_cap_mh > 0)[None, :, :, None, :]
             & d.excl_allowed_cloud[:, :, None, None, :]
         )
         r = m.add_variables(
@@ -207,8 +208,8 @@ def build(
             ),
             name="r",
         )
-        finite = np.isfinite(d.rent_cap)
-        cap = _da(np.where(finite, d.rent_cap, 0.0), ["cloud", "type", "period"], co)
+        finite = np.isfinite(d.rent_cap_mh)
+        cap = _da(np.where(finite, d.rent_cap_mh, 0.0), ["cloud", "type", "period"], co)
         lhs = r.sum(["class", "tier"])
         if slack:
             sc = m.add_variables(
@@ -231,7 +232,7 @@ def build(
         terms.append((u * thr).sum(["group", "type"]))
     if has_cloud:
         terms.append((r * thr).sum(["cloud", "type", "tier"]))
-    demand = _da(d.demand, ["class", "period"], co)
+    demand = _da(d.demand_mh, ["class", "period"], co)
     if slack:
         sd = m.add_variables(
             lower=0, coords=[("class", co["class"]), ("period", co["period"])], name="s_demand"
@@ -254,7 +255,7 @@ def build(
 
     # ---------------------------------------------------------------- owned sites
     if has_owned:
-        mw = _da(d.mw_per_k, ["site", "type"], co)
+        mw = _da(d.facility_mw_per_k, ["site", "type"], co)
         load = (stock * mw).sum("type")
         if has_phases:
             # MW online per site: the built phases' power, grouped by site
@@ -290,31 +291,38 @@ def build(
         # costs of installs: capex net of salvage, then energy and opex on the stock
         capf = np.array(
             [
-                [d.capex_factor(v, float(d.acc_life[s])) for v in range(n_p)]
+                [d.capex_factor(v, float(d.accelerator_life_years[s])) for v in range(n_p)]
                 for s in range(len(d.owned))
             ]
         )
         obj.append(
             (
                 x
-                * _da(d.unit_price_musd, ["site", "type"], co)
+                * _da(d.unit_price_musd_per_k, ["site", "type"], co)
                 * _da(capf, ["site", "vintage"], co)
             ).sum()
         )
-        run = (
-            d.mw_per_k[:, :, None] * hours[None, None, :] * d.energy_price[:, None, None] / 1e6
-            + d.it_mw_per_k[None, :, None]
-            * d.opex_per_mw_year[:, None, None]
-            * (hours / HOURS_PER_YEAR)[None, None, :]
-            / 1e6
+        # $M per thousand installed, per period: energy, then opex
+        run_musd_per_k = (
+            musd_from_usd(
+                d.facility_mw_per_k[:, :, None]
+                * hours[None, None, :]
+                * d.energy_usd_per_mwh[:, None, None]
+            )
+            + musd_from_usd(
+                d.it_mw_per_k[None, :, None]
+                * d.opex_usd_per_mw_year[:, None, None]
+                * years_from_hours(hours)[None, None, :]
+            )
         ) * disc[None, None, :]
-        obj.append((stock * _da(run, ["site", "type", "period"], co)).sum())
+        obj.append((stock * _da(run_musd_per_k, ["site", "type", "period"], co)).sum())
     if has_phases:
         site_idx = [d.owned.index(ph.site) for ph in d.phases]
         fcap = np.array(
             [
                 [
-                    ph.capex_musd * d.capex_factor(v, float(d.fac_life[site_idx[i]]), ph.lead_years)
+                    ph.capex_musd
+                    * d.capex_factor(v, float(d.facility_life_years[site_idx[i]]), ph.lead_years)
                     for v in range(n_p)
                 ]
                 for i, ph in enumerate(d.phases)
@@ -329,7 +337,9 @@ def build(
         if has_owned:
             parts.append(
                 (
-                    x * _da(d.unit_price_musd, ["site", "type"], co) * _da(inwin, ["vintage"], co)
+                    x
+                    * _da(d.unit_price_musd_per_k, ["site", "type"], co)
+                    * _da(inwin, ["vintage"], co)
                 ).sum()
             )
         if has_phases:
@@ -372,7 +382,7 @@ def build(
             scope = _da([c in ro.classes for c in d.classes], ["class"], co).astype(float)
             holder = np.array([d.provider_of[k] in ro.holder_providers for k in d.clouds])
             zi = z.sel(rofr=ro.clause_id)
-            big_m = (d.demand * np.array([c in ro.classes for c in d.classes])[:, None]).sum(0)
+            big_m = (d.demand_mh * np.array([c in ro.classes for c in d.classes])[:, None]).sum(0)
             elsewhere: list[Any] = []
             if has_owned:
                 elsewhere.append((u * thr * scope).sum(["class", "group", "type"]))
@@ -389,18 +399,20 @@ def build(
                 name=f"rofr_elsewhere_{i}",
                 mask=_da(in_force[i], ["period"], co),
             )
-            cheapest = np.nanmin(np.where(np.isnan(d.rent_price), np.inf, d.rent_price), axis=2)
+            cheapest = np.nanmin(
+                np.where(np.isnan(d.rent_usd_per_hour), np.inf, d.rent_usd_per_hour), axis=2
+            )
             within = np.isfinite(cheapest)
             if ro.price_cap_usd is not None:
                 within &= cheapest <= ro.price_cap_usd + 1e-9
             offer_rows = holder[:, None, None] & within[:, :, None] & in_force[i][None, None, :]
-            offer_rows &= d.rent_cap > 0
-            unlimited = offer_rows & ~np.isfinite(d.rent_cap)
-            offer = np.where(offer_rows & np.isfinite(d.rent_cap), d.rent_cap, 0.0)
+            offer_rows &= d.rent_cap_mh > 0
+            unlimited = offer_rows & ~np.isfinite(d.rent_cap_mh)
+            offer = np.where(offer_rows & np.isfinite(d.rent_cap_mh), d.rent_cap_mh, 0.0)
             m.add_constraints(
                 r.sum(["class", "tier"]) - zi * _da(offer, ["cloud", "type", "period"], co) >= 0,
                 name=f"rofr_holder_first_{i}",
-                mask=_da(offer_rows & np.isfinite(d.rent_cap), ["cloud", "type", "period"], co),
+                mask=_da(offer_rows & np.isfinite(d.rent_cap_mh), ["cloud", "type", "period"], co),
             )
             hold_zero = unlimited.any(axis=(0, 1))
             if hold_zero.any():
@@ -432,17 +444,17 @@ def _rofr_forced(d: PlanData, ro: Rofr, holder: np.ndarray, in_force: np.ndarray
     """[period]: the periods in which the holder's clouds cannot carry the ROFR's in-scope
     demand even if rented in full, so that its offer must be used up (``z = 1``)."""
     scope = np.array([c in ro.classes for c in d.classes])
-    offered = np.asarray(~np.isnan(d.rent_price).all(axis=2), dtype=bool)  # [cloud, type]
+    offered = np.asarray(~np.isnan(d.rent_usd_per_hour).all(axis=2), dtype=bool)  # [cloud, type]
     # best throughput of a type on an in-scope class the holder's cloud may serve: [C, K, T, P]
     thr = np.where(
         scope[:, None, None, None] & d.excl_allowed_cloud[:, :, None, :],
         d.throughput.T[:, None, :, None],
         0.0,
     ).max(axis=0)  # [cloud, type, period]
-    rows = holder[:, None, None] & offered[:, :, None] & (d.rent_cap > 0) & (thr > 0)
-    unlimited = (rows & ~np.isfinite(d.rent_cap)).any(axis=(0, 1))
-    cap = np.where(rows & np.isfinite(d.rent_cap), d.rent_cap, 0.0) * thr
-    need = (d.demand * scope[:, None]).sum(axis=0)
+    rows = holder[:, None, None] & offered[:, :, None] & (d.rent_cap_mh > 0) & (thr > 0)
+    unlimited = (rows & ~np.isfinite(d.rent_cap_mh)).any(axis=(0, 1))
+    cap = np.where(rows & np.isfinite(d.rent_cap_mh), d.rent_cap_mh, 0.0) * thr
+    need = (d.demand_mh * scope[:, None]).sum(axis=0)
     out: np.ndarray = in_force & ~unlimited & (need > cap.sum(axis=(0, 1)) * (1 + 1e-6) + 1e-9)
     return out
 
