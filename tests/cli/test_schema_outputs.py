@@ -65,9 +65,36 @@ def test_an_unknown_name_exits_2_naming_the_option() -> None:
     assert "did you mean 'decision'?" in result.output
 
 
-@pytest.mark.parametrize("name", ["summary", "plan"])
-def test_outputs_without_a_model_yet_exit_2(name: str) -> None:
-    result = runner.invoke(app, ["schema", "--output", name])
-    assert result.exit_code == EXIT_INPUT, result.output
-    assert f"--output: the JSON Schema of the {name} output is not available yet" in result.output
-    assert "internal error" not in result.output
+@pytest.mark.parametrize("name", ["summary", "plan", "decision", "scenario"])
+def test_every_schema_is_valid_draft_2020_12(name: str) -> None:
+    jsonschema.Draft202012Validator.check_schema(schema_of("--output", name))
+
+
+def _simulate(tmp_path: Path, *extra: str) -> dict[str, Any]:
+    out = tmp_path / "sim"
+    args = ["simulate", "--horizon", "2025-07-01..2025-12-31", "--out", str(out), *extra]
+    result = runner.invoke(app, [*args, "--workload", "synthetic?jobs=300"])
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads((out / "summary.json").read_text())
+    return data
+
+
+def test_summary_schema_accepts_what_simulate_writes(tmp_path: Path) -> None:
+    validator = jsonschema.Draft202012Validator(schema_of("--output", "summary"))
+    summary = _simulate(tmp_path)
+    validator.validate(summary)
+    summary["jobs"]["submitted"] = "many"
+    assert not validator.is_valid(summary)
+
+
+@pytest.mark.parametrize("extra", [[], ["--without", "rofr"]])
+def test_plan_schema_accepts_what_plan_writes(tmp_path: Path, extra: list[str]) -> None:
+    validator = jsonschema.Draft202012Validator(schema_of("--output", "plan"))
+    out = tmp_path / "plan"
+    result = runner.invoke(app, ["plan", "--horizon", "2025..2026", "--out", str(out), *extra])
+    assert result.exit_code == 0, result.output
+    document = json.loads((out / "plan.json").read_text())
+    validator.validate(document)
+    assert (document["baseline"] is not None) == bool(extra)
+    document["builds"] = [{"site": "x"}]
+    assert not validator.is_valid(document)

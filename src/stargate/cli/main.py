@@ -18,7 +18,7 @@ import typer
 from stargate.cli import broker, plan, sim, trace
 from stargate.cli.common import add_command, err, out, print_json, run_guarded
 from stargate.cli.options import StargateTyper, examples, one_of, parse_day
-from stargate.errors import EXIT_INPUT, InputError, Problem, for_option
+from stargate.errors import EXIT_INPUT, InputError, for_option
 from stargate.registry import Registry
 
 app = StargateTyper(
@@ -110,27 +110,26 @@ def _scenario_schema() -> dict[str, Any]:
     return scenario_json_schema()
 
 
-def _not_yet(name: str, model: str) -> Callable[[], dict[str, Any]]:
-    def refuse() -> dict[str, Any]:
-        raise InputError(
-            Problem(
-                f"the JSON Schema of the {name} output is not available yet: it is generated "
-                f"from its typed pydantic model ({model}), which is not in this version yet",
-                path="output",
-                expected="one of: " + ", ".join(n for n in SCHEMAS.names() if n not in NOT_YET),
-            )
-        )
+def _summary_schema() -> dict[str, Any]:
+    from stargate.scenario.schema import output_json_schema
+    from stargate.sim.result import SimSummary
 
-    return refuse
+    return output_json_schema(SimSummary, "summary", "Stargate simulation summary")
+
+
+def _plan_schema() -> dict[str, Any]:
+    from stargate.plan.document import PlanDocument
+    from stargate.scenario.schema import output_json_schema
+
+    return output_json_schema(PlanDocument, "plan", "Stargate plan")
 
 
 #: ``stargate schema --output NAME``: each JSON document Stargate reads or writes, by name.
 SCHEMAS: Registry[Callable[[], dict[str, Any]]] = Registry("schema", parameter="output")
 SCHEMAS.add("scenario", _scenario_schema)
-SCHEMAS.add("summary", _not_yet("summary", "SimSummary"))
-SCHEMAS.add("plan", _not_yet("plan", "PlanResult"))
+SCHEMAS.add("summary", _summary_schema)
+SCHEMAS.add("plan", _plan_schema)
 SCHEMAS.add("decision", _decision_schema)
-NOT_YET = frozenset({"summary", "plan"})
 
 
 @app.command(

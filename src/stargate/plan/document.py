@@ -1,0 +1,109 @@
+"""The shape of ``plan.json`` (and of ``stargate plan --json``) as pydantic models: the source
+of ``stargate schema --output plan``, and a check that :meth:`PlanResult.to_dict` keeps its
+public field names (tests validate real plans against it).
+
+The result itself stays a dataclass holding Polars tables (:mod:`stargate.plan.result`); this
+module only describes what it writes."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from stargate.domain.provenance import Provenance
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BuildRow(_Row):
+    site: str
+    phase: str
+    period: str
+    power_mw: float
+    capex_usd: float
+    capex_committed: str | None = Field(description="The period the capex is committed in")
+
+
+class InstallRow(_Row):
+    site: str
+    provider: str
+    accelerator: str
+    period: str
+    count: float
+    capex_usd: float
+
+
+class RentalRow(_Row):
+    provider: str
+    site: str
+    accelerator: str
+    tier: str
+    workload_class: str
+    period: str
+    accelerator_hours: float
+    cost_usd: float
+
+
+class CostRow(_Row):
+    period: str
+    provider: str
+    capex_usd: float
+    depreciation_usd: float
+    energy_usd: float
+    opex_usd: float
+    rental_usd: float
+    compute_cost_usd: float
+
+
+class ShareRow(_Row):
+    period: str
+    provider: str
+    reference_hours: float
+    share: float
+
+
+class AnnualCostRow(_Row):
+    year: int
+    compute_cost_usd: float
+
+
+class ShadowPriceRow(_Row):
+    constraint: str
+    name: str
+    period: str | None
+    value_usd: float
+    per: str
+
+
+class PlanCore(_Row):
+    """One plan: its status, cost, tables and how it was solved."""
+
+    status: str = Field(description="optimal, feasible, infeasible, unbounded or error")
+    objective_usd: float | None
+    mip_gap: float | None
+    builds: list[BuildRow]
+    installs: list[InstallRow]
+    rentals: list[RentalRow]
+    cost_by_period: list[CostRow]
+    share_by_provider: list[ShareRow]
+    annual_compute_cost: list[AnnualCostRow]
+    shadow_prices: list[ShadowPriceRow]
+    conflicts: list[str]
+    notes: list[str]
+    horizon: list[int] | None = Field(description="[first year, last year]")
+    clauses_off: list[str]
+    solve_s: float
+    build_s: float
+    variables: int | None
+    constraints: int | None
+
+
+class PlanDocument(PlanCore):
+    """``plan.json``: the plan, the public figures beside it, the plan with every clause in
+    force when clauses are off (``baseline``), the difference, and the provenance."""
+
+    public_figures: dict[str, float]
+    baseline: PlanCore | None
+    cost_difference_usd: float | None
+    provenance: Provenance | None
