@@ -230,7 +230,7 @@ def _status(r: PlanResult) -> str:
 
 def _print(r: PlanResult) -> None:
     """The plan for a person: a rendering of the result, no figures computed here."""
-    from stargate.plan.figures import format_usd
+    from stargate.domain.figures import format_usd
 
     first, last = r.horizon or ("?", "?")
     off = r.clauses_off

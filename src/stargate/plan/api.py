@@ -157,8 +157,8 @@ def _plan_one(
     shadow_prices: bool,
 ) -> PlanResult:
     """One plan of ``scenario`` over the checked years ``horizon``."""
+    from stargate.domain.figures import public_compute_costs_by_year
     from stargate.domain.provenance import for_scenario
-    from stargate.plan.figures import public_compute_costs_by_year
 
     result = _solve_plan(
         scenario,

@@ -85,7 +85,7 @@ class PlanResult:
     #: ``year`` or ``quarter``: the length of the plan's periods.
     period: str = "year"
     #: The scenario's public annual compute-cost figures, USD by year (``"2026"``), shown
-    #: beside the plan's (:func:`stargate.plan.figures.public_compute_costs_by_year`).
+    #: beside the plan's (:func:`stargate.domain.figures.public_compute_costs_by_year`).
     public_figures: dict[str, float] = field(default_factory=dict)
     #: With clauses switched off and ``plan(..., baseline=True)``: the same plan with every
     #: clause in force.

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from stargate.domain.figures import format_usd
 from stargate.domain.model import ProviderKind, Scenario
-from stargate.plan.figures import format_usd
 from stargate.report import svg
 from stargate.report.html import (
     RUN_COLORS,
@@ -127,8 +127,8 @@ def _periods(plans: Sequence[_Plan], horizon: Any, period: Any) -> list[str]:
 
 def _public_compute_figures(scenario: Scenario) -> list[tuple[int, float, str, str]]:
     """(year, USD, figure id, source) of the scenario's public figures of annual compute cost,
-    read as the terminal and ``--json`` read them (:mod:`stargate.plan.figures`)."""
-    from stargate.plan.figures import public_compute_costs
+    read as the terminal and ``--json`` read them (:mod:`stargate.domain.figures`)."""
+    from stargate.domain.figures import public_compute_costs
 
     return [(f.year, f.usd, f.id, f.source) for f in public_compute_costs(scenario)]
 

@@ -1,5 +1,5 @@
-"""The scenario's public figures of annual compute cost, read once for the terminal, ``--json``
-and the HTML report.
+"""The scenario's public figures of annual compute cost: the one parser of figures with units,
+in the domain so that the planner, the terminal, ``--json`` and the HTML report read them alike.
 
 A figure counts when its id has ``compute-cost`` and ends in a year (``openai-compute-cost-2026``)
 and its unit is an amount of US dollars: ``USD``, ``USD m``/``million``, ``USD bn``/``billion``,
