@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 EPOCH = datetime(1970, 1, 1)
-SECONDS_PER_HOUR = 3600.0
-SECONDS_PER_DAY = 86400.0
 
 
 def ts(moment: datetime) -> float:

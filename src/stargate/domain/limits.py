@@ -28,6 +28,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
+from stargate.domain.units import HOURS_PER_JULIAN_YEAR
+
 #: The earliest and latest day any input may name (both included).
 EARLIEST_DAY = date(1900, 1, 1)
 LATEST_DAY = date(2199, 12, 31)
@@ -35,7 +37,7 @@ EARLIEST_INSTANT = datetime(EARLIEST_DAY.year, EARLIEST_DAY.month, EARLIEST_DAY.
 LATEST_INSTANT = datetime(LATEST_DAY.year, LATEST_DAY.month, LATEST_DAY.day) + timedelta(days=1)
 
 #: The longest duration, window or span in hours: 100 years.
-MAX_DURATION_H = 100 * 8766
+MAX_DURATION_H = 100 * int(HOURS_PER_JULIAN_YEAR)
 #: The most accelerators in one pool, one request, one fleet spec or one trace row.
 MAX_ACCELERATORS = 10_000_000
 #: The most accelerators on one node (a GB200 NVL72 rack is 72; NVL576 is 576).

@@ -16,6 +16,8 @@ MINUTES_PER_HOUR: Final = 60
 HOURS_PER_DAY: Final = 24
 DAYS_PER_YEAR: Final = 365
 HOURS_PER_YEAR: Final = 8760.0
+#: An average year of 365.25 days, for spans measured in years (the 100-year limit).
+HOURS_PER_JULIAN_YEAR: Final = 8766.0
 SECONDS_PER_YEAR: Final = SECONDS_PER_DAY * DAYS_PER_YEAR
 
 #: The instant seconds are counted from (naive, as every time inside Stargate is UTC).

@@ -21,8 +21,9 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from stargate.domain.units import HOURS_PER_YEAR as HOURS_PER_YEAR
+
 #: Hours in a 365-day year: the year of per-year rates (supply per year, opex per MW-year).
-HOURS_PER_YEAR = 8760.0
 #: Hours in a day.
 HOURS_PER_DAY = 24
 #: Days in a mean (Julian) year: the year of ages, lives and discounting.

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from stargate.domain.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 from stargate.report import svg
 
-_DAY_S = 86400.0
+_DAY_S = SECONDS_PER_DAY
 
 #: The two runs (or plans) of a comparison: greys, so they are never mistaken for providers'
 #: colours.
@@ -42,10 +43,10 @@ def dur(seconds: float | None) -> str:
         return "0 s"
     if a < 60:
         return f"{sign}{a:.3g} s"
-    if a < 3600:
+    if a < SECONDS_PER_HOUR:
         return f"{sign}{a / 60:.3g} min"
     if a < _DAY_S:
-        return f"{sign}{a / 3600:.3g} h"
+        return f"{sign}{a / SECONDS_PER_HOUR:.3g} h"
     return f"{sign}{a / _DAY_S:,.1f} days"
 
 

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from stargate.domain.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -30,7 +32,7 @@ IArray = npt.NDArray[np.int64]
 
 #: Time series are cut to at most this many points (days are averaged, queue lengths maxed).
 MAX_POINTS = 400
-DAY_S = 86400.0
+DAY_S = SECONDS_PER_DAY
 
 #: Wait and completion-time buckets: upper edges in seconds (a value equal to an edge falls in
 #: the bucket it closes), spaced about a decade apart in the units people think in.
@@ -40,8 +42,8 @@ BUCKETS: tuple[tuple[float, str], ...] = (
     (10.0, "1–10 s"),
     (60.0, "10 s–1 min"),
     (600.0, "1–10 min"),
-    (3600.0, "10 min–1 h"),
-    (6 * 3600.0, "1–6 h"),
+    (SECONDS_PER_HOUR, "10 min–1 h"),
+    (6 * SECONDS_PER_HOUR, "1–6 h"),
     (DAY_S, "6–24 h"),
     (7 * DAY_S, "1–7 days"),
     (math.inf, "> 7 days"),
@@ -230,7 +232,16 @@ def queue(result: SimResult) -> Queue | None:
         end_s = float(t[-1]) or 1.0
     # bins of a round width: hours below a few days, else whole days
     width_s = end_s / MAX_POINTS
-    for w in (60.0, 300.0, 600.0, 1800.0, 3600.0, 3 * 3600.0, 6 * 3600.0, 12 * 3600.0):
+    for w in (
+        60.0,
+        300.0,
+        600.0,
+        1800.0,
+        SECONDS_PER_HOUR,
+        3 * SECONDS_PER_HOUR,
+        6 * SECONDS_PER_HOUR,
+        12 * SECONDS_PER_HOUR,
+    ):
         if w >= width_s:
             width_s = w
             break

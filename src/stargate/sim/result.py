@@ -21,6 +21,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from stargate.domain.provenance import Provenance, for_scenario
+from stargate.domain.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 from stargate.sim.engine import (
     COMPLETED,
     QUEUED,
@@ -39,7 +40,7 @@ from stargate.sim.engine import (
 if TYPE_CHECKING:
     import polars as pl
 
-DAY_S = 86400.0
+DAY_S = SECONDS_PER_DAY
 
 
 # --------------------------------------------------------------------------- the summary
@@ -245,7 +246,7 @@ class SimResult:
         price = np.where(np.isnan(s.pools.price_h), 0.0, s.pools.price_h)
         p = np.where(s.pool >= 0, s.pool, 0)
         acc_s = self._served_acc_s + s.wasted_acc_s
-        return np.where(s.pool >= 0, acc_s / 3600.0 * price[p], 0.0)
+        return np.where(s.pool >= 0, acc_s / SECONDS_PER_HOUR * price[p], 0.0)
 
     @cached_property
     def _served_acc_s(self) -> np.ndarray:
@@ -294,7 +295,7 @@ class SimResult:
                 np.where(
                     s.pool >= 0,
                     (self._served_acc_s + s.wasted_acc_s)
-                    / 3600.0
+                    / SECONDS_PER_HOUR
                     * s.pools.energy_mw[np.where(s.pool >= 0, s.pool, 0)],
                     0.0,
                 )
@@ -339,10 +340,10 @@ class SimResult:
             share_by_provider=share,
             events=int(s.events),
             accelerator_hours=AcceleratorHours(
-                served=round(float(self._served_acc_s.sum()) / 3600.0, 3),
-                killed=round(float((s.wasted_acc_s + s.kept_acc_s).sum()) / 3600.0, 3),
-                lost=round(float(s.wasted_acc_s.sum()) / 3600.0, 3),
-                checkpointed=round(float(s.kept_acc_s.sum()) / 3600.0, 3),
+                served=round(float(self._served_acc_s.sum()) / SECONDS_PER_HOUR, 3),
+                killed=round(float((s.wasted_acc_s + s.kept_acc_s).sum()) / SECONDS_PER_HOUR, 3),
+                lost=round(float(s.wasted_acc_s.sum()) / SECONDS_PER_HOUR, 3),
+                checkpointed=round(float(s.kept_acc_s.sum()) / SECONDS_PER_HOUR, 3),
             ),
             run=RunInfo(
                 scenario=s.scenario_id,
@@ -448,7 +449,7 @@ class SimResult:
                 "status": [STATUS_NAMES[int(x)] for x in s.status],
                 "restarts": s.restarts,
                 "killed_run_s": s.killed_run_s,
-                "lost_accelerator_hours": s.wasted_acc_s / 3600.0,
+                "lost_accelerator_hours": s.wasted_acc_s / SECONDS_PER_HOUR,
                 "rofr": [ROFR_NAMES[int(x)] for x in s.rofr],
                 "cost_usd": pl.Series(
                     np.round(self._cost, 2) if self.priced else [None] * len(s.need),
@@ -488,10 +489,10 @@ class SimResult:
                 "provider": pl.Series([s.pools.provider[p] for p, _ in keys], dtype=pl.Utf8),
                 "site": pl.Series([s.pools.site[p] for p, _ in keys], dtype=pl.Utf8),
                 "busy_accelerator_hours": pl.Series(
-                    [s.busy_by_day.get(k, 0.0) / 3600.0 for k in keys], dtype=pl.Float64
+                    [s.busy_by_day.get(k, 0.0) / SECONDS_PER_HOUR for k in keys], dtype=pl.Float64
                 ),
                 "capacity_accelerator_hours": pl.Series(
-                    [s.cap_by_day.get(k, 0.0) / 3600.0 for k in keys], dtype=pl.Float64
+                    [s.cap_by_day.get(k, 0.0) / SECONDS_PER_HOUR for k in keys], dtype=pl.Float64
                 ),
             }
         )
@@ -535,8 +536,8 @@ class SimResult:
         jobs (served by completed and running jobs, checkpointed work included, + work lost
         by killed runs). They must agree."""
         s = self.state
-        integrated = float(s.busy_acc_s.sum()) / 3600.0
-        per_job = float(self._served_acc_s.sum() + s.wasted_acc_s.sum()) / 3600.0
+        integrated = float(s.busy_acc_s.sum()) / SECONDS_PER_HOUR
+        per_job = float(self._served_acc_s.sum() + s.wasted_acc_s.sum()) / SECONDS_PER_HOUR
         return {"integrated_accelerator_hours": integrated, "per_job_accelerator_hours": per_job}
 
     # -- output -----------------------------------------------------------------------------
