@@ -8,9 +8,14 @@ Conventions:
 
 * every named thing has an ``id``: a lowercase slug users type on the command line;
 * units are in field names (``power_mw``, ``tdp_w``, ``*_usd``, ``*_h``);
-* money is :class:`~decimal.Decimal` in US dollars, never float;
+* money in the scenario is :class:`~decimal.Decimal` in US dollars, never float (where money
+  may be float, for analysis only, see docs/design.md#money);
 * dates are ISO dates; a :class:`Period` includes both its ``start`` and its ``end`` day
   (``end: 2030-12-31`` means "through 2030"); an open ``end`` runs forever.
+
+One module over 600 lines because a scenario is one document: its models reference each
+other (a site's pools, a contract's clauses and amendments), and pydantic resolves them in
+one namespace.
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ its inputs (sorted keys, no clock), so the same plan renders to the same bytes. 
 header and key figures · path to independence (share of compute by provider) · annual compute
 cost beside the scenario's public figures · builds · installs · rentals · cost by period ·
 shadow prices · conflicts (when infeasible) · with/without (when a comparison is given).
+
+One module over 600 lines because it is one page: each section is a short function of the
+result, and they share the page's colours, scales and wording; splitting them would scatter
+one document across files.
 """
 
 from __future__ import annotations

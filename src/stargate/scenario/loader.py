@@ -8,6 +8,10 @@ Validation runs in three layers and reports every problem of every layer at once
 
 Layer 3 also runs on the items that passed layer 2, so one broken party does not hide an
 unknown accelerator elsewhere. Nothing is returned unless all three layers pass.
+
+One module over 600 lines because it is one concept, loading: most of it translates
+pydantic's errors into located Problems, which needs the data, the source map and the model
+together.
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@
 later by pydantic or by the integrity checks can point at the exact place. Duplicate keys, which
 plain YAML loaders silently overwrite, are reported. Tables may live in CSV files beside the
 YAML (``pools: abilene-pools.csv``); their rows are mapped to their CSV line.
+
+One module over 600 lines because it is one concept, the located reader: the YAML walk, the
+scalar constructor and the CSV reader share the source map and the rules for what a value
+may be (the same for a YAML value and a CSV cell), which must not drift apart.
 """
 
 from __future__ import annotations

@@ -13,6 +13,10 @@ interpolated linearly in log(value), so drawing one is ``exp(interp(u, QUANTILE_
 for a uniform ``u`` (inverse-CDF sampling) — exact to the table, vectorised, and a million
 draws take milliseconds. Discrete ones (job sizes) are probability tables.
 
+One module over 600 lines because it is one concept, the generator: most of its length is
+the fitted tables themselves (data, kept beside the code that draws from them and the
+parameter table that bounds them).
+
 Parameters may be numbers or numeric strings (they come from specs such as
 ``synthetic?jobs=1000000&seed=3&utilization=0.8``); a bad value or an unknown name raises
 :class:`~stargate.errors.InputError` naming the parameter. Only numpy is imported (and the
