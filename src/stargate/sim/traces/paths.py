@@ -25,6 +25,13 @@ from stargate.sim.traces.catalog import TRACES, trace_info
 #: The environment variable naming a data folder (searched after ``data_dir``, and where
 #: ``stargate trace fetch`` writes when it is set).
 DATA_DIR_ENV = "STARGATE_DATA_DIR"
+#: Its earlier name, still read when the new one is unset (see CHANGELOG.md).
+OLD_DATA_DIR_ENV = "STARGATE_TRACES"
+
+
+def _env_dir() -> str | None:
+    return os.environ.get(DATA_DIR_ENV) or os.environ.get(OLD_DATA_DIR_ENV) or None
+
 
 # src/stargate/sim/traces/paths.py → the checkout (when this is one)
 _CHECKOUT = Path(__file__).resolve().parents[4]
@@ -43,7 +50,7 @@ def default_trace_dir() -> Path:
     """Where ``stargate trace fetch`` writes by default: ``$STARGATE_DATA_DIR`` if set, else
     :func:`user_data_dir` — outside any repository, so trace files are never committed by
     accident."""
-    env = os.environ.get(DATA_DIR_ENV)
+    env = _env_dir()
     return Path(env).expanduser() if env else user_data_dir()
 
 
@@ -71,7 +78,7 @@ def trace_dirs(data_dir: str | Path | None = None) -> list[Path]:
                 )
             )
         candidates.append(given)
-    env = os.environ.get(DATA_DIR_ENV)
+    env = _env_dir()
     if env:
         candidates.append(Path(env).expanduser())
     candidates.append(user_data_dir())
