@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from stargate.contracts.state import agi_clauses_in_force, clause_state, describe
 from stargate.domain.costs import hourly_cost
 from stargate.domain.model import CloudPrice, Provider, ProviderKind, Scenario, Site
+from stargate.domain.provenance import Provenance, for_scenario
 
 CENT = Decimal("0.01")
 
@@ -106,6 +107,7 @@ class Snapshot(BaseModel):
     clauses_not_in_force: list[ClauseView]
     prices: list[PriceView]
     budget: list[MilestoneView]
+    provenance: Provenance
 
 
 def _pool_price(
@@ -251,4 +253,5 @@ def snapshot(scenario: Scenario, at: date | None = None) -> Snapshot:
             MilestoneView(id=m.id, by=m.by, capex_usd=str(m.capex_usd))
             for m in scenario.budget.milestones
         ],
+        provenance=for_scenario(scenario),
     )
