@@ -136,7 +136,7 @@ def test_charts_are_accessible(with_all: SimResult) -> None:
 
 
 def test_header_and_key_figures_come_from_the_summary(without_rofr: SimResult) -> None:
-    s = without_rofr.stats
+    s = without_rofr.summary
     html = render_report(without_rofr)
     head = html[: html.index("<nav")]
     assert "Simulation report: stargate-2025" in head
@@ -158,7 +158,7 @@ def test_header_and_key_figures_come_from_the_summary(without_rofr: SimResult) -
 def test_rofr_counts_and_conservation(with_all: SimResult) -> None:
     html = render_report(with_all)
     parts = sections(html)
-    ro = with_all.stats.rofr
+    ro = with_all.summary.rofr
     assert ro.offered > 0
     assert f"offered: {num(ro.offered)}" in parts["rofr"]  # the bar's tooltip
     assert f"accepted: {num(ro.accepted)}" in parts["rofr"]
@@ -182,8 +182,8 @@ def test_skipped_and_rejected_rows_are_listed(fleet_run: SimResult) -> None:
 
 def test_inference_section(fleet_run: SimResult) -> None:
     inf = sections(render_report(fleet_run))["inference"]
-    assert fleet_run.stats.inference is not None
-    c = fleet_run.stats.inference.classes[0]
+    assert fleet_run.summary.inference is not None
+    c = fleet_run.summary.inference.classes[0]
     assert num(c.provisioned_accelerators) in inf
     assert num(c.accelerators_for_99pct) in inf
     assert pct(c.slo_attainment) in inf
@@ -198,7 +198,7 @@ def test_comparison_only_when_given(with_all: SimResult, without_rofr: SimResult
     assert "<svg" in cmp
     for label in ("all clauses in force", "without azure-rofr", "change with azure-rofr off"):
         assert label in cmp
-    a, b = with_all.stats, without_rofr.stats
+    a, b = with_all.summary, without_rofr.summary
     assert usd(a.cost_usd) in cmp and usd(b.cost_usd) in cmp
     assert '<a href="#comparison">' in html
 
@@ -310,7 +310,7 @@ def test_time_ticks_follow_the_calendar() -> None:
 def test_header_prints_the_horizons_last_day_and_what_is_online(with_all: SimResult) -> None:
     header = render_report(with_all).split("</header>", 1)[0]
     # the run ends at 2026-04-01T00:00 (exclusive): the reader's last day is 03-31
-    assert with_all.stats.run.end == "2026-04-01T00:00:00"
+    assert with_all.summary.run.end == "2026-04-01T00:00:00"
     assert "2026-01-01 → 2026-03-31" in header and "2026-04-01" not in header
     assert "654,000 accelerators in 7 pools online at the start" in header
     assert "7 pools only after it" in header

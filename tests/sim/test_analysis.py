@@ -118,14 +118,14 @@ def test_daily_series_add_up_to_the_utilization_table(scenario_run: SimResult) -
 
 def test_waits_count_every_completed_job(scenario_run: SimResult) -> None:
     w = analysis.waits(scenario_run)
-    done = scenario_run.stats.jobs.completed
+    done = scenario_run.summary.jobs.completed
     assert w.wait_counts.sum() == w.jct_counts.sum() == done == w.wait_s.size
-    assert float(w.wait_s.mean()) == pytest.approx(scenario_run.stats.wait_s.mean, abs=1e-3)
+    assert float(w.wait_s.mean()) == pytest.approx(scenario_run.summary.wait_s.mean, abs=1e-3)
 
 
 def test_by_class_adds_up_to_the_summary(priced_run: SimResult) -> None:
     figures = analysis.by_class(priced_run)
-    s = priced_run.stats
+    s = priced_run.summary
     assert sum(c.jobs for c in figures) == s.jobs.submitted
     assert sum(c.completed for c in figures) == s.jobs.completed
     assert sum(c.rejected for c in figures) == s.jobs.rejected
@@ -136,9 +136,9 @@ def test_by_class_adds_up_to_the_summary(priced_run: SimResult) -> None:
 
 def test_cost_per_period_adds_up_to_the_summary(priced_run: SimResult) -> None:
     c = analysis.cost(priced_run, analysis.providers(priced_run))
-    assert c is not None and priced_run.stats.cost_usd is not None
+    assert c is not None and priced_run.summary.cost_usd is not None
     # the jobs table holds each job's cost to the cent: sums differ by at most ½ cent a job
-    assert c.total_usd == pytest.approx(priced_run.stats.cost_usd, abs=0.005 * 300)
+    assert c.total_usd == pytest.approx(priced_run.summary.cost_usd, abs=0.005 * 300)
     assert c.by_month.sum() == pytest.approx(c.total_usd)
     assert c.per_period.values.sum() == pytest.approx(c.total_usd)
     assert c.months[0] == "2026-01" and c.per_period.periods.unit == "month"
@@ -162,7 +162,7 @@ def test_shares_per_period_sum_to_one(scenario_run: SimResult) -> None:
 
 def test_rofr_outcomes_per_period_match_the_summary(scenario_run: SimResult) -> None:
     out = analysis.rofr_per_period(scenario_run)
-    ro = scenario_run.stats.rofr
+    ro = scenario_run.summary.rofr
     assert out is not None and out.names == list(analysis.ROFR_KINDS)
     by_kind = dict(zip(out.names, out.values.sum(axis=1).tolist(), strict=True))
     assert by_kind == {
@@ -187,7 +187,7 @@ def test_comparing_a_run_with_itself_changes_no_share(scenario_run: SimResult) -
 
 
 def test_tiny_utilization_is_not_rounded_to_none(scenario_run: SimResult) -> None:
-    assert analysis.utilization(scenario_run) == scenario_run.stats.utilization > 0
+    assert analysis.utilization(scenario_run) == scenario_run.summary.utilization > 0
     # two one-second jobs ten days apart on ten million accelerators: 2.3e-13 rounds to 0
     jobs = JobTable(
         arrival_s=np.array([0.0, 10 * 86400.0]),
@@ -198,7 +198,7 @@ def test_tiny_utilization_is_not_rounded_to_none(scenario_run: SimResult) -> Non
         source="hand",
     )
     r = simulate(None, [jobs], "pool:10000000")
-    assert r.stats.utilization == 0.0 and r.stats.accelerator_hours.served > 0
+    assert r.summary.utilization == 0.0 and r.summary.accelerator_hours.served > 0
     table = r.utilization
     busy = float(table["busy_accelerator_hours"].sum())
     exact = busy / float(table["capacity_accelerator_hours"].sum())

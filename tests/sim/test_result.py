@@ -50,7 +50,7 @@ def scenario_run() -> SimResult:
 
 
 def test_the_summary_is_typed(fleet_run: SimResult) -> None:
-    s = fleet_run.stats
+    s = fleet_run.summary
     assert isinstance(s, SimSummary)
     assert s.jobs.submitted == 200 and s.jobs.completed + s.jobs.rejected <= 200
     assert s.run.fleet == "pool:64" and s.run.policy == "greedy" and s.run.seed == 5
@@ -61,11 +61,11 @@ def test_the_summary_is_typed(fleet_run: SimResult) -> None:
 def test_its_json_is_the_dict_field_for_field(fleet_run: SimResult) -> None:
     data = fleet_run.to_dict()
     assert list(data) == [*LEGACY_ORDER, "provenance"]  # no inference key without inference
-    assert fleet_run.summary == data
+    assert fleet_run.summary.to_dict() == data
     assert json.loads(fleet_run.summary_json()) == data
     assert fleet_run.summary_json() == json.dumps(data, indent=2, sort_keys=True) + "\n"
     # the typed summary reads back from its own JSON
-    assert SimSummary.model_validate(json.loads(fleet_run.summary_json())) == fleet_run.stats
+    assert SimSummary.model_validate(json.loads(fleet_run.summary_json())) == fleet_run.summary
 
 
 def test_floats_stay_floats_and_ints_ints(fleet_run: SimResult) -> None:
@@ -78,12 +78,12 @@ def test_floats_stay_floats_and_ints_ints(fleet_run: SimResult) -> None:
 
 
 def test_provenance_of_a_scenario_run(scenario_run: SimResult) -> None:
-    prov = scenario_run.stats.provenance
+    prov = scenario_run.summary.provenance
     assert prov.scenario_id == "stargate-2025"
     scenario = load_scenario("stargate-2025")
     assert prov.scenario_sha256 == content_hash(scenario.model_dump(mode="json"))
     assert prov.seed == 0 and prov.schema_version == SCHEMA_VERSION
-    assert prov.clauses_off == scenario_run.stats.run.without == ["azure-rofr"]
+    assert prov.clauses_off == scenario_run.summary.run.without == ["azure-rofr"]
     assert prov.stargate_version
     assert json.loads(scenario_run.summary_json())["provenance"]["scenario_id"] == "stargate-2025"
 
@@ -96,7 +96,7 @@ def test_provenance_of_a_fleet_run_has_no_scenario(fleet_run: SimResult) -> None
 
 
 def test_decided_by_only_where_the_broker_placed(scenario_run: SimResult) -> None:
-    inf = scenario_run.stats.inference
+    inf = scenario_run.summary.inference
     assert inf is not None
     (cls,) = inf.classes
     assert cls.serving.provider == "azure" and cls.serving.decided_by
@@ -123,7 +123,7 @@ def test_the_summary_refuses_what_it_never_holds(fleet_run: SimResult) -> None:
 
 
 def test_repr_says_what_ran_and_how_it_went(scenario_run: SimResult, fleet_run: SimResult) -> None:
-    s = scenario_run.stats
+    s = scenario_run.summary
     text = repr(scenario_run)
     assert text.startswith("SimResult(scenario='stargate-2025', horizon='2026-01-01..2026-01-31'")
     assert f"{s.jobs.submitted:,} submitted, {s.jobs.completed:,} completed" in text
@@ -131,7 +131,7 @@ def test_repr_says_what_ran_and_how_it_went(scenario_run: SimResult, fleet_run: 
     assert s.cost_usd is not None and f"cost='${s.cost_usd:,.2f}'" in text
     fleet = repr(fleet_run)
     # a fleet run with no horizon ends when its last job does: its horizon is to that day
-    end = fleet_run.stats.run.end
+    end = fleet_run.summary.run.end
     assert end is not None
     assert "scenario='fleet pool:64'" in fleet and f"horizon='2026-01-01..{end[:10]}'" in fleet
     assert "cost='not priced'" in fleet
@@ -157,7 +157,7 @@ def test_write_keeps_its_file_names(fleet_run: SimResult, tmp_path: Path) -> Non
 
 
 def test_capacity_phrase_reads_the_typed_run_and_the_dict_alike(scenario_run: SimResult) -> None:
-    run = scenario_run.stats.run
+    run = scenario_run.summary.run
     assert isinstance(run, RunInfo)
     assert capacity_phrase(run) == capacity_phrase(run.model_dump())
     assert capacity_phrase(run).startswith("654,000 accelerators in 7 pools online at the start")

@@ -224,10 +224,10 @@ def simulate(
             baseline = run_sim(scenario, sources, **{**kwargs, "warnings": []})
         for w in warnings:
             err.print(f"warning: {w.render()}", markup=False)
-        summary = dict(result.summary)
+        summary = dict(result.to_dict())
         summary["wall_s"] = round(result.wall_s, 3)
         if baseline is not None:
-            summary["baseline"] = baseline.summary
+            summary["baseline"] = baseline.to_dict()
         if out_dir is not None:
             from pathlib import Path
 
@@ -241,7 +241,7 @@ def simulate(
         if as_json:
             print_json(summary)
         elif baseline is not None:
-            _print_comparison(summary, baseline.summary, without or [])
+            _print_comparison(summary, baseline.to_dict(), without or [])
         else:
             _print_summary(summary)
 

@@ -175,7 +175,7 @@ class _Run:
 
     def __init__(self, result: SimResult) -> None:
         self.result = result
-        self.s: SimSummary = result.stats
+        self.s: SimSummary = result.summary
         win: Window = analysis.window(result)
         self.t0 = win.t0
         self.end_days = win.end_days

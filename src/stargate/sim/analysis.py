@@ -65,7 +65,7 @@ class Window:
 
 
 def window(result: SimResult) -> Window:
-    run = result.stats.run
+    run = result.summary.run
     t0 = datetime.fromisoformat(run.start) if run.start else datetime(1970, 1, 1)
     end = datetime.fromisoformat(run.end) if run.end else None
     return Window(t0, (end - t0).total_seconds() / DAY_S if end else 0.0)
@@ -75,14 +75,14 @@ def providers(*results: SimResult) -> list[str]:
     """Every provider with a share in any of the results, sorted."""
     names: set[str] = set()
     for r in results:
-        names |= set(r.stats.share_by_provider)
+        names |= set(r.summary.share_by_provider)
     return sorted(names)
 
 
 def utilization(result: SimResult) -> float:
     """The summary's utilization, or — when it rounds to 0 but work was done — the exact
     ratio from the utilization table, so a tiny share does not read as none."""
-    s = result.stats
+    s = result.summary
     u = float(s.utilization)
     if u == 0 and s.accelerator_hours.served:
         t = result.utilization

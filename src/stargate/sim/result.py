@@ -272,8 +272,8 @@ class SimResult:
         return Provenance(scenario_id=s.scenario_id, seed=s.seed, clauses_off=sorted(s.without))
 
     @cached_property
-    def stats(self) -> SimSummary:
-        """The summary, typed: ``result.stats.jobs.completed``, ``result.stats.run.policy``."""
+    def summary(self) -> SimSummary:
+        """The summary, typed: ``result.summary.jobs.completed``, ``result.summary.run.policy``."""
         s = self.state
         st = s.status
         done = st == COMPLETED
@@ -367,26 +367,20 @@ class SimResult:
             provenance=self.provenance,
         )
 
-    @cached_property
-    def summary(self) -> dict[str, JsonValue]:
-        """The summary as JSON data (= :meth:`to_dict`), for callers that index it by key;
-        new code reads :attr:`stats`."""
-        return self.stats.to_dict()
-
     def to_dict(self) -> dict[str, JsonValue]:
         """The summary as JSON data: ``summary.json`` as a dict (the ``--json`` output
         without ``wall_s`` and ``baseline``)."""
-        return self.stats.to_dict()
+        return self.summary.to_dict()
 
     def summary_json(self) -> str:
         """``summary.json``: byte-identical for the same inputs and seed."""
-        return self.stats.to_json()
+        return self.summary.to_json()
 
     # -- display ----------------------------------------------------------------------------
     def _figures(self) -> list[tuple[str, str]]:
         """(label, value) of the figures a repr shows: scenario, horizon, jobs, utilization,
         cost."""
-        st = self.stats
+        st = self.summary
         r, j = st.run, st.jobs
         start = datetime.fromisoformat(r.start)
         if r.end is None:
