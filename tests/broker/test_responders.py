@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -66,7 +67,7 @@ def test_both_commands_exit_2(spec: str, command: str) -> None:
 )
 def test_bounds_are_accepted(spec: str, value: float) -> None:
     r = make_responder(spec)
-    got = getattr(r, "delay_h", None) or getattr(r, "p", None) or getattr(r, "limit", 0)
+    got: Any = getattr(r, "delay_h", None) or getattr(r, "p", None) or getattr(r, "limit", 0)
     assert float(got) == value
 
 

@@ -31,15 +31,13 @@ def rofr_clause(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_out_of_scope_class_is_not_offered(fleet: Scenario) -> None:
-    d = decide(
-        fleet,
-        **{
-            "class": "inference",
-            "kind": "inference",
-            "duration_h": None,
-            "period": {"start": "2026-01-01", "end": "2026-01-02"},
-        },
-    )
+    inference: dict[str, Any] = {
+        "class": "inference",
+        "kind": "inference",
+        "duration_h": None,
+        "period": {"start": "2026-01-01", "end": "2026-01-02"},
+    }
+    d = decide(fleet, **inference)
     assert d.rofr.applies is False and d.rofr.offered is False
 
 

@@ -93,4 +93,4 @@ def test_place_at_near_9999_names_the_limit() -> None:
 def test_place_uses_the_shared_parser() -> None:
     from stargate.cli import broker, options
 
-    assert broker.parse_moment is options.parse_moment
+    assert vars(broker)["parse_moment"] is options.parse_moment

@@ -130,7 +130,7 @@ def test_python_api_refuses_the_same_values() -> None:
         ({"supply_per_year": {"zz": 1}}, "supply_per_year.zz"),
     ):
         with pytest.raises(InputError) as info:
-            plan(sc, horizon=(2025, 2026), **kwargs)  # type: ignore[arg-type]
+            plan(sc, horizon=(2025, 2026), **kwargs)
         assert info.value.problems[0].path == field, info.value.render()
 
 

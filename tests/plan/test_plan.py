@@ -22,8 +22,8 @@ def _enumerate(demand: tuple[float, float], budget: float | None) -> float:
     r = 0.1
     t = [0.0, 365 / DAYS]
     horizon = 730 / DAYS
-    end = (1 + r) ** -horizon
-    disc = [(1 + r) ** -tp for tp in t]
+    end: float = (1 + r) ** -horizon
+    disc: list[float] = [(1 + r) ** -tp for tp in t]
 
     def capex_factor(p: int, life: float) -> float:
         return disc[p] - end * max(0.0, 1 - (horizon - t[p]) / life)

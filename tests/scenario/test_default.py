@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from stargate.domain.model import ProviderKind, RightOfFirstRefusal, Scenario
 from stargate.scenario.loader import check_scenario, embedded_scenarios
@@ -73,7 +74,7 @@ def test_microsoft_terms(default_scenario: Scenario) -> None:
 
 def test_every_figure_has_a_source(default_scenario: Scenario) -> None:
     s = default_scenario
-    items = [*s.accelerators, *s.sites, *s.figures, *s.budget.milestones]
+    items: list[Any] = [*s.accelerators, *s.sites, *s.figures, *s.budget.milestones]
     items += [p for site in s.sites for p in site.pools]
     items += [ph for site in s.sites for ph in site.phases]
     items += [pr for prov in s.providers for pr in prov.prices]
