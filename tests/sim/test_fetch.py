@@ -3,8 +3,11 @@ leaving a partial file behind."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import shutil
+import urllib.error
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -85,6 +88,39 @@ def test_failure_mid_download_leaves_nothing(tmp_path: Path) -> None:
     assert "download failed: ConnectionResetError: connection reset by peer" in text
     assert "raw.githubusercontent.com" in text and "philly_runtime.csv" in text
     assert listing(tmp_path) == []  # no partial file, no empty folder
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        urllib.error.HTTPError("https://x", 404, "Not Found", Message(), None),
+        urllib.error.URLError("name or service not known"),
+        http.client.IncompleteRead(b"runt", 12),
+        ValueError("unknown url type: 'x'"),
+        OSError(28, "No space left on device"),
+    ],
+    ids=type,
+)
+def test_every_network_failure_is_refused_without_leftovers(
+    tmp_path: Path, failure: Exception
+) -> None:
+    def fails(url: str, dest: Path) -> None:
+        dest.write_bytes(b"runt")
+        raise failure
+
+    with pytest.raises(InputError) as exc:
+        fetch_trace("philly-2017", tmp_path, download=fails)
+    assert f"download failed: {type(failure).__name__}" in str(exc.value)
+    assert listing(tmp_path) == []
+
+
+def test_a_bug_in_the_download_is_not_blamed_on_the_network(tmp_path: Path) -> None:
+    def buggy(url: str, dest: Path) -> None:
+        raise RuntimeError("a bug")
+
+    with pytest.raises(RuntimeError, match="a bug"):
+        fetch_trace("philly-2017", tmp_path, download=buggy)
+    assert listing(tmp_path) == []
 
 
 def test_failure_on_a_later_file_keeps_the_verified_ones(
