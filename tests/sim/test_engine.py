@@ -195,7 +195,8 @@ def test_outage_kills_and_restarts_jobs() -> None:
     on_h100 = [j for j in range(2) if s.pools.ids[int(s.pool[j])] == "azure-h100"]
     assert on_h100, "expected the cheapest holder pool (azure-h100)"
     for j in on_h100:
-        assert s.restarts[j] == 1 and s.wasted_acc_s[j] == pytest.approx(86400.0 * 8)
+        assert s.restarts[j] == 1
+        assert s.wasted_acc_s[j] == pytest.approx(86400.0 * 8)
         assert s.start_s[j] == pytest.approx(3 * 86400.0)  # restarted when the pool came back
         # restarted from scratch: the whole ten days run again after the outage
         assert s.finish_s[j] == pytest.approx(13 * 86400.0)
@@ -245,7 +246,8 @@ def test_a_killed_job_with_checkpoints_loses_at_most_one_interval(interval_h: fl
         assert s.restarts[j] == 1
         assert s.killed_run_s[j] == pytest.approx(ran_h * 3600.0)
         lost_h = s.wasted_acc_s[j] / 3600.0 / 8
-        assert lost_h == pytest.approx(ran_h - kept_h) and lost_h < interval_h
+        assert lost_h == pytest.approx(ran_h - kept_h)
+        assert lost_h < interval_h
         # resumed when the pool came back (2026-03-04), with only the remaining work to do
         assert s.start_s[j] == pytest.approx(3 * 86400.0)
         assert s.finish_s[j] == pytest.approx(3 * 86400.0 + 10 * 86400.0 - kept_h * 3600.0)
@@ -285,7 +287,8 @@ def test_wait_excludes_the_run_time_before_a_kill() -> None:
 
     html = render_report(r)
     waits = html.split("Longest waits", 1)[1]
-    assert "2.0 days" in waits and "2.9 days" not in waits
+    assert "2.0 days" in waits
+    assert "2.9 days" not in waits
 
 
 def test_rofr_window_takes_simulated_time() -> None:
@@ -297,7 +300,8 @@ def test_rofr_window_takes_simulated_time() -> None:
     )
     s = r.state
     expired = s.rofr == 3
-    assert expired.any() and _data(r)["rofr"]["expired"] == int(expired.sum())
+    assert expired.any()
+    assert _data(r)["rofr"]["expired"] == int(expired.sum())
     delay = s.ready_s[expired] - s.jobs.arrival_s[expired]
     assert np.allclose(delay, 72 * 3600.0)  # the clause's 72 h window
     placed = s.pool[expired]
@@ -365,7 +369,8 @@ def test_inference_attainment_and_sizing() -> None:
 def test_azure_trace_as_inference_demand(shared_traces: Path) -> None:
     r = simulate("stargate-2025", ["azure-llm-2023?scale=100"], horizon="2026-01-01..2026-01-31")
     (cls,) = _data(r)["inference"]["classes"]
-    assert cls["minutes"] == 59 and cls["workload_class"] == "chatgpt-inference"  # one hour
+    assert cls["minutes"] == 59  # one hour
+    assert cls["workload_class"] == "chatgpt-inference"
     assert cls["provisioned_accelerators"] > 0
 
 
@@ -397,7 +402,8 @@ def test_a_scenario_of_another_type_is_refused_naming_the_parameter() -> None:
 
     with pytest.raises(InputError) as e:
         simulate(42, SMALL)  # type: ignore[arg-type]
-    assert e.value.problems[0].path == "scenario" and "not a scenario: int" in str(e.value)
+    assert e.value.problems[0].path == "scenario"
+    assert "not a scenario: int" in str(e.value)
 
 
 def test_a_horizon_in_years_dates_pairs_or_a_horizon_is_the_same_days() -> None:
