@@ -78,6 +78,7 @@ def main(argv: list[str]) -> int:
         paths = ("src", "tests", "benchmarks", "tools", "tasks.py")
         code = run(str(BIN / "ruff"), "check", *paths)
         code = code or run(str(BIN / "ruff"), "format", "--check", *paths)
+        # mypy --strict on the same paths ([tool.mypy] files in pyproject.toml)
         code = code or run(str(BIN / "mypy"), *rest)
         # the layering of docs/design.md, as contracts in pyproject.toml ([tool.importlinter])
         return code or run(str(BIN / "lint-imports"), "--no-cache")

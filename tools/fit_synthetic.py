@@ -459,7 +459,10 @@ def render(date: str, arr: ArrivalFit, sizes: SizeFit, dur: DurationFit, llm: Ll
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("traces", type=Path, help="the traces folder (e.g. ../shared/data/traces)")
-    parser.add_argument("--date", default=dt.date.today().isoformat(), help="date in the header")
+    today_utc = dt.datetime.now(dt.UTC).date().isoformat()
+    parser.add_argument(
+        "--date", default=today_utc, help="date in the header (default: today, UTC)"
+    )
     args = parser.parse_args(argv)
     root: Path = args.traces
     for rel in (ALIBABA, PHILLY, AZURE):

@@ -32,16 +32,20 @@ def test_plan_bench_scenario_passes_the_scenario_checks() -> None:
     assert rows
     for r in rows:
         if kinds[r.workload_class] == "inference":
-            assert r.tokens_per_s is not None and r.accelerator_hours is None
+            assert r.tokens_per_s is not None
+            assert r.accelerator_hours is None
         else:
-            assert r.accelerator_hours is not None and r.tokens_per_s is None
+            assert r.accelerator_hours is not None
+            assert r.tokens_per_s is None
 
 
 def test_plan_bench_one_plan() -> None:
     out = plan_bench.smoke()
     assert out["status"] == "optimal"
-    assert isinstance(out["variables"], int) and out["variables"] > 0
-    assert isinstance(out["phases_built"], int) and out["phases_built"] > 0
+    assert isinstance(out["variables"], int)
+    assert out["variables"] > 0
+    assert isinstance(out["phases_built"], int)
+    assert out["phases_built"] > 0
 
 
 def test_sim_bench_one_process() -> None:
@@ -49,14 +53,16 @@ def test_sim_bench_one_process() -> None:
         ["simulate", "--fleet", "pool:100", "--workload", "synthetic?jobs=100&seed=1"]
     )
     assert out["jobs"] == 100
-    assert isinstance(out["events"], int) and out["events"] > 0
+    assert isinstance(out["events"], int)
+    assert out["events"] > 0
 
 
 def test_broker_bench_curve_smallest() -> None:
     from stargate.broker.bench import run_bench
 
     out = run_bench(pools=test_broker_bench.POOLS[0], accelerators=10_000, decisions=500)
-    assert out["decisions"] == 500 and out["pools"] == 10
+    assert out["decisions"] == 500
+    assert out["pools"] == 10
     assert out["accelerators"] == 10_000
 
 

@@ -174,7 +174,8 @@ def fleet_data() -> dict[str, Any]:
 
 def build(data: dict[str, Any]) -> Scenario:
     result = validate_data(data)
-    assert result.ok and result.scenario is not None, [p.render() for p in result.problems]
+    assert result.ok, [p.render() for p in result.problems]
+    assert result.scenario is not None, [p.render() for p in result.problems]
     return result.scenario
 
 

@@ -62,7 +62,8 @@ def test_auto_is_full_for_small_files_and_summary_above(tmp_path: Path) -> None:
         assert d["candidates"] == ([] if not d["placed"] else d["candidates"])
         if d["placed"]:
             assert [c["pool"] for c in d["candidates"]] == [d["pool"]]
-            assert d["cost_usd"] is not None and d["reason_code"] is None
+            assert d["cost_usd"] is not None
+            assert d["reason_code"] is None
         else:
             assert d["reason_code"]
 
@@ -83,7 +84,8 @@ def test_summary_text_one_line_per_request(tmp_path: Path) -> None:
     code, out = place(str(f), "--detail", "summary")
     assert code == 0, out
     lines = out.strip().splitlines()
-    assert len(lines) == 31 and lines[-1].endswith("--detail full lists every candidate")
+    assert len(lines) == 31
+    assert lines[-1].endswith("--detail full lists every candidate")
     assert all(line.startswith("req-") for line in lines[:-1])
     assert any("decided by" in line and "placed on" in line for line in lines)
 
@@ -91,4 +93,6 @@ def test_summary_text_one_line_per_request(tmp_path: Path) -> None:
 @pytest.mark.parametrize("value", ["everything", "FULL", ""])
 def test_bad_detail_exit_2(tmp_path: Path, value: str) -> None:
     code, out = place(str(batch(tmp_path, 2)), "--detail", value)
-    assert code == 2 and "--detail" in out and "auto, summary or full" in out, out
+    assert code == 2, out
+    assert "--detail" in out, out
+    assert "auto, summary or full" in out, out

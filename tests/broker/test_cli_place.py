@@ -65,14 +65,16 @@ def test_place_json_contract() -> None:
     code, out = run("place", str(MIX), "--at", "2026-01-01T00:00:00Z", "--json")
     assert code == 0, out
     decisions = json.loads(out)
-    assert isinstance(decisions, list) and len(decisions) == 3
+    assert isinstance(decisions, list)
+    assert len(decisions) == 3
     for d in decisions:
         assert DECISION_FIELDS <= set(d)
         assert ROFR_FIELDS <= set(d["rofr"])
         assert {"applies", "clause", "provider"} <= set(d["exclusivity"])
         for c in d["candidates"]:
             assert CANDIDATE_FIELDS <= set(c)
-        assert isinstance(d["explanation"], str) and d["request_id"] in d["explanation"]
+        assert isinstance(d["explanation"], str)
+        assert d["request_id"] in d["explanation"]
     by_id = {d["request_id"]: d for d in decisions}
     assert by_id["api-burst"]["provider"] == "azure"
     assert by_id["api-burst"]["decided_by"] == "api-exclusivity"
@@ -97,14 +99,17 @@ def test_single_request_file_gives_one_object(tmp_path: Path) -> None:
     code, out = run("place", str(f), "--json")
     assert code == 0, out
     d = json.loads(out)
-    assert d["request_id"] == "solo" and d["placed"] is True
+    assert d["request_id"] == "solo"
+    assert d["placed"] is True
 
 
 def test_human_view_marks_the_choice() -> None:
     code, out = run("place", str(MIX), "--at", "2026-01-01")
     assert code == 0, out
-    assert "CHOSEN" in out and "decided by" in out
-    assert "azure-rofr" in out and "api-exclusivity" in out
+    assert "CHOSEN" in out
+    assert "decided by" in out
+    assert "azure-rofr" in out
+    assert "api-exclusivity" in out
 
 
 def test_without_rofr_changes_research_placement() -> None:
@@ -179,7 +184,8 @@ def test_bad_requests_exit_2_with_location(case: str, tmp_path: Path) -> None:
     code, out = run("place", str(f))
     assert code == 2, out
     assert "Traceback" not in out
-    assert str(f) in out and "bad-one" in out, out
+    assert str(f) in out, out
+    assert "bad-one" in out, out
     assert expected in out, out
 
 
@@ -197,20 +203,25 @@ def test_bad_requests_exit_2_with_location(case: str, tmp_path: Path) -> None:
 def test_bad_options_exit_2(args: list[str], expected: str) -> None:
     code, out = run("place", str(MIX), *args)
     assert code == 2, out
-    assert expected in out and "Traceback" not in out
+    assert expected in out
+    assert "Traceback" not in out
 
 
 def test_missing_and_empty_request_files(tmp_path: Path) -> None:
     code, out = run("place", str(tmp_path / "none.yaml"))
-    assert code == 2 and "not found" in out
+    assert code == 2
+    assert "not found" in out
     empty = tmp_path / "empty.yaml"
     empty.write_text("")
     code, out = run("place", str(empty))
-    assert code == 2 and "empty" in out
+    assert code == 2
+    assert "empty" in out
     broken = tmp_path / "broken.json"
     broken.write_text('{"id": "x",')
     code, out = run("place", str(broken))
-    assert code == 2 and "not valid JSON" in out and ":1:" in out
+    assert code == 2
+    assert "not valid JSON" in out
+    assert ":1:" in out
 
 
 def test_nothing_can_host_it_is_a_decision_not_an_error(tmp_path: Path) -> None:
@@ -240,5 +251,8 @@ def test_bench_broker_json() -> None:
     assert {"pools", "accelerators", "decisions", "decisions_per_s", "p50_ms", "p99_ms"} <= set(
         data
     )
-    assert data["pools"] == 20 and data["accelerators"] == 20000 and data["decisions"] == 200
-    assert data["decisions_per_s"] > 0 and data["p99_ms"] >= data["p50_ms"]
+    assert data["pools"] == 20
+    assert data["accelerators"] == 20000
+    assert data["decisions"] == 200
+    assert data["decisions_per_s"] > 0
+    assert data["p99_ms"] >= data["p50_ms"]

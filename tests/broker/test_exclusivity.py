@@ -21,8 +21,10 @@ INFERENCE: dict[str, Any] = {
 
 def test_exclusive_class_goes_only_to_its_provider(fleet: Scenario) -> None:
     d = Broker(fleet).decide(req(**INFERENCE), AT)
-    assert d.exclusivity.applies and d.exclusivity.provider == "rival"
-    assert d.placed and d.provider == "rival"  # although the campus is far cheaper
+    assert d.exclusivity.applies
+    assert d.exclusivity.provider == "rival"
+    assert d.placed
+    assert d.provider == "rival"  # although the campus is far cheaper
     assert d.decided_by == "excl"
     campus = next(c for c in d.candidates if c.provider == "campus")
     assert any(r.startswith("exclusivity") for r in campus.reasons)
@@ -52,7 +54,8 @@ def test_exclusivity_wins_over_a_released_rofr(make_fleet: MakeFleet) -> None:
     s = make_fleet(edit)
     for responder in ("accept-when-able", "decline-always", "no-answer"):
         d = Broker(s, responder=make_responder(responder)).decide(req(), AT)
-        assert d.rofr.applies and d.rofr.holder_can_meet is False
+        assert d.rofr.applies
+        assert d.rofr.holder_can_meet is False
         assert d.rofr.unmet_requirements == ["exclusivity"]
         assert d.provider == "rival", responder
     free = Broker(s, without=["excl"]).decide(req(), AT)

@@ -93,11 +93,15 @@ def test_the_records_have_money_fields() -> None:
 def test_cost_is_price_times_accelerators_times_hours_exactly(fleet: Scenario) -> None:
     # 100 × h100 for 10 h on the ROFR holder's pool at its quoted $10/accelerator-hour
     d = Broker(fleet).decide(req(), AT)
-    assert d.placed and d.pool == "hold-h100" and d.count == 100
+    assert d.placed
+    assert d.pool == "hold-h100"
+    assert d.count == 100
     chosen = next(c for c in d.candidates if c.chosen)
     price = chosen.price_usd_per_accelerator_hour
-    assert isinstance(price, Decimal) and isinstance(d.cost_usd, Decimal)
-    assert d.start is not None and d.finish is not None
+    assert isinstance(price, Decimal)
+    assert isinstance(d.cost_usd, Decimal)
+    assert d.start is not None
+    assert d.finish is not None
     hours = Decimal((d.finish - d.start).total_seconds()) / Decimal(3600)
     assert d.cost_usd == price * d.count * hours == Decimal("10000.00")
     assert d.cost_usd.as_tuple().exponent == -2  # to the cent
@@ -110,7 +114,9 @@ def test_every_candidate_cost_is_its_price_times_count_times_hours(fleet: Scenar
     quoted = [c for c in d.candidates if c.provider in ("holder", "rival") and c.cost_usd]
     assert quoted
     for c in quoted:
-        assert c.start is not None and c.finish is not None and c.price_usd_per_accelerator_hour
+        assert c.start is not None
+        assert c.finish is not None
+        assert c.price_usd_per_accelerator_hour
         hours = Decimal((c.finish - c.start).total_seconds()) / Decimal(3600)
         exact = c.price_usd_per_accelerator_hour * c.count * hours
         hours_h = 7.3 / {"h100": 1.0, "b200": 2.0}[c.accelerator]  # reference hours / speed

@@ -32,7 +32,8 @@ def test_the_registry_lists_the_objectives() -> None:
 )
 def test_parse(text: str, kind: type, label: str) -> None:
     obj = parse_objective(text)
-    assert isinstance(obj, kind) and obj.label == label
+    assert isinstance(obj, kind)
+    assert obj.label == label
 
 
 @pytest.mark.parametrize(
@@ -49,7 +50,8 @@ def test_the_engine_names_its_parameter(text: str, message: str) -> None:
     with pytest.raises(InputError) as info:
         parse_objective(text)
     assert [p.path for p in info.value.problems] == ["objective"]
-    assert message in str(info.value) and "--objective" not in str(info.value)
+    assert message in str(info.value)
+    assert "--objective" not in str(info.value)
 
 
 def test_did_you_mean() -> None:
@@ -71,7 +73,8 @@ def test_the_broker_parses_a_text_objective(fleet: Scenario) -> None:
 def test_place_names_the_flag(value: str, message: str) -> None:
     result = runner.invoke(app, ["place", str(MIX), "--objective", value])
     assert result.exit_code == 2, result.output
-    assert "--objective" in result.output and message in result.output
+    assert "--objective" in result.output
+    assert message in result.output
     assert "Traceback" not in result.output
 
 
@@ -87,16 +90,18 @@ def test_time_and_cost_choose_differently(fleet: Scenario) -> None:
     r = req(accelerators={"count": 100, "types": ["h100", "b200"]}, duration_h=100)
     by_cost = Broker(fleet, objective="cost", without=["rofr"]).decide(r, AT)
     by_time = Broker(fleet, objective="time", without=["rofr"]).decide(r, AT)
-    assert by_cost.pool == "campus-h100" and by_time.pool == "rival-b200"
-    assert by_cost.objective == "cost" and by_time.objective == "time"
+    assert by_cost.pool == "campus-h100"
+    assert by_time.pool == "rival-b200"
+    assert by_cost.objective == "cost"
+    assert by_time.objective == "time"
     mixed = Broker(fleet, objective=Mix(1.0), without=["rofr"]).decide(r, AT)
-    assert mixed.pool == by_cost.pool and mixed.objective == "mix:1"
+    assert mixed.pool == by_cost.pool
+    assert mixed.objective == "mix:1"
 
 
 def test_the_broker_names_its_detail_parameter(fleet: Scenario) -> None:
     with pytest.raises(InputError) as info:
         Broker(fleet, detail="summry")
     assert [p.path for p in info.value.problems] == ["detail"]
-    assert "unknown detail 'summry'" in str(info.value) and "did you mean 'summary'?" in str(
-        info.value
-    )
+    assert "unknown detail 'summry'" in str(info.value)
+    assert "did you mean 'summary'?" in str(info.value)

@@ -66,13 +66,15 @@ def test_placement_respects_capacity_and_exclusivity(
     b = broker(free, responder)
     d = b.decide(r, AT)
     if d.placed:
-        assert d.pool is not None and d.count is not None
+        assert d.pool is not None
+        assert d.count is not None
         assert d.count <= free[d.pool]  # never exceeds the free capacity
         assert b.free_capacity()[d.pool] == free[d.pool] - d.count  # and consumes it
         if d.exclusivity.applies:
             assert d.provider == d.exclusivity.provider
         if r.deadline is not None:
-            assert d.finish is not None and d.finish <= r.deadline
+            assert d.finish is not None
+            assert d.finish <= r.deadline
         if r.max_price_usd_per_accelerator_hour is not None:
             chosen = next(c for c in d.candidates if c.chosen)
             assert chosen.price_usd_per_accelerator_hour is not None
@@ -80,7 +82,8 @@ def test_placement_respects_capacity_and_exclusivity(
     else:
         assert b.free_capacity() == free
     if r.workload_class == "inference":
-        assert d.exclusivity.applies and (not d.placed or d.provider == "rival")
+        assert d.exclusivity.applies
+        assert not d.placed or d.provider == "rival"
 
 
 @settings(max_examples=300, deadline=None)
@@ -90,7 +93,8 @@ def test_holder_that_can_meet_and_accepts_is_never_bypassed(
 ) -> None:
     d = broker(free, responder).decide(r, AT)
     if d.rofr.applies and d.rofr.holder_can_meet and d.rofr.answer == "accept":
-        assert d.placed and d.pool in HOLDER_POOLS
+        assert d.placed
+        assert d.pool in HOLDER_POOLS
         assert d.decided_by == d.rofr.clause
     if d.placed and d.pool not in HOLDER_POOLS and d.rofr.applies:
         assert (not d.rofr.holder_can_meet) or d.rofr.answer in ("decline", "none")
@@ -113,7 +117,8 @@ def test_without_rofr_is_never_dearer(r: Request, free: dict[str, int], responde
     without = broker(free, responder, without=["rofr"]).decide(r, AT)
     if with_rofr.placed:
         assert without.placed
-        assert without.cost_usd is not None and with_rofr.cost_usd is not None
+        assert without.cost_usd is not None
+        assert with_rofr.cost_usd is not None
         assert without.cost_usd <= with_rofr.cost_usd
 
 

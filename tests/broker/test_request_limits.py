@@ -101,8 +101,10 @@ def test_bad_values_exit_2_located(case: str, tmp_path: Path) -> None:
     (old, new), field, words = CASES[case]
     code, out = place(tmp_path, _with(old, new))
     assert code == 2, out
-    assert "Traceback" not in out and "internal error" not in out
-    assert "req.yaml:" in out and f"requests[0].{field}" in out, out
+    assert "Traceback" not in out
+    assert "internal error" not in out
+    assert "req.yaml:" in out, out
+    assert f"requests[0].{field}" in out, out
     assert words in out, out
 
 
@@ -114,7 +116,8 @@ def test_period_longer_than_the_limit(tmp_path: Path) -> None:
     )
     code, out = place(tmp_path, text)
     assert code == 2, out
-    assert "requests[0].period" in out and f"at most {MAX_DURATION_H:,} h" in out, out
+    assert "requests[0].period" in out, out
+    assert f"at most {MAX_DURATION_H:,} h" in out, out
 
 
 def test_same_problems_from_json(tmp_path: Path) -> None:
@@ -125,8 +128,10 @@ def test_same_problems_from_json(tmp_path: Path) -> None:
     )
     code, out = place(tmp_path, text, name="req.json")
     assert code == 2, out
-    assert "req.json:1:" in out and "requests[0].accelerators.count" in out, out
-    assert "req.json:2:" in out and "expected an ISO datetime" in out, out
+    assert "req.json:1:" in out, out
+    assert "requests[0].accelerators.count" in out, out
+    assert "req.json:2:" in out, out
+    assert "expected an ISO datetime" in out, out
 
 
 @pytest.mark.parametrize(
@@ -142,7 +147,9 @@ def test_at_bounded_where_parsed(tmp_path: Path, at: str, code: int, words: str)
     got, out = place(tmp_path, BASE, "--at", at, "--json")
     assert got == code, out
     if code:
-        assert "--at" in out and words in out and "Traceback" not in out, out
+        assert "--at" in out, out
+        assert words in out, out
+        assert "Traceback" not in out, out
 
 
 def test_time_arithmetic_at_the_limits(fleet: Scenario) -> None:
@@ -160,13 +167,16 @@ def test_time_arithmetic_at_the_limits(fleet: Scenario) -> None:
         }
     )
     d = Broker(fleet).decide(r, LATEST_INSTANT)
-    assert d.placed and d.start == LATEST_INSTANT
-    assert d.finish is not None and d.finish > LATEST_INSTANT
+    assert d.placed
+    assert d.start == LATEST_INSTANT
+    assert d.finish is not None
+    assert d.finish > LATEST_INSTANT
     late = Broker(fleet).decide(
         r.model_copy(update={"deadline": datetime(2199, 1, 1), "earliest_start": None}),
         datetime(2199, 1, 1),
     )
-    assert not late.placed and late.reason_code == "deadline"
+    assert not late.placed
+    assert late.reason_code == "deadline"
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
@@ -176,7 +186,8 @@ def test_fifo_refused_before_reading(tmp_path: Path, fleet: Scenario) -> None:
     with pytest.raises(InputError, match="named pipe"):
         load_requests(fifo, fleet)  # would block forever if it were opened
     result = runner.invoke(app, ["place", str(fifo)])
-    assert result.exit_code == 2 and "named pipe" in result.output, result.output
+    assert result.exit_code == 2, result.output
+    assert "named pipe" in result.output, result.output
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")

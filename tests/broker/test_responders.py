@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -41,7 +42,8 @@ def test_bad_arguments_refused_where_parsed(spec: str) -> None:
         make_responder(spec)
     # the engine names its parameter; a front end names its flag (as the CLI does)
     text = str(for_option(info.value, {"responder": "--responder"}))
-    assert "--responder" in text and spec.partition(":")[0] in text
+    assert "--responder" in text
+    assert spec.partition(":")[0] in text
     assert "finite number" in text or "needs an argument" in text
 
 
@@ -51,7 +53,8 @@ def test_both_commands_exit_2(spec: str, command: str) -> None:
     args = [command, str(MIX)] if command == "place" else [command]
     result = runner.invoke(app, [*args, "--responder", spec])
     assert result.exit_code == 2, result.output
-    assert "--responder" in result.output and "finite number" in result.output
+    assert "--responder" in result.output
+    assert "finite number" in result.output
     assert "Traceback" not in result.output
 
 
@@ -66,7 +69,7 @@ def test_both_commands_exit_2(spec: str, command: str) -> None:
 )
 def test_bounds_are_accepted(spec: str, value: float) -> None:
     r = make_responder(spec)
-    got = getattr(r, "delay_h", None) or getattr(r, "p", None) or getattr(r, "limit", 0)
+    got: Any = getattr(r, "delay_h", None) or getattr(r, "p", None) or getattr(r, "limit", 0)
     assert float(got) == value
 
 

@@ -30,14 +30,17 @@ def test_place_json_carries_provenance_in_each_decision() -> None:
     result = runner.invoke(app, [*args, "--json"])
     assert result.exit_code == 0, result.output
     decisions = json.loads(result.output)
-    assert isinstance(decisions, list) and len(decisions) == 3  # the list shape is kept
+    assert isinstance(decisions, list)  # the list shape is kept
+    assert len(decisions) == 3
     sc = load_scenario(None)
     expected = for_scenario(sc, seed=7, clauses_off=decisions[0]["without"]).model_dump(mode="json")
     for d in decisions:
         prov = d["provenance"]
         assert prov == expected
-        assert prov["schema_version"] == SCHEMA_VERSION and prov["scenario_id"] == sc.id
-        assert prov["clauses_off"] and prov["clauses_off"] == sorted(d["without"])
+        assert prov["schema_version"] == SCHEMA_VERSION
+        assert prov["scenario_id"] == sc.id
+        assert prov["clauses_off"]
+        assert prov["clauses_off"] == sorted(d["without"])
 
 
 def test_batch_write_is_the_place_json_output(tmp_path: Path) -> None:
@@ -48,7 +51,8 @@ def test_batch_write_is_the_place_json_output(tmp_path: Path) -> None:
     batch = Broker(sc, responder=make_responder("accept-when-able"), seed=0).decide_many(
         reqs, datetime(2026, 1, 1)
     )
-    assert isinstance(batch, Placement) and len(batch) == 3
+    assert isinstance(batch, Placement)
+    assert len(batch) == 3
     path = batch.write(tmp_path / "out")
     assert path.name == "decisions.json"
     assert path.read_text(encoding="utf-8") == result.output
@@ -86,7 +90,8 @@ def test_reprs_are_short_and_useful(fleet: Scenario) -> None:
     )
     assert repr(batch[1]).startswith("Decision(b: not placed (")
     html = batch._repr_html_()
-    assert "<li>a: placed on hold-h100" in html and "Placement(2 decisions" in html
+    assert "<li>a: placed on hold-h100" in html
+    assert "Placement(2 decisions" in html
     assert batch[0]._repr_html_().startswith("<p><b>Decision</b> a: placed")
 
 
@@ -94,5 +99,6 @@ def test_provenance_names_the_fleet_scenario(fleet: Scenario) -> None:
     d = Broker(fleet, without=["excl"], seed=3).decide(req(), AT)
     assert d.provenance is not None
     assert d.provenance.scenario_id == "broker-test"
-    assert d.provenance.clauses_off == ["excl"] and d.provenance.seed == 3
+    assert d.provenance.clauses_off == ["excl"]
+    assert d.provenance.seed == 3
     assert d.provenance.scenario_sha256 == for_scenario(fleet).scenario_sha256

@@ -31,16 +31,15 @@ def rofr_clause(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_out_of_scope_class_is_not_offered(fleet: Scenario) -> None:
-    d = decide(
-        fleet,
-        **{
-            "class": "inference",
-            "kind": "inference",
-            "duration_h": None,
-            "period": {"start": "2026-01-01", "end": "2026-01-02"},
-        },
-    )
-    assert d.rofr.applies is False and d.rofr.offered is False
+    inference: dict[str, Any] = {
+        "class": "inference",
+        "kind": "inference",
+        "duration_h": None,
+        "period": {"start": "2026-01-01", "end": "2026-01-02"},
+    }
+    d = decide(fleet, **inference)
+    assert d.rofr.applies is False
+    assert d.rofr.offered is False
 
 
 def test_other_requester_is_not_bound(make_fleet: MakeFleet) -> None:
@@ -57,28 +56,39 @@ def test_other_requester_is_not_bound(make_fleet: MakeFleet) -> None:
 
 def test_holder_can_meet_and_accepts(fleet: Scenario) -> None:
     d = decide(fleet)
-    assert d.rofr.applies and d.rofr.holder_can_meet and d.rofr.offered
+    assert d.rofr.applies
+    assert d.rofr.holder_can_meet
+    assert d.rofr.offered
     assert d.rofr.answer == "accept"
-    assert d.placed and d.provider == "holder" and d.pool == "hold-h100"
+    assert d.placed
+    assert d.provider == "holder"
+    assert d.pool == "hold-h100"
     assert d.decided_by == "rofr"
     assert d.cost_usd == 100 * 10 * 10
     others = [c for c in d.candidates if c.provider != "holder"]
-    assert others and all(any(r.startswith("rofr_holder_first") for r in c.reasons) for c in others)
+    assert others
+    assert all(any(r.startswith("rofr_holder_first") for r in c.reasons) for c in others)
 
 
 def test_holder_declines_releases_at_once(fleet: Scenario) -> None:
     d = decide(fleet, "decline-always")
-    assert d.rofr.offered and d.rofr.answer == "decline" and not d.rofr.expired
-    assert d.placed and d.provider == "campus"
+    assert d.rofr.offered
+    assert d.rofr.answer == "decline"
+    assert not d.rofr.expired
+    assert d.placed
+    assert d.provider == "campus"
     assert d.start == AT
     assert d.decided_by.startswith("objective")
     hold = next(c for c in d.candidates if c.pool == "hold-h100")
-    assert not hold.feasible and any(r.startswith("rofr_declined") for r in hold.reasons)
+    assert not hold.feasible
+    assert any(r.startswith("rofr_declined") for r in hold.reasons)
 
 
 def test_no_answer_expires_after_the_window(fleet: Scenario) -> None:
     d = decide(fleet, "no-answer")
-    assert d.rofr.offered and d.rofr.answer == "none" and d.rofr.expired
+    assert d.rofr.offered
+    assert d.rofr.answer == "none"
+    assert d.rofr.expired
     assert d.rofr.answered_at is None
     assert d.provider == "campus"
     assert d.start == AT + timedelta(hours=24)  # released only when the window closed
@@ -86,15 +96,18 @@ def test_no_answer_expires_after_the_window(fleet: Scenario) -> None:
 
 def test_late_answer_counts_as_no_answer(fleet: Scenario) -> None:
     d = decide(fleet, "accept-after:30")
-    assert d.rofr.expired and d.rofr.answer == "none"
+    assert d.rofr.expired
+    assert d.rofr.answer == "none"
     assert d.provider == "campus"
 
 
 def test_answer_within_window_delays_the_start(fleet: Scenario) -> None:
     d = decide(fleet, "accept-after:5")
-    assert d.rofr.answer == "accept" and not d.rofr.expired
+    assert d.rofr.answer == "accept"
+    assert not d.rofr.expired
     assert d.rofr.answered_at == AT + timedelta(hours=5)
-    assert d.provider == "holder" and d.start == AT + timedelta(hours=5)
+    assert d.provider == "holder"
+    assert d.start == AT + timedelta(hours=5)
 
 
 def test_release_delay_can_cost_the_deadline(fleet: Scenario) -> None:
@@ -103,7 +116,8 @@ def test_release_delay_can_cost_the_deadline(fleet: Scenario) -> None:
     d = decide(
         fleet, "no-answer", deadline=deadline, accelerators={"count": 100, "types": ["h100"]}
     )
-    assert d.rofr.offered and d.rofr.expired
+    assert d.rofr.offered
+    assert d.rofr.expired
     assert not d.placed
     assert all(
         any(r.startswith(("deadline", "rofr_declined")) for r in c.reasons)
@@ -112,7 +126,9 @@ def test_release_delay_can_cost_the_deadline(fleet: Scenario) -> None:
     )
     # a faster type still makes it after the wait
     fast = decide(fleet, "no-answer", deadline=deadline)
-    assert fast.placed and fast.accelerator == "b200" and fast.start == AT + timedelta(hours=24)
+    assert fast.placed
+    assert fast.accelerator == "b200"
+    assert fast.start == AT + timedelta(hours=24)
 
 
 def test_decline_above_price(fleet: Scenario) -> None:
@@ -148,9 +164,11 @@ def test_accept_with_probability_is_seeded() -> None:
 )
 def test_holder_cannot_meet(fleet: Scenario, overrides: dict[str, Any], unmet: list[str]) -> None:
     d = decide(fleet, **overrides)
-    assert d.rofr.applies and d.rofr.holder_can_meet is False
+    assert d.rofr.applies
+    assert d.rofr.holder_can_meet is False
     assert d.rofr.unmet_requirements == unmet
-    assert d.rofr.offered is False and d.rofr.answer is None
+    assert d.rofr.offered is False
+    assert d.rofr.answer is None
     assert unmet[0] in d.explanation
     if d.placed:
         assert d.start == AT  # released at once: no waiting for an answer
@@ -160,7 +178,9 @@ def test_deadline_met_only_by_a_faster_rival(fleet: Scenario) -> None:
     # 10 h on h100 = 5 h on b200; a 6 h deadline only b200 meets
     d = decide(fleet, deadline=(AT + timedelta(hours=6)).isoformat())
     assert d.rofr.unmet_requirements == ["deadline"]
-    assert d.placed and d.accelerator == "b200" and d.provider == "rival"
+    assert d.placed
+    assert d.accelerator == "b200"
+    assert d.provider == "rival"
 
 
 def test_clause_price_cap(make_fleet: MakeFleet) -> None:
@@ -176,7 +196,8 @@ def test_requirements_not_listed_do_not_release(make_fleet: MakeFleet) -> None:
         rofr_clause(data).update(requirements=["capacity"], price_cap_usd_per_accelerator_hour=5)
 
     d = decide(make_fleet(edit))
-    assert d.rofr.holder_can_meet and d.provider == "holder"
+    assert d.rofr.holder_can_meet
+    assert d.provider == "holder"
 
 
 def test_holder_without_free_capacity(fleet: Scenario) -> None:
@@ -198,7 +219,8 @@ def test_not_yet_in_force(fleet: Scenario) -> None:
 def test_expired_after_end_date(fleet: Scenario) -> None:
     assert decide(fleet, at=datetime(2027, 12, 31, 23)).rofr.applies is True
     d = decide(fleet, at=datetime(2028, 1, 1))
-    assert d.rofr.applies is False and d.provider == "campus"
+    assert d.rofr.applies is False
+    assert d.provider == "campus"
 
 
 def test_ended_by_amendment(make_fleet: MakeFleet) -> None:
@@ -210,7 +232,8 @@ def test_ended_by_amendment(make_fleet: MakeFleet) -> None:
     s = make_fleet(edit)
     assert decide(s, at=datetime(2026, 4, 26)).rofr.applies is True
     d = decide(s, at=datetime(2026, 4, 27))
-    assert d.rofr.applies is False and d.provider == "campus"
+    assert d.rofr.applies is False
+    assert d.provider == "campus"
 
 
 def test_modified_by_amendment(make_fleet: MakeFleet) -> None:
@@ -227,7 +250,8 @@ def test_modified_by_amendment(make_fleet: MakeFleet) -> None:
     s = make_fleet(edit)
     assert decide(s, at=datetime(2026, 2, 1)).provider == "holder"
     during = decide(s, at=datetime(2026, 4, 1))
-    assert during.rofr.unmet_requirements == ["price"] and during.provider == "campus"
+    assert during.rofr.unmet_requirements == ["price"]
+    assert during.provider == "campus"
     assert decide(s, at=datetime(2026, 7, 1)).provider == "holder"
 
 

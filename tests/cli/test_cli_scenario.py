@@ -71,7 +71,8 @@ def test_validate_json_on_a_broken_file(tmp_path: Path) -> None:
     assert acc["found"] == "'h10'"
     assert acc["hint"] == "did you mean 'h100'?"
     name = by_path["parties[0].name"]
-    assert name["expected"] == "text" and name["found"] == "a list"
+    assert name["expected"] == "text"
+    assert name["found"] == "a list"
 
 
 def test_validate_json_with_warnings_is_valid(tmp_path: Path) -> None:
@@ -82,7 +83,8 @@ def test_validate_json_with_warnings_is_valid(tmp_path: Path) -> None:
     warning = out["warnings"][0]
     assert set(warning) == PROBLEM_KEYS
     assert warning["severity"] == "warning"
-    assert warning["path"] == "accelerators[0]" and warning["line"] is not None
+    assert warning["path"] == "accelerators[0]"
+    assert warning["line"] is not None
 
 
 def test_validate_json_on_a_missing_file(tmp_path: Path) -> None:
@@ -96,7 +98,8 @@ def test_validate_text_output(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "valid — scenario 'mini': 2 parties, 2 providers, 2 sites, 2 pools" in result.stdout
     assert result.stderr.count("warning: ") == 7
-    assert "s.yaml:" in result.stderr and "accelerators[0]: no 'source'" in result.stderr
+    assert "s.yaml:" in result.stderr
+    assert "accelerators[0]: no 'source'" in result.stderr
 
 
 # --------------------------------------------------------------------------- schema

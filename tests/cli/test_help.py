@@ -70,9 +70,12 @@ def test_h_is_help(words: tuple[str, ...]) -> None:
 @pytest.mark.parametrize("words", WORDS, ids=" ".join)
 def test_help_renders_cleanly(words: tuple[str, ...]) -> None:
     text = help_text(words)
-    assert "[[" not in text and "]]" not in text
+    assert "[[" not in text
+    assert "]]" not in text
     usage = text.splitlines()[0]
-    assert usage.startswith("Usage: stargate") and "{" not in usage and "}" not in usage
+    assert usage.startswith("Usage: stargate")
+    assert "{" not in usage
+    assert "}" not in usage
     assert not re.search(r"\{[A-Z][A-Z_]*\}", text), text  # {REQUESTS}: a required argument
     # No type names in angle brackets (<str>, <int>, <float range>, ...).
     assert not re.search(r"<[a-z][a-z ]*>", text), text
@@ -86,7 +89,8 @@ def test_usage_lines() -> None:
     assert "Usage: stargate trace fetch [OPTIONS] NAME\n" in help_text(("trace", "fetch"))
     place = help_text(("place",))
     assert re.search(r"^  REQUESTS\s+A YAML", place, re.MULTILINE)
-    assert "--seed N" in place and "--objective [cost|time|mix:W]" in place
+    assert "--seed N" in place
+    assert "--objective [cost|time|mix:W]" in place
 
 
 def test_choices_are_listed_and_match_the_engines() -> None:
@@ -143,7 +147,7 @@ def resolve(args: list[str]) -> tuple[tuple[str, ...], Any, list[str]]:
     return tuple(words), cmd, rest
 
 
-@pytest.mark.parametrize("where,line", EXAMPLES, ids=[f"{w}: {ln}" for w, ln in EXAMPLES])
+@pytest.mark.parametrize(("where", "line"), EXAMPLES, ids=[f"{w}: {ln}" for w, ln in EXAMPLES])
 def test_example_works(where: str, line: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     expected = 2 if re.search(r"#\s*exit 2", line) else 0

@@ -57,10 +57,15 @@ def test_text_shows_pools_prices_and_budget() -> None:
     text = show(TWO, "--at", "2027-02-01")
     rows = {line.split("│")[2].strip(): line for line in text.splitlines() if "texas-gb200" in line}
     outage, later = rows["texas-gb200-1"], rows["texas-gb200-2"]
-    assert "70,000" in outage and "in outage" in outage and "owned cost" in outage
-    assert "from 2027-07-01" in later and "$1.30" in later
+    assert "70,000" in outage
+    assert "in outage" in outage
+    assert "owned cost" in outage
+    assert "from 2027-07-01" in later
+    assert "$1.30" in later
     nimbus = next(line for line in text.splitlines() if "nimbus-h100" in line)
-    assert "$10.00" in nimbus and "on-demand price" in nimbus and "online" in nimbus
+    assert "$10.00" in nimbus
+    assert "on-demand price" in nimbus
+    assert "online" in nimbus
     assert re.search(r"nimbus-cloud\s*│\s*all\s*│\s*h100\s*│\s*\$10\.00\s*│\s*\$6\.00", text)
     assert re.search(r"phase-1\s*│\s*2026-12-31\s*│\s*\$5,000,000,000", text)
     assert re.search(r"phase-2\s*│\s*2027-12-31\s*│\s*\$10,000,000,000", text)
@@ -94,7 +99,8 @@ def test_pool_price_is_what_the_broker_charges() -> None:
         for pool, pv in zip(site.pools, view.pools, strict=True):
             cost = hourly_cost(sc, provider, site, sc.accelerator(pool.accelerator))
             if cost is None:
-                assert pv.price_usd_per_accelerator_hour is None and pv.price_basis is None
+                assert pv.price_usd_per_accelerator_hour is None
+                assert pv.price_basis is None
             else:
                 assert pv.price_usd_per_accelerator_hour == str(round(cost.total_usd, 2))
 
@@ -110,7 +116,7 @@ def test_no_budget_says_so(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "day,status,until",
+    ("day", "status", "until"),
     [
         ("2031-06-01", "in_force", "2032-12-31"),
         ("2033-02-01", "expired", "2032-12-31"),  # expired, and says what it read, as amended

@@ -191,9 +191,13 @@ def test_command_runs(cmd: Command, in_root: Path) -> None:
 
 def test_exit_comment_and_redirections_are_parsed() -> None:
     cmd = parse_command("$ stargate schema > scenario.schema.json  # for editors", "x")
-    assert cmd is not None and cmd.args == ["schema"] and cmd.exit_code == 0
+    assert cmd is not None
+    assert cmd.args == ["schema"]
+    assert cmd.exit_code == 0
     cmd = parse_command("stargate validate bad.yaml 2>&1 | head  # exit 2", "x")
-    assert cmd is not None and cmd.args == ["validate", "bad.yaml"] and cmd.exit_code == 2
+    assert cmd is not None
+    assert cmd.args == ["validate", "bad.yaml"]
+    assert cmd.exit_code == 2
     assert parse_command("python3 tasks.py test", "x") is None
 
 
@@ -311,10 +315,11 @@ def test_cli_md_documents_the_scenario_commands() -> None:
     assert {"validate", "schema", "scenario show", "scenario list"} <= names
 
 
-@pytest.mark.parametrize("words,body", SECTIONS, ids=[w for w, _ in SECTIONS])
+@pytest.mark.parametrize(("words", "body"), SECTIONS, ids=[w for w, _ in SECTIONS])
 def test_cli_md_options_exist(words: str, body: str) -> None:
     cmd, rest = resolve(words.split())
-    assert not rest and not is_group(cmd), f"no command 'stargate {words}'"
+    assert not rest, f"no command 'stargate {words}'"
+    assert not is_group(cmd), f"no command 'stargate {words}'"
     documented = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", body))
     real = options_of(cmd)
     assert documented <= real, f"stargate {words}: documented but missing: {documented - real}"
@@ -341,7 +346,7 @@ def command_mentions() -> Iterator[tuple[str, str]]:
 MENTIONS = list(command_mentions())
 
 
-@pytest.mark.parametrize("where,text", MENTIONS, ids=[f"{w} {t}" for w, t in MENTIONS])
+@pytest.mark.parametrize(("where", "text"), MENTIONS, ids=[f"{w} {t}" for w, t in MENTIONS])
 def test_mentioned_commands_exist(where: str, text: str) -> None:
     words = shlex.split(text, comments=True)[1:]
     cmd, rest = resolve(words)
@@ -417,7 +422,7 @@ def links() -> Iterator[tuple[str, Path, str]]:
 LINKS = list(links())
 
 
-@pytest.mark.parametrize("where,path,target", LINKS, ids=[f"{w} {t}" for w, _, t in LINKS])
+@pytest.mark.parametrize(("where", "path", "target"), LINKS, ids=[f"{w} {t}" for w, _, t in LINKS])
 def test_relative_links_resolve(where: str, path: Path, target: str) -> None:
     file_part, _, anchor = target.partition("#")
     dest = (path.parent / file_part).resolve() if file_part else path
@@ -455,7 +460,8 @@ def test_dependency_direction() -> None:
     """The layering contracts of pyproject.toml hold on the source (import-linter)."""
     code, report = lint_imports(ROOT / "src")
     assert code == 0, report
-    assert "broken" in report and " 0 broken" in report, report
+    assert "broken" in report, report
+    assert " 0 broken" in report, report
 
 
 def test_design_md_draws_the_checked_layers() -> None:
@@ -469,7 +475,7 @@ def test_design_md_draws_the_checked_layers() -> None:
 
 
 @pytest.mark.parametrize(
-    "module,line,contract",
+    ("module", "line", "contract"),
     [
         ("domain/model.py", "import stargate.errors", "domain imports nothing else"),
         ("sim/api.py", "import stargate.report.svg", "Layers"),

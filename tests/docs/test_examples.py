@@ -119,11 +119,16 @@ def test_two_provider_is_the_tutorial_it_claims_to_be() -> None:
     assert [p.id for p in s.parties if "ai_lab" in p.roles] == ["acme-ai"]
     clouds = [p for p in s.providers if p.kind == ProviderKind.cloud]
     owned = [p for p in s.providers if p.kind == ProviderKind.owned]
-    assert len(clouds) == 1 and len(owned) == 1 and clouds[0].prices
+    assert len(clouds) == 1
+    assert len(owned) == 1
+    assert clouds[0].prices
     campus = next(site for site in s.sites if site.provider == owned[0].id)
-    assert campus.costs is not None and campus.phases and campus.power_capacity_mw
+    assert campus.costs is not None
+    assert campus.phases
+    assert campus.power_capacity_mw
     assert campus.energy_price_usd_per_mwh is not None
-    assert len(s.accelerators) == 2 and 2 <= len(s.workload_classes) <= 3
+    assert len(s.accelerators) == 2
+    assert 2 <= len(s.workload_classes) <= 3
     clauses = [cl for _, cl in s.clauses()]
     rofr = next(cl for cl in clauses if isinstance(cl, RightOfFirstRefusal))
     assert rofr.holder == clouds[0].owner
@@ -155,7 +160,8 @@ ROFR_REMOVED = str(EXAMPLES / "rofr-removed.yaml")
 
 def test_rofr_in_force_before_the_amendment() -> None:
     where, c = clause(show([ROFR_REMOVED, "--at", "2026-01-01"]), "azure-rofr")
-    assert where == "clauses_in_force" and c["status"] == "in_force"
+    assert where == "clauses_in_force"
+    assert c["status"] == "in_force"
     assert c["kind"] == "right_of_first_refusal"
 
 
@@ -167,10 +173,12 @@ def test_rofr_terminated_after_the_amendment() -> None:
     assert c["amendment"] == "rofr-ends-2026"
     assert c["reason"] == "ended by amendment 'rofr-ends-2026' on 2026-04-27"
     where, ip = clause(snap, "microsoft-ip-rights")
-    assert where == "clauses_in_force" and ip["amendment"] == "ip-licence-to-2032"
+    assert where == "clauses_in_force"
+    assert ip["amendment"] == "ip-licence-to-2032"
     assert "until 2032-12-31" in ip["summary"]
     where, share = clause(snap, "revenue-share-to-microsoft")
-    assert where == "clauses_in_force" and share["amendment"] is None
+    assert where == "clauses_in_force"
+    assert share["amendment"] is None
 
 
 def test_rofr_terminated_on_its_first_day() -> None:
@@ -197,7 +205,8 @@ def test_csv_tables_are_read() -> None:
     assert s.accelerator("gb200").throughput == {"training": 2.5, "inference": 3.0}
     assert s.accelerator("openai-xpu").throughput_for("training") == 0  # an empty cell
     abilene = s.site("abilene")
-    assert len(abilene.pools) == 8 and sum(p.count for p in abilene.pools) == 400_000
+    assert len(abilene.pools) == 8
+    assert sum(p.count for p in abilene.pools) == 400_000
     assert {p.phase for p in abilene.pools} == {"abilene-1", "abilene-2"}
     assert [p.accelerator for p in s.provider("oci").prices] == ["h100", "gb200", "mi300x"]
     forecast = s.workload_sources[0].forecast
@@ -219,5 +228,7 @@ def test_csv_problem_points_at_the_csv_line(tmp_path: Path) -> None:
     result = check_scenario(tmp_path / "scenario.yaml")
     assert not result.ok
     [problem] = result.problems
-    assert problem.file == str(pools) and problem.line == 4 and problem.column == 3
+    assert problem.file == str(pools)
+    assert problem.line == 4
+    assert problem.column == 3
     assert problem.path == "sites[0].pools[2].count"

@@ -16,9 +16,8 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import pytest
-from click.testing import Result
 from hypothesis import Phase, settings
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from stargate.cli.main import app
 from stargate.errors import EXIT_INPUT, Problem

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,7 @@ def test_one_hostile_cell_is_refused_at_it_or_loaded_exactly(
     assert_clean_exit(cli, ["validate", str(scenario)])
 
 
-MANGLES = {
+MANGLES: dict[str, Callable[[str], str]] = {
     "extra cell": lambda text: text.replace("\n", ",surplus\n", 2).replace(",surplus", "", 1),
     "unterminated quote": lambda text: text.rstrip("\n") + '\nh200,"H200,NVIDIA\n',
     "NUL byte": lambda text: text + "\x00\n",

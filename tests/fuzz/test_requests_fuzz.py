@@ -116,7 +116,7 @@ def write_request(tmp: Path, path: PathKey, text: str, as_json: bool) -> tuple[P
 def loaded_at(request: Any, path: PathKey) -> Any:
     cur = request
     for part in path:
-        cur = getattr(cur, part)
+        cur = cur[part] if isinstance(part, int) else getattr(cur, part)
     return cur
 
 

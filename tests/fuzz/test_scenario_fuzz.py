@@ -212,7 +212,8 @@ def test_a_broken_section_is_refused_located(
     result = check_scenario(target)
     if result.ok:
         # only an optional section, empty or left out, may load: then it holds nothing
-        assert change in ("empty", "drop") and result.scenario is not None
+        assert change in ("empty", "drop")
+        assert result.scenario is not None
         assert not Scenario.model_fields[section].is_required()
         assert getattr(result.scenario, section) == []
         return

@@ -74,5 +74,6 @@ def test_plan_report_renders(browser: Any, tmp_path: Path) -> None:
     assert errors == []
     assert outside == []
     boxes = _charts_drawn(page)
-    assert boxes and all(b["w"] > 100 and b["h"] > 50 for b in boxes), boxes
+    assert boxes, boxes
+    assert all(b["w"] > 100 and b["h"] > 50 for b in boxes), boxes
     assert "optimal" in page.inner_text("body").lower()

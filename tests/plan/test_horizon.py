@@ -74,4 +74,5 @@ def test_cli_maps_the_parameter_to_its_flag() -> None:
     assert "--horizon: the planner plans whole years: 2025-07-01 is not a 1 January" in (
         result.output
     )
-    assert "Traceback" not in result.output and "solving" not in result.output
+    assert "Traceback" not in result.output
+    assert "solving" not in result.output

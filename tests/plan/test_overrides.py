@@ -56,8 +56,10 @@ def test_bad_value_exits_2_at_file_line_column_field(
     path = write(tmp_path, text)
     code, out = run("plan", "--overrides", path)
     assert code == 2, out
-    assert f"{path}:{line}:{column}: {field}: " in out and words in out, out
-    assert "solving" not in out and "Traceback" not in out
+    assert f"{path}:{line}:{column}: {field}: " in out, out
+    assert words in out, out
+    assert "solving" not in out
+    assert "Traceback" not in out
 
 
 def test_every_problem_in_one_round(tmp_path: Path) -> None:
@@ -93,18 +95,22 @@ def test_excluding_every_site_names_the_file(tmp_path: Path, default: object) ->
 def test_not_a_mapping(tmp_path: Path) -> None:
     path = write(tmp_path, "- budget_usd\n")
     code, out = run("plan", "--overrides", path)
-    assert code == 2 and f"{path}:1:1: an overrides file must be a mapping" in out, out
+    assert code == 2, out
+    assert f"{path}:1:1: an overrides file must be a mapping" in out, out
 
 
 def test_special_files_are_refused_before_reading(tmp_path: Path) -> None:
     code, out = run("plan", "--overrides", str(tmp_path))
-    assert code == 2 and "a folder, not a file" in out, out
+    assert code == 2, out
+    assert "a folder, not a file" in out, out
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)  # reading it would block forever
     code, out = run("plan", "--overrides", str(fifo))
-    assert code == 2 and "named pipe" in out, out
+    assert code == 2, out
+    assert "named pipe" in out, out
     code, out = run("plan", "--overrides", str(tmp_path / "missing.yaml"))
-    assert code == 2 and "file not found" in out, out
+    assert code == 2, out
+    assert "file not found" in out, out
 
 
 def test_good_values_load_as_written(tmp_path: Path, default: object) -> None:
@@ -130,11 +136,13 @@ def test_python_api_refuses_the_same_values() -> None:
         ({"supply_per_year": {"zz": 1}}, "supply_per_year.zz"),
     ):
         with pytest.raises(InputError) as info:
-            plan(sc, horizon=(2025, 2026), **kwargs)  # type: ignore[arg-type]
+            plan(sc, horizon=(2025, 2026), **kwargs)
         assert info.value.problems[0].path == field, info.value.render()
 
 
 def test_check_overrides_without_a_file_has_no_location() -> None:
     ov, problems = check_overrides({"budget_usd": -1}, small())
-    assert ov is None and problems[0].file is None and problems[0].line is None
+    assert ov is None
+    assert problems[0].file is None
+    assert problems[0].line is None
     assert "greater than 0" in problems[0].render()

@@ -22,8 +22,8 @@ def _enumerate(demand: tuple[float, float], budget: float | None) -> float:
     r = 0.1
     t = [0.0, 365 / DAYS]
     horizon = 730 / DAYS
-    end = (1 + r) ** -horizon
-    disc = [(1 + r) ** -tp for tp in t]
+    end: float = (1 + r) ** -horizon
+    disc: list[float] = [(1 + r) ** -tp for tp in t]
 
     def capex_factor(p: int, life: float) -> float:
         return disc[p] - end * max(0.0, 1 - (horizon - t[p]) / life)
@@ -94,7 +94,8 @@ def test_continuous_installs_relax_the_integer_plan() -> None:
     sc = small()
     cont = plan(sc, horizon=(2025, 2026), gap=1e-9)
     whole = plan(sc, horizon=(2025, 2026), gap=1e-9, integer_installs=True)
-    assert cont.objective_usd is not None and whole.objective_usd is not None
+    assert cont.objective_usd is not None
+    assert whole.objective_usd is not None
     assert cont.objective_usd <= whole.objective_usd + 1e-3
 
 
@@ -147,7 +148,8 @@ def test_budget_too_small_names_the_budget() -> None:
     res = plan(sc, horizon=(2025, 2026))
     assert res.status == PlanStatus.infeasible
     kinds = {c.kind for c in res.conflicts}
-    assert "budget" in kinds and "demand" not in kinds
+    assert "budget" in kinds
+    assert "demand" not in kinds
     assert "milestone first" in res.explain()
 
 
@@ -172,8 +174,10 @@ def test_demand_before_any_chip_names_the_demand() -> None:
 def test_stargate_2025_smoke(default_scenario: Scenario) -> None:
     res = plan(default_scenario, horizon=(2025, 2030), period="year")
     assert res.status in (PlanStatus.optimal, PlanStatus.feasible)
-    assert res.objective_usd is not None and res.objective_usd > 0
-    assert res.variables > 0 and res.constraints > 0
+    assert res.objective_usd is not None
+    assert res.objective_usd > 0
+    assert res.variables > 0
+    assert res.constraints > 0
     assert set(res.annual_compute_cost["year"]) == set(range(2025, 2031))
 
 
@@ -195,8 +199,10 @@ def test_construction_lead_time_charges_capex_earlier() -> None:
     base = small()
     r0 = plan(base, horizon=(2025, 2026))
     r1 = plan(with_lead(base, 1.0), horizon=(2025, 2026))
-    assert r0.builds.height > 0 and r1.builds.height == r0.builds.height
-    assert r1.objective_usd is not None and r0.objective_usd is not None
+    assert r0.builds.height > 0
+    assert r1.builds.height == r0.builds.height
+    assert r1.objective_usd is not None
+    assert r0.objective_usd is not None
     assert r1.objective_usd > r0.objective_usd
     for row in r1.builds.iter_rows(named=True):
         assert int(row["capex_committed"][:4]) == int(row["period"][:4]) - 1
@@ -212,7 +218,8 @@ def test_solver_noise_is_cleaned_at_the_boundary() -> None:
     out = clean_table("share_by_provider", noisy)
     assert out["reference_hours"].to_list() == [93750.0, 5.0]  # the row with no work is dropped
     shares = out["share"].to_list()
-    assert shares == [1.0, 0.0] and all(math.copysign(1, v) == 1 for v in shares)  # no -0.0
+    assert shares == [1.0, 0.0]
+    assert all(math.copysign(1, v) == 1 for v in shares)  # no -0.0
 
 
 def test_result_tables_carry_no_noise() -> None:

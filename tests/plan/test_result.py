@@ -34,19 +34,25 @@ def test_to_dict_carries_provenance_and_baseline(without_rofr: PlanResult) -> No
     assert prov["schema_version"] == SCHEMA_VERSION
     assert prov["scenario_id"] == sc.id
     assert prov["scenario_sha256"] == content_hash(sc.model_dump(mode="json"))
-    assert prov["clauses_off"] == ["rofr"] and prov["seed"] is None
-    assert r.baseline is not None and r.baseline.clauses_off == []
+    assert prov["clauses_off"] == ["rofr"]
+    assert prov["seed"] is None
+    assert r.baseline is not None
+    assert r.baseline.clauses_off == []
     base = d["baseline"]
-    assert isinstance(base, dict) and "provenance" not in base and "baseline" not in base
+    assert isinstance(base, dict)
+    assert "provenance" not in base
+    assert "baseline" not in base
     assert d["cost_difference_usd"] == r.cost_difference_usd
-    assert r.objective_usd is not None and r.baseline.objective_usd is not None
+    assert r.objective_usd is not None
+    assert r.baseline.objective_usd is not None
     assert r.cost_difference_usd == round(r.objective_usd - r.baseline.objective_usd, 2)
     assert json.loads(r.to_json()) == json.loads(json.dumps(d, default=str))
 
 
 def test_baseline_only_when_clauses_are_off() -> None:
     r = plan(small(rofr=True), horizon=(2025, 2026), baseline=True, shadow_prices=False)
-    assert r.baseline is None and r.cost_difference_usd is None
+    assert r.baseline is None
+    assert r.cost_difference_usd is None
     assert r.to_dict()["baseline"] is None
 
 
@@ -60,7 +66,8 @@ def test_write_puts_tables_plan_json_and_log(without_rofr: PlanResult, tmp_path:
         assert back.equals(getattr(without_rofr, name))
     assert (out / "plan.json").read_text() == without_rofr.to_json()
     log = (out / "solver.log").read_text()
-    assert "== the plan without rofr ==" in log and "== the baseline" in log
+    assert "== the plan without rofr ==" in log
+    assert "== the baseline" in log
 
 
 def test_write_to_an_unwritable_place_is_an_input_error(
@@ -78,9 +85,12 @@ def test_repr_and_html_say_what_the_plan_is(without_rofr: PlanResult) -> None:
     assert text.startswith("PlanResult(optimal, objective $")
     assert "horizon 2025..2026 by year, without rofr" in text
     assert "cost difference against every clause in force" in text
-    assert "DataFrame" not in text and len(text) < 600
+    assert "DataFrame" not in text
+    assert len(text) < 600
     page = without_rofr._repr_html_()
-    assert page.startswith("<div>") and "<table>" in page and "2026" in page
+    assert page.startswith("<div>")
+    assert "<table>" in page
+    assert "2026" in page
 
 
 def test_cli_json_is_plan_json_byte_for_byte(tmp_path: Path) -> None:
@@ -102,7 +112,8 @@ def test_plan_takes_an_embedded_name() -> None:
     r = plan("stargate-2025", horizon="2026..2026", period="year", shadow_prices=False)
     assert r.status == PlanStatus.optimal
     assert r.horizon == (2026, 2026)
-    assert r.provenance is not None and r.provenance.scenario_id == "stargate-2025"
+    assert r.provenance is not None
+    assert r.provenance.scenario_id == "stargate-2025"
     assert r.public_figures == {"2026": 9.5e9}
 
 

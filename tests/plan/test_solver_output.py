@@ -34,4 +34,5 @@ def test_banner_is_absorbed_once_under_a_lock() -> None:
     )
     assert proc.stdout == "after\n"  # nothing of HiGHS on descriptor 1
     banners = ast.literal_eval(proc.stderr)  # one distinct banner, the same for every thread
-    assert len(banners) == 1 and "HiGHS" in banners[0]
+    assert len(banners) == 1
+    assert "HiGHS" in banners[0]

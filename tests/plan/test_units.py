@@ -21,7 +21,8 @@ def test_round_trips() -> None:
     assert units.usd_from_musd(units.musd_from_usd(123.0)) == pytest.approx(123.0)
     assert units.accelerators_from_k(units.k_from_accelerators(93_750.0)) == 93_750.0
     assert units.hours_from_mh(units.mh_from_hours(8.76e6)) == pytest.approx(8.76e6)
-    assert units.usd_from_busd(1.5) == 1.5e9 and units.busd_from_musd(2500.0) == 2.5
+    assert units.usd_from_busd(1.5) == 1.5e9
+    assert units.busd_from_musd(2500.0) == 2.5
     arr = np.array([1.0, 2.0])
     assert (units.usd_from_musd(arr) == np.array([1e6, 2e6])).all()
 
@@ -30,9 +31,11 @@ def test_rates_and_calendar() -> None:
     assert units.musd_per_k_from_usd_each(27_500.0) == 27.5  # $M per thousand
     assert units.mw_per_k_from_w_each(700.0 * 1.4) == pytest.approx(0.98)
     assert units.mh_from_k_hours(8760.0) == 8.76  # 1,000 accelerators for a year
-    assert units.hours_in_year(2028) == 8784.0 and units.hours_in_year(2027) == 8760.0
+    assert units.hours_in_year(2028) == 8784.0
+    assert units.hours_in_year(2027) == 8760.0
     assert units.years_from_hours(units.HOURS_PER_YEAR) == 1.0
-    assert units.days_from_years(1.0) == 365 and units.years_from_days(365.25) == 1.0
+    assert units.days_from_years(1.0) == 365
+    assert units.years_from_days(365.25) == 1.0
 
 
 @pytest.mark.parametrize(

@@ -92,12 +92,14 @@ def test_one_self_contained_document(which: str, request: pytest.FixtureRequest)
     html = render_report(result)
     assert html.startswith('<!DOCTYPE html>\n<html lang="en">')
     assert html.rstrip().endswith("</html>")
-    assert html.count("<html") == 1 and html.count("<body") == 1
+    assert html.count("<html") == 1
+    assert html.count("<body") == 1
     lowered = html.lower()
     # nothing to load: no scripts, stylesheets, images, frames, fonts or remote addresses
     for needle in ("<script", "<link", "<img", "<iframe", "<object", "<embed", "@import", "url("):
         assert needle not in lowered, needle
-    assert "http://" not in lowered and "https://" not in lowered
+    assert "http://" not in lowered
+    assert "https://" not in lowered
     assert "<style>" in html  # the CSS is inline
 
 
@@ -110,13 +112,17 @@ def test_a_chart_in_every_chart_section(fleet_run: SimResult, with_all: SimResul
     for sid in ("capacity", "queueing", "cost", "inference"):
         assert "<svg" in fleet[sid], sid
     # an experimental fleet has no contracts: the ROFR section says so instead of charting zeros
-    assert "No contract applies" in fleet["rofr"] and "<svg" not in fleet["rofr"]
+    assert "No contract applies" in fleet["rofr"]
+    assert "<svg" not in fleet["rofr"]
 
 
 def test_an_unpriced_fleet_shows_no_cost() -> None:
     html = render_report(simulate(None, [hand_jobs()], hand_fleet()))
     cost = sections(html)["cost"]
-    assert "Not priced" in cost and "--price" in cost and "<svg" not in cost and "$" not in cost
+    assert "Not priced" in cost
+    assert "--price" in cost
+    assert "<svg" not in cost
+    assert "$" not in cost
     assert "not priced" in sections(html)["key-figures"]
 
 
@@ -126,8 +132,10 @@ def test_charts_are_accessible(with_all: SimResult) -> None:
     assert len(svgs) >= 6
     for s in svgs:
         m = re.match(r'<svg[^>]*aria-labelledby="([^ "]+) ([^"]+)"', s)
-        assert m is not None and 'role="img"' in s
-        assert f'<title id="{m.group(1)}">' in s and f'<desc id="{m.group(2)}">' in s
+        assert m is not None
+        assert 'role="img"' in s
+        assert f'<title id="{m.group(1)}">' in s
+        assert f'<desc id="{m.group(2)}">' in s
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert len(ids) == len(set(ids)), "element ids must be unique"
 
@@ -141,7 +149,8 @@ def test_header_and_key_figures_come_from_the_summary(without_rofr: SimResult) -
     head = html[: html.index("<nav")]
     assert "Simulation report: stargate-2025" in head
     assert "azure-rofr" in head  # clauses switched off
-    assert f"seed {s.run.seed}" in head and s.run.policy in head
+    assert f"seed {s.run.seed}" in head
+    assert s.run.policy in head
     key = sections(html)["key-figures"]
     j = s.jobs
     for value in (j.submitted, j.completed, j.rejected):
@@ -187,7 +196,8 @@ def test_inference_section(fleet_run: SimResult) -> None:
     assert num(c.provisioned_accelerators) in inf
     assert num(c.accelerators_for_99pct) in inf
     assert pct(c.slo_attainment) in inf
-    assert num(c.mean_tokens_per_s) in inf and num(c.p99_tokens_per_s) in inf
+    assert num(c.mean_tokens_per_s) in inf
+    assert num(c.p99_tokens_per_s) in inf
 
 
 def test_comparison_only_when_given(with_all: SimResult, without_rofr: SimResult) -> None:
@@ -199,7 +209,8 @@ def test_comparison_only_when_given(with_all: SimResult, without_rofr: SimResult
     for label in ("all clauses in force", "without azure-rofr", "change with azure-rofr off"):
         assert label in cmp
     a, b = with_all.summary, without_rofr.summary
-    assert usd(a.cost_usd) in cmp and usd(b.cost_usd) in cmp
+    assert usd(a.cost_usd) in cmp
+    assert usd(b.cost_usd) in cmp
     assert '<a href="#comparison">' in html
 
 
@@ -265,7 +276,8 @@ def test_empty_workload_renders() -> None:
     html = render_report(result)
     parts = sections(html)
     assert "no job completed" in parts["queueing"]
-    assert "<svg" in parts["cost"] and "<svg" in parts["inference"]
+    assert "<svg" in parts["cost"]
+    assert "<svg" in parts["inference"]
 
 
 # --------------------------------------------------------------------------- formatting
@@ -300,18 +312,22 @@ def test_time_ticks_follow_the_calendar() -> None:
     months = sim_html.time_ticks(t0, 0.0, 180.0)
     assert [label for _, label in months] == [f"2026-{m:02d}" for m in range(1, 7)]
     days = sim_html.time_ticks(t0, 0.0, 10.0)
-    assert days[0] == (0.0, "2026-01-01") and len(days) <= 8
+    assert days[0] == (0.0, "2026-01-01")
+    assert len(days) <= 8
     hours = sim_html.time_ticks(t0, 0.0, 0.5)
-    assert hours[0] == (0.0, "01-01 00:00") and len(hours) <= 8
+    assert hours[0] == (0.0, "01-01 00:00")
+    assert len(hours) <= 8
     years = sim_html.time_ticks(t0, 0.0, 15 * 365.0)
-    assert all(len(label) == 4 for _, label in years) and len(years) <= 8
+    assert all(len(label) == 4 for _, label in years)
+    assert len(years) <= 8
 
 
 def test_header_prints_the_horizons_last_day_and_what_is_online(with_all: SimResult) -> None:
     header = render_report(with_all).split("</header>", 1)[0]
     # the run ends at 2026-04-01T00:00 (exclusive): the reader's last day is 03-31
     assert with_all.summary.run.end == "2026-04-01T00:00:00"
-    assert "2026-01-01 → 2026-03-31" in header and "2026-04-01" not in header
+    assert "2026-01-01 → 2026-03-31" in header
+    assert "2026-04-01" not in header
     assert "654,000 accelerators in 7 pools online at the start" in header
     assert "7 pools only after it" in header
 
@@ -325,7 +341,6 @@ def test_cost_section_is_titled_by_the_period_its_chart_shows() -> None:
         "stargate-2025", ["synthetic?jobs=400&seed=2"], horizon="2025-01-21..2030-12-31"
     )
     cost = sections(render_report(long))["cost"]
-    assert (
-        '<h2 id="cost-h">Cost per quarter</h2>' in cost and "Cost per quarter, by provider" in cost
-    )
+    assert '<h2 id="cost-h">Cost per quarter</h2>' in cost
+    assert "Cost per quarter, by provider" in cost
     assert "Cost per month</h2>" not in cost

@@ -26,7 +26,8 @@ def test_ticks_cover_the_range_in_round_steps(lo: float, width: float) -> None:
     assert 2 <= len(ticks) <= 12
     steps = np.diff(ticks)
     slack = 1e-9 * steps[0] + 8 * float(np.spacing(ticks[-1]))  # ends may miss by a hair
-    assert ticks[0] <= lo + slack and ticks[-1] >= hi - slack
+    assert ticks[0] <= lo + slack
+    assert ticks[-1] >= hi - slack
     # equal steps, up to the rounding of floats as large as the ticks
     assert np.allclose(steps, steps[0], rtol=1e-6, atol=8 * float(np.spacing(ticks[-1])))
 
@@ -50,11 +51,14 @@ def test_line_chart_stacks_areas_and_explains_each_point() -> None:
         x_ticks=[(0.0, "day 0"), (2.0, "day 2")],
         x_hover=["d0", "d1", "d2"],
     )
-    assert out.startswith("<svg") and out.endswith("</svg>")
+    assert out.startswith("<svg")
+    assert out.endswith("</svg>")
     assert '<title id="c-title">Busy &lt;hours&gt;</title>' in out
     assert '<desc id="c-desc">a &amp; b</desc>' in out
-    assert "a<b" not in out and "a&lt;b" in out
-    assert out.count("<polygon") == 2 and out.count("<polyline") == 1
+    assert "a<b" not in out
+    assert "a&lt;b" in out
+    assert out.count("<polygon") == 2
+    assert out.count("<polyline") == 1
     assert "<title>d1\na&lt;b: 2\nc: 1\ncap: 5</title>" in out  # the hover band of x = 1
     assert 'stroke-dasharray="6 4"' in out
 
@@ -95,7 +99,8 @@ def test_bar_chart_grouped_stacked_and_log() -> None:
 
 def test_empty_charts_say_so() -> None:
     out = svg.line_chart(chart_id="e", title="t", desc="d", x=[], empty_message="nothing")
-    assert "nothing" in out and out.endswith("</svg>")
+    assert "nothing" in out
+    assert out.endswith("</svg>")
     bars = svg.bar_chart(chart_id="b", title="t", desc="d", categories=[], series=[])
     assert "no data" in bars
 
@@ -117,7 +122,8 @@ def test_bar_markers_draw_reference_levels() -> None:
         markers=[Series("public <fig>", [float("nan"), 9.5], "#A50F15")],
     )
     marks = re.search(r'<g class="markers">(.*?)</g>', out, re.S)
-    assert marks and marks.group(1).count("<line") == 1  # none where the value is NaN
+    assert marks
+    assert marks.group(1).count("<line") == 1  # none where the value is NaN
     assert "2026 · public &lt;fig&gt;: 9.5" in out
     assert ">10<" in out  # the axis reaches the marker above the bars
     assert "public &lt;fig&gt;</text>" in out  # in the legend

@@ -122,6 +122,12 @@ def add_party(data: Data, party_id: str) -> None:
     data["parties"].append({"id": party_id, "name": party_id.title(), "roles": ["investor"]})
 
 
+def party_outside_the_contract(data: Data, party_id: str) -> None:
+    """A new party of the scenario (not of the contract) named by the contract's second clause."""
+    add_party(data, party_id)
+    data["contracts"][0]["clauses"][1].update(party=party_id)
+
+
 CSV_HEADER = "id,accelerator,count,available_from\n"
 
 # --------------------------------------------------------------------------- the cases
@@ -323,9 +329,7 @@ CASES = [
     # -- contracts and amendments -----------------------------------------------------------
     Case(
         "clause-party-not-in-contract",
-        broken(
-            lambda d: (add_party(d, "other"), d["contracts"][0]["clauses"][1].update(party="other"))
-        ),
+        broken(lambda d: party_outside_the_contract(d, "other")),
         ("contracts[0].clauses[1].party", "'other' is not a party to this contract"),
         line_of="party: other",
     ),

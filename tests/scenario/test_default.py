@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from stargate.domain.model import ProviderKind, RightOfFirstRefusal, Scenario
 from stargate.scenario.loader import check_scenario, embedded_scenarios
@@ -27,7 +28,8 @@ def test_parties_and_roles(default_scenario: Scenario) -> None:
     assert "nonprofit_board" in roles["openai-nonprofit"]
     assert "mgx" in roles
     chair = s.party("softbank").people[0]
-    assert chair.name == "Masayoshi Son" and "Chair" in chair.title
+    assert chair.name == "Masayoshi Son"
+    assert "Chair" in chair.title
 
 
 def test_budget_matches_announcement(default_scenario: Scenario) -> None:
@@ -39,7 +41,8 @@ def test_budget_matches_announcement(default_scenario: Scenario) -> None:
 
 def test_abilene_site(default_scenario: Scenario) -> None:
     abilene = default_scenario.site("abilene")
-    assert abilene.location.city == "Abilene" and abilene.location.region == "TX"
+    assert abilene.location.city == "Abilene"
+    assert abilene.location.region == "TX"
     assert abilene.power_capacity_mw == 1200
     assert {p.accelerator for p in abilene.pools} == {"gb200"}
     assert sum(p.count for p in abilene.pools) == 400_000
@@ -68,12 +71,13 @@ def test_microsoft_terms(default_scenario: Scenario) -> None:
     }
     rofr = next(cl for _, cl in default_scenario.clauses() if cl.id == "azure-rofr")
     assert isinstance(rofr, RightOfFirstRefusal)
-    assert rofr.holder == "microsoft" and rofr.beneficiary == "openai"
+    assert rofr.holder == "microsoft"
+    assert rofr.beneficiary == "openai"
 
 
 def test_every_figure_has_a_source(default_scenario: Scenario) -> None:
     s = default_scenario
-    items = [*s.accelerators, *s.sites, *s.figures, *s.budget.milestones]
+    items: list[Any] = [*s.accelerators, *s.sites, *s.figures, *s.budget.milestones]
     items += [p for site in s.sites for p in site.pools]
     items += [ph for site in s.sites for ph in site.phases]
     items += [pr for prov in s.providers for pr in prov.prices]

@@ -84,13 +84,18 @@ def test_every_example_validates(path: Path) -> None:
 
 def test_minimal_scenario_is_valid_and_warns_about_sources(tmp_path: Path) -> None:
     result = check_scenario(write_scenario(tmp_path, minimal()))
-    assert result.ok and result.problems == []
-    assert result.scenario is not None and result.scenario.id == "mini"
+    assert result.ok
+    assert result.problems == []
+    assert result.scenario is not None
+    assert result.scenario.id == "mini"
     assert len(result.warnings) == 7  # one per item without a source, each located
     warning = result.warnings[0]
     assert warning.severity == "warning"
-    assert "no 'source'" in warning.message and warning.path == "accelerators[0]"
-    assert warning.file is not None and warning.file.endswith("s.yaml") and warning.line
+    assert "no 'source'" in warning.message
+    assert warning.path == "accelerators[0]"
+    assert warning.file is not None
+    assert warning.file.endswith("s.yaml")
+    assert warning.line
 
 
 def test_check_scenario_accepts_a_path_a_string_or_a_name(tmp_path: Path) -> None:
@@ -228,7 +233,8 @@ def test_read_csv_table_records_locations() -> None:
     assert problems == []
     assert rows == [{"a": 1, "b": {"c": "x"}}, {"a": 2}]
     loc = smap.locate(("items", 1, "a"))
-    assert loc is not None and (loc.file, loc.line, loc.column) == ("t.csv", 4, 1)
+    assert loc is not None
+    assert (loc.file, loc.line, loc.column) == ("t.csv", 4, 1)
 
 
 # --------------------------------------------------------------------------- YAML reading
@@ -239,10 +245,12 @@ def test_read_yaml_maps_paths_to_lines() -> None:
     assert problems == []
     assert data == {"a": {"b": ["x", {"y": 1}]}}
     loc = smap.locate(("a", "b", 1, "y"))
-    assert loc is not None and (loc.line, loc.column) == (4, 7)
+    assert loc is not None
+    assert (loc.line, loc.column) == (4, 7)
     # an unknown tail falls back to the longest known prefix
     loc = smap.locate(("a", "b", 0, "nothing", "here"))
-    assert loc is not None and loc.line == 3
+    assert loc is not None
+    assert loc.line == 3
 
 
 def test_read_yaml_reports_every_duplicate_key() -> None:

@@ -103,6 +103,25 @@ def test_numbers_that_say_what_they_are_are_read_as_written(
     assert result.scenario.sites[0].pools[0].count == value
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("!!int ''", "not valid as !!int: ''"),  # PyYAML: IndexError
+        ("!!float _", "not valid as !!float: '_'"),  # IndexError
+        ("!!bool maybe", "not valid as !!bool: 'maybe'"),  # KeyError
+        ("!!timestamp soon", "not a valid date or time: 'soon'"),  # AttributeError
+        ("!!int 0b2", "not valid as !!int: '0b2'"),  # ValueError
+        ("<<", "not a valid value: '<<'"),  # ConstructorError: the merge key as a value
+        ("=", "not a valid value: '='"),  # ConstructorError: the value key
+    ],
+)
+def test_every_way_a_scalar_constructor_fails_is_a_located_problem(text: str, message: str) -> None:
+    data, _, problems = read_yaml(f"x: 1\na: {text}\n", "t.yaml")
+    assert data == {"x": 1, "a": None}
+    assert [(p.file, p.line, p.path) for p in problems] == [("t.yaml", 2, "a")]
+    assert message in problems[0].message
+
+
 def test_explicit_tags_that_fit_assert_the_type_only() -> None:
     data, _, problems = read_yaml("a: !!int 7\nb: !!str 7\nc: !!float 1.5\nd: !!bool true\n", "t")
     assert problems == []

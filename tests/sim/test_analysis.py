@@ -71,9 +71,12 @@ def test_periods_become_coarser_over_long_spans(
 ) -> None:
     first = analysis.month_index("2026-01")
     per = Periods.spanning(first, first + months - 1)
-    assert per.unit == unit and per.labels[0] == first_label and len(per.labels) == n
+    assert per.unit == unit
+    assert per.labels[0] == first_label
+    assert len(per.labels) == n
     summed = per.sum(np.ones((2, months)))
-    assert summed.shape == (2, n) and summed.sum() == 2 * months
+    assert summed.shape == (2, n)
+    assert summed.sum() == 2 * months
 
 
 def test_month_index_and_label_are_inverse() -> None:
@@ -90,9 +93,11 @@ def test_queue_of_jobs_that_run_one_after_the_other() -> None:
     assert q is not None
     minute = 60 / 86400
     assert q.width_days == pytest.approx(minute)
-    assert len(q.x) <= MAX_POINTS and q.running.max() == 1.0
+    assert len(q.x) <= MAX_POINTS
+    assert q.running.max() == 1.0
     # two wait in the first hour, one in the second, none in the third
-    assert set(q.queued[:60]) == {2.0} and set(q.queued[61:120]) == {1.0}
+    assert set(q.queued[:60]) == {2.0}
+    assert set(q.queued[61:120]) == {1.0}
     assert set(q.queued[121:]) == {0.0}
 
 
@@ -101,7 +106,8 @@ def test_queue_from_jobs_alone_matches_the_event_log() -> None:
     unlogged_run = simulate(None, [three_full_node_jobs()], one_node(), log_events=False)
     assert unlogged_run.events.height == 0
     unlogged = analysis.queue(unlogged_run)
-    assert logged is not None and unlogged is not None
+    assert logged is not None
+    assert unlogged is not None
     assert np.array_equal(logged.queued, unlogged.queued)
     assert np.array_equal(logged.running, unlogged.running)
 
@@ -109,11 +115,13 @@ def test_queue_from_jobs_alone_matches_the_event_log() -> None:
 def test_daily_series_add_up_to_the_utilization_table(scenario_run: SimResult) -> None:
     providers = analysis.providers(scenario_run)
     daily = analysis.daily(scenario_run, providers)
-    assert daily is not None and daily.providers == providers
+    assert daily is not None
+    assert daily.providers == providers
     u = scenario_run.utilization
     assert (daily.busy * daily.days).sum() == pytest.approx(u["busy_accelerator_hours"].sum())
     assert (daily.cap * daily.days).sum() == pytest.approx(u["capacity_accelerator_hours"].sum())
-    assert daily.width == 1 and len(daily.x) == 90  # January to March, one point a day
+    assert daily.width == 1
+    assert len(daily.x) == 90  # January to March, one point a day
 
 
 def test_waits_count_every_completed_job(scenario_run: SimResult) -> None:
@@ -136,19 +144,22 @@ def test_by_class_adds_up_to_the_summary(priced_run: SimResult) -> None:
 
 def test_cost_per_period_adds_up_to_the_summary(priced_run: SimResult) -> None:
     c = analysis.cost(priced_run, analysis.providers(priced_run))
-    assert c is not None and priced_run.summary.cost_usd is not None
+    assert c is not None
+    assert priced_run.summary.cost_usd is not None
     # the jobs table holds each job's cost to the cent: sums differ by at most ½ cent a job
     assert c.total_usd == pytest.approx(priced_run.summary.cost_usd, abs=0.005 * 300)
     assert c.by_month.sum() == pytest.approx(c.total_usd)
     assert c.per_period.values.sum() == pytest.approx(c.total_usd)
-    assert c.months[0] == "2026-01" and c.per_period.periods.unit == "month"
+    assert c.months[0] == "2026-01"
+    assert c.per_period.periods.unit == "month"
     assert c.by_provider_and_class["cost_usd"].sum() == pytest.approx(c.total_usd)
 
 
 def test_an_unpriced_run_costs_nothing_per_period() -> None:
     r = simulate(None, [three_full_node_jobs()], one_node())
     c = analysis.cost(r, analysis.providers(r))
-    assert c is not None and c.total_usd == 0.0
+    assert c is not None
+    assert c.total_usd == 0.0
 
 
 def test_shares_per_period_sum_to_one(scenario_run: SimResult) -> None:
@@ -156,14 +167,16 @@ def test_shares_per_period_sum_to_one(scenario_run: SimResult) -> None:
     span = analysis.month_span(scenario_run)
     assert span == (analysis.month_index("2026-01"), analysis.month_index("2026-03"))
     shares = analysis.share_per_period(scenario_run, providers, span)
-    assert shares.names == providers and shares.periods.labels == ["2026-01", "2026-02", "2026-03"]
+    assert shares.names == providers
+    assert shares.periods.labels == ["2026-01", "2026-02", "2026-03"]
     assert shares.values.sum(axis=0) == pytest.approx(np.ones(3))
 
 
 def test_rofr_outcomes_per_period_match_the_summary(scenario_run: SimResult) -> None:
     out = analysis.rofr_per_period(scenario_run)
     ro = scenario_run.summary.rofr
-    assert out is not None and out.names == list(analysis.ROFR_KINDS)
+    assert out is not None
+    assert out.names == list(analysis.ROFR_KINDS)
     by_kind = dict(zip(out.names, out.values.sum(axis=1).tolist(), strict=True))
     assert by_kind == {
         "accepted": ro.accepted,
@@ -177,13 +190,16 @@ def test_rofr_outcomes_per_period_match_the_summary(scenario_run: SimResult) -> 
 def test_longest_waits_are_sorted_and_positive(scenario_run: SimResult) -> None:
     top = analysis.longest_waits(scenario_run, 5)
     waits = top["wait_s"].to_list()
-    assert 0 < len(waits) <= 5 and waits == sorted(waits, reverse=True) and min(waits) > 0
+    assert 0 < len(waits) <= 5
+    assert waits == sorted(waits, reverse=True)
+    assert min(waits) > 0
     assert top.columns[:3] == ["job", "workload_class", "pool"]
 
 
 def test_comparing_a_run_with_itself_changes_no_share(scenario_run: SimResult) -> None:
     pairs = analysis.share_month_pairs(scenario_run, scenario_run)
-    assert pairs.height > 0 and pairs["a"].to_list() == pairs["b"].to_list()
+    assert pairs.height > 0
+    assert pairs["a"].to_list() == pairs["b"].to_list()
 
 
 def test_tiny_utilization_is_not_rounded_to_none(scenario_run: SimResult) -> None:
@@ -198,8 +214,10 @@ def test_tiny_utilization_is_not_rounded_to_none(scenario_run: SimResult) -> Non
         source="hand",
     )
     r = simulate(None, [jobs], "pool:10000000")
-    assert r.summary.utilization == 0.0 and r.summary.accelerator_hours.served > 0
+    assert r.summary.utilization == 0.0
+    assert r.summary.accelerator_hours.served > 0
     table = r.utilization
     busy = float(table["busy_accelerator_hours"].sum())
     exact = busy / float(table["capacity_accelerator_hours"].sum())
-    assert analysis.utilization(r) == pytest.approx(exact) and exact > 0
+    assert analysis.utilization(r) == pytest.approx(exact)
+    assert exact > 0

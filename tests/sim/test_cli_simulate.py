@@ -50,7 +50,8 @@ def test_json_contract_on_a_pool_fleet() -> None:
     assert set(s["jobs"]) >= {"submitted", "completed", "rejected", "skipped"}
     assert set(s["wait_s"]) == {"mean", "p50", "p99"} == set(s["jct_s"])
     assert set(s["rofr"]) >= {"offered", "accepted", "declined", "expired"}
-    assert s["jobs"]["submitted"] == 500 and s["run"]["policy"] == "easy"
+    assert s["jobs"]["submitted"] == 500
+    assert s["run"]["policy"] == "easy"
 
 
 def test_out_writes_tables_summary_and_report(tmp_path: Path) -> None:
@@ -78,7 +79,8 @@ def test_out_writes_tables_summary_and_report(tmp_path: Path) -> None:
     jobs = pl.read_parquet(tmp_path / "jobs.parquet")
     assert jobs.height == 300
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert "wall_s" not in summary and summary["run"]["without"] == ["azure-rofr"]
+    assert "wall_s" not in summary
+    assert summary["run"]["without"] == ["azure-rofr"]
     printed = json.loads(out)
     assert printed["baseline"]["run"]["without"] == []
     html = (tmp_path / "report.html").read_text()
@@ -88,7 +90,8 @@ def test_out_writes_tables_summary_and_report(tmp_path: Path) -> None:
 def test_human_summary() -> None:
     code, out = run("simulate", "--fleet", "pool:64", "--workload", "synthetic?jobs=200")
     assert code == 0, out
-    assert "jobs: 200 submitted" in out and "utilization" in out
+    assert "jobs: 200 submitted" in out
+    assert "utilization" in out
 
 
 @pytest.mark.parametrize(
@@ -114,7 +117,8 @@ def test_bad_options_exit_2(args: list[str], expected: str) -> None:
     )
     code, out = run(*base, *args)
     assert code == 2, out
-    assert expected in out and "Traceback" not in out
+    assert expected in out
+    assert "Traceback" not in out
 
 
 def test_bad_trace_rows_stop_or_are_counted(tmp_path: Path) -> None:
@@ -128,7 +132,8 @@ def test_bad_trace_rows_stop_or_are_counted(tmp_path: Path) -> None:
     )
     code, out = run("simulate", "--fleet", "pool:8", "--workload", f"alibaba-gpu-2023:{pods}")
     assert code == 2, out
-    assert f"{pods}:3" in out and "Traceback" not in out
+    assert f"{pods}:3" in out
+    assert "Traceback" not in out
     code, out = run(
         "simulate",
         "--fleet",
@@ -140,7 +145,8 @@ def test_bad_trace_rows_stop_or_are_counted(tmp_path: Path) -> None:
     )
     assert code == 0, out
     s = json.loads(out)
-    assert s["jobs"]["submitted"] == 2 and s["jobs"]["skipped_by_reason"]["bad_row"] == 1
+    assert s["jobs"]["submitted"] == 2
+    assert s["jobs"]["skipped_by_reason"]["bad_row"] == 1
 
 
 def test_packing_mode_on_a_five_column_pod_list(tmp_path: Path) -> None:
@@ -166,7 +172,8 @@ def test_packing_mode_on_a_five_column_pod_list(tmp_path: Path) -> None:
     )
     assert code == 0, out
     r = json.loads(out)
-    assert r["pods_placed"] == 3 and r["first_unplaced"] == "d"
+    assert r["pods_placed"] == 3
+    assert r["first_unplaced"] == "d"
     assert r["allocated_share"] == pytest.approx(0.75)
 
 
@@ -174,7 +181,8 @@ def test_a_time_less_pod_list_is_refused_in_simulate_mode(tmp_path: Path) -> Non
     pods = tmp_path / "pods.csv"
     pods.write_text("name,cpu_milli,memory_mib,num_gpu,gpu_milli\na,1000,1024,1,500\n")
     code, out = run("simulate", "--fleet", "pool:8", "--workload", f"alibaba-gpu-2023:{pods}")
-    assert code == 2 and "--mode packing" in out
+    assert code == 2
+    assert "--mode packing" in out
 
 
 def test_without_prints_both_runs_and_the_difference() -> None:
@@ -191,8 +199,10 @@ def test_without_prints_both_runs_and_the_difference() -> None:
     assert "Clauses switched off: azure-rofr (--without rofr)" in out
     off, rest = out.split("Baseline: every clause in force", 1)
     base, diff = rest.split("Difference (without rofr − baseline)", 1)
-    assert "ROFR: 0 offered" in off and "ROFR: 300 offered" in base
-    assert "jobs: completed" in diff and "share of accelerator-hours: azure −" in diff
+    assert "ROFR: 0 offered" in off
+    assert "ROFR: 300 offered" in base
+    assert "jobs: completed" in diff
+    assert "share of accelerator-hours: azure −" in diff
 
 
 @pytest.mark.parametrize(
@@ -206,7 +216,8 @@ def test_without_prints_both_runs_and_the_difference() -> None:
 def test_a_horizon_outside_the_scenarios_is_refused(horizon: str, expected: str) -> None:
     code, out = run("simulate", "--horizon", horizon, "--workload", "synthetic?jobs=10")
     assert code == 2, out
-    assert expected in out and "scenario 'stargate-2025', 2025-01-01..2030-12-31" in out
+    assert expected in out
+    assert "scenario 'stargate-2025', 2025-01-01..2030-12-31" in out
     assert out.startswith("--horizon:")
 
 
@@ -217,8 +228,10 @@ def test_a_horizon_beyond_the_representable_dates_is_refused(
 ) -> None:
     code, out = run("simulate", *fleet, "--horizon", horizon, "--workload", "synthetic?jobs=5")
     assert code == 2, out
-    assert "9999-12" in out and "outside the range Stargate represents" in out
-    assert "2199-12-31" in out and "internal error" not in out
+    assert "9999-12" in out
+    assert "outside the range Stargate represents" in out
+    assert "2199-12-31" in out
+    assert "internal error" not in out
 
 
 def test_header_counts_pools_online_at_the_start_and_during_the_run() -> None:
@@ -244,7 +257,9 @@ def test_a_fleet_run_is_not_priced_unless_given_a_price() -> None:
     s = json.loads(out)
     assert s["cost_usd"] is None
     code, out = run(*args)
-    assert code == 0 and "cost not priced" in out and "$" not in out, out
+    assert code == 0, out
+    assert "cost not priced" in out, out
+    assert "$" not in out, out
     code, out = run(*args, "--price", "2.50", "--json")
     assert code == 0, out
     priced = json.loads(out)
@@ -256,13 +271,15 @@ def test_a_fleet_run_is_not_priced_unless_given_a_price() -> None:
 def test_a_bad_price_is_refused(price: str) -> None:
     code, out = run("simulate", "--fleet", "pool:64", "--price", price)
     assert code == 2, out
-    assert out.startswith("--price: not a price") and "USD per accelerator-hour" in out
+    assert out.startswith("--price: not a price")
+    assert "USD per accelerator-hour" in out
 
 
 def test_a_price_on_a_scenario_run_is_refused() -> None:
     code, out = run("simulate", "--price", "2", "--workload", "synthetic?jobs=5")
     assert code == 2, out
-    assert "--price" in out and "scenario's pools have their own" in out
+    assert "--price" in out
+    assert "scenario's pools have their own" in out
 
 
 def _no_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -286,7 +303,8 @@ def test_a_bad_out_is_refused_before_any_work(
     }[where]
     code, out = run("simulate", "--fleet", "pool:64", "--out", str(target))
     assert code == 2, out
-    assert str(target) in out and "internal error" not in out
+    assert str(target) in out
+    assert "internal error" not in out
     assert a_file.read_text() == "kept"
 
 
@@ -295,7 +313,8 @@ def test_packing_mode_refuses_out(tmp_path: Path) -> None:
         "simulate", "--mode", "packing", "--fleet", "pool:8", "-w", "x", "--out", str(tmp_path)
     )
     assert code == 2, out
-    assert "--out" in out and "writes no files" in out
+    assert "--out" in out
+    assert "writes no files" in out
 
 
 @pytest.mark.parametrize(
@@ -314,7 +333,8 @@ def test_engine_parameters_are_reported_as_the_flags_that_set_them(
     base = [] if "--fleet" in args else ["--fleet", "pool:64"]
     code, out = run("simulate", *base, *args, "-w", "synthetic?jobs=5")
     assert code == 2, out
-    assert out.startswith(f"{flag}: ") and words in out, out
+    assert out.startswith(f"{flag}: "), out
+    assert words in out, out
 
 
 def test_a_bad_responder_is_reported_as_the_flag() -> None:
@@ -327,7 +347,8 @@ def test_a_horizon_in_whole_years() -> None:
     code, out = run("simulate", "--horizon", "2026..2026", "-w", "synthetic?jobs=20", "--json")
     assert code == 0, out
     r = json.loads(out)["run"]
-    assert r["start"].startswith("2026-01-01") and r["end"].startswith("2027-01-01")
+    assert r["start"].startswith("2026-01-01")
+    assert r["end"].startswith("2027-01-01")
 
 
 # the hand-made case of tests/sim/test_packing.py, where first-fit and best-fit differ
@@ -362,7 +383,8 @@ def test_packing_mode_selects_its_policy(tmp_path: Path) -> None:
         assert code == 0, out
         results[args] = json.loads(out)
     default, first, best = results.values()
-    assert default == first and first["policy"] == "first-fit"
+    assert default == first
+    assert first["policy"] == "first-fit"
     assert best["policy"] == "best-fit"
     # p3 fills T4 GPU 1 exactly under best-fit; first-fit leaves two GPUs partly allocated
     assert (first["partial_gpus"], best["partial_gpus"]) == (2, 1)

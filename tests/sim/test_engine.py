@@ -12,9 +12,15 @@ import pytest
 
 from stargate.sim.api import simulate
 from stargate.sim.pools import GRANULARITIES, Granularity
+from stargate.sim.result import SimResult
 from stargate.sim.synthetic import generate
 from stargate.sim.traces import load_alibaba_jobs, pool_fleet
 from stargate.sim.workload import FleetPool, FleetSpec, JobTable
+
+
+def _data(r: SimResult) -> dict[str, Any]:
+    """The summary as JSON data, indexed freely by key (each test knows the shape it reads)."""
+    return r.to_dict()
 
 
 def reference(jobs: JobTable, capacity: float, policy: str) -> tuple[np.ndarray, np.ndarray]:
@@ -124,7 +130,7 @@ def test_conservation_and_no_job_lost(granularity: Granularity) -> None:
         granularity=granularity,
         seed=3,
     )
-    s = r.to_dict()["jobs"]
+    s = _data(r)["jobs"]
     assert s["submitted"] == 3000
     assert (
         s["completed"] + s["rejected"] + s["running_at_end"] + s["queued_at_end"] == s["submitted"]
@@ -189,14 +195,15 @@ def test_outage_kills_and_restarts_jobs() -> None:
     on_h100 = [j for j in range(2) if s.pools.ids[int(s.pool[j])] == "azure-h100"]
     assert on_h100, "expected the cheapest holder pool (azure-h100)"
     for j in on_h100:
-        assert s.restarts[j] == 1 and s.wasted_acc_s[j] == pytest.approx(86400.0 * 8)
+        assert s.restarts[j] == 1
+        assert s.wasted_acc_s[j] == pytest.approx(86400.0 * 8)
         assert s.start_s[j] == pytest.approx(3 * 86400.0)  # restarted when the pool came back
         # restarted from scratch: the whole ten days run again after the outage
         assert s.finish_s[j] == pytest.approx(13 * 86400.0)
-    assert r.to_dict()["jobs"]["killed_runs"] == len(on_h100)
-    lost = r.to_dict()["accelerator_hours"]["lost"]
+    assert _data(r)["jobs"]["killed_runs"] == len(on_h100)
+    lost = _data(r)["accelerator_hours"]["lost"]
     assert lost == pytest.approx(24.0 * 8 * len(on_h100))
-    assert r.to_dict()["accelerator_hours"]["checkpointed"] == 0.0
+    assert _data(r)["accelerator_hours"]["checkpointed"] == 0.0
     c = r.conservation()
     assert c["integrated_accelerator_hours"] == pytest.approx(c["per_job_accelerator_hours"])
 
@@ -239,11 +246,12 @@ def test_a_killed_job_with_checkpoints_loses_at_most_one_interval(interval_h: fl
         assert s.restarts[j] == 1
         assert s.killed_run_s[j] == pytest.approx(ran_h * 3600.0)
         lost_h = s.wasted_acc_s[j] / 3600.0 / 8
-        assert lost_h == pytest.approx(ran_h - kept_h) and lost_h < interval_h
+        assert lost_h == pytest.approx(ran_h - kept_h)
+        assert lost_h < interval_h
         # resumed when the pool came back (2026-03-04), with only the remaining work to do
         assert s.start_s[j] == pytest.approx(3 * 86400.0)
         assert s.finish_s[j] == pytest.approx(3 * 86400.0 + 10 * 86400.0 - kept_h * 3600.0)
-    acc = r.to_dict()["accelerator_hours"]
+    acc = _data(r)["accelerator_hours"]
     assert acc["lost"] == pytest.approx((ran_h - kept_h) * 8 * len(on_h100), abs=1e-3)
     assert acc["checkpointed"] == pytest.approx(kept_h * 8 * len(on_h100), abs=1e-3)
     assert acc["killed"] == pytest.approx(ran_h * 8 * len(on_h100), abs=1e-3)
@@ -271,7 +279,7 @@ def test_wait_excludes_the_run_time_before_a_kill() -> None:
         assert jobs["wait_s"][j] == pytest.approx(2 * 86400.0)
         assert jobs["killed_run_s"][j] == pytest.approx(22.5 * 3600.0)
     done = r.state.status == 3
-    assert r.to_dict()["wait_s"]["mean"] == pytest.approx(
+    assert _data(r)["wait_s"]["mean"] == pytest.approx(
         float(np.mean(jobs["wait_s"].to_numpy()[done])), abs=1e-3
     )
     # the report's "Longest waits" ranks by waiting only: two days, not 2 days + 22.5 h
@@ -279,7 +287,8 @@ def test_wait_excludes_the_run_time_before_a_kill() -> None:
 
     html = render_report(r)
     waits = html.split("Longest waits", 1)[1]
-    assert "2.0 days" in waits and "2.9 days" not in waits
+    assert "2.0 days" in waits
+    assert "2.9 days" not in waits
 
 
 def test_rofr_window_takes_simulated_time() -> None:
@@ -291,7 +300,8 @@ def test_rofr_window_takes_simulated_time() -> None:
     )
     s = r.state
     expired = s.rofr == 3
-    assert expired.any() and r.to_dict()["rofr"]["expired"] == int(expired.sum())
+    assert expired.any()
+    assert _data(r)["rofr"]["expired"] == int(expired.sum())
     delay = s.ready_s[expired] - s.jobs.arrival_s[expired]
     assert np.allclose(delay, 72 * 3600.0)  # the clause's 72 h window
     placed = s.pool[expired]
@@ -301,8 +311,8 @@ def test_rofr_window_takes_simulated_time() -> None:
 def test_without_rofr_moves_work_off_the_holder() -> None:
     kw: dict[str, Any] = {"horizon": "2026-01-01..2026-03-31", "seed": 1}
     spec = ["synthetic?jobs=1000&seed=1&size_scale=64"]
-    base = simulate("stargate-2025", spec, **kw).to_dict()
-    free = simulate("stargate-2025", spec, without=["rofr"], **kw).to_dict()
+    base = _data(simulate("stargate-2025", spec, **kw))
+    free = _data(simulate("stargate-2025", spec, without=["rofr"], **kw))
     assert base["share_by_provider"]["azure"] > free["share_by_provider"]["azure"]
     assert free["cost_usd"] <= base["cost_usd"]
     assert free["rofr"]["offered"] == 0
@@ -336,7 +346,7 @@ def test_oversized_jobs_are_rejected_with_a_reason() -> None:
         source="t",
     )
     r = simulate(None, [jobs], pool_fleet(64))
-    assert r.to_dict()["jobs"]["rejected"] == 1
+    assert _data(r)["jobs"]["rejected"] == 1
     assert "larger than" in r.state.reject_reason[0]
 
 
@@ -345,7 +355,7 @@ def test_inference_attainment_and_sizing() -> None:
 
     demand = generate_inference(minutes=240, seed=2, scale=2000.0, workload_class="api-inference")
     r = simulate("stargate-2025", [demand], horizon="2026-01-01..2026-01-31")
-    (cls,) = r.to_dict()["inference"]["classes"]
+    (cls,) = _data(r)["inference"]["classes"]
     assert cls["workload_class"] == "api-inference"
     assert cls["serving"]["provider"] == "azure"  # the API is exclusive to Azure
     assert 0.0 <= cls["slo_attainment"] <= 1.0
@@ -358,8 +368,9 @@ def test_inference_attainment_and_sizing() -> None:
 
 def test_azure_trace_as_inference_demand(shared_traces: Path) -> None:
     r = simulate("stargate-2025", ["azure-llm-2023?scale=100"], horizon="2026-01-01..2026-01-31")
-    (cls,) = r.to_dict()["inference"]["classes"]
-    assert cls["minutes"] == 59 and cls["workload_class"] == "chatgpt-inference"  # one hour
+    (cls,) = _data(r)["inference"]["classes"]
+    assert cls["minutes"] == 59  # one hour
+    assert cls["workload_class"] == "chatgpt-inference"
     assert cls["provisioned_accelerators"] > 0
 
 
@@ -391,7 +402,8 @@ def test_a_scenario_of_another_type_is_refused_naming_the_parameter() -> None:
 
     with pytest.raises(InputError) as e:
         simulate(42, SMALL)  # type: ignore[arg-type]
-    assert e.value.problems[0].path == "scenario" and "not a scenario: int" in str(e.value)
+    assert e.value.problems[0].path == "scenario"
+    assert "not a scenario: int" in str(e.value)
 
 
 def test_a_horizon_in_years_dates_pairs_or_a_horizon_is_the_same_days() -> None:
@@ -411,7 +423,7 @@ def test_a_horizon_in_years_dates_pairs_or_a_horizon_is_the_same_days() -> None:
         assert _summary(horizon=same, **kw) == by_dates, same
     # a scenario run in whole years, inside the scenario's own horizon
     r = simulate("stargate-2025", SMALL, horizon="2026..2026")
-    assert r.to_dict()["run"]["start"].startswith("2026-01-01")
+    assert _data(r)["run"]["start"].startswith("2026-01-01")
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,11 @@ leaving a partial file behind."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import shutil
+import urllib.error
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -44,7 +47,8 @@ def test_catalog_matches_the_shared_copies(shared_traces: Path) -> None:
             assert local.stat().st_size == f.size, local
             assert sha256_of(local) == f.sha256, local
             assert f.url.startswith("https://raw.githubusercontent.com/")
-            assert f.commit in f.url and len(f.commit) == 40
+            assert f.commit in f.url
+            assert len(f.commit) == 40
 
 
 @pytest.mark.parametrize("name", sorted(TRACES))
@@ -62,7 +66,8 @@ def test_fetch_every_trace(shared_traces: Path, tmp_path: Path, name: str) -> No
     again = fetch_trace(
         name, tmp_path, download=copy_from(shared_traces, calls), progress=lines.append
     )
-    assert again == paths and len(calls) == len(paths)
+    assert again == paths
+    assert len(calls) == len(paths)
     assert all("already present" in line for line in lines)
 
 
@@ -83,8 +88,42 @@ def test_failure_mid_download_leaves_nothing(tmp_path: Path) -> None:
         fetch_trace("philly-2017", tmp_path, download=broken)
     text = str(exc.value)
     assert "download failed: ConnectionResetError: connection reset by peer" in text
-    assert "raw.githubusercontent.com" in text and "philly_runtime.csv" in text
+    assert "raw.githubusercontent.com" in text
+    assert "philly_runtime.csv" in text
     assert listing(tmp_path) == []  # no partial file, no empty folder
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        urllib.error.HTTPError("https://x", 404, "Not Found", Message(), None),
+        urllib.error.URLError("name or service not known"),
+        http.client.IncompleteRead(b"runt", 12),
+        ValueError("unknown url type: 'x'"),
+        OSError(28, "No space left on device"),
+    ],
+    ids=type,
+)
+def test_every_network_failure_is_refused_without_leftovers(
+    tmp_path: Path, failure: Exception
+) -> None:
+    def fails(url: str, dest: Path) -> None:
+        dest.write_bytes(b"runt")
+        raise failure
+
+    with pytest.raises(InputError) as exc:
+        fetch_trace("philly-2017", tmp_path, download=fails)
+    assert f"download failed: {type(failure).__name__}" in str(exc.value)
+    assert listing(tmp_path) == []
+
+
+def test_a_bug_in_the_download_is_not_blamed_on_the_network(tmp_path: Path) -> None:
+    def buggy(url: str, dest: Path) -> None:
+        raise RuntimeError("a bug")
+
+    with pytest.raises(RuntimeError, match="a bug"):
+        fetch_trace("philly-2017", tmp_path, download=buggy)
+    assert listing(tmp_path) == []
 
 
 def test_failure_on_a_later_file_keeps_the_verified_ones(
@@ -146,7 +185,8 @@ def test_cli_fetch_and_list(
     result = runner.invoke(app, ["trace", "fetch", "azure-llm-2023", "--dest", str(tmp_path)])
     assert result.exit_code == 0, result.output
     path = tmp_path / "azure-llm-2023" / "AzureLLMInferenceTrace_conv.csv"
-    assert str(path) in result.stdout and path.is_file()
+    assert str(path) in result.stdout
+    assert path.is_file()
 
     result = runner.invoke(app, ["trace", "list"])
     assert result.exit_code == 0
@@ -166,9 +206,11 @@ def test_cli_errors_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     runner = CliRunner()
     result = runner.invoke(app, ["trace", "fetch", "philly-2017", "--dest", str(tmp_path)])
     assert result.exit_code == 2
-    assert "network is unreachable" in result.output and "internal error" not in result.output
+    assert "network is unreachable" in result.output
+    assert "internal error" not in result.output
     result = runner.invoke(app, ["trace", "fetch", "phily-2017", "--dest", str(tmp_path)])
-    assert result.exit_code == 2 and "did you mean 'philly-2017'" in result.output
+    assert result.exit_code == 2
+    assert "did you mean 'philly-2017'" in result.output
     assert listing(tmp_path) == []
 
 
@@ -189,7 +231,8 @@ def test_cli_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # a file where a folder is expected: exit 2, naming the option and the file
     result = runner.invoke(app, ["trace", "list", "--data-dir", str(fixtures / "../README.md")])
     assert result.exit_code == 2
-    assert "--data-dir" in result.output and "README.md" in result.output
+    assert "--data-dir" in result.output
+    assert "README.md" in result.output
     assert "not a folder" in result.output
 
     def offline(url: str, dest: Path) -> None:
@@ -198,4 +241,5 @@ def test_cli_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fetch_mod, "urllib_download", offline)
     target = tmp_path / "data"
     result = runner.invoke(app, ["trace", "fetch", "philly-2017", "--data-dir", str(target)])
-    assert result.exit_code == 2 and str(target / "philly-2017") in result.output
+    assert result.exit_code == 2
+    assert str(target / "philly-2017") in result.output

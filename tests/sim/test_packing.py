@@ -107,11 +107,14 @@ def test_pods_larger_than_a_node_take_whole_nodes(tmp_path: Path) -> None:
     pods = "name,num_gpu,gpu_milli\na,12,1000\nb,4,1000\nc,1,100\n"
     r = pack(write(tmp_path, pods), load_fleet("pool:16"))  # 2 nodes of 8
     assert (r.pods_placed, r.first_unplaced, r.stop_reason) == (2, "c", "capacity")
-    assert r.allocated_share == 1.0 and r.free_gpus == 0 and r.fragmentation_share == 0
+    assert r.allocated_share == 1.0
+    assert r.free_gpus == 0
+    assert r.fragmentation_share == 0
     pods = "name,num_gpu,gpu_milli\na,3,1000\nb,1,500\nc,6,1000\nd,1,600\n"
     r = pack(write(tmp_path, pods), load_fleet("pool:10"))  # 10 nodes of 1
     assert (r.pods_placed, r.first_unplaced, r.stop_reason) == (3, "d", "capacity")
-    assert r.allocated_gpus == pytest.approx(9.5) and r.partial_gpus == 1
+    assert r.allocated_gpus == pytest.approx(9.5)
+    assert r.partial_gpus == 1
     pods = "name,num_gpu,gpu_milli\nb,1,500\nc,1,600\nd,1,700\na,8,1000\n"
     r = pack(write(tmp_path, pods), load_fleet("pool:10"))
     assert (r.pods_placed, r.stop_reason) == (3, "fragmentation")  # 8.2 free, 7 whole nodes
@@ -130,7 +133,8 @@ def test_bad_policy_and_bad_rows(tmp_path: Path, fleet: FleetSpec) -> None:
     with pytest.raises(InputError, match=r"pods.csv:3:5: gpu_milli \(column 5\)"):
         pack(write(tmp_path, bad), fleet)
     r = pack(write(tmp_path, bad), fleet, skip_bad_rows=True)
-    assert r.skipped == {"cpu_only": 1, "bad_row": 1} and r.pods_total == 7
+    assert r.skipped == {"cpu_only": 1, "bad_row": 1}
+    assert r.pods_total == 7
 
 
 # --------------------------------------------------------------------------- real traces
@@ -142,7 +146,8 @@ def test_multigpu20_on_the_real_fleet(shared_traces: Path) -> None:
     results = {p: pack(pods, fleet, policy=p) for p in POLICIES}
     for r in results.values():
         assert (r.pods_total, r.pods_gpu, r.skipped) == (8324, 7236, {"cpu_only": 1088})
-        assert r.gpus_total == 6212 and r.stop_reason == "fragmentation"
+        assert r.gpus_total == 6212
+        assert r.stop_reason == "fragmentation"
         assert r.first_unplaced_gpus == 1.0  # a one-GPU pod finds no whole free GPU
         assert 0.95 < r.allocated_share < 0.96
         assert 0 < r.fragmented_gpus <= r.free_gpus

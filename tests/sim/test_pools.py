@@ -21,7 +21,8 @@ def test_every_scheduling_policy_is_a_registered_strategy() -> None:
     for name in POLICIES:
         policy = POLICIES.get(name)()
         assert isinstance(policy, pools.SchedulingPolicy)
-    assert POLICIES.get("easy").tracks_ends and not POLICIES.get("sjf").tracks_ends
+    assert POLICIES.get("easy").tracks_ends
+    assert not POLICIES.get("sjf").tracks_ends
     assert packing.POLICIES.names() == ["first-fit", "best-fit"]
     assert all(issubclass(packing.POLICIES.get(n), packing.PackingPolicy) for n in packing.POLICIES)
 
@@ -47,11 +48,13 @@ def test_an_unknown_policy_names_the_parameter() -> None:
     with pytest.raises(InputError) as e:
         POLICIES.get("fiffo")
     (p,) = e.value.problems
-    assert p.path == "policy" and "unknown policy 'fiffo'" in p.message
+    assert p.path == "policy"
+    assert "unknown policy 'fiffo'" in p.message
     assert p.hint == "did you mean 'fifo'?"
     with pytest.raises(InputError) as e:
         packing.POLICIES.get("best_fit")
-    assert e.value.problems[0].path == "policy" and "did you mean 'best-fit'" in str(e.value)
+    assert e.value.problems[0].path == "policy"
+    assert "did you mean 'best-fit'" in str(e.value)
 
 
 def test_granularity_is_a_closed_set() -> None:
@@ -60,7 +63,8 @@ def test_granularity_is_a_closed_set() -> None:
     with pytest.raises(InputError) as e:
         granularity_of("rack")
     (p,) = e.value.problems
-    assert p.path == "granularity" and p.message == "unknown granularity 'rack'"
+    assert p.path == "granularity"
+    assert p.message == "unknown granularity 'rack'"
     assert p.expected == "pool | node"
 
 

@@ -52,9 +52,13 @@ def scenario_run() -> SimResult:
 def test_the_summary_is_typed(fleet_run: SimResult) -> None:
     s = fleet_run.summary
     assert isinstance(s, SimSummary)
-    assert s.jobs.submitted == 200 and s.jobs.completed + s.jobs.rejected <= 200
-    assert s.run.fleet == "pool:64" and s.run.policy == "greedy" and s.run.seed == 5
-    assert s.cost_usd is None and s.inference is None
+    assert s.jobs.submitted == 200
+    assert s.jobs.completed + s.jobs.rejected <= 200
+    assert s.run.fleet == "pool:64"
+    assert s.run.policy == "greedy"
+    assert s.run.seed == 5
+    assert s.cost_usd is None
+    assert s.inference is None
     assert s.accelerator_hours.killed == s.accelerator_hours.lost + s.accelerator_hours.checkpointed
 
 
@@ -70,11 +74,11 @@ def test_its_json_is_the_dict_field_for_field(fleet_run: SimResult) -> None:
 
 def test_floats_stay_floats_and_ints_ints(fleet_run: SimResult) -> None:
     data = fleet_run.to_dict()
-    assert isinstance(data["utilization"], float) and isinstance(data["events"], int)
+    assert isinstance(data["utilization"], float)
+    assert isinstance(data["events"], int)
     jobs = data["jobs"]
-    assert isinstance(jobs, dict) and all(
-        isinstance(v, int) for k, v in jobs.items() if not k.endswith("_by_reason")
-    )
+    assert isinstance(jobs, dict)
+    assert all(isinstance(v, int) for k, v in jobs.items() if not k.endswith("_by_reason"))
 
 
 def test_provenance_of_a_scenario_run(scenario_run: SimResult) -> None:
@@ -82,7 +86,8 @@ def test_provenance_of_a_scenario_run(scenario_run: SimResult) -> None:
     assert prov.scenario_id == "stargate-2025"
     scenario = load_scenario("stargate-2025")
     assert prov.scenario_sha256 == content_hash(scenario.model_dump(mode="json"))
-    assert prov.seed == 0 and prov.schema_version == SCHEMA_VERSION
+    assert prov.seed == 0
+    assert prov.schema_version == SCHEMA_VERSION
     assert prov.clauses_off == scenario_run.summary.run.without == ["azure-rofr"]
     assert prov.stargate_version
     assert json.loads(scenario_run.summary_json())["provenance"]["scenario_id"] == "stargate-2025"
@@ -91,19 +96,23 @@ def test_provenance_of_a_scenario_run(scenario_run: SimResult) -> None:
 def test_provenance_of_a_fleet_run_has_no_scenario(fleet_run: SimResult) -> None:
     prov = fleet_run.to_dict()["provenance"]
     assert isinstance(prov, dict)
-    assert prov["scenario_id"] is None and prov["scenario_sha256"] is None
-    assert prov["seed"] == 5 and prov["clauses_off"] == []
+    assert prov["scenario_id"] is None
+    assert prov["scenario_sha256"] is None
+    assert prov["seed"] == 5
+    assert prov["clauses_off"] == []
 
 
 def test_decided_by_only_where_the_broker_placed(scenario_run: SimResult) -> None:
     inf = scenario_run.summary.inference
     assert inf is not None
     (cls,) = inf.classes
-    assert cls.serving.provider == "azure" and cls.serving.decided_by
+    assert cls.serving.provider == "azure"
+    assert cls.serving.decided_by
     fleet = simulate(None, [hand_jobs(), hand_demand()], hand_fleet())
     data = json.loads(fleet.summary_json())
     serving = data["inference"]["classes"][0]["serving"]
-    assert "decided_by" not in serving and serving["placed"] is True
+    assert "decided_by" not in serving
+    assert serving["placed"] is True
 
 
 def test_the_summary_refuses_what_it_never_holds(fleet_run: SimResult) -> None:
@@ -128,21 +137,25 @@ def test_repr_says_what_ran_and_how_it_went(scenario_run: SimResult, fleet_run: 
     assert text.startswith("SimResult(scenario='stargate-2025', horizon='2026-01-01..2026-01-31'")
     assert f"{s.jobs.submitted:,} submitted, {s.jobs.completed:,} completed" in text
     assert f"utilization='{s.utilization:.1%}'" in text
-    assert s.cost_usd is not None and f"cost='${s.cost_usd:,.2f}'" in text
+    assert s.cost_usd is not None
+    assert f"cost='${s.cost_usd:,.2f}'" in text
     fleet = repr(fleet_run)
     # a fleet run with no horizon ends when its last job does: its horizon is to that day
     end = fleet_run.summary.run.end
     assert end is not None
-    assert "scenario='fleet pool:64'" in fleet and f"horizon='2026-01-01..{end[:10]}'" in fleet
+    assert "scenario='fleet pool:64'" in fleet
+    assert f"horizon='2026-01-01..{end[:10]}'" in fleet
     assert "cost='not priced'" in fleet
 
 
 def test_repr_html_is_a_small_escaped_table() -> None:
     r = simulate(None, [hand_jobs()], hand_fleet())
     html = r._repr_html_()
-    assert html.startswith("<table>") and html.endswith("</table>")
+    assert html.startswith("<table>")
+    assert html.endswith("</table>")
     assert html.count("<tr>") == 5
-    assert EVIL_FLEET not in html and "&lt;script&gt;fleet&lt;/script&gt;" in html
+    assert EVIL_FLEET not in html
+    assert "&lt;script&gt;fleet&lt;/script&gt;" in html
 
 
 def test_write_keeps_its_file_names(fleet_run: SimResult, tmp_path: Path) -> None:

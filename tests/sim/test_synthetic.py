@@ -64,20 +64,28 @@ def check_cdf(sample: FArray, table: syn.QuantileTable, probs: list[float]) -> N
 
 def test_default_run_is_a_job_table() -> None:
     jobs = syn.generate()
-    assert isinstance(jobs, JobTable) and len(jobs) == 20_000
-    assert jobs.source == "synthetic" and jobs.skipped == {} and jobs.name is None
+    assert isinstance(jobs, JobTable)
+    assert len(jobs) == 20_000
+    assert jobs.source == "synthetic"
+    assert jobs.skipped == {}
+    assert jobs.name is None
     assert jobs.allowed == [None] * len(jobs)
-    assert np.all(np.diff(jobs.arrival_s) >= 0) and jobs.arrival_s[0] > 0
-    assert np.all(jobs.duration_s >= 1) and np.all(jobs.gpus > 0)
+    assert np.all(np.diff(jobs.arrival_s) >= 0)
+    assert jobs.arrival_s[0] > 0
+    assert np.all(jobs.duration_s >= 1)
+    assert np.all(jobs.gpus > 0)
     assert set(jobs.workload_class) == {"research-training", "frontier-training"}
 
 
 def test_default_inference_is_an_hour() -> None:
     demand = syn.generate_inference()
-    assert isinstance(demand, InferenceDemand) and len(demand) == 60
-    assert demand.workload_class == "chatgpt-inference" and demand.source == "synthetic"
+    assert isinstance(demand, InferenceDemand)
+    assert len(demand) == 60
+    assert demand.workload_class == "chatgpt-inference"
+    assert demand.source == "synthetic"
     assert demand.requests_per_min.dtype == np.int64
-    assert np.all(demand.prompt_tokens_per_s > 0) and np.all(demand.output_tokens_per_s > 0)
+    assert np.all(demand.prompt_tokens_per_s > 0)
+    assert np.all(demand.output_tokens_per_s > 0)
 
 
 # --------------------------------------------------------------------------- determinism
@@ -260,7 +268,8 @@ def test_quantile_table_moments_are_exact() -> None:
         assert x.mean() == pytest.approx(table.mean, rel=2e-3)
         assert x.var() == pytest.approx(table.variance, rel=1e-2)
     flat = syn.QuantileTable([5.0] * len(syn.QUANTILE_P))
-    assert flat.mean == 5.0 and flat.variance == 0.0
+    assert flat.mean == 5.0
+    assert flat.variance == 0.0
     with pytest.raises(ValueError, match="non-decreasing"):
         syn.QuantileTable([2.0, 1.0] + [3.0] * (len(syn.QUANTILE_P) - 2))
 
@@ -322,7 +331,8 @@ def test_gamma_sums_match_exact_sums(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def load_tool() -> ModuleType:
     spec = importlib.util.spec_from_file_location("fit_synthetic", ROOT / "tools/fit_synthetic.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look themselves up there
     spec.loader.exec_module(module)
@@ -487,5 +497,6 @@ def test_trace_reading(traces: dict[str, Any]) -> None:
     """The comparisons above rely on it: every Philly row (two of them zero), and Alibaba's GPU
     pods with a scheduled time."""
     philly = traces["philly"]
-    assert len(philly) == 83_154 and int((philly == 0).sum()) == 2
+    assert len(philly) == 83_154
+    assert int((philly == 0).sum()) == 2
     assert len(traces["alibaba"]["gpus"]) == 6203

@@ -50,7 +50,8 @@ def test_alibaba_default_pod_list(shared_traces: Path) -> None:
     assert len(rows) == 8152
     assert jobs.skipped == {"cpu_only": 1088, "never_scheduled": 861}
     assert len(jobs) == 6203 == len(rows) - 1088 - 861
-    assert (jobs.duration_s >= 0).all() and (jobs.gpus > 0).all()
+    assert (jobs.duration_s >= 0).all()
+    assert (jobs.gpus > 0).all()
     assert (np.diff(jobs.arrival_s) >= 0).all()
     assert set(jobs.workload_class) == {DEFAULT_TRAINING_CLASS}
     assert jobs.source == str(path)
@@ -65,7 +66,8 @@ def test_alibaba_default_pod_list(shared_traces: Path) -> None:
     assert int((jobs.gpus < 1).sum()) == sum(1 for g in expected.values() if g < 1) > 2000
     i = jobs.name.index("openb-pod-0001")
     assert jobs.gpus[i] == 0.46
-    assert jobs.arrival_s[i] == 427061 and jobs.duration_s[i] == 12902960 - 427061
+    assert jobs.arrival_s[i] == 427061
+    assert jobs.duration_s[i] == 12902960 - 427061
     assert set(jobs.gpus[jobs.gpus >= 1].tolist()) == {1.0, 2.0, 4.0, 8.0}
     assert all(a is None for a in jobs.allowed)  # the default list has no type constraints
 
@@ -73,7 +75,8 @@ def test_alibaba_default_pod_list(shared_traces: Path) -> None:
 def test_gpu_spec_types(shared_traces: Path) -> None:
     jobs = load_workload(f"{ALI}:{shared_traces / ALI / 'openb_pod_list_gpuspec20.csv'}")
     kinds = {a for a in jobs.allowed if a is not None}
-    assert ("T4",) in kinds and ("V100M16", "V100M32") in kinds
+    assert ("T4",) in kinds
+    assert ("V100M16", "V100M32") in kinds
     assert all(len(set(a)) == len(a) for a in kinds)  # 'V100M16|V100M32|V100M32' deduplicated
     assert sum(a is not None for a in jobs.allowed) > 1000
 
@@ -89,7 +92,8 @@ def test_limit_keeps_the_earliest(shared_traces: Path) -> None:
 
 def test_default_path_finds_the_shared_copy(shared_traces: Path) -> None:
     jobs = load_workload(ALI)
-    assert isinstance(jobs, JobTable) and len(jobs) == 6203
+    assert isinstance(jobs, JobTable)
+    assert len(jobs) == 6203
     # a folder as PATH means the default file in it
     assert len(load_workload(f"{ALI}:{shared_traces / ALI}")) == 6203
 
@@ -101,7 +105,8 @@ def test_packing_variant_is_refused_as_a_job_trace(shared_traces: Path) -> None:
     text = str(exc.value)
     assert "openb_pod_list_multigpu20.csv:1" in text
     assert "no creation, scheduled or deletion times" in text
-    assert "packing experiment" in text and "--mode packing" in text
+    assert "packing experiment" in text
+    assert "--mode packing" in text
 
 
 # --------------------------------------------------------------------------- Azure LLM
@@ -119,7 +124,8 @@ def test_azure_demand_per_minute(shared_traces: Path) -> None:
     output = sum(int(r["GeneratedTokens"]) for r in rows)
     assert (demand.prompt_tokens_per_s * 60).sum() == pytest.approx(prompt, abs=1e-6)
     assert (demand.output_tokens_per_s * 60).sum() == pytest.approx(output, abs=1e-6)
-    assert prompt == 22361870 and output == 4088665
+    assert prompt == 22361870
+    assert output == 4088665
     assert demand.tokens_per_s.sum() * 60 == pytest.approx(prompt + output)
     # the first minute, counted by hand from the file
     first = [r for r in rows if r["TIMESTAMP"] < "2023-11-16 18:16:46.6805900"]
@@ -153,12 +159,15 @@ def test_azure_timestamps_with_offsets_and_unsorted(tmp_path: Path) -> None:
 def test_philly_runtimes_and_jobs(shared_traces: Path) -> None:
     path = shared_traces / "philly-2017" / "philly_runtime.csv"
     runtimes = load_philly_runtimes(path)
-    assert runtimes.dtype == np.float64 and len(runtimes) == 83154
+    assert runtimes.dtype == np.float64
+    assert len(runtimes) == 83154
     assert runtimes.min() >= 0
     jobs = load_workload("philly-2017?rate_per_h=120&seed=7")
-    assert len(jobs) == 83154 and (jobs.gpus == 1).all()
+    assert len(jobs) == 83154
+    assert (jobs.gpus == 1).all()
     assert sorted(jobs.duration_s.tolist()) == sorted(runtimes.tolist())
-    assert (np.diff(jobs.arrival_s) >= 0).all() and jobs.arrival_s[0] > 0
+    assert (np.diff(jobs.arrival_s) >= 0).all()
+    assert jobs.arrival_s[0] > 0
     mean_gap = float(np.diff(jobs.arrival_s).mean())
     assert mean_gap == pytest.approx(30.0, rel=0.03)  # 3600 / 120
     again = load_philly_jobs(path, rate_per_h=120, seed=7)
@@ -167,7 +176,8 @@ def test_philly_runtimes_and_jobs(shared_traces: Path) -> None:
     other = load_philly_jobs(path, rate_per_h=120, seed=8)
     assert not np.array_equal(other.duration_s, jobs.duration_s)
     small = load_workload("philly-2017?limit=500")
-    assert len(small) == 500 and small.skipped == {"limit": 83154 - 500}
+    assert len(small) == 500
+    assert small.skipped == {"limit": 83154 - 500}
 
 
 # --------------------------------------------------------------------------- fleets
@@ -179,14 +189,16 @@ def test_alibaba_node_list_fleet(shared_traces: Path) -> None:
     fleet = load_fleet(ALI)
     assert len(rows) == 1213 == sum(p.nodes for p in fleet.pools)
     assert fleet.count == sum(int(r["gpu"]) for r in rows) == 6212
-    assert not fleet.any_type and fleet.skipped == {}
+    assert not fleet.any_type
+    assert fleet.skipped == {}
     for p in fleet.pools:
         assert re.fullmatch(r"[a-z0-9-]+", p.id)
     by_id = {p.id: p for p in fleet.pools}
     assert len(by_id) == len(fleet.pools) == 12
     assert by_id["v100m16-x8"].accelerator == "V100M16"
     assert (by_id["v100m16-x8"].nodes, by_id["v100m16-x8"].per_node) == (8, 8)
-    assert by_id["g2-x8"].nodes == 549 and by_id["t4-x2"].nodes == 387
+    assert by_id["g2-x8"].nodes == 549
+    assert by_id["t4-x2"].nodes == 387
     assert {p.accelerator for p in fleet.pools} == {
         "P100",
         "T4",
@@ -201,7 +213,8 @@ def test_alibaba_node_list_fleet(shared_traces: Path) -> None:
 def test_all_node_list_counts_cpu_nodes(shared_traces: Path) -> None:
     fleet = load_fleet(f"{ALI}:{shared_traces / ALI / 'openb_node_list_all_node.csv'}")
     assert fleet.skipped == {"cpu_only": 310}
-    assert sum(p.nodes for p in fleet.pools) == 1213 and fleet.count == 6212
+    assert sum(p.nodes for p in fleet.pools) == 1213
+    assert fleet.count == 6212
 
 
 def test_spot_fleet(shared_traces: Path) -> None:
@@ -217,10 +230,13 @@ def test_spot_fleet(shared_traces: Path) -> None:
 
 def test_pool_fleet() -> None:
     f = load_fleet("pool:64")
-    assert f.any_type and f.name == "pool:64" and f.count == 64
+    assert f.any_type
+    assert f.name == "pool:64"
+    assert f.count == 64
     assert [(p.id, p.accelerator, p.nodes, p.per_node) for p in f.pools] == [("pool", "any", 8, 8)]
     f = pool_fleet(10)
-    assert [(p.nodes, p.per_node) for p in f.pools] == [(10, 1)] and f.count == 10
+    assert [(p.nodes, p.per_node) for p in f.pools] == [(10, 1)]
+    assert f.count == 10
 
 
 @pytest.mark.parametrize("spec", ["pool:0", "pool:-8", "pool:abc", "pool:1.5", "pool"])
@@ -239,7 +255,7 @@ def test_fleet_from_nodes_keeps_slug_collisions_apart() -> None:
 
 
 @pytest.mark.parametrize(
-    "spec,expected",
+    ("spec", "expected"),
     [
         ("alibaba-gpu-2023", ("alibaba-gpu-2023", None, {})),
         (
@@ -257,7 +273,7 @@ def test_parse_source(spec: str, expected: tuple[str, str | None, dict[str, str]
 
 
 @pytest.mark.parametrize(
-    "spec,why",
+    ("spec", "why"),
     [
         ("", "empty"),
         (":pods.csv", "no name"),
@@ -334,7 +350,8 @@ def test_data_dir_env_is_searched_first(tmp_path: Path, monkeypatch: pytest.Monk
 def test_synthetic_hook() -> None:
     pytest.importorskip("stargate.sim.synthetic")
     jobs = load_workload("synthetic?jobs=50&seed=3")
-    assert isinstance(jobs, JobTable) and len(jobs) == 50
+    assert isinstance(jobs, JobTable)
+    assert len(jobs) == 50
     with pytest.raises(InputError, match="takes no path"):
         load_workload("synthetic:/x.csv")
 
@@ -448,7 +465,9 @@ def _write(tmp_path: Path, fmt: str, bad: str | None = None, n_bad: int = 1) -> 
 
 
 @pytest.mark.parametrize(
-    "fmt,bad,column,index,words", BAD_ROWS, ids=[f"{r[0]}-{r[2]}-{r[4]}" for r in BAD_ROWS]
+    ("fmt", "bad", "column", "index", "words"),
+    BAD_ROWS,
+    ids=[f"{r[0]}-{r[2]}-{r[4]}" for r in BAD_ROWS],
 )
 def test_bad_row_is_located(
     tmp_path: Path, fmt: str, bad: str, column: str, index: int, words: str
@@ -459,14 +478,17 @@ def test_bad_row_is_located(
         load(path)
     text = str(exc.value)
     assert f"{path}:4:{index}: " in text  # file, line (header = 1), column
-    assert column in text and words in text
+    assert column in text
+    assert words in text
     assert "--skip-bad-rows" in text
     problem = exc.value.problems[0]
     assert (problem.file, problem.line, problem.column) == (str(path), 4, index)
 
 
 @pytest.mark.parametrize(
-    "fmt,bad,column,index,words", BAD_ROWS, ids=[f"{r[0]}-{r[2]}-{r[4]}" for r in BAD_ROWS]
+    ("fmt", "bad", "column", "index", "words"),
+    BAD_ROWS,
+    ids=[f"{r[0]}-{r[2]}-{r[4]}" for r in BAD_ROWS],
 )
 def test_bad_row_is_skipped_and_counted(
     tmp_path: Path, fmt: str, bad: str, column: str, index: int, words: str
@@ -508,7 +530,7 @@ def test_many_bad_rows_keep_a_few_warnings(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "content,words",
+    ("content", "words"),
     [
         (b"", "empty file"),
         (b"  \n\n", "empty file"),
@@ -571,7 +593,9 @@ def test_blank_lines_and_quotes_are_fine(tmp_path: Path) -> None:
     path = tmp_path / "pods.csv"
     path.write_text(POD_HEADER + "\n\n" + '"p0",1000,1024,1,1000,"T4|G2",LS,Running,0,100,0\n\n')
     jobs = load_alibaba_jobs(path)
-    assert len(jobs) == 1 and jobs.allowed == [("T4", "G2")] and jobs.skipped == {}
+    assert len(jobs) == 1
+    assert jobs.allowed == [("T4", "G2")]
+    assert jobs.skipped == {}
 
 
 # --------------------------------------------------------------------------- real rows, every clone
@@ -589,11 +613,14 @@ FIXTURE_FILES = [
 
 def test_fixture_pods_as_jobs() -> None:
     jobs = load_alibaba_jobs(FIXTURES / ALI / "openb_pod_list_default.csv")
-    assert len(jobs) == 46 and jobs.skipped == {"cpu_only": 4}
-    assert jobs.name is not None and jobs.name[:2] == ["openb-pod-0000", "openb-pod-0001"]
+    assert len(jobs) == 46
+    assert jobs.skipped == {"cpu_only": 4}
+    assert jobs.name is not None
+    assert jobs.name[:2] == ["openb-pod-0000", "openb-pod-0001"]
     assert jobs.arrival_s[:3].tolist() == [0.0, 427061.0, 1558381.0]
     assert jobs.duration_s[:2].tolist() == [12537496.0, 12902960.0 - 427061.0]
-    assert jobs.gpus[1] == 0.46 and float(jobs.gpus.sum()) == pytest.approx(42.77)
+    assert jobs.gpus[1] == 0.46
+    assert float(jobs.gpus.sum()) == pytest.approx(42.77)
     assert all(a is None for a in jobs.allowed)  # gpu_spec empty: any model
 
 
@@ -615,7 +642,8 @@ def test_fixture_node_lists_as_fleets() -> None:
         "v100m16-x4": 1,
         "v100m32-x8": 2,
     }
-    assert fleet.count == 248 and not fleet.skipped
+    assert fleet.count == 248
+    assert not fleet.skipped
     spot = load_spot_nodes(FIXTURES / "alibaba-spot-gpu-2026" / "node_info_df.csv")
     assert {(p.accelerator, p.per_node): p.nodes for p in spot.pools} == {
         ("A10", 1): 29,
@@ -640,19 +668,23 @@ def test_fixture_azure_demand() -> None:
 def test_fixture_philly_runtimes_and_jobs() -> None:
     path = FIXTURES / "philly-2017" / "philly_runtime.csv"
     runtimes = load_philly_runtimes(path)
-    assert len(runtimes) == 50 and float(runtimes.sum()) == 98.0
+    assert len(runtimes) == 50
+    assert float(runtimes.sum()) == 98.0
     jobs = load_philly_jobs(path, seed=1, rate_per_h=60)
-    assert len(jobs) == 50 and sorted(jobs.duration_s.tolist()) == sorted(runtimes.tolist())
+    assert len(jobs) == 50
+    assert sorted(jobs.duration_s.tolist()) == sorted(runtimes.tolist())
 
 
 def test_fixtures_are_a_data_folder() -> None:
     """The fixtures are laid out as a data folder: a spec with no path finds them first."""
     jobs = load_workload(ALI, data_dir=FIXTURES)
-    assert isinstance(jobs, JobTable) and len(jobs) == 46
+    assert isinstance(jobs, JobTable)
+    assert len(jobs) == 46
     assert jobs.source == str(FIXTURES.resolve() / ALI / "openb_pod_list_default.csv")
     assert load_fleet("alibaba-spot-gpu-2026", data_dir=FIXTURES).count == 123
     philly = load_workload("philly-2017?limit=5", data_dir=FIXTURES)
-    assert len(philly) == 5 and philly.source.startswith(str(FIXTURES.resolve()))
+    assert len(philly) == 5
+    assert philly.source.startswith(str(FIXTURES.resolve()))
     assert trace_path(ALI, fleet=True, data_dir=FIXTURES).parent == FIXTURES.resolve() / ALI
 
 
@@ -680,7 +712,8 @@ def test_data_dir_is_searched_first_and_named_in_errors(
         load_workload("azure-llm-2023", data_dir=tmp_path / "given")
     text = str(exc.value)
     assert "no local copy of trace 'azure-llm-2023'" in text
-    assert str(tmp_path / "given" / "azure-llm-2023") in text and "--data-dir" in text
+    assert str(tmp_path / "given" / "azure-llm-2023") in text
+    assert "--data-dir" in text
 
 
 def test_user_data_dir_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -227,6 +227,20 @@ def _base60_value(text: str) -> str:
     return f"{int(value)}" if value.is_integer() and "." not in text else f"{value:g}"
 
 
+#: How PyYAML's safe constructors fail on a scalar they cannot read: ConstructorError (no
+#: constructor for the tag: ``<<``, ``=``), ValueError (``!!int seventy``, an impossible date),
+#: IndexError (``!!int ''``), KeyError (``!!bool maybe``), AttributeError (``!!timestamp soon``),
+#: TypeError, OverflowError. Anything else is a bug, not the input's fault.
+_CONSTRUCTOR_FAILURES = (
+    yaml.YAMLError,
+    ValueError,
+    LookupError,
+    AttributeError,
+    TypeError,
+    ArithmeticError,
+)
+
+
 def construct_scalar(
     node: yaml.ScalarNode, loader: yaml.SafeLoader, explicit: bool
 ) -> tuple[Any, tuple[str, str | None] | None]:
@@ -245,7 +259,7 @@ def construct_scalar(
         return None, misleading
     try:
         return loader.construct_object(node, deep=True), None
-    except Exception as exc:  # a scalar's constructor fails in many ways; each is the input's
+    except _CONSTRUCTOR_FAILURES as exc:  # each is the input's fault, located below
         reason = (
             str(exc).splitlines()[0]
             if str(exc) and not isinstance(exc, AttributeError | TypeError)

@@ -99,13 +99,17 @@ def fetch_trace(
 
 def _fetch_file(f: TraceFile, target: Path, fetch: Download) -> None:
     """Download one file to a temporary name beside ``target``, verify it, rename it."""
+    import http.client  # here, not at the top: only a download needs it
+
     fd, tmp_name = tempfile.mkstemp(prefix=f".{f.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         try:
             fetch(f.url, tmp)
-        except Exception as exc:  # any failure of the network step, translated here
+        # any failure of the network step (OSError: URLError, HTTPError, timeouts, resets, a
+        # full disk; HTTPException: a broken response; ValueError: a malformed URL), translated
+        except (OSError, http.client.HTTPException, ValueError) as exc:
             raise InputError(
                 Problem(
                     f"download failed: {type(exc).__name__}: {exc}",
