@@ -104,6 +104,8 @@ def pod_verdict(column: str, cell: str) -> str:
         return "refuse"
     if column.endswith("_time") and m > MAX_S:
         return "refuse"  # 100 years after the start of the trace: more than Stargate runs
+    if column == "deletion_time" and m < float(POD["scheduled_time"]):
+        return "refuse"  # deleted before it was scheduled (docs/traces.md, bad input)
     return "exact"
 
 
