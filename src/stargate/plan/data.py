@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -79,9 +80,12 @@ __all__ = [
 #: ``supply_per_year`` overrides it: about half of NVIDIA's reported 2024 H100 shipments, an
 #: assumption meant as a loose, scenario-independent cap.
 DEFAULT_SUPPLY_PER_YEAR = 1_000_000.0
-TIERS = ("on_demand", "reserved")
-#: The lengths of period a plan may have.
-PERIODS = ("year", "quarter")
+#: The rental tiers of a cloud price (a closed set).
+Tier = Literal["on_demand", "reserved"]
+TIERS: tuple[Tier, ...] = get_args(Tier)
+#: The lengths of period a plan may have (a closed set).
+Period = Literal["year", "quarter"]
+PERIODS: tuple[Period, ...] = get_args(Period)
 
 Array = npt.NDArray[np.float64]
 
@@ -189,7 +193,7 @@ class PlanData:
         return out
 
 
-def check_period(period: str) -> str:
+def check_period(period: str) -> Period:
     """``period`` when it is one the planner knows (year, quarter); InputError naming
     ``period`` otherwise."""
     if period not in PERIODS:

@@ -7,6 +7,8 @@ module only describes what it writes."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from stargate.domain.provenance import Provenance
@@ -38,7 +40,7 @@ class RentalRow(_Row):
     provider: str
     site: str
     accelerator: str
-    tier: str
+    tier: Literal["on_demand", "reserved"]
     workload_class: str
     period: str
     accelerator_hours: float
