@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import date
-from importlib import metadata
 from typing import Annotated, Any
 
 import typer
@@ -217,11 +216,10 @@ def scenario_list(as_json: JsonOpt = False) -> None:
 
 
 def version() -> str:
-    """The installed package's version."""
-    try:
-        return metadata.version("stargate")
-    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
-        return "unknown"
+    """The installed package's version (the one every result's provenance records)."""
+    from stargate.domain.provenance import stargate_version
+
+    return stargate_version()
 
 
 def _print_version(value: bool) -> None:
