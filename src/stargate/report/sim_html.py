@@ -288,7 +288,8 @@ def _key_figures(run: _Run) -> str:
             pct(analysis.utilization(run.result)),
             "busy ÷ available accelerator-hours",
         ),
-        card("Cost", usd(s.cost_usd), "served and lost accelerator-hours")
+        # compact in the card (a 12-digit figure overflows it); the exact amount beneath
+        card("Cost", usd_compact(s.cost_usd), f"{usd(s.cost_usd)}: served and lost work")
         if s.cost_usd is not None
         else card("Cost", "not priced", "a fleet for experiments has no prices (--price)"),
         card("Energy", f"{s.energy_mwh:,.1f} MWh", "facility energy of the work"),
