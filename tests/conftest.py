@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
 MINIMAL: dict[str, Any] = {
-    "version": 1,
+    "version": 2,
     "id": "mini",
     "name": "Minimal",
     "as_of": "2026-01-01",

@@ -26,7 +26,7 @@ from stargate.scenario.loader import validate_data
 AT = datetime(2026, 1, 1)
 
 FLEET: dict[str, Any] = {
-    "version": 1,
+    "version": 2,
     "id": "broker-test",
     "name": "Broker test fleet",
     "as_of": "2026-01-01",

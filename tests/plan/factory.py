@@ -69,7 +69,7 @@ def small(
              "provider": "cloud", "effective": {"start": "2020-01-01"}}
         )  # fmt: skip
     data: dict[str, Any] = {
-        "version": 1, "id": "small", "name": "Small", "as_of": "2025-01-01",
+        "version": 2, "id": "small", "name": "Small", "as_of": "2025-01-01",
         "horizon": {"start": "2025-01-01", "end": "2030-12-31"},
         "settings": {"reference_accelerator": "a", "server_overhead": 1.0,
                      "discount_rate": 0.1},

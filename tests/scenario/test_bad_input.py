@@ -196,9 +196,15 @@ CASES = [
     ),
     Case(
         "wrong-format-version",
-        broken(lambda d: d.update(version=2)),
-        ("version", "not an allowed value", "expected 1", "found int 2"),
-        line_of="version: 2",
+        broken(lambda d: d.update(version=3)),
+        ("version", "not an allowed value", "expected 2", "found int 3"),
+        line_of="version: 3",
+    ),
+    Case(
+        "format-version-1-says-how-to-migrate",
+        broken(lambda d: d.update(version=1)),
+        ("version", "format version 1", "status: planned", "reservations"),
+        line_of="version: 1",
     ),
     # -- ids ------------------------------------------------------------------------------
     Case(
@@ -503,45 +509,45 @@ CASES = [
     Case("comments-only", text("# nothing here\n\n"), ("scenario file is empty",)),
     Case(
         "bad-indentation",
-        text("version: 1\nid: x\n  name: y\n"),
+        text("version: 2\nid: x\n  name: y\n"),
         ("not valid YAML", "mapping values are not allowed here"),
         line_of="  name: y",
     ),
     Case(
         "unclosed-bracket",
-        text("version: 1\nparties: [lab, cloudco\nid: x\n"),
+        text("version: 2\nparties: [lab, cloudco\nid: x\n"),
         ("not valid YAML", "flow sequence", "expected ',' or ']'"),
         line_of="id: x",
     ),
     Case(
         "tab-indentation",
-        text("version: 1\n\tid: x\n"),
+        text("version: 2\n\tid: x\n"),
         ("not valid YAML", "'\\t'"),
         line_of="\tid: x",
     ),
     Case(
         "two-yaml-documents",
-        text("version: 1\n---\nversion: 2\n"),
+        text("version: 2\n---\nversion: 3\n"),
         ("not valid YAML", "single document"),
         line_of="---",
     ),
     Case(
         "nul-bytes",
-        raw(b"version: 1\nid: mini\x00\x01\x02\n"),
+        raw(b"version: 2\nid: mini\x00\x01\x02\n"),
         ("file is binary", "NUL byte"),
         line_of="id: mini",
     ),
     Case(
         "invalid-utf8",
-        raw(b"version: 1\nname: caf\xe9\n"),
+        raw(b"version: 2\nname: caf\xe9\n"),
         ("not UTF-8 text", "byte 0xe9"),
         line_of="name: caf",
     ),
     Case(
         "top-level-list",
-        text("- version: 1\n- id: mini\n"),
+        text("- version: 2\n- id: mini\n"),
         ("must be a YAML mapping at the top level", "found a list"),
-        line_of="- version: 1",
+        line_of="- version: 2",
     ),
     Case(
         "top-level-scalar",
@@ -551,19 +557,19 @@ CASES = [
     ),
     Case(
         "mapping-key-not-a-name",
-        text("version: 1\n? [a, b]\n: 1\n"),
+        text("version: 2\n? [a, b]\n: 1\n"),
         ("mapping key must be a plain name", "found list"),
         line_of="? [a, b]",
     ),
     Case(
         "python-object-tag",
-        text("version: 1\nsettings: !!python/object:os.system {}\n"),
+        text("version: 2\nsettings: !!python/object:os.system {}\n"),
         ("settings", "unsupported YAML tag '!!python/object:os.system'"),
         line_of="settings:",
     ),
     Case(
         "recursive-alias",
-        text("version: 1\nparties: &p [*p]\n"),
+        text("version: 2\nparties: &p [*p]\n"),
         ("parties[0]", "recursive YAML alias"),
         line_of="parties:",
     ),
@@ -837,7 +843,7 @@ def _stargate(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_subprocess_bad_yaml_exits_2_without_traceback(tmp_path: Path) -> None:
-    write_scenario(tmp_path, "version: 1\nparties: [a, b\nid: x\n", name="bad.yaml")
+    write_scenario(tmp_path, "version: 2\nparties: [a, b\nid: x\n", name="bad.yaml")
     proc = _stargate("validate", "bad.yaml", cwd=tmp_path)
     assert proc.returncode == EXIT_INPUT
     assert "Traceback" not in proc.stderr + proc.stdout

@@ -77,7 +77,7 @@ def synthetic_fleet(pools: int, accelerators: int, seed: int = 0) -> Scenario:
             {"id": f"pool-{p}", "accelerator": acc, "count": count, "available_from": online}
         )
     data = {
-        "version": 1,
+        "version": 2,
         "id": "bench",
         "name": "Synthetic benchmark fleet",
         "as_of": date(2026, 1, 1),

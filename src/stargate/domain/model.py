@@ -20,7 +20,7 @@ one namespace.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
@@ -170,13 +170,30 @@ class ProviderKind(StrEnum):
     colocation = "colocation"
 
 
+class ContractPrice(Model):
+    """The price one party pays under its own contract, instead of the list price."""
+
+    party: Slug
+    usd_per_accelerator_hour: PositiveUsd
+    source: Source
+    notes: str | None = None
+
+
 class CloudPrice(Model):
-    """A cloud's price for one accelerator-hour of a type (not an instance-hour)."""
+    """A cloud's price for one accelerator-hour of a type (not an instance-hour): list prices
+    (on-demand, reserved) and contract prices for named parties (see
+    :func:`stargate.domain.pricing.unit_price` for which one an engine uses)."""
 
     accelerator: Slug
     on_demand_usd_per_accelerator_hour: PositiveUsd
     reserved_usd_per_accelerator_hour: PositiveUsd | None = None
+    contract_prices: list[ContractPrice] = Field(default_factory=list)
     source: Source
+
+    def contract_price_for(self, party: str | None) -> ContractPrice | None:
+        if party is None:
+            return None
+        return next((c for c in self.contract_prices if c.party == party), None)
 
     @model_validator(mode="after")
     def _reserved_not_dearer(self) -> CloudPrice:
@@ -188,9 +205,52 @@ class CloudPrice(Model):
         return self
 
 
+CapacityPer = Literal["month", "quarter", "year"]
+
+
+class CapacityRow(Model):
+    """New capacity a provider can offer: ``accelerators`` of one type per calendar ``per``
+    (month, quarter or year) from ``start`` to ``end``. A flow: what is not sold in a period is
+    gone at its end, unless ``carry_over`` says it stays on offer. Capacity sold in a period
+    runs for the buyer's term from then on."""
+
+    accelerator: Slug
+    site: Slug | None = Field(
+        default=None,
+        description="Where the capacity is delivered; null: the provider's first site (in id "
+        "order) with pools of this type, else its first site",
+    )
+    start: Day
+    end: Day | None = None
+    accelerators: Count = Field(description="Accelerators offered per period")
+    per: CapacityPer = "year"
+    carry_over: bool = False
+    price_usd_per_accelerator_hour: PositiveUsd | None = Field(
+        default=None,
+        description="The price of this capacity; null: the provider's price rows",
+    )
+    source: Source
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CapacityRow:
+        if self.end is not None and self.end < self.start:
+            raise ValueError(
+                f"date range ends before it starts: end {self.end.isoformat()} "
+                f"is before start {self.start.isoformat()}"
+            )
+        return self
+
+    def span(self) -> Period:
+        return Period(start=self.start, end=self.end)
+
+
 class Provider(Model):
     """Who offers capacity: a cloud (priced per accelerator-hour) or a campus of one's own
-    (owned, joint venture, colocation; priced through capex and opex on its sites)."""
+    (owned, joint venture, colocation; priced through capex and opex on its sites).
+
+    ``capacity_model``: the new capacity it can offer per period (see :class:`CapacityRow`);
+    a provider without one offers what its pools hold."""
 
     id: Slug
     name: str
@@ -198,6 +258,7 @@ class Provider(Model):
     owner: Slug
     operator: Slug | None = None
     prices: list[CloudPrice] = Field(default_factory=list)
+    capacity_model: list[CapacityRow] = Field(default_factory=list)
     source: Source
     notes: str | None = None
 
@@ -216,12 +277,24 @@ class Location(Model):
     longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
 
 
+#: Where a phase or a pool stands. Everything but ``planned`` exists (or is firmly on its way)
+#: from its date: engines treat it as stock, and the planner as fixed. ``planned`` marks a
+#: candidate the planner may decide to build or buy.
+Status = Literal["operational", "under_construction", "committed", "planned"]
+STATUSES: tuple[str, ...] = ("operational", "under_construction", "committed", "planned")
+
+
 class Phase(Model):
     """A build phase of a site: facility power (MW) that comes online on a date."""
 
     id: Slug
     power_mw: PositiveFloat
     online: Day
+    status: Status = Field(
+        default="operational",
+        description="operational, under_construction or committed: fixed stock from 'online'; "
+        "planned: a candidate the planner may build",
+    )
     source: Source
 
 
@@ -234,6 +307,11 @@ class Pool(Model):
     available_from: Day
     phase: Slug | None = Field(default=None, description="The build phase that powers it")
     accelerators_per_node: PerNode = 8
+    status: Status = Field(
+        default="operational",
+        description="operational, under_construction or committed: stock from "
+        "'available_from'; planned: a candidate the planner may buy",
+    )
     source: Source
 
 
@@ -279,6 +357,16 @@ class Reliability(Model):
     mttr_h: Hours
 
 
+class Lease(Model):
+    """A site built by its ``developer`` and leased for a term by the site's provider, which
+    operates it and sells its capacity (at the price rows of the site or the provider)."""
+
+    start: Day
+    term_years: PositiveFloat
+    source: Source
+    notes: str | None = None
+
+
 class Site(Model):
     """A place with power and accelerators, run by one provider."""
 
@@ -300,6 +388,19 @@ class Site(Model):
     )
     outages: list[Outage] = Field(default_factory=list)
     reliability: Reliability | None = None
+    developer: Slug | None = Field(default=None, description="The party that built the site")
+    lease: Lease | None = Field(
+        default=None, description="The site's provider leases it from its developer"
+    )
+    wacc: Annotated[float, FloatInput, Field(ge=0, lt=1)] | None = Field(
+        default=None,
+        description="Cost of capital of the site's owner, for the capital charge of owned "
+        "capacity; null: the scenario's discount_rate",
+    )
+    install_only_listed_types: bool = Field(
+        default=False,
+        description="The planner installs only the accelerator types the site's pools name",
+    )
     source: Source
     notes: str | None = None
 
@@ -454,6 +555,10 @@ class RightOfFirstRefusal(ClauseBase):
         "request when it fails any requirement listed here",
     )
     price_cap_usd_per_accelerator_hour: PositiveUsd | None = None
+    price_cap_usd_per_reference_hour: PositiveUsd | None = Field(
+        default=None,
+        description="A cap per unit of work: compared with price / throughput for the class",
+    )
 
     def party_refs(self) -> dict[str, str]:
         return {"holder": self.holder, "beneficiary": self.beneficiary}
@@ -668,6 +773,120 @@ class WorkloadSource(Model):
         return self
 
 
+# --------------------------------------------------------------------------- procurement
+
+
+class Term(Model):
+    """The term of a reservation or a capacity request: both ends included."""
+
+    start: Day
+    end: Day
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Term:
+        if self.end < self.start:
+            raise ValueError(
+                f"term ends before it starts: end {self.end.isoformat()} "
+                f"is before start {self.start.isoformat()}"
+            )
+        return self
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def period(self) -> Period:
+        return Period(start=self.start, end=self.end)
+
+
+class Reservation(Model):
+    """Capacity the lab holds at a provider for a term, at a contract price, paid whether used
+    or not (take-or-pay). The scenario lists the reservations held on the horizon's first day;
+    placed capacity requests add more."""
+
+    id: Slug
+    holder: Slug = Field(description="The party that holds it (the lab)")
+    provider: Slug
+    site: Slug | None = Field(default=None, description="null: as for a capacity model row")
+    accelerator: Slug
+    accelerators: Count
+    term: Term
+    price_usd_per_accelerator_hour: PositiveUsd | None = Field(
+        default=None, description="null: the price rule (contract, else reserved list price)"
+    )
+    workload_classes: list[Slug] = Field(
+        default_factory=list, description="The classes it serves; empty: any"
+    )
+    source: Source
+    notes: str | None = None
+
+
+class CapacityAccelerators(Model):
+    """How much capacity: ``count`` accelerators of the allowed ``types`` — physical
+    accelerators, or with ``unit: reference`` reference accelerators (a type of throughput 2.5
+    for the scenario's reference class needs count / 2.5 of them)."""
+
+    count: Count
+    types: list[Slug] | Literal["any"] = "any"
+    unit: Literal["accelerators", "reference"] = "accelerators"
+
+    @model_validator(mode="after")
+    def _non_empty(self) -> CapacityAccelerators:
+        if isinstance(self.types, list) and not self.types:
+            raise ValueError("'types' is an empty list: name at least one type, or use 'any'")
+        return self
+
+
+class CapacityRequest(Model):
+    """A request for new capacity for a term: ``accelerators`` (count and allowed types) or
+    ``power_mw`` (facility power), from ``term`` or for ``term_years`` from the day it is
+    placed. The broker places it like any request (exclusivity, the ROFR, the objective); a
+    placed capacity request becomes a reservation."""
+
+    id: Slug
+    kind: Literal["capacity"] = "capacity"
+    requester: Slug
+    workload_classes: list[Slug] = Field(min_length=1)
+    accelerators: CapacityAccelerators | None = None
+    power_mw: PositiveFloat | None = None
+    term: Term | None = None
+    term_years: Annotated[float, FloatInput, Field(gt=0, le=100)] | None = None
+    providers: list[Slug] = Field(
+        default_factory=list,
+        description="Where the requester means to place it if the ROFR releases it; empty: "
+        "any provider",
+    )
+    price_cap_usd_per_accelerator_hour: PositiveUsd | None = None
+    price_cap_usd_per_reference_hour: PositiveUsd | None = None
+    deadline: Day | None = Field(
+        default=None, description="The capacity must be online by then (default: term start)"
+    )
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CapacityRequest:
+        if (self.accelerators is None) == (self.power_mw is None):
+            raise ValueError("give exactly one of 'accelerators' or 'power_mw'")
+        if (self.term is None) == (self.term_years is None):
+            raise ValueError("give exactly one of 'term' {start, end} or 'term_years'")
+        return self
+
+    def term_from(self, day: date) -> Term:
+        """The term, for a request placed on ``day`` (``term_years`` counts from that day)."""
+        if self.term is not None:
+            return self.term
+        assert self.term_years is not None
+        days = max(1, round(self.term_years * 365.25))
+        return Term(start=day, end=day + timedelta(days=days - 1))
+
+
+class DatedCapacityRequest(CapacityRequest):
+    """A capacity request of the public record, placed through the broker on ``date`` (its
+    signing date), so the clauses in force that day apply."""
+
+    date: Day
+    source: Source
+
+
 # --------------------------------------------------------------------------- scenario
 
 
@@ -702,6 +921,11 @@ class Settings(Model):
     reference_accelerator: Slug = Field(
         description="Training durations and demand are stated on this accelerator"
     )
+    reference_class: Slug | None = Field(
+        default=None,
+        description="Reference accelerators of a mix of types are counted with each type's "
+        "throughput for this class; null: the scenario's first training class",
+    )
     server_overhead: Annotated[float, Field(ge=1.0, le=5.0)] = Field(
         default=1.4,
         description="Power of a server and its network per watt of accelerator TDP",
@@ -717,7 +941,9 @@ class Settings(Model):
 class Scenario(Model):
     """One model of the world: everything Stargate's engines read."""
 
-    version: Annotated[Literal[1], NoBool] = Field(description="Scenario format version")
+    version: Annotated[Literal[2], NoBool] = Field(
+        description="Scenario format version (2; see docs/concepts.md#format-versions)"
+    )
     id: Slug
     name: str
     description: str | None = None
@@ -729,6 +955,13 @@ class Scenario(Model):
     providers: list[Provider] = Field(min_length=1)
     sites: list[Site] = Field(min_length=1)
     contracts: list[Contract] = Field(default_factory=list)
+    reservations: list[Reservation] = Field(
+        default_factory=list, description="What the lab held on the horizon's first day"
+    )
+    capacity_requests: list[DatedCapacityRequest] = Field(
+        default_factory=list,
+        description="Capacity contracts of the record, placed through the broker on their dates",
+    )
     workload_classes: list[WorkloadClass] = Field(min_length=1)
     workload_sources: list[WorkloadSource] = Field(default_factory=list)
     budget: Budget = Field(default_factory=Budget)
@@ -753,6 +986,27 @@ class Scenario(Model):
     def clauses(self) -> list[tuple[Contract, ClauseBase]]:
         return [(c, cl) for c in self.contracts for cl in c.clauses]
 
+    def reference_class_id(self) -> str:
+        """The class whose throughput counts reference accelerators (settings.reference_class,
+        else the first training class, else the first class)."""
+        if self.settings.reference_class is not None:
+            return self.settings.reference_class
+        for c in self.workload_classes:
+            if c.kind == WorkloadKind.training:
+                return c.id
+        return self.workload_classes[0].id
+
+    def lab_id(self) -> str:
+        """The lab whose procurement the engines replay: the first party that is both an
+        operator and an AI lab, else the first operator, else the first party."""
+        for p in self.parties:
+            if PartyRole.operator in p.roles and PartyRole.ai_lab in p.roles:
+                return p.id
+        for p in self.parties:
+            if PartyRole.operator in p.roles:
+                return p.id
+        return self.parties[0].id
+
 
 def _by_id(items: list[_T], item_id: str, what: str) -> _T:
     for item in items:
@@ -763,6 +1017,7 @@ def _by_id(items: list[_T], item_id: str, what: str) -> _T:
 
 __all__ = [
     "CLAUSE_KINDS",
+    "STATUSES",
     "UNAMENDABLE_FIELDS",
     "Accelerator",
     "AgiClause",
@@ -770,17 +1025,24 @@ __all__ = [
     "ArtifactKind",
     "Budget",
     "BudgetMilestone",
+    "CapacityAccelerators",
+    "CapacityPer",
+    "CapacityRequest",
+    "CapacityRow",
     "Clause",
     "ClauseBase",
     "CloudPrice",
     "CommittedSpend",
     "Contract",
+    "ContractPrice",
+    "DatedCapacityRequest",
     "Exclusivity",
     "Figure",
     "ForecastRow",
     "InformationRights",
     "Investment",
     "IpRights",
+    "Lease",
     "Location",
     "Outage",
     "OwnedCosts",
@@ -793,11 +1055,14 @@ __all__ = [
     "ProviderKind",
     "Reliability",
     "Requirement",
+    "Reservation",
     "RevenueShare",
     "RightOfFirstRefusal",
     "Scenario",
     "Settings",
     "Site",
+    "Status",
+    "Term",
     "ValidationError",
     "WorkloadClass",
     "WorkloadKind",

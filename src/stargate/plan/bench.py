@@ -220,7 +220,7 @@ def synthetic_planning_scenario(sites: int, types: int = 8, seed: int = 0) -> Sc
     ]  # fmt: skip
 
     data: dict[str, Any] = {
-        "version": 1,
+        "version": 2,
         "id": f"plan-bench-{sites}",
         "name": f"Synthetic planning scenario, {sites} candidate sites",
         "as_of": date(2025, 1, 1),

@@ -159,7 +159,7 @@ def _load_bytes(raw: bytes, label: str, open_table: OpenTable) -> LoadResult:
                     "scenario file is empty",
                     file=label,
                     line=1,
-                    expected="a YAML mapping with 'version: 1', "
+                    expected="a YAML mapping with 'version: 2', "
                     "'id', 'parties', 'accelerators', ...",
                 )
             ],
@@ -178,10 +178,41 @@ def _load_bytes(raw: bytes, label: str, open_table: OpenTable) -> LoadResult:
                 )
             ],
         )
+    if data.get("version") == 1 and not isinstance(data.get("version"), bool):
+        return LoadResult(label, None, [_version_1(label, smap)])
     # 'x-' keys at the top level hold YAML anchors and user notes (as in OpenAPI and Compose).
     data = {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
     problems.extend(expand_tables(data, smap, open_table))
     return validate_data(data, label, smap, problems)
+
+
+#: How to move a version-1 scenario to version 2 (docs/concepts.md#format-versions).
+MIGRATE_FROM_1 = (
+    "1. set 'version: 2'; "
+    "2. every listed pool and phase is now stock from its date (the planner no longer treats "
+    "pools as optional): mark those the planner may decide to build or buy 'status: planned'; "
+    "3. the ROFR now acts when the lab procures capacity, judged against the holder's "
+    "'capacity_model' (a provider without one offers what its pools hold): give the holder a "
+    "capacity model, list what the lab already held under 'reservations' and the contracts of "
+    "the record under 'capacity_requests'; "
+    "4. the hourly cost of owned capacity now includes a capital charge at the discount rate "
+    "(or a site's 'wacc'): set 'wacc: 0' on a site to keep straight-line costs"
+)
+
+
+def _version_1(label: str, smap: SourceMap) -> Problem:
+    loc = smap.locate(("version",))
+    return Problem(
+        "scenario format version 1 is no longer read: version 2 changed what pools, the ROFR "
+        "and owned costs mean",
+        file=label,
+        line=loc.line if loc else 1,
+        column=loc.column if loc else None,
+        path="version",
+        expected="version 2",
+        found="1",
+        hint="to migrate: " + MIGRATE_FROM_1,
+    )
 
 
 def validate_data(
