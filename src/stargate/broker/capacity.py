@@ -43,7 +43,7 @@ class ProcurementRow:
     take (``placed`` False, no provider)."""
 
     request_id: str
-    date: date
+    decided_on: date
     provider: str | None
     site: str | None
     accelerator: str | None
@@ -64,7 +64,7 @@ class ProcurementRow:
         price = self.price_usd_per_accelerator_hour
         return {
             "request": self.request_id,
-            "date": self.date.isoformat(),
+            "date": self.decided_on.isoformat(),
             "provider": self.provider,
             "site": self.site,
             "accelerator": self.accelerator,
