@@ -19,6 +19,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+from stargate.broker.responders import Responder
 from stargate.domain.capacity import delivery_site, period_of, rows_for
 from stargate.domain.costs import facility_load_mw, hourly_cost, per_reference_hour
 from stargate.domain.model import (
@@ -207,9 +208,10 @@ def decide_capacity(
     *,
     without: Iterable[str] = (),
     source: RequestSource = "request",
+    responder: Responder | None = None,
 ) -> CapacityDecision:
     """Place one capacity request on ``at`` (GROUNDWORK: cheapest per unit of work first)."""
-    del without
+    del without, responder
     term = request.term_from(at)
     decision = CapacityDecision(request, at)
     providers = request.providers or [p.id for p in scenario.providers]

@@ -855,6 +855,10 @@ class CapacityRequest(Model):
         description="Where the requester means to place it if the ROFR releases it; empty: "
         "any provider",
     )
+    sites: list[Slug] = Field(
+        default_factory=list,
+        description="The sites it is for (a contract for one campus); empty: any site",
+    )
     price_cap_usd_per_accelerator_hour: PositiveUsd | None = None
     price_cap_usd_per_reference_hour: PositiveUsd | None = None
     deadline: Day | None = Field(
