@@ -79,7 +79,13 @@ def test_place_json_contract() -> None:
     assert by_id["api-burst"]["provider"] == "azure"
     assert by_id["api-burst"]["decided_by"] == "api-exclusivity"
     assert by_id["research"]["decided_by"] == "azure-rofr"
-    assert by_id["train-gpt-next"]["rofr"]["unmet_requirements"] == ["price"]
+    # the clause's cap is per unit of work ($7.50 per H100-hour): Azure's GB200 at $16 does
+    # 2.5 H100s' work ($6.40) and meets it, so the holder is offered the run and accepts
+    train = by_id["train-gpt-next"]
+    assert train["rofr"]["holder_can_meet"] is True
+    assert train["rofr"]["unmet_requirements"] == []
+    assert train["decided_by"] == "azure-rofr"
+    assert train["pool"] == "azure-gb200"
 
 
 def test_single_request_file_gives_one_object(tmp_path: Path) -> None:
@@ -117,7 +123,10 @@ def test_without_rofr_changes_research_placement() -> None:
     assert code == 0, out
     research = next(d for d in json.loads(out) if d["request_id"] == "research")
     assert research["rofr"]["applies"] is False
-    assert research["provider"] == "stargate"
+    # Abilene is OCI capacity, sold to OpenAI at its contract price: the cheapest without
+    # the ROFR
+    assert research["provider"] == "oci"
+    assert research["site"] == "abilene"
     assert research["without"] == ["azure-rofr"]
 
 

@@ -1,13 +1,18 @@
 """Capacity requests: the lab procures capacity for a term, and a placed request becomes a
 reservation.
 
-This module holds the seller-side book (:class:`CapacityBook`: what each provider can still
-offer, from its capacity model or, without one, from its pools; and what the lab holds), the
-rows a decision produces (:class:`ProcurementRow`, the ``procurement`` table of summary.json),
-and :func:`decide_capacity`, which places one capacity request.
+This module is the interface of procurement, shared by ``stargate place``, the simulator's
+procurement replay and the planner:
 
-GROUNDWORK: the first version places by price per unit of work only; exclusivity and the ROFR
-at the procurement level are added on top (docs/concepts.md#the-rofr-on-capacity).
+* :class:`CapacityBook` — the seller-side book: what each provider can still offer (from its
+  capacity model or, without one, from its pools) and what the lab holds;
+* :class:`ProcurementRow` — one row of a decision, the ``procurement`` table of summary.json;
+* :class:`CapacityDecision` — what happened to one capacity request: its rows and
+  reservations, the candidates considered, the offers made to a ROFR holder, the paragraph;
+* :func:`decide_capacity` — places one capacity request (the steps are in
+  :mod:`stargate.broker.procure`: exclusivity, then the right of first refusal, then the
+  objective; docs/concepts.md#the-rofr-on-capacity);
+* :func:`capacity_price` — the price of capacity for a term, by the one price rule.
 """
 
 from __future__ import annotations
@@ -15,33 +20,54 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from stargate.broker.responders import Responder
-from stargate.domain.capacity import delivery_site, period_of, rows_for
-from stargate.domain.costs import facility_load_mw, hourly_cost, per_reference_hour
+from stargate.broker.money import CENT, hours_decimal, price_usd
+from stargate.domain.capacity import delivery_site, flow_between, period_of
+from stargate.domain.costs import HourlyCost, hourly_cost
 from stargate.domain.model import (
     CapacityRequest,
     CapacityRow,
+    Pool,
     Provider,
     Reservation,
     Scenario,
     Term,
 )
+from stargate.domain.provenance import Provenance
+
+if TYPE_CHECKING:
+    from stargate.broker.objective import Objective
+    from stargate.broker.responders import Responder
 
 #: The ROFR outcome of one procurement row.
 RofrVerdict = Literal["accepted", "declined", "expired", "released_unmet", "not_in_scope"]
+ROFR_VERDICTS: tuple[str, ...] = (
+    "accepted",
+    "declined",
+    "expired",
+    "released_unmet",
+    "not_in_scope",
+)
 #: Where a capacity request came from: the record (a dated request of the scenario), the
 #: simulator's top-up for demand, or a user's request file / Python call.
 RequestSource = Literal["scheduled", "demand", "request"]
+#: How much of a capacity request the ROFR holder can meet.
+CanMeet = Literal["all", "part", "none"]
 
 
 @dataclass(frozen=True, slots=True)
 class ProcurementRow:
     """One row of a capacity decision: a placed part (a reservation) or a part nobody could
-    take (``placed`` False, no provider)."""
+    take (``placed`` False, no provider).
+
+    ``rofr`` says how the part got where it is: ``accepted`` (the holder took it),
+    ``declined`` / ``expired`` (offered to the holder, who declined or did not answer in the
+    window; then placed elsewhere from the release on), ``released_unmet`` (the holder could
+    not meet it: released at once; ``reason`` names the requirement), ``not_in_scope`` (no
+    ROFR applied)."""
 
     request_id: str
     decided_on: date
@@ -82,19 +108,242 @@ class ProcurementRow:
             "reason": self.reason,
         }
 
+    @property
+    def committed_usd(self) -> Decimal:
+        """What the part commits the holder of the reservation to over its term (take-or-pay):
+        price × accelerators × hours of the term, to the cent."""
+        price = self.price_usd_per_accelerator_hour
+        if not self.placed or price is None:
+            return Decimal(0)
+        return committed_usd(price, self.accelerators, self.term_start, self.term_end)
+
+
+def term_hours(start: date, end: date) -> int:
+    """Hours of a term, both days included."""
+    return ((end - start).days + 1) * 24
+
+
+def committed_usd(price: Decimal, accelerators: int, start: date, end: date) -> Decimal:
+    """Price × accelerators × the term's hours, to the cent (half up, as every cost)."""
+    from decimal import ROUND_HALF_UP
+
+    exact = price * accelerators * hours_decimal(float(term_hours(start, end)))
+    return exact.quantize(CENT, ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityCandidate:
+    """One (provider, site, type) considered for a capacity request, as the decision day saw
+    it: what it could still offer for the term, at what price (per accelerator-hour and per
+    reference-accelerator-hour of the request's work), and why it was not used (``reasons``,
+    each starting with a reason code)."""
+
+    rank: int | None
+    chosen: bool
+    provider: str
+    site: str
+    accelerator: str
+    holder: bool
+    offerable: int
+    accelerators: int
+    price_usd_per_accelerator_hour: Decimal | None
+    price_usd_per_reference_hour: Decimal | None
+    basis: str | None
+    throughput: float
+    feasible: bool
+    reasons: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        price = self.price_usd_per_accelerator_hour
+        unit = self.price_usd_per_reference_hour
+        return {
+            "rank": self.rank,
+            "chosen": self.chosen,
+            "provider": self.provider,
+            "site": self.site,
+            "accelerator": self.accelerator,
+            "holder": self.holder,
+            "offerable": self.offerable,
+            "accelerators": self.accelerators,
+            "price_usd_per_accelerator_hour": None if price is None else str(price_usd(price)),
+            "price_usd_per_reference_hour": None if unit is None else str(price_usd(unit)),
+            "basis": self.basis,
+            "throughput": self.throughput,
+            "feasible": self.feasible,
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityOffer:
+    """One part of a capacity request offered to the ROFR holder, and its answer: ``accept``,
+    ``decline`` or ``none`` (no answer in the window, or a late one: ``expired``)."""
+
+    provider: str
+    site: str
+    accelerator: str
+    accelerators: int
+    reference_accelerators: float
+    power_mw: float
+    price_usd_per_accelerator_hour: Decimal
+    price_usd_per_reference_hour: Decimal | None
+    answer: Literal["accept", "decline", "none"]
+    answered_on: date | None
+    expired: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        unit = self.price_usd_per_reference_hour
+        return {
+            "provider": self.provider,
+            "site": self.site,
+            "accelerator": self.accelerator,
+            "accelerators": self.accelerators,
+            "reference_accelerators": round(self.reference_accelerators, 3),
+            "power_mw": round(self.power_mw, 3),
+            "price_usd_per_accelerator_hour": str(self.price_usd_per_accelerator_hour),
+            "price_usd_per_reference_hour": None if unit is None else str(price_usd(unit)),
+            "answer": self.answer,
+            "answered_on": None if self.answered_on is None else self.answered_on.isoformat(),
+            "expired": self.expired,
+        }
+
+
+@dataclass(slots=True)
+class CapacityRofr:
+    """What a right of first refusal did to a capacity request: how much the holder could
+    meet (``all``, ``part``, ``none``), the requirements it failed, and the offers made."""
+
+    clause: str
+    holder: str
+    holder_providers: list[str]
+    response_window_h: float
+    can_meet: CanMeet
+    unmet_requirements: list[str] = field(default_factory=list)
+    offers: list[CapacityOffer] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "applies": True,
+            "clause": self.clause,
+            "holder": self.holder,
+            "holder_providers": list(self.holder_providers),
+            "response_window_h": self.response_window_h,
+            "can_meet": self.can_meet,
+            "unmet_requirements": list(self.unmet_requirements),
+            "offers": [o.to_dict() for o in self.offers],
+        }
+
 
 @dataclass
 class CapacityDecision:
-    """What happened to one capacity request."""
+    """What happened to one capacity request: the rows (placed parts and the parts nobody
+    could take), the reservations made, the candidates considered, the ROFR's offers and one
+    paragraph. :meth:`to_dict` is the item ``stargate place --json`` prints for it."""
 
     request: CapacityRequest
     at: date
     rows: list[ProcurementRow] = field(default_factory=list)
     reservations: list[Reservation] = field(default_factory=list)
+    source: RequestSource = "request"
+    term: Term | None = None
+    candidates: list[CapacityCandidate] = field(default_factory=list)
+    rofr: CapacityRofr | None = None
+    exclusivity: list[str] = field(default_factory=list)  # the exclusivity clauses that bound it
+    exclusive_to: list[str] | None = None  # the providers exclusivity allows (None: any)
+    objective: str = "cost"
+    without: list[str] = field(default_factory=list)
+    reference_class: str = ""  # the class in which reference accelerators are counted
+    explanation: str = ""
+    provenance: Provenance | None = None
+
+    @property
+    def request_id(self) -> str:
+        return self.request.id
+
+    @property
+    def placed(self) -> bool:
+        """Whether any part was placed (a reservation made)."""
+        return any(r.placed for r in self.rows)
 
     @property
     def unmet_reference_accelerators(self) -> float:
         return sum(r.reference_accelerators for r in self.rows if not r.placed)
+
+    @property
+    def cost_usd(self) -> Decimal:
+        """What the reservations commit the requester to over their terms (take-or-pay)."""
+        return sum((r.committed_usd for r in self.rows), Decimal(0))
+
+    @property
+    def decided_by(self) -> str:
+        """The clause (or objective) that decided the largest placed part; ``infeasible``
+        when nothing was placed."""
+        placed = [r for r in self.rows if r.placed]
+        if not placed:
+            return self.rows[0].decided_by if self.rows else "infeasible"
+        return max(placed, key=lambda r: r.reference_accelerators).decided_by
+
+    def to_dict(self) -> dict[str, Any]:
+        """The decision as JSON data: one item of ``stargate place --json``."""
+        term = self.term or self.request.term_from(self.at)
+        return {
+            "request_id": self.request.id,
+            "kind": "capacity",
+            "requester": self.request.requester,
+            "workload_classes": list(self.request.workload_classes),
+            "at": self.at.isoformat(),
+            "term_start": term.start.isoformat(),
+            "term_end": term.end.isoformat(),
+            "placed": self.placed,
+            "decided_by": self.decided_by,
+            "objective": self.objective,
+            "source": self.source,
+            "committed_usd": str(self.cost_usd),
+            "reference_class": self.reference_class,
+            "rows": [r.to_dict() for r in self.rows],
+            "reservations": [r.model_dump(mode="json") for r in self.reservations],
+            "rofr": self.rofr.to_dict() if self.rofr is not None else {"applies": False},
+            "exclusivity": {
+                "applies": bool(self.exclusivity),
+                "clauses": list(self.exclusivity),
+                "providers": None if self.exclusive_to is None else list(self.exclusive_to),
+            },
+            "candidates": [c.to_dict() for c in self.candidates],
+            "without": list(self.without),
+            "explanation": self.explanation,
+            "provenance": None
+            if self.provenance is None
+            else self.provenance.model_dump(mode="json"),
+        }
+
+    def headline(self) -> str:
+        """One line: what was reserved where (or why not), and the deciding clause."""
+        placed = [r for r in self.rows if r.placed]
+        if not placed:
+            return f"{self.request.id}: not placed; decided by {self.decided_by}"
+        where = ", ".join(
+            f"{r.accelerators:,} × {r.accelerator} at {r.site} ({r.provider})" for r in placed
+        )
+        return f"{self.request.id}: reserved {where}; decided by {self.decided_by}"
+
+    def __repr__(self) -> str:
+        return f"CapacityDecision({self.headline()})"
+
+
+# --------------------------------------------------------------------------- the book
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a provider's capacity of one type at one site comes from: capacity model rows
+    (``rows``, by their position in the provider's model) or pools (``pools``)."""
+
+    provider: str
+    site: str
+    accelerator: str
+    rows: tuple[int, ...]
+    pools: tuple[Pool, ...]
+    online: tuple[date, ...]  # each pool's first day online (its phase's, if later)
 
 
 class CapacityBook:
@@ -105,75 +354,183 @@ class CapacityBook:
     start) less what was sold from that row; one without a capacity model offers its pools of
     the type online by the term's start (``status: planned`` ones excluded) less what is
     reserved there for days of the term. Starting reservations of the scenario are held from
-    the start."""
+    the start (they were sold before the horizon: they take nothing from a capacity model's
+    flow, and they do take pool stock).
+
+    Capacity is by site: a capacity model row is delivered at its ``site`` (else the
+    provider's first site with pools of the type, else its first site); ``site=`` narrows
+    :meth:`offerable` to one site, and a reservation takes from its own site's rows."""
 
     def __init__(self, scenario: Scenario, *, starting: bool = True) -> None:
         self.scenario = scenario
-        self.reservations: list[Reservation] = list(scenario.reservations) if starting else []
+        self.reservations: list[Reservation] = []
         self._sold: dict[tuple[str, int, date], int] = {}
         self._rows: dict[str, list[CapacityRow]] = {
             p.id: list(p.capacity_model) for p in scenario.providers
         }
+        self._providers = {p.id: p for p in scenario.providers}
+        self._held: dict[tuple[str, str], list[Reservation]] = {}
+        self._row_site: dict[tuple[str, int], str | None] = {}
+        self._sources: list[Source] | None = None
+        #: Per-book caches for the decisions (static facts of the scenario).
+        self.cache: dict[Any, Any] = {}
+        if starting:
+            for r in scenario.reservations:
+                self._hold(r)
 
-    def _row_key(self, provider: Provider, row: CapacityRow, day: date) -> tuple[str, int, date]:
-        idx = self._rows[provider.id].index(row)
+    # -- where capacity comes from ---------------------------------------------------------
+    def row_site(self, provider_id: str, index: int) -> str | None:
+        """The site a capacity model row delivers at (None: the provider has no site)."""
+        key = (provider_id, index)
+        if key not in self._row_site:
+            provider = self._providers[provider_id]
+            row = self._rows[provider_id][index]
+            try:
+                site: str | None = delivery_site(
+                    self.scenario, provider, row.accelerator, row.site
+                ).id
+            except KeyError:
+                site = None
+            self._row_site[key] = site
+        return self._row_site[key]
+
+    def sources(self) -> list[Source]:
+        """Every (provider, site, type) with capacity: rows of a capacity model, or (for a
+        provider without one) pools that are not ``planned``; in (provider, site, type) order."""
+        if self._sources is None:
+            out: dict[tuple[str, str, str], tuple[list[int], list[Pool], list[date]]] = {}
+            for p in self.scenario.providers:
+                if p.capacity_model:
+                    for i, row in enumerate(p.capacity_model):
+                        site = self.row_site(p.id, i)
+                        if site is not None:
+                            out.setdefault((p.id, site, row.accelerator), ([], [], []))[0].append(i)
+                    continue
+                for s in self.scenario.sites:
+                    if s.provider != p.id:
+                        continue
+                    for pool in s.pools:
+                        if pool.status == "planned":
+                            continue
+                        entry = out.setdefault((p.id, s.id, pool.accelerator), ([], [], []))
+                        entry[1].append(pool)
+                        day = pool.available_from
+                        if pool.phase is not None:
+                            ph = s.phase(pool.phase)
+                            if ph is not None and ph.online > day:
+                                day = ph.online
+                        entry[2].append(day)
+            self._sources = [
+                Source(k[0], k[1], k[2], tuple(v[0]), tuple(v[1]), tuple(v[2]))
+                for k, v in sorted(out.items())
+            ]
+        return self._sources
+
+    # -- what is left ----------------------------------------------------------------------
+    def _row_key(self, provider_id: str, index: int, day: date) -> tuple[str, int, date]:
+        row = self._rows[provider_id][index]
         start = row.start if row.carry_over else period_of(day, row.per)[0]
-        return provider.id, idx, start
+        return provider_id, index, start
 
-    def offerable(self, provider_id: str, accelerator: str, term: Term) -> int:
-        """Accelerators of a type a provider can still offer for a term."""
-        provider = self.scenario.provider(provider_id)
-        day = term.start
-        if provider.capacity_model:
-            total = 0
-            for row in rows_for(provider, accelerator, day):
-                total += max(0, self._row_left(provider, row, day))
-            return total
-        stock = 0
-        for site in self.scenario.sites:
-            if site.provider != provider_id:
-                continue
-            for pool in site.pools:
-                if (
-                    pool.accelerator == accelerator
-                    and pool.status != "planned"
-                    and site.pool_online(pool, day)
-                ):
-                    stock += pool.count
-        held = sum(
-            r.accelerators
-            for r in self.reservations
-            if r.provider == provider_id
-            and r.accelerator == accelerator
-            and r.term.start <= term.end
-            and term.start <= r.term.end
-        )
-        return max(0, stock - held)
-
-    def _row_left(self, provider: Provider, row: CapacityRow, day: date) -> int:
-        from stargate.domain.capacity import flow_between
-
-        key = self._row_key(provider, row, day)
+    def _row_left(self, provider_id: str, index: int, day: date) -> int:
+        row = self._rows[provider_id][index]
+        if not (row.start <= day and (row.end is None or day <= row.end)):
+            return 0
+        key = self._row_key(provider_id, index, day)
         if row.carry_over:
             offered = flow_between(row, row.start, period_of(day, row.per)[1])
         else:
             p0, p1 = period_of(day, row.per)
             offered = flow_between(row, p0, p1)
-        return math.floor(offered + 1e-9) - self._sold.get(key, 0)
+        return max(0, math.floor(offered + 1e-9) - self._sold.get(key, 0))
+
+    def _row_indexes(self, provider_id: str, accelerator: str, site: str | None) -> list[int]:
+        return [
+            i
+            for i, row in enumerate(self._rows[provider_id])
+            if row.accelerator == accelerator
+            and (site is None or self.row_site(provider_id, i) == site)
+        ]
+
+    def offerable(
+        self,
+        provider_id: str,
+        accelerator: str,
+        term: Term,
+        *,
+        site: str | None = None,
+        online_by: date | None = None,
+    ) -> int:
+        """Accelerators of a type a provider can still offer for a term (at one ``site``, or
+        at any). ``online_by``: count only capacity online by that day (a capacity model row
+        that started by then, a pool online by then) — a request's deadline."""
+        provider = self._providers[provider_id]
+        day = term.start
+        if provider.capacity_model:
+            total = 0
+            for i in self._row_indexes(provider_id, accelerator, site):
+                if online_by is not None and self._rows[provider_id][i].start > online_by:
+                    continue
+                total += self._row_left(provider_id, i, day)
+            return total
+        by = day if online_by is None else min(day, online_by)
+        stock = 0
+        for src in self.sources():
+            if (
+                src.provider != provider_id
+                or src.accelerator != accelerator
+                or (site is not None and src.site != site)
+            ):
+                continue
+            stock += sum(p.count for p, on in zip(src.pools, src.online, strict=True) if on <= by)
+        if stock == 0:
+            return 0
+        held = sum(
+            r.accelerators
+            for r in self._held.get((provider_id, accelerator), ())
+            if r.term.start <= term.end
+            and term.start <= r.term.end
+            and (site is None or self._site_of(r) == site)
+        )
+        return max(0, stock - held)
+
+    def _site_of(self, r: Reservation) -> str | None:
+        if r.site is not None:
+            return r.site
+        key = ("site-of", r.provider, r.accelerator)
+        if key not in self.cache:
+            try:
+                self.cache[key] = delivery_site(
+                    self.scenario, self._providers[r.provider], r.accelerator, None
+                ).id
+            except KeyError:
+                self.cache[key] = None
+        site: str | None = self.cache[key]
+        return site
+
+    # -- holding ---------------------------------------------------------------------------
+    def _hold(self, reservation: Reservation) -> None:
+        self.reservations.append(reservation)
+        self._held.setdefault((reservation.provider, reservation.accelerator), []).append(
+            reservation
+        )
 
     def reserve(self, reservation: Reservation) -> None:
-        """Hold a reservation, taking it from the provider's offer."""
-        provider = self.scenario.provider(reservation.provider)
+        """Hold a reservation, taking it from the provider's offer (the capacity model rows of
+        its site, in order, for the period of its term's start)."""
+        pid = reservation.provider
         left = reservation.accelerators
-        for row in rows_for(provider, reservation.accelerator, reservation.term.start):
-            if left <= 0:
-                break
-            take = min(left, max(0, self._row_left(provider, row, reservation.term.start)))
-            if take:
-                key = self._row_key(provider, row, reservation.term.start)
-                self._sold[key] = self._sold.get(key, 0) + take
-                left -= take
-        self.reservations.append(reservation)
+        day = reservation.term.start
+        if self._providers[pid].capacity_model:
+            for i in self._row_indexes(pid, reservation.accelerator, self._site_of(reservation)):
+                if left <= 0:
+                    break
+                take = min(left, self._row_left(pid, i, day))
+                if take:
+                    key = self._row_key(pid, i, day)
+                    self._sold[key] = self._sold.get(key, 0) + take
+                    left -= take
+        self._hold(reservation)
 
     def held(self, day: date, provider: str | None = None) -> list[Reservation]:
         """Reservations in force on ``day`` (of one provider, or all)."""
@@ -184,20 +541,49 @@ class CapacityBook:
         ]
 
 
-def _types(scenario: Scenario, request: CapacityRequest) -> list[str]:
-    ask = request.accelerators
-    if ask is None or ask.types == "any":
-        return [a.id for a in scenario.accelerators]
-    return list(ask.types)
+# --------------------------------------------------------------------------- prices
 
 
-def _throughput(scenario: Scenario, request: CapacityRequest, accelerator: str) -> float:
-    """Work per accelerator of a type for a capacity request: its throughput for the
-    request's first class (every class it serves must be able to run on the type)."""
-    acc = scenario.accelerator(accelerator)
-    if any(acc.throughput_for(c) <= 0 for c in request.workload_classes):
-        return 0.0
-    return acc.throughput_for(request.workload_classes[0])
+def capacity_price(
+    scenario: Scenario,
+    requester: str | None,
+    provider: Provider,
+    site_id: str,
+    accelerator: str,
+    day: date,
+) -> HourlyCost | None:
+    """What ``requester`` pays per accelerator-hour for capacity of a type at a site held for
+    a term from ``day``: the one price rule (:func:`~stargate.domain.costs.hourly_cost`) on
+    tier ``reserved``, with the price of the provider's capacity model row in force on ``day``
+    at that site (the first with a price) standing in for the list price. The simulator and
+    the planner call this too, so every engine prices a capacity request the same."""
+    offer: Decimal | None = None
+    for row in provider.capacity_model:
+        if (
+            row.accelerator == accelerator
+            and row.price_usd_per_accelerator_hour is not None
+            and row.start <= day
+            and (row.end is None or day <= row.end)
+        ):
+            try:
+                at = delivery_site(scenario, provider, accelerator, row.site).id
+            except KeyError:
+                continue
+            if at == site_id:
+                offer = row.price_usd_per_accelerator_hour
+                break
+    return hourly_cost(
+        scenario,
+        provider,
+        scenario.site(site_id),
+        scenario.accelerator(accelerator),
+        "reserved",
+        requester=requester,
+        offer_price=offer,
+    )
+
+
+# --------------------------------------------------------------------------- the decision
 
 
 def decide_capacity(
@@ -209,132 +595,45 @@ def decide_capacity(
     without: Iterable[str] = (),
     source: RequestSource = "request",
     responder: Responder | None = None,
+    objective: str | Objective = "cost",
+    provenance: Provenance | None = None,
 ) -> CapacityDecision:
-    """Place one capacity request on ``at`` (GROUNDWORK: cheapest per unit of work first)."""
-    del without, responder
-    term = request.term_from(at)
-    decision = CapacityDecision(request, at)
-    providers = request.providers or [p.id for p in scenario.providers]
-    options: list[tuple[Decimal, str, str, str, float, Decimal]] = []
-    for pid in sorted(providers):
-        provider = scenario.provider(pid)
-        for acc_id in _types(scenario, request):
-            thr = _throughput(scenario, request, acc_id)
-            if thr <= 0:
-                continue
-            rows = rows_for(provider, acc_id, term.start)
-            offer_price = next(
-                (
-                    r.price_usd_per_accelerator_hour
-                    for r in rows
-                    if r.price_usd_per_accelerator_hour
-                ),
-                None,
-            )
-            try:
-                site = delivery_site(scenario, provider, acc_id, rows[0].site if rows else None)
-            except KeyError:
-                continue
-            hc = hourly_cost(
-                scenario,
-                provider,
-                site,
-                scenario.accelerator(acc_id),
-                "reserved",
-                requester=request.requester,
-                offer_price=offer_price,
-            )
-            if hc is None:
-                continue
-            unit = per_reference_hour(hc.total_usd, thr)
-            assert unit is not None
-            options.append((unit, pid, site.id, acc_id, thr, hc.total_usd))
-    options.sort()
-    want_ref = _wanted_reference(scenario, request, options)
-    left_ref = want_ref
-    for unit, pid, site_id, acc_id, thr, price in options:
-        if left_ref <= 1e-9:
-            break
-        del unit
-        can = book.offerable(pid, acc_id, term)
-        n = min(can, math.ceil(left_ref / thr - 1e-9))
-        if n <= 0:
-            continue
-        site = scenario.site(site_id)
-        acc = scenario.accelerator(acc_id)
-        mw = float(facility_load_mw(scenario, site, acc)) * n
-        res = Reservation(
-            id=f"{request.id}-{len(decision.reservations) + 1}",
-            holder=request.requester,
-            provider=pid,
-            site=site_id,
-            accelerator=acc_id,
-            accelerators=n,
-            term=term,
-            price_usd_per_accelerator_hour=price,
-            workload_classes=list(request.workload_classes),
-            source=f"capacity request '{request.id}' placed on {at.isoformat()}",
-        )
-        book.reserve(res)
-        decision.reservations.append(res)
-        decision.rows.append(
-            ProcurementRow(
-                request.id,
-                at,
-                pid,
-                site_id,
-                acc_id,
-                n,
-                n * thr,
-                mw,
-                term.start,
-                term.end,
-                price,
-                "not_in_scope",
-                "objective:cost",
-                source,
-                True,
-            )
-        )
-        left_ref -= n * thr
-    if left_ref > 1e-9:
-        decision.rows.append(
-            ProcurementRow(
-                request.id,
-                at,
-                None,
-                None,
-                None,
-                0,
-                left_ref,
-                0.0,
-                term.start,
-                term.end,
-                None,
-                "not_in_scope",
-                "infeasible",
-                source,
-                False,
-                "no provider can offer the rest",
-            )
-        )
-    return decision
+    """Place one capacity request on day ``at``: exclusivity, then the right of first refusal
+    (the holder's capacity model judged for the request's term; the part it can meet offered
+    to it, the rest released at once), then the objective among the other providers; capacity
+    is taken from ``book`` as it is reserved. ``without`` switches clauses off (ids, kinds such
+    as ``rofr``, contract ids); ``responder`` answers the holder's offers (default
+    ``capacity-limited``); ``objective`` ranks candidates (``cost``: cheapest per unit of
+    work). See :mod:`stargate.broker.procure` for the steps."""
+    from stargate.broker.procure import Procurement
+
+    day = at.date() if isinstance(at, datetime) else at
+    return Procurement(
+        scenario,
+        request,
+        day,
+        book,
+        without=without,
+        source=source,
+        responder=responder,
+        objective=objective,
+        provenance=provenance,
+    ).run()
 
 
-def _wanted_reference(
-    scenario: Scenario,
-    request: CapacityRequest,
-    options: list[tuple[Decimal, str, str, str, float, Decimal]],
-) -> float:
-    """How much the request asks for, in reference accelerators of the best option's type."""
-    ask = request.accelerators
-    if ask is not None:
-        if ask.unit == "reference" or not options:
-            return float(ask.count)
-        return float(ask.count) * options[0][4]
-    assert request.power_mw is not None
-    if not options:
-        return 0.0
-    _, _, site_id, acc_id, thr, _ = options[0]
-    per = float(facility_load_mw(scenario, scenario.site(site_id), scenario.accelerator(acc_id)))
-    return math.floor(request.power_mw / per) * thr if per > 0 else 0.0
+__all__ = [
+    "ROFR_VERDICTS",
+    "CanMeet",
+    "CapacityBook",
+    "CapacityCandidate",
+    "CapacityDecision",
+    "CapacityOffer",
+    "CapacityRofr",
+    "ProcurementRow",
+    "RequestSource",
+    "RofrVerdict",
+    "capacity_price",
+    "committed_usd",
+    "decide_capacity",
+    "term_hours",
+]

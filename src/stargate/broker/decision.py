@@ -16,11 +16,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 from stargate.domain.provenance import Provenance
+
+if TYPE_CHECKING:
+    from stargate.broker.capacity import CapacityDecision
 
 Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 
@@ -142,12 +145,19 @@ class Decision(BaseModel):
 DECISIONS_FILE = "decisions.json"
 
 
-class Placement(list[Decision]):
+#: What a batch holds: job decisions, and capacity decisions when it had capacity requests.
+D = TypeVar("D", bound="Decision | CapacityDecision")
+
+
+class Placement(list[D]):
     """The decisions of a batch, in request order (a list: ``place`` and
     :meth:`Broker.decide_many` return one), with the result methods every engine's result
-    has: :meth:`to_dict`, :meth:`write` and a short repr."""
+    has: :meth:`to_dict`, :meth:`write` and a short repr. A batch of job requests holds
+    :class:`Decision` objects; one with capacity requests holds a
+    :class:`~stargate.broker.capacity.CapacityDecision` for each of those (its ``cost_usd``
+    is what its reservations commit over their terms)."""
 
-    def __init__(self, decisions: Iterable[Decision] = ()) -> None:
+    def __init__(self, decisions: Iterable[D] = ()) -> None:
         super().__init__(decisions)
 
     @property
@@ -161,7 +171,7 @@ class Placement(list[Decision]):
 
     def to_dict(self) -> list[dict[str, object]]:
         """The batch as JSON data: the list ``stargate place --json`` prints."""
-        return [d.to_dict() for d in self]
+        return [dict(d.to_dict()) for d in self]
 
     def write(self, folder: str | Path) -> Path:
         """Write ``decisions.json`` (the same JSON as ``place --json`` of the batch) into

@@ -37,22 +37,24 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
+from stargate.broker.capacity import CapacityBook, CapacityDecision, decide_capacity
 from stargate.broker.clock import day_ts as _day_ts
 from stargate.broker.clock import from_ts, ts
 from stargate.broker.decision import Decision, Placement, RofrInfo
-from stargate.broker.fleet import BArray, ClassArrays, FArray, FleetIndex, IArray
+from stargate.broker.fleet import BArray, ClassArrays, FArray, FleetIndex, IArray, PriceArrays
 from stargate.broker.money import CENT, cost_usd
 from stargate.broker.objective import Objective, parse_objective
 from stargate.broker.request import Request
-from stargate.broker.responders import AcceptWhenAble, Offer, Responder
+from stargate.broker.responders import AcceptWhenAble, CapacityLimited, Offer, Responder
 from stargate.contracts.state import resolve_clause_selector
 from stargate.domain.costs import Pricing
 from stargate.domain.limits import LATEST_DAY, LATEST_INSTANT
 from stargate.domain.model import (
+    CapacityRequest,
     Exclusivity,
     Requirement,
     RightOfFirstRefusal,
@@ -101,6 +103,7 @@ class _Eval:
         "outage",
         "price",
         "price_ok",
+        "prices",
         "start_s",
         "static_ok",
     )
@@ -120,7 +123,9 @@ class _Eval:
         outage: BArray | None,
         feasible: BArray,
         finish: FArray | None,
+        prices: PriceArrays,
     ) -> None:
+        self.prices = prices
         self.start_s = start_s
         self.needed = needed
         self.duration_h = duration_h
@@ -256,6 +261,15 @@ class Broker:
     outage; clauses are still judged on the decision day. ``seed`` (the responder's seed) is
     recorded in each decision's ``provenance``.
     :meth:`choose` is the fast path (no explanation objects) that the simulator uses.
+
+    Capacity requests (:class:`~stargate.domain.model.CapacityRequest`) are decided by
+    :meth:`decide_capacity` against a :class:`~stargate.broker.capacity.CapacityBook` (the
+    broker keeps its own, from the scenario's starting reservations, unless one is given);
+    :meth:`decide_many` takes both kinds in one list. ``responder`` answers both kinds of
+    offer; when it is None, job offers get ``accept-when-able`` and capacity offers
+    ``capacity-limited`` (see :mod:`stargate.broker.responders`). Job requests are priced on
+    ``pricing`` (on-demand by default), capacity requests on the reserved tier; both with the
+    requester's contract prices.
     """
 
     def __init__(
@@ -278,6 +292,8 @@ class Broker:
             objective if isinstance(objective, Objective) else parse_objective(objective)
         )
         self.responder: Responder = responder or AcceptWhenAble()
+        self.capacity_responder: Responder = responder or CapacityLimited()
+        self._book: CapacityBook | None = None
         off: set[str] = set()
         for sel in without:
             off |= resolve_clause_selector(scenario, sel)
@@ -374,6 +390,7 @@ class Broker:
     # -- evaluation ---------------------------------------------------------------------
     def _evaluate(self, r: Request, start_s: float, excl_ok: BArray | None) -> _Eval:
         idx = self.index
+        prices = idx.priced(r.requester)
         cls = idx.class_arrays(r.workload_class)
         types = r.accelerators.types
         static_ok = idx.static_mask(r.workload_class, None if types == "any" else types)
@@ -402,8 +419,11 @@ class Broker:
             deadline_ok = np.zeros(idx.size, dtype=bool)
             feasible &= deadline_ok
         price_ok: BArray | None = None
-        if r.max_price_usd_per_accelerator_hour is not None:
-            price_ok = idx.price_at_most(r.max_price_usd_per_accelerator_hour)
+        ref_cap = r.price_cap_usd_per_reference_hour
+        if r.max_price_usd_per_accelerator_hour is not None or ref_cap is not None:
+            price_ok = idx.within_caps(
+                r.max_price_usd_per_accelerator_hour, ref_cap, r.workload_class, prices
+            )
             feasible &= price_ok
         if excl_ok is not None:
             feasible &= excl_ok
@@ -414,7 +434,7 @@ class Broker:
             start_s,
             needed,
             duration,
-            idx.price_inf,
+            prices.price_inf,
             static_ok,
             online,
             cap_ok,
@@ -424,6 +444,7 @@ class Broker:
             outage,
             feasible,
             finish,
+            prices,
         )
 
     def _latest_start_s(self, r: Request) -> tuple[float, str]:
@@ -543,9 +564,9 @@ class Broker:
             req_ok: dict[str, BArray] | None = None
             if idx.all_requirements(rofr):
                 # every requirement counts: the holder's feasible pools within the clause's cap
-                meets = ev.feasible & idx.holder_priced(rofr)
+                meets = ev.feasible & idx.holder_priced(rofr, r.workload_class, ev.prices)
             else:
-                req_ok = self._requirements(ev, rofr)
+                req_ok = self._requirements(ev, rofr, r.workload_class)
                 meets = hmask if excl_ok is None else hmask & excl_ok
                 for req in rofr.requirements:
                     meets = meets & req_ok[req]
@@ -553,7 +574,7 @@ class Broker:
             can_meet = meets_pos.size > 0
             unmet: Callable[[], list[str]] | list[str] = []
             if not can_meet:
-                unmet = partial(self._unmet, rofr, hmask, excl_ok, req_ok, ev)
+                unmet = partial(self._unmet, rofr, hmask, excl_ok, req_ok, ev, r.workload_class)
             info = RofrOutcome(rofr.id, rofr.holder, can_meet, unmet, rofr.response_window_h)
             choice.rofr = info
             if can_meet:
@@ -562,14 +583,22 @@ class Broker:
                 offer_pool = self.objective.best(
                     ev, physical_pos if physical_pos.size else meets_pos
                 )
+                offer_price = ev.prices.price_dec[offer_pool] or Decimal(0)
+                thr = float(idx.thr(r.workload_class)[offer_pool])
                 offer = Offer(
                     r.id,
                     rofr.holder,
                     rofr.id,
-                    idx.price_dec[offer_pool] or Decimal(0),
+                    offer_price,
                     int(ev.needed[offer_pool]),
                     float(ev.duration_h[offer_pool]),
                     rofr.response_window_h,
+                    accelerator=idx.acc_ids[int(idx.acc_idx[offer_pool])],
+                    price_usd_per_reference_hour=offer_price / Decimal(repr(thr))
+                    if thr > 0
+                    else None,
+                    price_cap_usd_per_accelerator_hour=rofr.price_cap_usd_per_accelerator_hour,
+                    price_cap_usd_per_reference_hour=rofr.price_cap_usd_per_reference_hour,
                 )
                 ans = self.responder.respond(offer)
                 expired = ans.answer == "none" or ans.after_h > rofr.response_window_h
@@ -611,17 +640,78 @@ class Broker:
         choice = self.choose(request, at, commit=commit)
         return self.explain(choice, free_before)
 
-    def decide_many(self, requests: Iterable[Request], at: datetime | None = None) -> Placement:
-        """One decision per request, in order, each consuming capacity for the next."""
-        return Placement(self.decide(r, at) for r in requests)
+    @overload
+    def decide_many(
+        self, requests: Iterable[Request], at: datetime | None = None
+    ) -> Placement[Decision]: ...
+
+    @overload
+    def decide_many(
+        self, requests: Iterable[Request | CapacityRequest], at: datetime | None = None
+    ) -> Placement[Decision | CapacityDecision]: ...
+
+    def decide_many(
+        self, requests: Iterable[Request | CapacityRequest], at: datetime | None = None
+    ) -> Placement[Decision] | Placement[Decision | CapacityDecision]:
+        """One decision per request, in order, each consuming capacity for the next (job
+        requests the pools' free accelerators, capacity requests the broker's book)."""
+        return Placement(self.decide_any(r, at) for r in requests)
+
+    def decide_any(
+        self, request: Request | CapacityRequest, at: datetime | None = None
+    ) -> Decision | CapacityDecision:
+        """:meth:`decide` for a job request, :meth:`decide_capacity` for a capacity one."""
+        if isinstance(request, CapacityRequest):
+            return self.decide_capacity(request, at)
+        return self.decide(request, at)
+
+    # -- capacity requests --------------------------------------------------------------
+    @property
+    def book(self) -> CapacityBook:
+        """The broker's capacity book (the scenario's starting reservations, then what its
+        capacity decisions reserved), made on first use."""
+        if self._book is None:
+            self._book = CapacityBook(self.scenario)
+        return self._book
+
+    def decide_capacity(
+        self,
+        request: CapacityRequest,
+        at: date | datetime | None = None,
+        book: CapacityBook | None = None,
+    ) -> CapacityDecision:
+        """Place a capacity request on day ``at`` (default: the scenario's as_of) under the
+        clauses in force that day (less ``without``): exclusivity, the ROFR at the
+        procurement level, then the objective; it reserves from ``book`` (default: the
+        broker's own). See :func:`stargate.broker.capacity.decide_capacity`."""
+        day = self.scenario.as_of if at is None else at
+        if isinstance(day, datetime):
+            day = day.date()
+        return decide_capacity(
+            self.scenario,
+            request,
+            day,
+            self.book if book is None else book,
+            without=sorted(self.without_ids),
+            responder=self.capacity_responder,
+            objective=self.objective,
+            provenance=self.provenance,
+        )
 
     # -- helpers ------------------------------------------------------------------------
-    def _requirements(self, ev: _Eval, rofr: RightOfFirstRefusal) -> dict[str, BArray]:
-        """Per pool, whether it meets each requirement a ROFR clause can list."""
+    def _requirements(
+        self, ev: _Eval, rofr: RightOfFirstRefusal, class_id: str
+    ) -> dict[str, BArray]:
+        """Per pool, whether it meets each requirement a ROFR clause can list (the price within
+        the request's caps and the clause's, per accelerator-hour and per unit of work)."""
         idx = self.index
         price_ok = idx.has_price if ev.price_ok is None else ev.price_ok
-        if rofr.price_cap_usd_per_accelerator_hour is not None:
-            price_ok = price_ok & idx.price_at_most(rofr.price_cap_usd_per_accelerator_hour)
+        price_ok = price_ok & idx.within_caps(
+            rofr.price_cap_usd_per_accelerator_hour,
+            rofr.price_cap_usd_per_reference_hour,
+            class_id,
+            ev.prices,
+        )
         return {
             Requirement.capacity: _and(
                 ev.online & ev.cap_ok, None if ev.outage is None else ~ev.outage
@@ -638,9 +728,10 @@ class Broker:
         excl_ok: BArray | None,
         req_ok: dict[str, BArray] | None,
         ev: _Eval,
+        class_id: str,
     ) -> list[str]:
         """The requirements failed by the holder's closest pool (fewest failures)."""
-        req_ok = req_ok or self._requirements(ev, rofr)
+        req_ok = req_ok or self._requirements(ev, rofr, class_id)
         pos = np.flatnonzero(hmask)
         if pos.size == 0:
             return ["capacity"]  # the holder has no pools at all
@@ -660,7 +751,7 @@ class Broker:
 
     def _cost(self, i: int, ev: _Eval) -> Decimal:
         """The cost of pool ``i`` for this evaluation, in Decimal to the cent (see money)."""
-        price = self.index.price_dec[i]
+        price = ev.prices.price_dec[i]
         if price is None or not np.isfinite(ev.duration_h[i]):
             return Decimal(0)
         return cost_usd(price, int(ev.needed[i]), float(ev.duration_h[i]))
@@ -683,13 +774,32 @@ class Broker:
         return self._provenance
 
 
+@overload
 def place(
     scenario: Scenario,
     requests: Request | Sequence[Request],
     at: datetime | None = None,
     **options: Any,
-) -> Placement:
-    """Decide a list of requests in order (capacity consumed as they are placed)."""
+) -> Placement[Decision]: ...
+
+
+@overload
+def place(
+    scenario: Scenario,
+    requests: Request | CapacityRequest | Sequence[Request | CapacityRequest],
+    at: datetime | None = None,
+    **options: Any,
+) -> Placement[Decision | CapacityDecision]: ...
+
+
+def place(
+    scenario: Scenario,
+    requests: Request | CapacityRequest | Sequence[Request | CapacityRequest],
+    at: datetime | None = None,
+    **options: Any,
+) -> Placement[Decision] | Placement[Decision | CapacityDecision]:
+    """Decide a list of requests in order (capacity consumed as they are placed): job
+    requests and capacity requests alike (``options`` are the :class:`Broker`'s)."""
     broker = Broker(scenario, **options)
-    reqs = [requests] if isinstance(requests, Request) else list(requests)
+    reqs = [requests] if isinstance(requests, Request | CapacityRequest) else list(requests)
     return broker.decide_many(reqs, at)

@@ -1,6 +1,7 @@
 """The explanation of a decision (the slow path): from the engine's choice, the ranked
 candidates with the reasons each other pool was rejected, the counts per reason code, the
-deciding clause, and one plain paragraph that says what happened to a request and why."""
+deciding clause, and one plain paragraph that says what happened to a request and why; and
+the paragraph of a capacity decision (:func:`explain_capacity`)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from stargate.broker.money import price_usd
 from stargate.broker.request import Request
 
 if TYPE_CHECKING:
+    from stargate.broker.capacity import CapacityDecision
     from stargate.broker.engine import Broker, Choice, _Eval
 
 _REASON_WORDS = {
@@ -262,10 +264,7 @@ def _reasons(
             else:
                 out.append("deadline: the inference period is over")
         if idx.has_price[i] and ev.price_ok is not None and not ev.price_ok[i]:
-            out.append(
-                f"price_cap: ${idx.price[i]:.2f}/accelerator-hour is above the "
-                f"request's ${r.max_price_usd_per_accelerator_hour}"
-            )
+            out.append(_price_cap_reason(broker, i, ev, r))
     if choice.holder_mask is not None and choice.holder_mask[i] != (choice.holder_mode == "first"):
         out.append(
             "rofr_holder_first: the ROFR holder accepted the request"
@@ -277,6 +276,20 @@ def _reasons(
             "rofr: the holder accepted, and this pool does not meet the clause's requirements"
         )
     return out
+
+
+def _price_cap_reason(broker: Broker, i: int, ev: _Eval, r: Request) -> str:
+    """Why a pool is above the request's caps: per accelerator-hour, or per unit of work."""
+    price = float(ev.prices.price[i])
+    cap = r.max_price_usd_per_accelerator_hour
+    if cap is not None and price > float(cap) + 1e-9:
+        return f"price_cap: ${price:.2f}/accelerator-hour is above the request's ${cap}"
+    thr = float(broker.index.thr(r.workload_class)[i])
+    unit = f"${price / thr:.2f}" if thr > 0 else "no throughput"
+    return (
+        f"price_cap: {unit} per reference-accelerator-hour of work (${price:.2f} ÷ {thr:g}) is "
+        f"above the request's ${r.price_cap_usd_per_reference_hour}"
+    )
 
 
 def _candidate(
@@ -291,7 +304,7 @@ def _candidate(
 ) -> Candidate:
     idx = broker.index
     finite = bool(np.isfinite(ev.finish_s[i]))
-    price = idx.price_dec[i]
+    price = ev.prices.price_dec[i]
     return Candidate(
         rank=rank,
         chosen=chosen,
@@ -327,3 +340,115 @@ def _reason_counts(choice: Choice, free: IArray, type_ok: BArray, thr_ok: BArray
         "deadline": n_false(ev.deadline_ok),
         "price_cap": n_false(ev.price_ok),
     }
+
+
+# --------------------------------------------------------------------------- capacity requests
+
+
+def _usd_price(value: object) -> str:
+    return f"${float(str(value)):,.2f}"
+
+
+def _capacity_ask(d: CapacityDecision, measure: str) -> str:
+    req = d.request
+    ask = req.accelerators
+    types = "any type" if ask is None or ask.types == "any" else "/".join(ask.types)
+    if measure == "power":
+        return f"{req.power_mw:,g} MW of facility power ({types})"
+    assert ask is not None
+    unit = "reference accelerators" if measure == "reference" else "accelerators"
+    return f"{ask.count:,} {unit} ({types})"
+
+
+def explain_capacity(d: CapacityDecision, measure: str) -> str:
+    """One plain paragraph for a capacity decision: what was asked, what exclusivity and the
+    ROFR did (offered, answered, released), where each part went, what stayed unplaced, and
+    what the reservations commit."""
+    req = d.request
+    term = d.term or req.term_from(d.at)
+    parts = [
+        f"Capacity request {req.id}: {req.requester} asks for {_capacity_ask(d, measure)} to "
+        f"serve {', '.join(req.workload_classes)} from {term.start.isoformat()} to "
+        f"{term.end.isoformat()}, decided on {d.at.isoformat()}."
+    ]
+    if d.without:
+        parts.append(f"Switched off for this decision: {', '.join(d.without)}.")
+    if d.exclusivity and d.exclusive_to:
+        parts.append(
+            f"Exclusivity ({', '.join(d.exclusivity)}) allows only "
+            f"{', '.join(d.exclusive_to)} to host it."
+        )
+    ro = d.rofr
+    if ro is not None:
+        head = f"Clause {ro.clause} gives {ro.holder} the right of first refusal on it"
+        if ro.can_meet == "none":
+            parts.append(
+                f"{head}, but {ro.holder} cannot meet any of it (unmet: "
+                f"{', '.join(ro.unmet_requirements) or 'unknown'}), so it was released to the "
+                "other providers at once."
+            )
+        else:
+            offers = []
+            for o in ro.offers:
+                unit = (
+                    ""
+                    if o.price_usd_per_reference_hour is None
+                    else f", {_usd_price(o.price_usd_per_reference_hour)} per reference-hour"
+                )
+                if o.answer == "accept":
+                    said = "accepted" + (
+                        f" on {o.answered_on.isoformat()}"
+                        if o.answered_on is not None and o.answered_on != d.at
+                        else ""
+                    )
+                elif o.expired:
+                    said = f"no answer within {ro.response_window_h:g} h: expired and released"
+                else:
+                    when = o.answered_on.isoformat() if o.answered_on else ""
+                    said = f"declined ({when}) and released"
+                offers.append(
+                    f"{o.accelerators:,} × {o.accelerator} at {o.site} ({o.provider}) for "
+                    f"{_usd_price(o.price_usd_per_accelerator_hour)}/accelerator-hour{unit}: {said}"
+                )
+            how = "all" if ro.can_meet == "all" else "part"
+            parts.append(
+                f"{head}; its capacity for the term can meet {how} of it, so that part was "
+                f"offered to {ro.holder} first — " + "; ".join(offers) + "."
+            )
+            if ro.can_meet == "part":
+                parts.append("The rest was released to the other providers at once (capacity).")
+    placed_elsewhere = [r for r in d.rows if r.placed and r.rofr != "accepted"]
+    if placed_elsewhere:
+        obj = {"cost": "cheapest per unit of work", "time": "fastest type"}.get(
+            d.objective, f"best under {d.objective}"
+        )
+        went = "; ".join(
+            f"{r.accelerators:,} × {r.accelerator} at {r.site} ({r.provider}) for "
+            f"{_usd_price(r.price_usd_per_accelerator_hour)}/accelerator-hour from "
+            f"{r.term_start.isoformat()}" + ("" if r.rofr in ("not_in_scope",) else f" [{r.rofr}]")
+            for r in placed_elsewhere
+        )
+        parts.append(f"The objective ({obj}) placed: {went}.")
+    unplaced = [r for r in d.rows if not r.placed]
+    for r in unplaced:
+        amount = (
+            f"{r.power_mw:,.1f} MW"
+            if measure == "power"
+            else f"{r.reference_accelerators:,.0f} reference accelerators"
+            if measure == "reference"
+            else f"{r.accelerators:,} accelerators"
+        )
+        parts.append(f"Not placed: {amount} — {r.reason}.")
+    held = [r for r in d.rows if r.placed]
+    if held:
+        n = sum(r.accelerators for r in held)
+        ref = sum(r.reference_accelerators for r in held)
+        mw = sum(r.power_mw for r in held)
+        parts.append(
+            f"Reserved {n:,} accelerators ({ref:,.0f} reference accelerators of "
+            f"{d.reference_class or 'the reference class'}, {mw:,.1f} MW) in {len(held)} "
+            "reservation(s), "
+            f"committing ${d.cost_usd:,.2f} over the term (take-or-pay)."
+        )
+    parts.append(f"Decided by: {d.decided_by}.")
+    return " ".join(parts)

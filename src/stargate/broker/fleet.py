@@ -3,6 +3,14 @@ day, price, energy, outages), built once and shared by every decision, with the 
 engine asks for cached (accelerator types, providers, ROFR holders, price caps).
 
 Pools are kept in (provider, site, pool) id order: the position is the tie-break.
+
+Prices come from the one price rule, :func:`stargate.domain.costs.hourly_cost`, on the index's
+tier (``on_demand`` for jobs placed without a reservation) and *for a requester*: a party with a
+contract price on a pool's price row pays that price there. The index's own arrays
+(:attr:`FleetIndex.price`, ``price_dec``, ``price_inf``) are for the index's ``requester``
+(None: list prices); :meth:`FleetIndex.priced` gives the arrays of any other requester, built
+once per requester and only where a contract price differs (whether a pool has a price at all
+does not depend on the requester: a contract price lives on a price row).
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stargate.broker.clock import day_ts as _day_ts
-from stargate.domain.costs import Pricing, hourly_cost
+from stargate.domain.costs import Pricing, hourly_cost, price_row
 from stargate.domain.model import Requirement, RightOfFirstRefusal, Scenario
 
 FArray = npt.NDArray[np.float64]
@@ -23,11 +31,30 @@ IArray = npt.NDArray[np.int64]
 BArray = npt.NDArray[np.bool_]
 
 
-class FleetIndex:
-    """Static per-pool arrays of a scenario, built once and shared by decisions."""
+@dataclass(frozen=True, slots=True)
+class PriceArrays:
+    """Per-pool prices for one requester: float (nan where unpriced), float with inf where
+    unpriced (for ranking), and the Decimal prices (None where unpriced)."""
 
-    def __init__(self, scenario: Scenario, pricing: Pricing = "on_demand") -> None:
+    requester: str | None
+    price: FArray
+    price_inf: FArray
+    price_dec: list[Decimal | None]
+
+
+class FleetIndex:
+    """Static per-pool arrays of a scenario, built once and shared by decisions.
+
+    ``requester``: whose prices the index's own arrays hold (None: list prices, the default);
+    :meth:`priced` gives any requester's."""
+
+    def __init__(
+        self, scenario: Scenario, pricing: Pricing = "on_demand", requester: str | None = None
+    ) -> None:
         self.scenario = scenario
+        self.pricing: Pricing = pricing
+        self.requester = requester
+        self._contract_parties: set[str] = set()
         providers = {p.id: p for p in scenario.providers}
         accs = {a.id: a for a in scenario.accelerators}
         self.provider_ids = [p.id for p in scenario.providers]
@@ -62,7 +89,10 @@ class FleetIndex:
                     if ph is not None and ph.online > day:
                         day = ph.online
                 online.append(_day_ts(day))
-                hc = hourly_cost(scenario, prov, site, acc, pricing)
+                row = price_row(prov, site, acc.id)
+                if row is not None:
+                    self._contract_parties.update(c.party for c in row.contract_prices)
+                hc = hourly_cost(scenario, prov, site, acc, pricing, requester=requester)
                 if hc is None:
                     price.append(float("nan"))
                     self.price_dec.append(None)
@@ -118,9 +148,12 @@ class FleetIndex:
         self._static: dict[tuple[str, tuple[str, ...] | None], BArray] = {}
         self._classes: dict[str, ClassArrays] = {}
         self._holders: dict[str, BArray] = {}
-        self._caps: dict[Decimal, BArray] = {}
+        self._caps: dict[tuple[str | None, Decimal], BArray] = {}
+        self._ref_caps: dict[tuple[str | None, str, Decimal], BArray] = {}
         self._consts: dict[int, IArray] = {}
         self.price_inf = np.where(self.has_price, self.price, np.inf)
+        self.prices = PriceArrays(requester, self.price, self.price_inf, self.price_dec)
+        self._priced: dict[str | None, PriceArrays] = {requester: self.prices}
         self.all_true = np.ones(len(pool_ids), dtype=bool)
         self._online_key = float("nan")
         self._all_reqs: dict[str, bool] = {}
@@ -176,30 +209,105 @@ class FleetIndex:
             self._all_reqs[rofr.id] = hit
         return hit
 
-    def holder_priced(self, rofr: RightOfFirstRefusal) -> BArray:
-        """The holder's pools priced within the clause's cap (all of them without a cap)."""
+    def holder_priced(
+        self,
+        rofr: RightOfFirstRefusal,
+        class_id: str | None = None,
+        prices: PriceArrays | None = None,
+    ) -> BArray:
+        """The holder's pools priced within the clause's caps (all of them without a cap): the
+        cap per accelerator-hour, and the cap per reference-accelerator-hour of work (price ÷
+        the pool type's throughput for ``class_id``), at ``prices`` (default: the index's)."""
+        prices = prices or self.prices
+        ref_cap = rofr.price_cap_usd_per_reference_hour
         key = (
-            "priced|"
-            + rofr.id
-            + "|"
-            + rofr.holder
-            + "|"
-            + str(rofr.price_cap_usd_per_accelerator_hour)
+            f"priced|{rofr.id}|{rofr.holder}|{rofr.price_cap_usd_per_accelerator_hour}|"
+            f"{ref_cap}|{class_id if ref_cap is not None else ''}|{prices.requester}"
         )
         mask = self._holders.get(key)
         if mask is None:
-            mask = self.holder_mask(rofr)
-            if rofr.price_cap_usd_per_accelerator_hour is not None:
-                mask = mask & self.price_at_most(rofr.price_cap_usd_per_accelerator_hour)
+            mask = self.holder_mask(rofr) & self.within_caps(
+                rofr.price_cap_usd_per_accelerator_hour, ref_cap, class_id, prices
+            )
             self._holders[key] = mask
         return mask
 
-    def price_at_most(self, cap: Decimal) -> BArray:
-        mask = self._caps.get(cap)
-        if mask is None:
-            mask = self.price_inf <= float(cap) + 1e-9
-            self._caps[cap] = mask
+    def within_caps(
+        self,
+        cap: Decimal | None,
+        ref_cap: Decimal | None,
+        class_id: str | None,
+        prices: PriceArrays | None = None,
+    ) -> BArray:
+        """Pools priced at most ``cap`` per accelerator-hour and at most ``ref_cap`` per
+        reference-accelerator-hour of ``class_id`` (either may be None: no such cap)."""
+        mask = self.all_true
+        if cap is not None:
+            mask = mask & self.price_at_most(cap, prices)
+        if ref_cap is not None:
+            assert class_id is not None, "a cap per unit of work needs the work's class"
+            mask = mask & self.price_per_reference_at_most(ref_cap, class_id, prices)
         return mask
+
+    def price_at_most(self, cap: Decimal, prices: PriceArrays | None = None) -> BArray:
+        """Pools priced at most ``cap`` per accelerator-hour."""
+        prices = prices or self.prices
+        key = (prices.requester, cap)
+        mask = self._caps.get(key)
+        if mask is None:
+            mask = prices.price_inf <= float(cap) + 1e-9
+            self._caps[key] = mask
+        return mask
+
+    def price_per_reference_at_most(
+        self, cap: Decimal, class_id: str, prices: PriceArrays | None = None
+    ) -> BArray:
+        """Pools whose price per unit of work (price ÷ throughput for ``class_id``) is at most
+        ``cap`` USD per reference-accelerator-hour; a type that cannot run the class fails."""
+        prices = prices or self.prices
+        key = (prices.requester, class_id, cap)
+        mask = self._ref_caps.get(key)
+        if mask is None:
+            thr = self._thr_by_class[class_id]
+            mask = (thr > 0) & (prices.price_inf <= float(cap) * thr + 1e-9)
+            self._ref_caps[key] = mask
+        return mask
+
+    def priced(self, requester: str | None) -> PriceArrays:
+        """The per-pool prices ``requester`` pays (contract prices where its price rows carry
+        them, else the list prices of the index's tier); built once per requester."""
+        hit = self._priced.get(requester)
+        if hit is None:
+            if requester is not None and requester not in self._contract_parties:
+                hit = self.priced(None)  # no contract price anywhere: the list prices
+            else:
+                hit = self._build_prices(requester)
+            self._priced[requester] = hit
+        return hit
+
+    def _build_prices(self, requester: str | None) -> PriceArrays:
+        sc = self.scenario
+        providers = {p.id: p for p in sc.providers}
+        sites = {s.id: s for s in sc.sites}
+        accs = {a.id: a for a in sc.accelerators}
+        price = np.full(self.size, np.nan)
+        dec: list[Decimal | None] = []
+        for i in range(self.size):
+            site = sites[self.site_ids[i]]
+            hc = hourly_cost(
+                sc,
+                providers[site.provider],
+                site,
+                accs[self.acc_ids[int(self.acc_idx[i])]],
+                self.pricing,
+                requester=requester,
+            )
+            if hc is None:
+                dec.append(None)
+            else:
+                dec.append(hc.total_usd)
+                price[i] = float(hc.total_usd)
+        return PriceArrays(requester, price, np.where(np.isnan(price), np.inf, price), dec)
 
     def const_int(self, value: int) -> IArray:
         arr = self._consts.get(value)

@@ -1,7 +1,17 @@
 """Requests for compute, and reading them from YAML or JSON files.
 
-A request asks for ``accelerators.count`` accelerators (of some ``types``, or ``any``) for a
-workload class:
+A file holds job requests and capacity requests, in any mix, decided in file order.
+
+A *capacity request* (``kind: capacity``, read into
+:class:`stargate.domain.model.CapacityRequest`) asks for capacity for a term: ``requester``,
+the ``workload_classes`` it will serve, ``accelerators`` (``count``, ``types``, ``unit:
+accelerators|reference``) or ``power_mw``, ``term: {start, end}`` or ``term_years``, and
+optionally ``providers``, ``sites``, ``price_cap_usd_per_accelerator_hour``,
+``price_cap_usd_per_reference_hour`` and a ``deadline`` (dates, not datetimes). Placed, it
+becomes a reservation (:mod:`stargate.broker.capacity`).
+
+A *job request* asks for ``accelerators.count`` accelerators (of some ``types``, or ``any``)
+for a workload class:
 
 * ``training``: for ``duration_h`` hours *on the scenario's reference accelerator*; on another
   type the duration scales by that type's relative throughput for the class (a type with
@@ -23,7 +33,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -41,7 +51,7 @@ from pydantic import (
 )
 
 from stargate.domain.limits import Count, Hours, Money, check_hours, check_instant, refuse_booleans
-from stargate.domain.model import SLUG_PATTERN, Scenario, WorkloadKind
+from stargate.domain.model import SLUG_PATTERN, CapacityRequest, Scenario, WorkloadKind
 from stargate.errors import InputError, Problem, did_you_mean
 from stargate.files import read_input
 from stargate.scenario.yamlsrc import (
@@ -152,6 +162,11 @@ class Request(_Model):
     earliest_start: UtcDatetime | None = None
     deadline: UtcDatetime | None = Field(default=None, description="Must finish by then")
     max_price_usd_per_accelerator_hour: Annotated[Money, Field(gt=0)] | None = None
+    price_cap_usd_per_reference_hour: Annotated[Money, Field(gt=0)] | None = Field(
+        default=None,
+        description="A cap per unit of work: price per accelerator-hour ÷ the type's "
+        "throughput for the class (USD per reference-accelerator-hour)",
+    )
 
     @model_validator(mode="after")
     def _by_kind(self) -> Request:
@@ -187,18 +202,34 @@ class Request(_Model):
         return None if self.accelerators.types == "any" else list(self.accelerators.types)
 
 
-class _Names:
-    """A scenario's party, class and accelerator ids, gathered once for a whole file."""
+#: A request of either kind, as a requests file holds them.
+AnyRequest = Request | CapacityRequest
 
-    __slots__ = ("accs", "classes", "parties")
+
+class _Names:
+    """A scenario's party, class, accelerator, provider and site ids, gathered once for a
+    whole file."""
+
+    __slots__ = ("accs", "classes", "parties", "providers", "sites")
 
     def __init__(self, scenario: Scenario) -> None:
         self.parties = {p.id for p in scenario.parties}
         self.classes = {c.id: c for c in scenario.workload_classes}
         self.accs = {a.id for a in scenario.accelerators}
+        self.providers = {p.id for p in scenario.providers}
+        self.sites = {s.id for s in scenario.sites}
 
-    def known(self, r: Request) -> bool:
+    def known(self, r: AnyRequest) -> bool:
         """Whether every name a valid request uses is the scenario's (the common case)."""
+        if isinstance(r, CapacityRequest):
+            types = "any" if r.accelerators is None else r.accelerators.types
+            return (
+                r.requester in self.parties
+                and all(c in self.classes for c in r.workload_classes)
+                and (types == "any" or all(t in self.accs for t in types))
+                and all(p in self.providers for p in r.providers)
+                and all(s in self.sites for s in r.sites)
+            )
         cls = self.classes.get(r.workload_class)
         return (
             r.requester in self.parties
@@ -213,12 +244,14 @@ def check_against(
 ) -> list[tuple[str, str, str | None]]:
     """Problems (field, message, hint) of a request's names against a scenario. Works on raw
     data too, so that unknown names are reported even when other fields are malformed."""
-    if isinstance(item, Request):
+    if isinstance(item, Request | CapacityRequest):
         item = item.model_dump(by_alias=True)
     if not isinstance(item, dict):
         return []
     out: list[tuple[str, str, str | None]] = []
     names = names or _Names(scenario)
+    if item.get("kind") == "capacity":
+        return _check_capacity(item, names)
     parties = names.parties
     classes = names.classes
     accs = names.accs
@@ -255,13 +288,43 @@ def check_against(
     return out
 
 
+def _check_capacity(item: dict[str, Any], names: _Names) -> list[tuple[str, str, str | None]]:
+    """The names of a capacity request (raw data) that the scenario does not know."""
+    out: list[tuple[str, str, str | None]] = []
+    requester = item.get("requester")
+    if isinstance(requester, str) and requester not in names.parties:
+        out.append(
+            ("requester", f"unknown party '{requester}'", did_you_mean(requester, names.parties))
+        )
+
+    def each(key: str, known: Iterable[str], what: str, at: str | None = None) -> None:
+        values = item.get(key) if at is None else item.get(at)
+        if at is not None:
+            values = values.get(key) if isinstance(values, dict) else None
+        if not isinstance(values, list):
+            return
+        pool = set(known)
+        for i, v in enumerate(values):
+            if isinstance(v, str) and v not in pool:
+                field = f"{at}.{key}[{i}]" if at else f"{key}[{i}]"
+                out.append((field, f"unknown {what} '{v}'", did_you_mean(v, pool)))
+
+    each("workload_classes", names.classes, "workload class")
+    each("types", names.accs, "accelerator", at="accelerators")
+    each("providers", names.providers, "provider")
+    each("sites", names.sites, "site")
+    return out
+
+
 _FIELDS = ("duration_h", "period", "deadline", "earliest_start", "accelerators", "kind")
+#: The fields a capacity request's cross-field messages can name.
+_CAPACITY_FIELDS = ("accelerators", "power_mw", "term", "term_years", "deadline")
 
 
-def _field_of(message: str) -> str | None:
+def _field_of(message: str, fields: tuple[str, ...] = _FIELDS) -> str | None:
     """The request field a cross-field message is about (the first field it names)."""
     best: tuple[int, str] | None = None
-    for name in _FIELDS:
+    for name in fields:
         pos = message.find(name)
         if pos >= 0 and (best is None or pos < best[0]):
             best = (pos, name)
@@ -270,10 +333,11 @@ def _field_of(message: str) -> str | None:
 
 def parse_requests(
     data: Any, scenario: Scenario, label: str = "<requests>", smap: SourceMap | None = None
-) -> tuple[list[Request], bool]:
-    """Validate request data: one mapping, a list, or ``{requests: [...]}``. Returns the
-    requests and whether the input was a single request. Raises InputError listing every
-    problem with file, line, request id and field."""
+) -> tuple[list[AnyRequest], bool]:
+    """Validate request data: one mapping, a list, or ``{requests: [...]}``; each item a job
+    request or (``kind: capacity``) a capacity request. Returns the requests and whether the
+    input was a single request. Raises InputError listing every problem with file, line,
+    request id and field."""
     smap = smap or SourceMap()
     single = isinstance(data, dict) and "requests" not in data
     prefix: tuple[str | int, ...] = ()
@@ -301,14 +365,15 @@ def parse_requests(
     if not isinstance(items, list) or not items:
         raise InputError(Problem("no requests found", file=label, expected="at least one request"))
     problems: list[Problem] = []
-    requests: list[Request] = []
+    requests: list[AnyRequest] = []
     seen: dict[str, int] = {}
     names = _Names(scenario)
-    validate = Request.model_validate
     for i, item in enumerate(items):
+        capacity = isinstance(item, dict) and item.get("kind") == "capacity"
+        model: type[Request] | type[CapacityRequest] = CapacityRequest if capacity else Request
         if not problems:  # the fast path: a valid request with known names
             try:
-                fast = validate(item)
+                fast: AnyRequest = model.model_validate(item)
             except ValidationError:
                 pass
             else:
@@ -347,18 +412,18 @@ def parse_requests(
             )
             problems.append(problem(rel, msg, hint))
         try:
-            req = Request.model_validate(item)
+            req: AnyRequest = model.model_validate(item)
         except ValidationError as exc:
             for err in exc.errors(include_url=False):
                 loc = tuple(p for p in err["loc"] if not str(p).startswith("function-"))
                 msg = err["msg"].removeprefix("Value error, ")
                 if not loc and err["type"] == "value_error":
-                    named = _field_of(msg)
+                    named = _field_of(msg, _CAPACITY_FIELDS if capacity else _FIELDS)
                     loc = (named,) if named else loc
                 if err["type"] == "missing":
                     msg = f"required field '{loc[-1]}' is missing"
                 elif err["type"] == "extra_forbidden":
-                    fields = {f.alias or n for n, f in Request.model_fields.items()}
+                    fields = {f.alias or n for n, f in model.model_fields.items()}
                     problems.append(
                         problem(
                             loc,
@@ -480,7 +545,7 @@ def _bulk() -> Iterator[None]:
             gc.enable()
 
 
-def load_requests(path: str | Path, scenario: Scenario) -> tuple[list[Request], bool]:
+def load_requests(path: str | Path, scenario: Scenario) -> tuple[list[AnyRequest], bool]:
     """Read requests from a YAML or JSON file; see :func:`parse_requests`.
 
     The file is opened through :func:`stargate.files.read_input` (a FIFO, a device or an

@@ -7,6 +7,12 @@ released. Responders are registered by name in :data:`RESPONDERS` (a
 :class:`~stargate.registry.Registry`, parameter ``responder``) and written ``NAME[:ARG]``
 (``place --responder``, ``simulate --responder``); the multi-party service adds a real party
 answering over HTTP. Errors name the parameter ``responder``; the CLI names its flag.
+
+Offers come at two levels: a *job* offer (one job request, ``stargate place``) and a
+*capacity* offer (a capacity request: the part of it the holder's capacity model allows for the
+term). Every responder answers both. Which one answers when none is named:
+:data:`DEFAULT_JOB_RESPONDER` (``accept-when-able``) for job offers and
+:data:`DEFAULT_CAPACITY_RESPONDER` (``capacity-limited``) for capacity offers.
 """
 
 from __future__ import annotations
@@ -33,8 +39,20 @@ Factory = Callable[[str | None, int], "Responder"]
 RESPONDERS: Registry[Factory] = Registry("responder", parameter=PARAMETER)
 
 
+#: The responders that answer when none is named, by level of the offer.
+DEFAULT_JOB_RESPONDER = "accept-when-able"
+DEFAULT_CAPACITY_RESPONDER = "capacity-limited"
+OfferKind = Literal["job", "capacity"]
+
+
 class Offer(NamedTuple):
-    """What the holder is asked: host this request at this price, answer within the window."""
+    """What the holder is asked: host this request at this price, answer within the window.
+
+    A capacity offer (``kind="capacity"``) is the part of a capacity request the holder can
+    meet: ``accelerators`` of ``accelerator`` for ``duration_h`` hours (the term). The caps
+    are the clause's (per accelerator-hour and per reference-accelerator-hour of work), and
+    ``price_usd_per_reference_hour`` is the offer's price per unit of work (price ÷ the type's
+    throughput for the request's class)."""
 
     request_id: str
     holder: str
@@ -43,6 +61,20 @@ class Offer(NamedTuple):
     accelerators: int
     duration_h: float
     response_window_h: float
+    kind: OfferKind = "job"
+    accelerator: str | None = None
+    price_usd_per_reference_hour: Decimal | None = None
+    price_cap_usd_per_accelerator_hour: Decimal | None = None
+    price_cap_usd_per_reference_hour: Decimal | None = None
+
+    def above_cap(self) -> bool:
+        """Whether the offer's price is above a cap of the clause (either unit)."""
+        cap = self.price_cap_usd_per_accelerator_hour
+        if cap is not None and self.price_usd_per_accelerator_hour > cap:
+            return True
+        ref_cap = self.price_cap_usd_per_reference_hour
+        unit = self.price_usd_per_reference_hour
+        return ref_cap is not None and (unit is None or unit > ref_cap)
 
     @property
     def cost_usd(self) -> Decimal:
@@ -68,12 +100,26 @@ class Responder(Protocol):
 @dataclass(frozen=True)
 class AcceptWhenAble:
     """Accepts every offer it is made (offers are only made when the holder can meet the
-    requirements), at once. The default."""
+    requirements), at once. The default for job offers (``stargate place`` of job requests,
+    the simulator's per-job offers)."""
 
     name: str = "accept-when-able"
 
     def respond(self, offer: Offer) -> Answer:
         return Answer("accept")
+
+
+@dataclass(frozen=True)
+class CapacityLimited:
+    """Accepts what the holder's capacity model allows within the clause's price cap, at once:
+    the offer is already limited to what the capacity model allows for the term, so it accepts
+    the whole offer unless its price is above a cap of the clause (per accelerator-hour or per
+    reference-accelerator-hour of work), which it declines. The default for capacity offers."""
+
+    name: str = "capacity-limited"
+
+    def respond(self, offer: Offer) -> Answer:
+        return Answer("decline" if offer.above_cap() else "accept")
 
 
 @dataclass(frozen=True)
@@ -174,6 +220,12 @@ def _no_arg(name: str, arg: str | None) -> None:
 def _accept_when_able(arg: str | None, seed: int) -> Responder:
     _no_arg("accept-when-able", arg)
     return AcceptWhenAble()
+
+
+@RESPONDERS.register("capacity-limited")
+def _capacity_limited(arg: str | None, seed: int) -> Responder:
+    _no_arg("capacity-limited", arg)
+    return CapacityLimited()
 
 
 @RESPONDERS.register("decline-always")

@@ -42,6 +42,7 @@ def write_json_lines(items: Iterable[object], write: Callable[[str], object]) ->
         "stargate place examples/requests/stargate-mix.yaml --at 2026-01-01",
         "stargate place examples/requests/stargate-mix.yaml --at 2026-01-01 --without rofr --json",
         "stargate place examples/requests/stargate-mix.yaml --responder no-answer --objective time",
+        "stargate place examples/requests/capacity.yaml --at 2025-02-01",
         "stargate place examples/requests/missing.yaml   # exit 2",
     )
 )
@@ -72,14 +73,16 @@ def place(
         ),
     ] = "cost",
     responder: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--responder",
             metavar="NAME[:ARG]",
-            help="How the ROFR holder answers: accept-when-able (default), decline-always, "
-            "no-answer, accept-after:H, accept-with-probability:P, decline-above-price:X.",
+            help="How the ROFR holder answers offers: accept-when-able, capacity-limited, "
+            "decline-always, no-answer, accept-after:H, accept-with-probability:P, "
+            "decline-above-price:X. Default: accept-when-able for job requests, "
+            "capacity-limited for capacity requests (kind: capacity).",
         ),
-    ] = "accept-when-able",
+    ] = None,
     without: Annotated[
         list[str] | None,
         typer.Option(
@@ -102,11 +105,14 @@ def place(
     ] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print decisions as JSON.")] = False,
 ) -> None:
-    """Place requests where the contracts allow and it is cheapest or fastest; explain why."""
+    """Place requests where the contracts allow and it is cheapest or fastest; explain why.
+
+    Job requests (training, inference) are placed on pools; capacity requests (kind:
+    capacity) reserve capacity for a term, the ROFR acting on what the holder can offer."""
 
     def body() -> None:
         from stargate.broker import Broker, load_requests, make_responder, parse_objective
-        from stargate.report.broker import render_decision, render_summary
+        from stargate.report.broker import render_any, render_summary
         from stargate.scenario.loader import load_scenario
 
         if detail not in ("auto", "summary", "full"):
@@ -120,7 +126,7 @@ def place(
         moment = parse_moment(at, "--at")
         try:
             obj = parse_objective(objective)
-            resp = make_responder(responder, seed)
+            resp = None if responder is None else make_responder(responder, seed)
         except InputError as exc:
             raise for_option(exc, PLACE_OPTIONS) from None
         sc = load_scenario(scenario)
@@ -140,14 +146,14 @@ def place(
                 print_json(decisions[0].to_dict() if single else decisions.to_dict())
             elif full:
                 for d in decisions:
-                    render_decision(d, out)
+                    render_any(d, out)
             else:
                 render_summary(decisions, out)
             return
         # a large batch: decide, write and forget one decision at a time (memory stays flat);
         # the requests live to the end, so the collector need not scan them again and again
         gc.freeze()
-        stream = (broker.decide(r, moment) for r in reqs)
+        stream = (broker.decide_any(r, moment) for r in reqs)
         if as_json:
             write_json_lines((d.to_dict() for d in stream), sys.stdout.write)
         else:
