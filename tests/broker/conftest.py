@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pytest
 
 from stargate.broker import Request
-from stargate.domain.model import Scenario
+from stargate.domain.model import CapacityRequest, Scenario
 from stargate.scenario.loader import validate_data
 
 AT = datetime(2026, 1, 1)
@@ -207,3 +207,69 @@ def make_fleet() -> Callable[[Callable[[dict[str, Any]], None]], Scenario]:
         return build(data)
 
     return make
+
+
+# --------------------------------------------------------------------------- capacity requests
+#
+# The same fleet for capacity requests: the holder sells new capacity through a capacity model
+# (1,200 H100 a year from 2025, reserved at $6), the rival from its pools (reserved $8 H100,
+# $14 B200), the campus at cost. The ROFR caps the holder's price at $12 per accelerator-hour.
+
+DAY = date(2026, 1, 1)
+
+
+def capacity_fleet_data() -> dict[str, Any]:
+    data = fleet_data()
+    holder, rival = data["providers"][0], data["providers"][1]
+    holder["prices"] = [
+        {
+            "accelerator": "h100",
+            "on_demand_usd_per_accelerator_hour": 10,
+            "reserved_usd_per_accelerator_hour": 6,
+        }
+    ]
+    holder["capacity_model"] = [
+        {"accelerator": "h100", "start": "2025-01-01", "accelerators": 1200, "per": "year"}
+    ]
+    rival["prices"] = [
+        {
+            "accelerator": "h100",
+            "on_demand_usd_per_accelerator_hour": 11,
+            "reserved_usd_per_accelerator_hour": 8,
+        },
+        {
+            "accelerator": "b200",
+            "on_demand_usd_per_accelerator_hour": 20,
+            "reserved_usd_per_accelerator_hour": 14,
+        },
+    ]
+    return data
+
+
+@pytest.fixture(scope="session")
+def capacity_fleet() -> Scenario:
+    return build(capacity_fleet_data())
+
+
+@pytest.fixture
+def make_capacity_fleet() -> Callable[[Callable[[dict[str, Any]], None]], Scenario]:
+    def make(edit: Callable[[dict[str, Any]], None]) -> Scenario:
+        data = capacity_fleet_data()
+        edit(data)
+        return build(data)
+
+    return make
+
+
+def creq(**kw: Any) -> CapacityRequest:
+    """A capacity request for 1,000 accelerators of any type for training in 2026."""
+    data: dict[str, Any] = {
+        "id": "c1",
+        "kind": "capacity",
+        "requester": "lab",
+        "workload_classes": ["training"],
+        "accelerators": {"count": 1000, "types": "any"},
+        "term": {"start": "2026-01-01", "end": "2026-12-31"},
+    }
+    data.update(kw)
+    return CapacityRequest.model_validate({k: v for k, v in data.items() if v is not None})
