@@ -168,7 +168,7 @@ def _active(reservations: list[Reservation], day: date) -> list[Reservation]:
 def test_no_reservation_exceeds_what_its_provider_could_offer(
     scenario: Scenario, seq: list[tuple[CapacityRequest, date]], responder: str
 ) -> None:
-    book, decisions = replay(scenario, seq, responder)
+    _, decisions = replay(scenario, seq, responder)
     for d in decisions:
         taken: dict[tuple[str, str, str], int] = defaultdict(int)
         for r in d.reservations:

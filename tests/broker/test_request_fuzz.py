@@ -23,7 +23,7 @@ import yaml
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from stargate.broker.request import load_requests
+from stargate.broker.request import Request, load_requests
 from stargate.domain.limits import (
     EARLIEST_INSTANT,
     LATEST_INSTANT,
@@ -170,6 +170,7 @@ def test_loaded_values_equal_the_intended_or_a_located_error(
             return
     assert intended.valid, f"accepted an invalid request: {intended}"
     (r,) = reqs
+    assert isinstance(r, Request)
     assert r.accelerators.count == intended.count
     assert r.duration_h == float(intended.duration_h)
     assert r.deadline == _utc(intended.deadline)

@@ -218,6 +218,7 @@ def test_fast_and_locating_readers_agree(tmp_path: Path, fleet: Scenario) -> Non
     assert not problems
     slow, _ = parse_requests(data, fleet, str(f), smap)
     assert fast == slow
+    assert isinstance(fast[0], Request)
     assert fast[0].earliest_start == datetime(2026, 1, 1, 4)
     dup = tmp_path / "dup.yaml"
     dup.write_text(text.replace("duration_h: 2.5,", "duration_h: 2.5, duration_h: 3,"))

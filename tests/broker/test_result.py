@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from stargate.broker import Broker, Placement, load_requests, make_responder, place
+from stargate.broker import Broker, Placement, Request, load_requests, make_responder, place
 from stargate.cli.main import app
 from stargate.domain.model import Scenario
 from stargate.domain.provenance import SCHEMA_VERSION, for_scenario
@@ -77,6 +77,7 @@ def test_to_dict_is_the_json_of_a_single_request(tmp_path: Path) -> None:
     sc = load_scenario(None)
     reqs, single = load_requests(one, sc)
     assert single
+    assert isinstance(reqs[0], Request)
     d = Broker(sc, seed=0).decide(reqs[0], datetime(2026, 1, 1))
     assert json.loads(result.output) == d.to_dict()
 
