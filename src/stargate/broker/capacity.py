@@ -18,7 +18,7 @@ procurement replay and the planner:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -246,7 +246,6 @@ class CapacityDecision:
     reservations: list[Reservation] = field(default_factory=list)
     source: RequestSource = "request"
     term: Term | None = None
-    candidates: list[CapacityCandidate] = field(default_factory=list)
     rofr: CapacityRofr | None = None
     exclusivity: list[str] = field(default_factory=list)  # the exclusivity clauses that bound it
     exclusive_to: list[str] | None = None  # the providers exclusivity allows (None: any)
@@ -255,6 +254,19 @@ class CapacityDecision:
     reference_class: str = ""  # the class in which reference accelerators are counted
     explanation: str = ""
     provenance: Provenance | None = None
+    #: Builds the candidate list on first use (the simulator's replay never reads it).
+    candidates_from: Callable[[], list[CapacityCandidate]] | None = field(
+        default=None, repr=False, compare=False
+    )
+    _candidates: list[CapacityCandidate] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def candidates(self) -> list[CapacityCandidate]:
+        """Every (provider, site, type) considered, best first (built on first use)."""
+        if self._candidates is None:
+            self._candidates = self.candidates_from() if self.candidates_from else []
+            self.candidates_from = None
+        return self._candidates
 
     @property
     def request_id(self) -> str:
@@ -344,6 +356,7 @@ class Source:
     rows: tuple[int, ...]
     pools: tuple[Pool, ...]
     online: tuple[date, ...]  # each pool's first day online (its phase's, if later)
+    counts: tuple[int, ...]  # each pool's accelerators
 
 
 class CapacityBook:
@@ -369,7 +382,12 @@ class CapacityBook:
             p.id: list(p.capacity_model) for p in scenario.providers
         }
         self._providers = {p.id: p for p in scenario.providers}
+        self.sites_by_id = {site.id: site for site in scenario.sites}
+        self.accelerators_by_id = {a.id: a for a in scenario.accelerators}
         self._held: dict[tuple[str, str], list[Reservation]] = {}
+        self._held_at: dict[tuple[str, str, str | None], list[Reservation]] = {}
+        self._by_type: dict[tuple[str, str], list[Source]] = {}
+        self._by_site: dict[tuple[str, str, str], Source] = {}
         self._row_site: dict[tuple[str, int], str | None] = {}
         self._sources: list[Source] | None = None
         #: Per-book caches for the decisions (static facts of the scenario).
@@ -379,6 +397,22 @@ class CapacityBook:
                 self._hold(r)
 
     # -- where capacity comes from ---------------------------------------------------------
+    def provider(self, provider_id: str) -> Provider:
+        return self._providers[provider_id]
+
+    def offer_price(
+        self, provider_id: str, site_id: str, accelerator: str, day: date
+    ) -> Decimal | None:
+        """The price of the provider's capacity model row for a type at a site in force on
+        ``day`` (the first with a price), as :func:`capacity_price` reads it."""
+        return _offer_price(
+            self._providers[provider_id],
+            accelerator,
+            site_id,
+            day,
+            lambda i: self.row_site(provider_id, i),
+        )
+
     def row_site(self, provider_id: str, index: int) -> str | None:
         """The site a capacity model row delivers at (None: the provider has no site)."""
         key = (provider_id, index)
@@ -421,9 +455,20 @@ class CapacityBook:
                                 day = ph.online
                         entry[2].append(day)
             self._sources = [
-                Source(k[0], k[1], k[2], tuple(v[0]), tuple(v[1]), tuple(v[2]))
+                Source(
+                    k[0],
+                    k[1],
+                    k[2],
+                    tuple(v[0]),
+                    tuple(v[1]),
+                    tuple(v[2]),
+                    tuple(p.count for p in v[1]),
+                )
                 for k, v in sorted(out.items())
             ]
+            for src in self._sources:
+                self._by_type.setdefault((src.provider, src.accelerator), []).append(src)
+                self._by_site[(src.provider, src.accelerator, src.site)] = src
         return self._sources
 
     # -- what is left ----------------------------------------------------------------------
@@ -475,23 +520,29 @@ class CapacityBook:
             return total
         by = day if online_by is None else min(day, online_by)
         stock = 0
-        for src in self.sources():
-            if (
-                src.provider != provider_id
-                or src.accelerator != accelerator
-                or (site is not None and src.site != site)
-            ):
-                continue
-            stock += sum(p.count for p, on in zip(src.pools, src.online, strict=True) if on <= by)
+        if self._sources is None:
+            self.sources()
+        if site is None:
+            srcs: Iterable[Source] = self._by_type.get((provider_id, accelerator), ())
+        else:
+            one = self._by_site.get((provider_id, accelerator, site))
+            srcs = () if one is None else (one,)
+        for src in srcs:
+            for count, on in zip(src.counts, src.online, strict=True):
+                if on <= by:
+                    stock += count
         if stock == 0:
             return 0
-        held = sum(
-            r.accelerators
-            for r in self._held.get((provider_id, accelerator), ())
-            if r.term.start <= term.end
-            and term.start <= r.term.end
-            and (site is None or self._site_of(r) == site)
+        held_list = (
+            self._held.get((provider_id, accelerator), ())
+            if site is None
+            else self._held_at.get((provider_id, accelerator, site), ())
         )
+        start, end = term.start, term.end
+        held = 0
+        for r in held_list:
+            if r.term.start <= end and start <= r.term.end:
+                held += r.accelerators
         return max(0, stock - held)
 
     def _site_of(self, r: Reservation) -> str | None:
@@ -514,6 +565,8 @@ class CapacityBook:
         self._held.setdefault((reservation.provider, reservation.accelerator), []).append(
             reservation
         )
+        key = (reservation.provider, reservation.accelerator, self._site_of(reservation))
+        self._held_at.setdefault(key, []).append(reservation)
 
     def reserve(self, reservation: Reservation) -> None:
         """Hold a reservation, taking it from the provider's offer (the capacity model rows of
@@ -544,6 +597,25 @@ class CapacityBook:
 # --------------------------------------------------------------------------- prices
 
 
+def _offer_price(
+    provider: Provider,
+    accelerator: str,
+    site_id: str,
+    day: date,
+    site_of_row: Callable[[int], str | None],
+) -> Decimal | None:
+    for i, row in enumerate(provider.capacity_model):
+        if (
+            row.accelerator == accelerator
+            and row.price_usd_per_accelerator_hour is not None
+            and row.start <= day
+            and (row.end is None or day <= row.end)
+            and site_of_row(i) == site_id
+        ):
+            return row.price_usd_per_accelerator_hour
+    return None
+
+
 def capacity_price(
     scenario: Scenario,
     requester: str | None,
@@ -557,21 +629,15 @@ def capacity_price(
     tier ``reserved``, with the price of the provider's capacity model row in force on ``day``
     at that site (the first with a price) standing in for the list price. The simulator and
     the planner call this too, so every engine prices a capacity request the same."""
-    offer: Decimal | None = None
-    for row in provider.capacity_model:
-        if (
-            row.accelerator == accelerator
-            and row.price_usd_per_accelerator_hour is not None
-            and row.start <= day
-            and (row.end is None or day <= row.end)
-        ):
-            try:
-                at = delivery_site(scenario, provider, accelerator, row.site).id
-            except KeyError:
-                continue
-            if at == site_id:
-                offer = row.price_usd_per_accelerator_hour
-                break
+
+    def site_of_row(index: int) -> str | None:
+        row = provider.capacity_model[index]
+        try:
+            return delivery_site(scenario, provider, row.accelerator, row.site).id
+        except KeyError:
+            return None
+
+    offer = _offer_price(provider, accelerator, site_id, day, site_of_row)
     return hourly_cost(
         scenario,
         provider,

@@ -148,6 +148,7 @@ class FleetIndex:
         self._static: dict[tuple[str, tuple[str, ...] | None], BArray] = {}
         self._classes: dict[str, ClassArrays] = {}
         self._holders: dict[str, BArray] = {}
+        self._priced_holders: dict[tuple[int, str | None, str | None], BArray] = {}
         self._caps: dict[tuple[str | None, Decimal], BArray] = {}
         self._ref_caps: dict[tuple[str | None, str, Decimal], BArray] = {}
         self._consts: dict[int, IArray] = {}
@@ -220,16 +221,14 @@ class FleetIndex:
         the pool type's throughput for ``class_id``), at ``prices`` (default: the index's)."""
         prices = prices or self.prices
         ref_cap = rofr.price_cap_usd_per_reference_hour
-        key = (
-            f"priced|{rofr.id}|{rofr.holder}|{rofr.price_cap_usd_per_accelerator_hour}|"
-            f"{ref_cap}|{class_id if ref_cap is not None else ''}|{prices.requester}"
-        )
-        mask = self._holders.get(key)
+        # the clause version objects live as long as the scenario (amended ones are cached)
+        key = (id(rofr), class_id if ref_cap is not None else None, prices.requester)
+        mask = self._priced_holders.get(key)
         if mask is None:
             mask = self.holder_mask(rofr) & self.within_caps(
                 rofr.price_cap_usd_per_accelerator_hour, ref_cap, class_id, prices
             )
-            self._holders[key] = mask
+            self._priced_holders[key] = mask
         return mask
 
     def within_caps(

@@ -69,14 +69,14 @@ from stargate.broker.capacity import (
     ProcurementRow,
     RequestSource,
     RofrVerdict,
-    capacity_price,
+    Source,
     term_hours,
 )
 from stargate.broker.money import price_usd
 from stargate.broker.objective import Objective, parse_objective
 from stargate.broker.responders import CapacityLimited, Offer, Responder
 from stargate.contracts.state import resolve_clause_selector
-from stargate.domain.costs import facility_load_mw
+from stargate.domain.costs import facility_load_mw, hourly_cost
 from stargate.domain.model import (
     CapacityRequest,
     Exclusivity,
@@ -225,78 +225,126 @@ class Procurement:
     def _candidates(
         self, holders: set[str], allowed: set[str] | None, in_scope: bool
     ) -> list[_Cand]:
+        """The candidates of this request: built from templates cached in the book for
+        requests of the same shape (the simulator's top-ups share one)."""
+        book, req = self.book, self.req
+        sources = book.sources()
+        offers = tuple(
+            book.offer_price(src.provider, src.site, src.accelerator, self.term.start)
+            for src in sources
+        )
+        types = None if req.accelerators is None else req.accelerators.types
+        shape = (
+            "shape",
+            req.requester,
+            tuple(req.workload_classes),
+            None if types is None or types == "any" else tuple(types),
+            self.measure,
+            tuple(req.providers),
+            tuple(req.sites),
+            req.price_cap_usd_per_accelerator_hour,
+            req.price_cap_usd_per_reference_hour,
+            frozenset(holders),
+            None if allowed is None else frozenset(allowed),
+            in_scope,
+            offers,
+        )
+        templates: list[_Cand] | None = book.cache.get(shape)
+        if templates is None:
+            templates = [
+                self._template(src, offer, holders, allowed, in_scope)
+                for src, offer in zip(sources, offers, strict=True)
+            ]
+            if len(book.cache) > 10_000:
+                book.cache.clear()
+            book.cache[shape] = templates
+        return [
+            _Cand(
+                t.provider,
+                t.site,
+                t.accelerator,
+                t.holder,
+                t.price,
+                t.basis,
+                t.thr,
+                t.ref_thr,
+                t.load_mw,
+                t.unit,
+                t.reasons,
+            )
+            for t in templates
+        ]
+
+    def _template(
+        self,
+        src: Source,
+        offer: Decimal | None,
+        holders: set[str],
+        allowed: set[str] | None,
+        in_scope: bool,
+    ) -> _Cand:
         sc, req, book = self.sc, self.req, self.book
         types = None if req.accelerators is None else req.accelerators.types
-        out: list[_Cand] = []
-        for src in book.sources():
-            key = ("cand", req.requester, src.provider, src.site, src.accelerator, self.term.start)
-            static = book.cache.get(key)
-            if static is None:
-                provider = sc.provider(src.provider)
-                site = sc.site(src.site)
-                acc = sc.accelerator(src.accelerator)
-                hc = capacity_price(
-                    sc, req.requester, provider, src.site, src.accelerator, self.term.start
-                )
-                load = float(facility_load_mw(sc, site, acc))
-                static = (hc, load, acc.throughput_for(self.ref_class))
-                book.cache[key] = static
-            hc, load, ref_thr = static
-            acc = sc.accelerator(src.accelerator)
-            can_run = all(acc.throughput_for(c) > 0 for c in req.workload_classes)
-            thr = acc.throughput_for(self.work_class) if can_run else 0.0
-            price = None if hc is None else hc.total_usd
-            unit = None if price is None or thr <= 0 else price / Decimal(str(thr))
-            c = _Cand(
-                src.provider,
-                src.site,
-                src.accelerator,
-                src.provider in holders,
-                price,
-                None if hc is None else hc.basis,
-                thr,
-                ref_thr,
-                load,
-                unit,
+        provider = book.provider(src.provider)
+        acc = book.accelerators_by_id[src.accelerator]
+        site = book.sites_by_id[src.site]
+        hc = hourly_cost(
+            sc, provider, site, acc, "reserved", requester=req.requester, offer_price=offer
+        )
+        load = float(facility_load_mw(sc, site, acc))
+        ref_thr = acc.throughput_for(self.ref_class)
+        can_run = all(acc.throughput_for(c) > 0 for c in req.workload_classes)
+        thr = acc.throughput_for(self.work_class) if can_run else 0.0
+        price = None if hc is None else hc.total_usd
+        unit = None if price is None or thr <= 0 else price / Decimal(str(thr))
+        c = _Cand(
+            src.provider,
+            src.site,
+            src.accelerator,
+            src.provider in holders,
+            price,
+            None if hc is None else hc.basis,
+            thr,
+            ref_thr,
+            load,
+            unit,
+        )
+        if types not in (None, "any") and src.accelerator not in types:
+            c.reasons.append(
+                f"accelerator_type: {src.accelerator} is not among the requested types "
+                f"{', '.join(types or [])}"
             )
-            if types not in (None, "any") and src.accelerator not in types:
-                c.reasons.append(
-                    f"accelerator_type: {src.accelerator} is not among the requested types "
-                    f"{', '.join(types or [])}"
-                )
-            elif thr <= 0:
-                cannot = next(k for k in req.workload_classes if acc.throughput_for(k) <= 0)
-                c.reasons.append(
-                    f"accelerator_type: {src.accelerator} cannot run {cannot} (throughput 0)"
-                )
-            elif self.measure == "reference" and ref_thr <= 0:
-                c.reasons.append(
-                    f"accelerator_type: {src.accelerator} has no throughput for the reference "
-                    f"class {self.ref_class}, in which the request counts"
-                )
-            free_choice = not (in_scope and c.holder)
-            if free_choice and req.providers and src.provider not in req.providers:
-                c.reasons.append(f"provider: {src.provider} is not among the request's providers")
-            if free_choice and req.sites and src.site not in req.sites:
-                c.reasons.append(f"site: {src.site} is not among the request's sites")
-            if allowed is not None and src.provider not in allowed:
-                c.reasons.append(
-                    f"exclusivity: the request's classes are exclusive to "
-                    f"{', '.join(sorted(allowed))}"
-                )
-            if price is None:
-                c.reasons.append(f"no_price: {src.provider} has no price for {src.accelerator}")
-            else:
-                over = self._over_caps(
-                    price,
-                    unit,
-                    req.price_cap_usd_per_accelerator_hour,
-                    req.price_cap_usd_per_reference_hour,
-                )
-                if over:
-                    c.reasons.append(f"price_cap: {over}, above the request's cap")
-            out.append(c)
-        return out
+        elif thr <= 0:
+            cannot = next(k for k in req.workload_classes if acc.throughput_for(k) <= 0)
+            c.reasons.append(
+                f"accelerator_type: {src.accelerator} cannot run {cannot} (throughput 0)"
+            )
+        elif self.measure == "reference" and ref_thr <= 0:
+            c.reasons.append(
+                f"accelerator_type: {src.accelerator} has no throughput for the reference "
+                f"class {self.ref_class}, in which the request counts"
+            )
+        free_choice = not (in_scope and c.holder)
+        if free_choice and req.providers and src.provider not in req.providers:
+            c.reasons.append(f"provider: {src.provider} is not among the request's providers")
+        if free_choice and req.sites and src.site not in req.sites:
+            c.reasons.append(f"site: {src.site} is not among the request's sites")
+        if allowed is not None and src.provider not in allowed:
+            c.reasons.append(
+                f"exclusivity: the request's classes are exclusive to {', '.join(sorted(allowed))}"
+            )
+        if price is None:
+            c.reasons.append(f"no_price: {src.provider} has no price for {src.accelerator}")
+        else:
+            over = self._over_caps(
+                price,
+                unit,
+                req.price_cap_usd_per_accelerator_hour,
+                req.price_cap_usd_per_reference_hour,
+            )
+            if over:
+                c.reasons.append(f"price_cap: {over}, above the request's cap")
+        return c
 
     @staticmethod
     def _over_caps(
@@ -501,7 +549,7 @@ class Procurement:
             )
         else:
             self._rofr(rofr, holders, cands, free_tag, stuck_tag)
-        d.candidates = self._explained(cands, in_scope)
+        d.candidates_from = lambda: self._explained(cands, in_scope)
         from stargate.broker.explain import explain_capacity
 
         d.explanation = explain_capacity(d, self.measure)
