@@ -103,3 +103,19 @@ def test_provenance_names_the_fleet_scenario(fleet: Scenario) -> None:
     assert d.provenance.clauses_off == ["excl"]
     assert d.provenance.seed == 3
     assert d.provenance.scenario_sha256 == for_scenario(fleet).scenario_sha256
+
+
+def test_a_batch_mixes_job_and_capacity_decisions(fleet: Scenario) -> None:
+    from stargate.broker.capacity import CapacityDecision
+    from tests.broker.conftest import creq
+
+    batch = place(fleet, [req(id="a"), creq(id="c")], AT)
+    assert isinstance(batch, Placement)
+    job, cap = batch
+    assert not isinstance(job, CapacityDecision)
+    assert isinstance(cap, CapacityDecision)
+    assert cap.placed
+    assert batch.cost_usd == (job.cost_usd or 0) + cap.cost_usd
+    data = batch.to_dict()
+    assert data[1]["kind"] == "capacity"
+    assert "Placement(2 decisions, 2 placed" in repr(batch)

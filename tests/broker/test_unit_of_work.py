@@ -197,3 +197,27 @@ def test_capacity_is_priced_reserved_with_the_contract_price(make_fleet: MakeFle
     rival = next(c for c in other.candidates if c.provider == "rival" and c.accelerator == "h100")
     assert rival.basis == "reserved"
     assert rival.price_usd_per_accelerator_hour == Decimal(8)
+
+
+def test_capacity_price_is_the_price_the_broker_uses() -> None:
+    # capacity_price is what the simulator and the planner call: the same rule, the same price
+    from stargate.broker.capacity import capacity_price
+    from stargate.scenario.loader import load_scenario
+
+    sc = load_scenario(None)
+    for r in sc.capacity_requests:
+        d = decide_capacity(sc, r, r.date, CapacityBook(sc))
+        assert d.term is not None
+        for c in d.candidates:
+            hc = capacity_price(
+                sc, r.requester, sc.provider(c.provider), c.site, c.accelerator, d.term.start
+            )
+            assert hc is not None
+            assert hc.total_usd == c.price_usd_per_accelerator_hour
+            assert hc.basis == c.basis
+    abilene = next(
+        c
+        for c in decide_capacity(sc, sc.capacity_requests[0], DAY, CapacityBook(sc)).candidates
+        if c.site == "abilene"
+    )
+    assert abilene.basis == "contract"  # OpenAI buys Abilene from Oracle at its contract price
