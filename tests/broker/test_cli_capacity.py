@@ -3,16 +3,21 @@ files decided in order, and bad capacity requests (exit 2, located)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from stargate.broker.capacity import ROFR_VERDICTS
 from stargate.cli.main import app
+from stargate.domain.model import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPACITY = ROOT / "examples" / "requests" / "capacity.yaml"
@@ -259,3 +264,66 @@ def test_bad_capacity_request_in_json(tmp_path: Path) -> None:
     assert re.search(re.escape(str(f)) + r":\d+", out)
     assert "[0].term" in out
     assert "term ends before it starts" in out
+
+
+FIELDS = [
+    "requester",
+    "workload_classes",
+    "accelerators",
+    "term",
+    "term_years",
+    "power_mw",
+    "providers",
+    "sites",
+    "price_cap_usd_per_reference_hour",
+    "price_cap_usd_per_accelerator_hour",
+    "deadline",
+]
+HOSTILE = [
+    "yes",
+    "-3",
+    "0",
+    "1e400",
+    "nan",
+    "[]",
+    "{}",
+    "'2026-13-01'",
+    "2026-01-01T00:00:00Z",
+    "null",
+    "[gb200]",
+    "{count: 0}",
+    "{start: 2026-01-01}",
+    "9999999999999999999999",
+]
+
+
+@functools.cache
+def default_scenario() -> Scenario:
+    from stargate.scenario.loader import load_scenario
+
+    return load_scenario(None)
+
+
+@settings(max_examples=120)
+@given(field=st.sampled_from(FIELDS), value=st.sampled_from(HOSTILE))
+def test_a_hostile_capacity_field_loads_or_is_refused_located(field: str, value: str) -> None:
+    from stargate.broker.request import load_requests
+    from stargate.errors import InputError
+
+    text = (
+        "\n".join(ln for ln in BASE.splitlines() if not ln.strip().startswith(field + ":"))
+        + f"\n  {field}: {value}\n"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        f = Path(tmp) / "r.yaml"
+        f.write_text(text)
+        try:
+            reqs, _ = load_requests(f, default_scenario())
+        except InputError as exc:
+            assert exc.problems  # noqa: PT017 - an oracle: the drawn value decides
+            for p in exc.problems:
+                assert p.file == str(f), p.render()
+                assert p.line is not None, p.render()
+        else:
+            (r,) = reqs
+            assert r.id == "cap-one"
