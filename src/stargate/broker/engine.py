@@ -4,12 +4,16 @@ How a decision is made (see docs/concepts.md for the clause semantics):
 
 1. Every pool of the scenario is a candidate. Each is checked, vectorised over all pools at
    once with numpy: accelerator type (allowed and throughput > 0 for the class), online at the
-   start, not in a scripted outage, free capacity, deadline, the request's price cap, a price.
+   start, not in a scripted outage, free capacity, deadline, the request's price caps (per
+   accelerator-hour, and per reference-accelerator-hour of work: price ÷ the type's
+   throughput for the class), a price. Prices are the requester's (its contract prices where
+   a price row carries them, else the list price of the tier: on-demand for jobs).
 2. **Exclusivity** (hard): if a clause in force makes the class exclusive to a provider, every
    pool elsewhere is rejected, whatever happens next.
 3. **Right of first refusal**: if a clause in force puts the request in scope, the holder's
    pools are checked against the requirements the clause lists (capacity, accelerator_type,
-   deadline, price — the price against the clause's cap). If some holder pool meets all of them,
+   deadline, price — the price against the clause's caps, per accelerator-hour and per
+   reference-accelerator-hour of work). If some holder pool meets all of them,
    the request is *offered* to the holder, whose responder answers. Accept: placed with the
    holder (starting no earlier than the answer). Decline, or no answer within the response
    window: released to the other providers, starting no earlier than the release. If no holder
@@ -20,6 +24,9 @@ How a decision is made (see docs/concepts.md for the clause semantics):
    finish, then by (provider, site, pool) id, so equal inputs give equal decisions.
 
 Capacity is consumed when a decision is committed (``decide_many`` consumes in order).
+Capacity requests (for a term) are decided by :meth:`Broker.decide_capacity`, the steps of
+:mod:`stargate.broker.procure`: this per-job ROFR is the one ``stargate place`` applies to a
+single job request; at the procurement level the clause acts on capacity requests.
 
 This module is the evaluation and the choice, one concept although it is over 600 lines: the
 vectorised evaluation of every pool, the clause steps (exclusivity, ROFR offer and answer) and
@@ -41,7 +48,12 @@ from typing import Any, overload
 
 import numpy as np
 
-from stargate.broker.capacity import CapacityBook, CapacityDecision, decide_capacity
+from stargate.broker.capacity import (
+    CapacityBook,
+    CapacityDecision,
+    RequestSource,
+    decide_capacity,
+)
 from stargate.broker.clock import day_ts as _day_ts
 from stargate.broker.clock import from_ts, ts
 from stargate.broker.decision import Decision, Placement, RofrInfo
@@ -679,6 +691,8 @@ class Broker:
         request: CapacityRequest,
         at: date | datetime | None = None,
         book: CapacityBook | None = None,
+        *,
+        source: RequestSource = "request",
     ) -> CapacityDecision:
         """Place a capacity request on day ``at`` (default: the scenario's as_of) under the
         clauses in force that day (less ``without``): exclusivity, the ROFR at the
@@ -693,6 +707,7 @@ class Broker:
             day,
             self.book if book is None else book,
             without=sorted(self.without_ids),
+            source=source,
             responder=self.capacity_responder,
             objective=self.objective,
             provenance=self.provenance,

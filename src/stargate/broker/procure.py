@@ -45,6 +45,11 @@
    False (the simulator counts it as unmet demand).
 
 Capacity is consumed in order: every part reserved is taken from the book before the next.
+
+One module over 600 lines because it is one decision: every step reads and writes the same
+per-decision candidates (their static facts, what the book still offers them, what they were
+given) and the same decision record; the book and the records are in
+:mod:`stargate.broker.capacity`, the paragraph in :mod:`stargate.broker.explain`.
 Amounts are in the request's measure: physical accelerators (``unit: accelerators``, any mix
 of the allowed types), reference accelerators (``unit: reference``: each type weighted by its
 throughput for the scenario's reference class) or facility power (``power_mw``: each
