@@ -95,8 +95,6 @@ from stargate.domain.provenance import Provenance
 
 Measure = Literal["accelerators", "reference", "power"]
 _EPS = 1e-9
-#: The order in which unmet requirements are named.
-_REQ_ORDER = ("exclusivity", "capacity", "accelerator_type", "deadline", "price")
 
 
 @dataclass(slots=True)
@@ -113,7 +111,8 @@ class _Cand:
     ref_thr: float  # throughput for the scenario's reference class
     load_mw: float  # facility power of one accelerator at the site
     unit: Decimal | None  # price per reference-accelerator-hour of the request's work
-    reasons: list[str] = field(default_factory=list)  # static: why it can never take a part
+    # static: why it can never take a part (shared with the cached template: never mutated)
+    reasons: list[str] = field(default_factory=list)
     taken: int = 0
     offerable: int = 0  # on the decision day, for the term
     late: bool = False  # has capacity for the term, but not online by the deadline
@@ -174,9 +173,8 @@ class Procurement:
             self.measure, self.need = "power", float(request.power_mw)
         else:
             assert request.accelerators is not None
-            self.measure = (
-                "reference" if request.accelerators.unit == "reference" else ("accelerators")
-            )
+            unit = request.accelerators.unit
+            self.measure = "reference" if unit == "reference" else "accelerators"
             self.need = float(request.accelerators.count)
         self.decision = CapacityDecision(
             request,
@@ -691,7 +689,8 @@ class Procurement:
             self._objective(cands, part, free_tag, stuck_tag)
 
     def _holder_fails(self, c: _Cand, rofr: RightOfFirstRefusal, price_listed: bool) -> list[str]:
-        """The requirements a holder's candidate fails (in :data:`_REQ_ORDER`)."""
+        """The requirements a holder's candidate fails, in the order they are named:
+        exclusivity, capacity, accelerator_type, deadline, price."""
         codes = {r.partition(":")[0] for r in c.reasons}
         failed: list[str] = []
         if "exclusivity" in codes:
