@@ -73,8 +73,9 @@ def validate(
                 }
             )
         else:
-            for w in result.warnings:
-                err.print(f"warning: {w.render()}", markup=False)
+            if result.ok:  # warnings of a valid scenario come first; a refused one's last
+                for w in result.warnings:
+                    err.print(f"warning: {w.render()}", markup=False)
             if result.ok and result.scenario is not None:
                 s = result.scenario
                 n_pools = sum(len(site.pools) for site in s.sites)
@@ -90,6 +91,8 @@ def validate(
                 err.print(f"{result.label}: {n} problem{'s' if n != 1 else ''} found", markup=False)
                 for p in result.problems:
                     err.print(f"  {p.render()}", markup=False)
+                for w in result.warnings:  # e.g. the steps to migrate a version-1 file
+                    err.print(f"warning: {w.render()}", markup=False)
         if not result.ok:
             raise typer.Exit(EXIT_INPUT)
 
