@@ -83,7 +83,9 @@ def validate(
                 out.print(
                     f"{result.label}: valid — scenario '{s.id}': {len(s.parties)} parties, "
                     f"{len(s.providers)} providers, {len(s.sites)} sites, {n_pools} pools, "
-                    f"{len(s.contracts)} contracts, {n_clauses} clauses",
+                    f"{len(s.contracts)} contracts, {n_clauses} clauses, "
+                    f"{len(s.reservations)} reservations, "
+                    f"{len(s.capacity_requests)} capacity requests",
                     markup=False,
                 )
             else:

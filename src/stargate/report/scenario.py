@@ -28,6 +28,8 @@ def _usd(value: str | None, cents: bool = False) -> str:
 
 
 def _pool_status(pool: PoolView, at: date) -> str:
+    if pool.status == "planned":
+        return f"candidate from {pool.available_from.isoformat()}"
     if not pool.online:
         return f"from {pool.available_from.isoformat()}" if pool.available_from > at else "off"
     return "in outage" if pool.in_outage else "online"
@@ -122,7 +124,8 @@ def render_snapshot(snap: Snapshot, console: Console) -> None:
                     s.id,
                     ph.id,
                     _mw(ph.power_mw),
-                    ph.online.isoformat() + ("" if ph.online_on_day else " (later)"),
+                    ph.online.isoformat()
+                    + ("" if ph.online_on_day or ph.status == "planned" else " (later)"),
                     ph.status,
                 )
         console.print(phases)

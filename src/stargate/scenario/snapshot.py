@@ -313,6 +313,14 @@ def owned_cost_view(scenario: Scenario, site: Site, accelerator: Accelerator) ->
     )
 
 
+def _online_power_mw(site: Site, day: date) -> float | None:
+    """Facility power online on ``day``: the phases online by then, planned ones (candidates)
+    left out; the full capacity when the site has no phases."""
+    if not site.phases:
+        return site.power_capacity_mw
+    return sum(ph.power_mw for ph in site.phases if ph.online <= day and ph.status != "planned")
+
+
 def _lease_view(site: Site) -> LeaseView | None:
     lease = site.lease
     if lease is None:
@@ -453,7 +461,8 @@ def snapshot(scenario: Scenario, at: date | None = None) -> Snapshot:
         pools = []
         online_count = 0
         for pool in site.pools:
-            online = site.pool_online(pool, day)
+            # A planned pool is a candidate, not stock: it is never capacity online.
+            online = pool.status != "planned" and site.pool_online(pool, day)
             outage = online and site.in_outage(pool.id, day)
             price, basis = _pool_price(
                 scenario, providers_by_id.get(site.provider), site, pool.accelerator
@@ -485,7 +494,7 @@ def snapshot(scenario: Scenario, at: date | None = None) -> Snapshot:
                 provider=site.provider,
                 location=loc,
                 power_capacity_mw=site.power_capacity_mw,
-                online_power_mw=site.online_power_mw(day),
+                online_power_mw=_online_power_mw(site, day),
                 pue=site.pue,
                 accelerators_online=online_count,
                 developer=site.developer,
@@ -498,7 +507,7 @@ def snapshot(scenario: Scenario, at: date | None = None) -> Snapshot:
                         power_mw=ph.power_mw,
                         online=ph.online,
                         status=ph.status,
-                        online_on_day=ph.online <= day,
+                        online_on_day=ph.status != "planned" and ph.online <= day,
                     )
                     for ph in site.phases
                 ],
