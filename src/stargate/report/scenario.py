@@ -136,7 +136,7 @@ def render_snapshot(snap: Snapshot, console: Console) -> None:
     pools.add_column("count", justify="right")
     pools.add_column("on the day")
     pools.add_column("status")
-    pools.add_column(f"USD per accelerator-hour ({snap.lab})", justify="right")
+    pools.add_column("USD per accelerator-hour", justify="right")  # what the lab pays
     pools.add_column("basis")
     for s in snap.sites:
         for pool in s.pools:
@@ -160,13 +160,13 @@ def render_snapshot(snap: Snapshot, console: Console) -> None:
         for col in ("site", "accelerator"):
             owned.add_column(col)
         for col in (
-            "cost of capital",
+            "rate",
             "accelerator capex",
             "facility capex",
             "opex",
             "energy",
             "total",
-            "of which capital charge",
+            "capital charge",
             f"{snap.lab} pays",
         ):
             owned.add_column(col, justify="right")
@@ -179,7 +179,8 @@ def render_snapshot(snap: Snapshot, console: Console) -> None:
             owned.add_row(
                 oc.site,
                 oc.accelerator,
-                f"{oc.cost_of_capital:.1%} ({oc.cost_of_capital_from.replace('_', ' ')})",
+                f"{oc.cost_of_capital:.1%} "
+                + ("wacc" if oc.cost_of_capital_from == "wacc" else "discount"),
                 _usd(oc.accelerator_capex_usd, cents=True),
                 _usd(oc.facility_capex_usd, cents=True),
                 _usd(oc.opex_usd, cents=True),
@@ -216,7 +217,7 @@ def render_snapshot(snap: Snapshot, console: Console) -> None:
             models.add_column(col)
         models.add_column("accelerators", justify="right")
         models.add_column("per")
-        models.add_column("offered this period", justify="right")
+        models.add_column("this period", justify="right")
         models.add_column("USD per accelerator-hour", justify="right")
         for cm in snap.capacity_models:
             models.add_row(
@@ -235,32 +236,31 @@ def render_snapshot(snap: Snapshot, console: Console) -> None:
         console.print(models)
 
     if snap.reservations:
-        held = Table(title="Reservations (held by the lab)", title_justify="left")
-        for col in ("reservation", "holder", "provider", "site", "accelerator"):
+        held = Table(title="Reservations (take-or-pay)", title_justify="left")
+        for col in ("reservation", "holder", "at", "accelerator"):
             held.add_column(col)
-        held.add_column("accelerators", justify="right")
+        held.add_column("count", justify="right")
         held.add_column("reference", justify="right")
         held.add_column("term")
-        held.add_column("held on the day")
+        held.add_column("held")
         held.add_column("USD per accelerator-hour", justify="right")
         for r in snap.reservations:
             held.add_row(
                 r.id,
                 r.holder,
-                r.provider,
-                r.site or "—",
+                f"{r.provider}/{r.site}" if r.site else r.provider,
                 r.accelerator,
                 f"{r.accelerators:,}",
                 f"{r.reference_accelerators:,.0f}",
                 _term(r.term_start, r.term_end, None),
                 "yes" if r.held else "no",
-                f"{_usd(r.price_usd_per_accelerator_hour, cents=True)} ({BASIS[r.price_basis]})",
+                f"{_usd(r.price_usd_per_accelerator_hour, cents=True)} {r.price_basis or ''}",
             )
         console.print(held)
 
     if snap.capacity_requests:
         reqs = Table(title="Capacity requests (dated, of the record)", title_justify="left")
-        for col in ("request", "date", "requester", "how much", "term", "where", "date reached"):
+        for col in ("request", "date", "requester", "how much", "term", "where", "date come"):
             reqs.add_column(col)
         for q in snap.capacity_requests:
             if q.accelerators is not None:
