@@ -526,6 +526,33 @@ _EXPECTED = {
     "string_pattern_mismatch": "a lowercase id (a-z, 0-9 and '-', e.g. 'abilene')",
 }
 
+#: Fields that are yearly rates (fractions), for the hint on a percentage given as a number.
+_RATES = frozenset({"wacc", "discount_rate"})
+
+_ONE_OF = re.compile(r"give exactly one of '(\w+)'[^']*or '(\w+)'")
+
+
+def _one_of_found(message: str, path: PathKey, data: Any) -> str | None:
+    """For "give exactly one of 'a' or 'b'": whether the item has both or neither."""
+    m = _ONE_OF.search(message)
+    if m is None:
+        return None
+    item: Any = data
+    for part in path:
+        if isinstance(item, dict):
+            item = item.get(part)
+        elif isinstance(item, list) and isinstance(part, int) and 0 <= part < len(item):
+            item = item[part]
+        else:
+            return None
+    if not isinstance(item, dict):
+        return None
+    given = [k for k in m.groups() if item.get(k) is not None]
+    if len(given) == 2:
+        return f"both '{given[0]}' and '{given[1]}'"
+    return "neither" if not given else None
+
+
 _DATE_ERRORS = frozenset(
     {"date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"}
 )
@@ -626,10 +653,15 @@ def _one(err: ErrorDetails, data: Mapping[str, Any], smap: SourceMap, label: str
             hint=did_you_mean(str(value), options) if isinstance(value, str) else None,
         )
     if etype == "literal_error":
+        expected = str(ctx.get("expected"))
+        options = re.findall(r"'([^']*)'", expected)
         return where(
             "not an allowed value",
-            expected=str(ctx.get("expected")),
+            expected=expected,
             found=_describe(value),
+            hint=did_you_mean(value, options, list_valid=False)
+            if isinstance(value, str) and options
+            else None,
         )
     if etype in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         words = {
@@ -639,10 +671,13 @@ def _one(err: ErrorDetails, data: Mapping[str, Any], smap: SourceMap, label: str
             "less_than_equal": "at most",
         }[etype]
         bound = next(iter(ctx.values()), "?")
+        name = str(path[-1]) if path else ""
+        rate = name in _RATES and isinstance(value, int | float) and value >= 1
         return where(
-            f"value out of range for '{path[-1] if path else ''}'",
+            f"value out of range for '{name}'",
             expected=f"a number {words} {bound}",
             found=_describe(value),
+            hint=f"a rate is a fraction: {value:g}% is {value / 100:g}" if rate else None,
         )
     if etype == "too_short":
         return where(
@@ -652,7 +687,7 @@ def _one(err: ErrorDetails, data: Mapping[str, Any], smap: SourceMap, label: str
         )
     if etype == "value_error":
         msg = str(ctx.get("error", err["msg"]))
-        return where(msg)
+        return where(msg, found=_one_of_found(msg, path, data))
     if etype in ("finite_number",):
         return where("number must be finite", expected="a finite number", found=_describe(value))
     wanted = _EXPECTED.get(etype)

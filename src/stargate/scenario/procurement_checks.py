@@ -80,11 +80,11 @@ def capacity_models(c: _Checker) -> None:
                         c.add(
                             f"{base}[{j}]",
                             f"capacity model rows {m} and {j} of provider '{prov.id}' for "
-                            f"'{acc}'{at} overlap in time: they would offer the same capacity "
-                            "twice",
-                            expected=f"periods that do not overlap (row {m}: "
-                            f"{_span(other.start, other.end)})",
-                            found=_span(row.start, row.end),
+                            f"'{acc}'{at} overlap in time, so they would offer the same "
+                            "capacity twice",
+                            expected=f"periods apart: row {m} runs "
+                            f"{_span(other.start, other.end)}",
+                            found=f"row {j} runs {_span(row.start, row.end)}",
                             hint="end one row the day before the next starts, or merge them",
                         )
                         break
@@ -169,9 +169,10 @@ def site_parts(c: _Checker, i: int, site: Site) -> None:
                 f"{base}.pools[{j}].status",
                 f"pool '{pool.id}' is '{pool.status}' but its phase '{phase.id}' is only "
                 "planned: the accelerators cannot be stock before the power that runs them",
-                expected="'status: planned' on the pool too (the planner may buy it with the "
-                f"phase), or a phase status of '{pool.status}' if the phase is firm",
-                found=pool.status,
+                expected="'status: planned' on the pool too, so that the planner may buy it "
+                f"with the phase; or, if the phase is firm, a phase status such as "
+                f"'{pool.status}'",
+                found=repr(pool.status),
             )
 
 
