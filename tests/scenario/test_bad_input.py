@@ -818,6 +818,62 @@ CASES = [
         line_of="- id: held",
         occurrence=2,
     ),
+    Case(
+        "request-type-that-cannot-run-its-classes",
+        broken(
+            lambda d: (
+                d["accelerators"].append(
+                    {**d["accelerators"][0], "id": "xpu", "throughput": {"inference": 2.0}}
+                ),
+                d.update(capacity_requests=[request(accelerators={"count": 5, "types": ["xpu"]})]),
+            )
+        ),
+        ("capacity_requests[0].accelerators.types[0]", "type 'xpu' can run none of"),
+        line_of="- xpu",
+    ),
+    Case(
+        "request-in-reference-units-of-a-type-without-reference-work",
+        broken(
+            lambda d: (
+                d["accelerators"].append(
+                    {**d["accelerators"][0], "id": "xpu", "throughput": {"inference": 2.0}}
+                ),
+                d["settings"].update(reference_class="training"),
+                d.update(
+                    capacity_requests=[
+                        request(
+                            workload_classes=["inference"],
+                            accelerators={"count": 5, "types": ["xpu"], "unit": "reference"},
+                        )
+                    ]
+                ),
+            )
+        ),
+        (
+            "capacity_requests[0].accelerators.types[0]",
+            "does no work of the reference class 'training'",
+            "'unit: accelerators'",
+        ),
+        line_of="- xpu",
+    ),
+    Case(
+        "reservation-of-a-type-that-cannot-run-its-class",
+        broken(
+            lambda d: (
+                d["accelerators"][0]["throughput"].pop("inference"),
+                d.update(reservations=[reservation(workload_classes=["inference"])]),
+            )
+        ),
+        ("reservations[0].accelerator", "'h100', which cannot run class 'inference'"),
+        line_of="accelerator: h100",
+        occurrence=4,  # the price row's, two pools', then the reservation's
+    ),
+    Case(
+        "misspelt-status",
+        broken(lambda d: d["sites"][0]["pools"][0].update(status="planed")),
+        ("sites[0].pools[0].status", "not an allowed value", "did you mean 'planned'?"),
+        line_of="status: planed",
+    ),
     # -- format 2: prices, sites, statuses, settings, the ROFR --------------------------------
     Case(
         "contract-price-for-an-unknown-party",

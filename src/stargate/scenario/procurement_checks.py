@@ -59,7 +59,8 @@ def capacity_models(c: _Checker) -> None:
             continue
         base = f"providers[{i}].capacity_model"
         own_sites = sorted(s.id for s in c.s.sites if s.provider == prov.id)
-        if not own_sites and c.has("sites") and c.ns.sites == set(sites_by_id):
+        # Absence is only certain on a whole scenario: a site that failed validation may be it.
+        if not own_sites and c.present is None:
             c.add(
                 base,
                 f"provider '{prov.id}' has a capacity model but no site to deliver it at",
@@ -82,8 +83,7 @@ def capacity_models(c: _Checker) -> None:
                             f"capacity model rows {m} and {j} of provider '{prov.id}' for "
                             f"'{acc}'{at} overlap in time, so they would offer the same "
                             "capacity twice",
-                            expected=f"periods apart: row {m} runs "
-                            f"{_span(other.start, other.end)}",
+                            expected=f"periods apart: row {m} runs {_span(other.start, other.end)}",
                             found=f"row {j} runs {_span(row.start, row.end)}",
                             hint="end one row the day before the next starts, or merge them",
                         )
@@ -226,11 +226,12 @@ def reservations(c: _Checker) -> None:
         try:
             site = delivery_site(s, prov, acc.id, res.site if res.site in sites else None)
         except KeyError:
-            c.add(
-                f"{base}.provider",
-                f"provider '{prov.id}' has no site to hold reservation '{res.id}' at",
-                expected=f"a site whose provider is '{prov.id}'",
-            )
+            if c.present is None:  # certain only on a whole scenario, as above
+                c.add(
+                    f"{base}.provider",
+                    f"provider '{prov.id}' has no site to hold reservation '{res.id}' at",
+                    expected=f"a site whose provider is '{prov.id}'",
+                )
             continue
         if c.has("settings") and (
             hourly_cost(s, prov, site, acc, "reserved", requester=res.holder) is None
@@ -252,7 +253,9 @@ def capacity_requests(c: _Checker) -> None:
     s = c.s
     sites = {x.id: x for x in s.sites}
     accs = {a.id: a for a in s.accelerators}
-    ref_class = s.reference_class_id() if c.has("settings", "workload_classes") else None
+    # On a partial scenario every class may have failed validation: then there is none.
+    known_classes = c.has("settings", "workload_classes") and bool(s.workload_classes)
+    ref_class = s.reference_class_id() if known_classes else None
     for i, req in enumerate(s.capacity_requests):
         base = f"capacity_requests[{i}]"
         c.ref(f"{base}.requester", req.requester, c.ns.parties, "party")
