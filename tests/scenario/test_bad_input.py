@@ -732,6 +732,16 @@ CASES = [
         line_of="- h10",
     ),
     Case(
+        "request-types-not-a-list",
+        broken(requests_(request(accelerators={"count": 10, "types": "h100"}))),
+        (
+            "capacity_requests[0].accelerators.types: wrong type or format",
+            "expected a list, or 'any'",
+            "write a list, e.g. [h100]",
+        ),
+        line_of="types: h100",
+    ),
+    Case(
         "request-unknown-provider",
         broken(requests_(request(providers=["clod"]))),
         ("capacity_requests[0].providers[0]", "unknown provider 'clod'", "'cloud'"),
@@ -1153,6 +1163,13 @@ def test_bad_input_is_reported_clearly(case: Case, tmp_path: Path) -> None:
         assert re.search(re.escape(f"{path}:{line}") + r"(?![0-9])", out), (
             f"line {line} of {path} is not named in:\n{out}"
         )
+
+
+def test_two_errors_of_one_union_field_are_one_problem(tmp_path: Path) -> None:
+    data = minimal()
+    data["capacity_requests"] = [request(accelerators={"count": 10, "types": "h100"})]
+    result = check_scenario(write_scenario(tmp_path, data))
+    assert [p.path for p in result.problems] == ["capacity_requests[0].accelerators.types"]
 
 
 def test_every_problem_is_one_line_naming_its_file(tmp_path: Path) -> None:

@@ -564,8 +564,34 @@ def translate(
     """pydantic's errors as Problems with file, line, field path and hints."""
     out: list[Problem] = []
     for err in exc.errors(include_url=False):
-        out.append(_one(err, data, smap, label))
+        problem = _one(err, data, smap, label)
+        if out and _alternatives(out[-1], problem):
+            problem = _either(out.pop(), problem)
+        out.append(problem)
     return out
+
+
+_TYPE_MESSAGES = frozenset({"wrong type or format", "not an allowed value"})
+
+
+def _alternatives(a: Problem, b: Problem) -> bool:
+    """Two errors of one union field (``types``: a list, or 'any'), to be said as one."""
+    return (
+        a.path == b.path
+        and a.line == b.line
+        and a.message in _TYPE_MESSAGES
+        and b.message in _TYPE_MESSAGES
+        and a.found == b.found
+    )
+
+
+def _either(a: Problem, b: Problem) -> Problem:
+    hint = a.hint or b.hint
+    if "a list" in (a.expected or "") and (a.found or "").startswith("str "):
+        hint = hint or f"write a list, e.g. [{(a.found or '')[4:].strip(chr(39))}]"
+    return replace(
+        a, message="wrong type or format", expected=f"{a.expected}, or {b.expected}", hint=hint
+    )
 
 
 def _one(err: ErrorDetails, data: Mapping[str, Any], smap: SourceMap, label: str) -> Problem:
