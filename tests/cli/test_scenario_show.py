@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -59,17 +60,57 @@ def test_text_shows_pools_prices_and_budget() -> None:
     outage, later = rows["texas-gb200-1"], rows["texas-gb200-2"]
     assert "70,000" in outage
     assert "in outage" in outage
+    assert "committed" in outage
     assert "owned cost" in outage
-    assert "from 2027-07-01" in later
-    assert "$1.30" in later
-    nimbus = next(line for line in text.splitlines() if "nimbus-h100" in line)
+    # The second pool is planned: a candidate the planner may buy, priced at cost with the
+    # capital charge at the site's 8% wacc ($1.30 straight-line, $1.64 with it).
+    assert "candidate from 2027-07-01" in later
+    assert "planned" in later
+    assert "$1.64" in later
+    nimbus = next(line for line in text.splitlines() if "nimbus-h100 " in line)
     assert "$10.00" in nimbus
     assert "on-demand price" in nimbus
     assert "online" in nimbus
+    gb200 = next(line for line in text.splitlines() if "nimbus-gb200 " in line)
+    assert "$12.00" in gb200  # Acme's contract price, not the $16.00 list price
+    assert "contract price" in gb200
     assert re.search(r"nimbus-cloud\s*│\s*all\s*│\s*h100\s*│\s*\$10\.00\s*│\s*\$6\.00", text)
+    assert re.search(r"gb200\s*│\s*\$16\.00\s*│\s*—\s*│\s*acme-ai \$12\.00", text)
     assert re.search(r"phase-1\s*│\s*2026-12-31\s*│\s*\$5,000,000,000", text)
     assert re.search(r"phase-2\s*│\s*2027-12-31\s*│\s*\$10,000,000,000", text)
     assert re.search(r"acme-campus\s*│\s*Acme's own campus\s*│\s*owned\s*│\s*acme-ai", text)
+
+
+def test_text_shows_the_capital_charge_by_component() -> None:
+    text = show(TWO, "--at", "2027-02-01")
+    [row] = [line for line in text.splitlines() if line.startswith("│ acme-texas") and "%" in line]
+    cells = [c.strip() for c in row.split("│")[1:-1]]
+    assert cells == [
+        "acme-texas",
+        "gb200",
+        "8.0% wacc",
+        "$1.23",  # accelerator capex: $43,000 at CRF(8%, 5 y) / 8,760
+        "$0.22",  # facility capex: $9.3M/MW x 1.68 kW at CRF(8%, 14 y) / 8,760
+        "$0.08",
+        "$0.11",
+        "$1.64",
+        "$0.34",  # of which the capital charge: 1.64 - 1.30 straight-line
+        "—",  # the lab owns it: nobody sells it to the lab
+    ]
+
+
+def test_text_shows_procurement_tables() -> None:
+    text = show(TWO, "--at", "2026-01-01")
+    assert re.search(
+        r"nimbus-cloud\s*│\s*gb200\s*│\s*nimbus-east\s*│\s*2025-06-01\s*│\s*open", text
+    )
+    assert re.search(r"nimbus-h100-2024\s*│\s*acme-ai\s*│\s*nimbus-cloud/nimbus-east", text)
+    held = next(line for line in text.splitlines() if "nimbus-h100-2024" in line)
+    assert "$6.00 reserved" in held  # no price of its own: the reserved list price
+    assert "yes" in held
+    request = next(line for line in text.splitlines() if line.startswith("│ gb200-2025"))
+    assert "10,000 accelerators (gb200)" in request
+    assert "2025-06-01..2027-12-31" in request
 
 
 def test_json_has_pool_prices_and_price_list() -> None:
@@ -77,17 +118,80 @@ def test_json_has_pool_prices_and_price_list() -> None:
     pools = {p["id"]: p for s in snap["sites"] for p in s["pools"]}
     assert pools["nimbus-h100"]["price_usd_per_accelerator_hour"] == "10.00"
     assert pools["nimbus-h100"]["price_basis"] == "on_demand"
+    assert pools["nimbus-gb200"]["price_usd_per_accelerator_hour"] == "12.00"
+    assert pools["nimbus-gb200"]["price_basis"] == "contract"
     assert pools["texas-gb200-1"]["price_basis"] == "owned_cost"
+    assert pools["texas-gb200-2"]["status"] == "planned"
+    assert pools["texas-gb200-2"]["online"] is False  # a candidate is never capacity
     assert snap["prices"][0] == {
         "provider": "nimbus-cloud",
         "site": None,
         "accelerator": "h100",
         "on_demand_usd_per_accelerator_hour": "10.0",
         "reserved_usd_per_accelerator_hour": "6.0",
+        "contract_prices": [],
     }
+    assert snap["prices"][1]["contract_prices"] == [
+        {"party": "acme-ai", "usd_per_accelerator_hour": "12.0"}
+    ]
+    assert snap["lab"] == "acme-ai"
+    assert snap["reference_class"] == "training"
 
 
-def test_pool_price_is_what_the_broker_charges() -> None:
+def test_json_owned_cost_components_add_up() -> None:
+    snap = show_json(TWO)
+    [row] = snap["owned_costs"]
+    parts = ("accelerator_capex_usd", "facility_capex_usd", "opex_usd", "energy_usd")
+    total = sum(Decimal(row[p]) for p in parts)
+    assert abs(total - Decimal(row["total_usd"])) <= Decimal("0.02")  # each rounded alone
+    assert row["straight_line_usd"] == "1.30"
+    assert row["total_usd"] == "1.64"
+    assert row["capital_charge_usd"] == "0.34"
+    assert row["cost_of_capital"] == 0.08
+    assert row["cost_of_capital_from"] == "wacc"
+
+
+def test_default_abilene_at_cost_and_at_the_oci_contract_price() -> None:
+    """Abilene's GB200: $1.64 at cost with the capital charge, $3.07 as OCI sells it to OpenAI."""
+    snap = show_json("--at", "2026-01-01")
+    [row] = [r for r in snap["owned_costs"] if r["site"] == "abilene"]
+    assert row["total_usd"] == "1.64"
+    assert row["cost_of_capital_from"] == "discount_rate"
+    assert row["lab_price_usd"] == "3.07"
+    assert row["lab_price_basis"] == "contract"
+    [abilene] = [s for s in snap["sites"] if s["id"] == "abilene"]
+    assert abilene["developer"] == "crusoe"
+    assert abilene["lease"] == {
+        "developer": "crusoe",
+        "lessee": "oci",
+        "start": "2024-06-01",
+        "term_years": 15.0,
+        "end": "2039-06-01",
+    }
+    assert [p["status"] for p in abilene["phases"]] == ["operational", "under_construction"]
+    assert {p["price_usd_per_accelerator_hour"] for p in abilene["pools"]} == {"3.07"}
+
+
+def test_json_procurement_of_the_default() -> None:
+    snap = show_json("--at", "2026-01-01")
+    held = {r["id"]: r for r in snap["reservations"]}
+    assert held["azure-h100-2024"]["price_usd_per_accelerator_hour"] == "7.37"
+    assert held["azure-h100-2024"]["price_basis"] == "reserved"
+    assert held["azure-a100-2023"]["reference_accelerators"] == 18000.0  # 60,000 x 0.3
+    assert held["azure-a100-2023"]["held"] is True
+    models = {(m["provider"], m["accelerator"]): m for m in snap["capacity_models"]}
+    assert models[("azure", "h100")]["in_force"] is False  # 2025 only
+    assert models[("azure", "gb200")]["offered_in_period"] == 100000.0
+    assert models[("azure", "gb200")]["reference_accelerators"] == 250000.0
+    requests = {r["id"]: r for r in snap["capacity_requests"]}
+    assert requests["abilene-phase-2"]["accelerators"] == 300000
+    assert requests["abilene-phase-2"]["sites"] == ["abilene"]
+    assert requests["abilene-phase-2"]["date_reached"] is True
+    before = show_json("--at", "2025-01-20")
+    assert {r["date_reached"] for r in before["capacity_requests"]} == {False}
+
+
+def test_pool_price_is_what_the_lab_pays_by_the_price_rule() -> None:
     from stargate.domain.costs import hourly_cost
     from stargate.scenario.loader import load_scenario
     from stargate.scenario.snapshot import snapshot
@@ -97,7 +201,8 @@ def test_pool_price_is_what_the_broker_charges() -> None:
     for site, view in zip(sc.sites, snap.sites, strict=True):
         provider = sc.provider(site.provider)
         for pool, pv in zip(site.pools, view.pools, strict=True):
-            cost = hourly_cost(sc, provider, site, sc.accelerator(pool.accelerator))
+            acc = sc.accelerator(pool.accelerator)
+            cost = hourly_cost(sc, provider, site, acc, requester=sc.lab_id())
             if cost is None:
                 assert pv.price_usd_per_accelerator_hour is None
                 assert pv.price_basis is None

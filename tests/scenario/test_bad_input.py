@@ -128,6 +128,99 @@ def party_outside_the_contract(data: Data, party_id: str) -> None:
     data["contracts"][0]["clauses"][1].update(party=party_id)
 
 
+def request(**changes: object) -> Data:
+    """A valid dated capacity request of the minimal scenario, with ``changes``."""
+    req: Data = {
+        "id": "deal-2026",
+        "date": "2026-01-15",
+        "requester": "lab",
+        "workload_classes": ["training"],
+        "accelerators": {"count": 500, "types": ["h100"]},
+        "term": {"start": "2026-03-01", "end": "2027-12-31"},
+        "source": "assumption",
+    }
+    req.update(changes)
+    return req
+
+
+def reservation(**changes: object) -> Data:
+    """A valid starting reservation of the minimal scenario, with ``changes``."""
+    res: Data = {
+        "id": "held",
+        "holder": "lab",
+        "provider": "cloud",
+        "site": "cloud-east",
+        "accelerator": "h100",
+        "accelerators": 500,
+        "term": {"start": "2024-01-01", "end": "2026-12-31"},
+        "source": "assumption",
+    }
+    res.update(changes)
+    return res
+
+
+def capacity_row(**changes: object) -> Data:
+    """A valid capacity model row of the minimal scenario's cloud, with ``changes``."""
+    row: Data = {"accelerator": "h100", "start": "2025-01-01", "accelerators": 100}
+    row.update(changes)
+    return row
+
+
+def requests_(*items: Data) -> Callable[[Data], object]:
+    return lambda d: d.update(capacity_requests=list(items))
+
+
+def reservations_(*items: Data) -> Callable[[Data], object]:
+    return lambda d: d.update(reservations=list(items))
+
+
+def capacity_model(*rows: Data) -> Callable[[Data], object]:
+    return lambda d: d["providers"][0].update(capacity_model=list(rows))
+
+
+def contract_price(party: str, *more: str) -> Callable[[Data], object]:
+    def mutate(data: Data) -> None:
+        prices = [{"party": p, "usd_per_accelerator_hour": 8} for p in (party, *more)]
+        data["providers"][0]["prices"][0]["contract_prices"] = prices
+
+    return mutate
+
+
+def leased(developer: str | None) -> Callable[[Data], object]:
+    def mutate(data: Data) -> None:
+        site = data["sites"][1]
+        if developer is not None:
+            site["developer"] = developer
+        site["lease"] = {"start": "2025-01-01", "term_years": 15}
+
+    return mutate
+
+
+def planned_phase(data: Data) -> None:
+    data["sites"][1]["phases"][0]["status"] = "planned"  # its pool stays operational
+
+
+def unpriced_reservation(data: Data) -> None:
+    """A reservation at the campus, once the campus has no cost basis (and so no pools)."""
+    campus = data["sites"][1]
+    campus.pop("costs")
+    campus["pools"] = []
+    data["reservations"] = [reservation(provider="own", site="campus")]
+
+
+def spare_provider(data: Data) -> None:
+    """A cloud with a capacity model and no site."""
+    data["providers"].append(
+        {
+            "id": "spare",
+            "name": "Spare",
+            "kind": "cloud",
+            "owner": "cloudco",
+            "capacity_model": [capacity_row()],
+        }
+    )
+
+
 CSV_HEADER = "id,accelerator,count,available_from\n"
 
 # --------------------------------------------------------------------------- the cases
@@ -498,6 +591,381 @@ CASES = [
         ("sites[0].pools[0].accelerator", "cloud 'cloud' has no price for accelerator 'h100'"),
         line_of="accelerator: h100",  # the pool's (providers[0].prices is now empty)
     ),
+    # -- format 2: capacity models ----------------------------------------------------------
+    Case(
+        "capacity-model-unknown-type",
+        broken(capacity_model(capacity_row(accelerator="h10"))),
+        (
+            "providers[0].capacity_model[0].accelerator",
+            "unknown accelerator 'h10'",
+            "did you mean 'h100'?",
+        ),
+        line_of="- accelerator: h10",
+    ),
+    Case(
+        "capacity-model-unknown-site",
+        broken(capacity_model(capacity_row(site="cloud-est"))),
+        ("providers[0].capacity_model[0].site", "unknown site 'cloud-est'", "'cloud-east'"),
+        line_of="site: cloud-est",
+    ),
+    Case(
+        "capacity-model-site-of-another-provider",
+        broken(capacity_model(capacity_row(site="campus"))),
+        (
+            "providers[0].capacity_model[0].site",
+            "site 'campus' is run by provider 'own', not by 'cloud'",
+            "expected a site of 'cloud': cloud-east",
+        ),
+        line_of="site: campus",
+    ),
+    Case(
+        "capacity-model-overlapping-periods",
+        broken(
+            capacity_model(
+                capacity_row(end="2026-12-31"), capacity_row(start="2026-06-01", per="quarter")
+            )
+        ),
+        (
+            "providers[0].capacity_model[1]",
+            "rows 0 and 1 of provider 'cloud' for 'h100' at site 'cloud-east' overlap in time",
+            "expected periods apart: row 0 runs 2025-01-01..2026-12-31",
+            "found row 1 runs 2026-06-01..open",
+        ),
+        line_of="- accelerator: h100",
+        occurrence=3,  # the price row's, then the two capacity rows'
+    ),
+    Case(
+        "capacity-model-ends-before-start",
+        broken(capacity_model(capacity_row(end="2024-12-31"))),
+        ("providers[0].capacity_model[0]", "ends before it starts", "2024-12-31"),
+        line_of="- accelerator: h100",
+        occurrence=2,
+    ),
+    Case(
+        "capacity-model-unknown-period",
+        broken(capacity_model(capacity_row(per="week"))),
+        ("providers[0].capacity_model[0].per", "'month', 'quarter' or 'year'", "found str 'week'"),
+        line_of="per: week",
+    ),
+    Case(
+        "capacity-model-with-nowhere-to-deliver",
+        broken(spare_provider),
+        ("providers[2].capacity_model", "'spare' has a capacity model but no site"),
+        line_of="capacity_model:",
+    ),
+    # -- format 2: reservations ---------------------------------------------------------------
+    Case(
+        "reservation-holder-not-a-party",
+        broken(reservations_(reservation(holder="labb"))),
+        ("reservations[0].holder", "unknown party 'labb'", "did you mean 'lab'?"),
+        line_of="holder: labb",
+    ),
+    Case(
+        "reservation-unknown-provider",
+        broken(reservations_(reservation(provider="clod", site=None))),
+        ("reservations[0].provider", "unknown provider 'clod'", "did you mean 'cloud'?"),
+        line_of="provider: clod",
+    ),
+    Case(
+        "reservation-site-of-another-provider",
+        broken(reservations_(reservation(site="campus"))),
+        ("reservations[0].site", "site 'campus' is run by provider 'own', not by 'cloud'"),
+        line_of="site: campus",
+    ),
+    Case(
+        "reservation-unknown-type",
+        broken(reservations_(reservation(accelerator="gb200"))),
+        ("reservations[0].accelerator", "unknown accelerator 'gb200'"),
+        line_of="accelerator: gb200",
+    ),
+    Case(
+        "reservation-unknown-class",
+        broken(reservations_(reservation(workload_classes=["trainin"]))),
+        (
+            "reservations[0].workload_classes[0]",
+            "unknown workload class 'trainin'",
+            "did you mean 'training'?",
+        ),
+        line_of="- trainin",
+    ),
+    Case(
+        "reservation-without-term",
+        broken(lambda d: d.update(reservations=[{**reservation(), "term": None}])),
+        ("reservations[0].term", "wrong type or format", "expected a mapping"),
+        line_of="term: null",
+    ),
+    Case(
+        "reservation-term-ends-before-it-starts",
+        broken(reservations_(reservation(term={"start": "2026-01-01", "end": "2025-01-01"}))),
+        ("reservations[0].term", "term ends before it starts", "end 2025-01-01"),
+        line_of="term:",
+    ),
+    Case(
+        "reservation-ends-before-the-horizon",
+        broken(reservations_(reservation(term={"start": "2023-01-01", "end": "2024-06-30"}))),
+        ("reservations[0].term.end", "ends before the horizon starts", "found 2024-06-30"),
+        line_of="end: '2024-06-30'",
+    ),
+    Case(
+        "reservation-nothing-prices-it",
+        broken(unpriced_reservation),
+        ("reservations[0].price_usd_per_accelerator_hour", "nothing prices reservation 'held'"),
+        line_of="- id: held",
+    ),
+    # -- format 2: dated capacity requests -----------------------------------------------------
+    Case(
+        "request-unknown-requester",
+        broken(requests_(request(requester="labb"))),
+        ("capacity_requests[0].requester", "unknown party 'labb'", "did you mean 'lab'?"),
+        line_of="requester: labb",
+    ),
+    Case(
+        "request-unknown-class",
+        broken(requests_(request(workload_classes=["trainin"]))),
+        ("capacity_requests[0].workload_classes[0]", "unknown workload class 'trainin'"),
+        line_of="- trainin",
+    ),
+    Case(
+        "request-unknown-type",
+        broken(requests_(request(accelerators={"count": 10, "types": ["h10"]}))),
+        ("capacity_requests[0].accelerators.types[0]", "unknown accelerator 'h10'", "'h100'"),
+        line_of="- h10",
+    ),
+    Case(
+        "request-types-not-a-list",
+        broken(requests_(request(accelerators={"count": 10, "types": "h100"}))),
+        (
+            "capacity_requests[0].accelerators.types: wrong type or format",
+            "expected a list, or 'any'",
+            "write a list, e.g. [h100]",
+        ),
+        line_of="types: h100",
+    ),
+    Case(
+        "request-unknown-provider",
+        broken(requests_(request(providers=["clod"]))),
+        ("capacity_requests[0].providers[0]", "unknown provider 'clod'", "'cloud'"),
+        line_of="- clod",
+    ),
+    Case(
+        "request-unknown-site",
+        broken(requests_(request(sites=["campuss"]))),
+        ("capacity_requests[0].sites[0]", "unknown site 'campuss'", "did you mean 'campus'?"),
+        line_of="- campuss",
+    ),
+    Case(
+        "request-site-not-of-its-providers",
+        broken(requests_(request(providers=["cloud"], sites=["campus"]))),
+        (
+            "capacity_requests[0].sites[0]",
+            "site 'campus' is run by provider 'own', which is not one of the request's providers",
+        ),
+        line_of="- campus",
+    ),
+    Case(
+        "request-dated-outside-the-horizon",
+        broken(requests_(request(date="2031-01-15"))),
+        ("capacity_requests[0].date", "dated outside the scenario's horizon", "2025-01-01..2030"),
+        line_of="date: '2031-01-15'",
+    ),
+    Case(
+        "request-term-ends-before-it-starts",
+        broken(requests_(request(term={"start": "2027-01-01", "end": "2026-01-01"}))),
+        (
+            "capacity_requests[0].term",
+            "term ends before it starts: end 2026-01-01 is before start 2027-01-01",
+        ),
+        line_of="term:",
+    ),
+    Case(
+        "request-term-ends-before-its-date",
+        broken(requests_(request(term={"start": "2025-01-01", "end": "2025-12-31"}))),
+        ("capacity_requests[0].term.end", "ends before the day it is placed", "2026-01-15"),
+        line_of="end: '2025-12-31'",
+    ),
+    Case(
+        "request-without-term",
+        broken(requests_({k: v for k, v in request().items() if k != "term"})),
+        ("capacity_requests[0]", "give exactly one of 'term'", "'term_years'", "found neither"),
+        line_of="- id: deal-2026",
+    ),
+    Case(
+        "request-with-term-and-term-years",
+        broken(requests_(request(term_years=5))),
+        ("capacity_requests[0]", "give exactly one of 'term'", "found both"),
+        line_of="- id: deal-2026",
+    ),
+    Case(
+        "request-with-accelerators-and-power",
+        broken(requests_(request(power_mw=50))),
+        ("capacity_requests[0]", "exactly one of 'accelerators' or 'power_mw'", "found both"),
+        line_of="- id: deal-2026",
+    ),
+    Case(
+        "request-with-neither-accelerators-nor-power",
+        broken(requests_({k: v for k, v in request().items() if k != "accelerators"})),
+        ("capacity_requests[0]", "exactly one of 'accelerators' or 'power_mw'", "found neither"),
+        line_of="- id: deal-2026",
+    ),
+    Case(
+        "request-deadline-before-its-date",
+        broken(requests_(request(deadline="2025-06-30"))),
+        ("capacity_requests[0].deadline", "deadline before the day it is placed"),
+        line_of="deadline: '2025-06-30'",
+    ),
+    Case(
+        "request-term-years-out-of-range",
+        broken(requests_({**{k: v for k, v in request().items() if k != "term"}, "term_years": 0})),
+        ("capacity_requests[0].term_years", "greater than 0", "found int 0"),
+        line_of="term_years: 0",
+    ),
+    Case(
+        "request-id-taken-by-a-reservation",
+        broken(
+            lambda d: d.update(reservations=[reservation()], capacity_requests=[request(id="held")])
+        ),
+        ("capacity_requests[0].id", "duplicate id 'held'", "first defined at reservations[0]"),
+        line_of="- id: held",
+        occurrence=2,
+    ),
+    Case(
+        "request-type-that-cannot-run-its-classes",
+        broken(
+            lambda d: (
+                d["accelerators"].append(
+                    {**d["accelerators"][0], "id": "xpu", "throughput": {"inference": 2.0}}
+                ),
+                d.update(capacity_requests=[request(accelerators={"count": 5, "types": ["xpu"]})]),
+            )
+        ),
+        ("capacity_requests[0].accelerators.types[0]", "type 'xpu' can run none of"),
+        line_of="- xpu",
+    ),
+    Case(
+        "request-in-reference-units-of-a-type-without-reference-work",
+        broken(
+            lambda d: (
+                d["accelerators"].append(
+                    {**d["accelerators"][0], "id": "xpu", "throughput": {"inference": 2.0}}
+                ),
+                d["settings"].update(reference_class="training"),
+                d.update(
+                    capacity_requests=[
+                        request(
+                            workload_classes=["inference"],
+                            accelerators={"count": 5, "types": ["xpu"], "unit": "reference"},
+                        )
+                    ]
+                ),
+            )
+        ),
+        (
+            "capacity_requests[0].accelerators.types[0]",
+            "does no work of the reference class 'training'",
+            "'unit: accelerators'",
+        ),
+        line_of="- xpu",
+    ),
+    Case(
+        "reservation-of-a-type-that-cannot-run-its-class",
+        broken(
+            lambda d: (
+                d["accelerators"][0]["throughput"].pop("inference"),
+                d.update(reservations=[reservation(workload_classes=["inference"])]),
+            )
+        ),
+        ("reservations[0].accelerator", "'h100', which cannot run class 'inference'"),
+        line_of="accelerator: h100",
+        occurrence=4,  # the price row's, two pools', then the reservation's
+    ),
+    Case(
+        "misspelt-status",
+        broken(lambda d: d["sites"][0]["pools"][0].update(status="planed")),
+        ("sites[0].pools[0].status", "not an allowed value", "did you mean 'planned'?"),
+        line_of="status: planed",
+    ),
+    # -- format 2: prices, sites, statuses, settings, the ROFR --------------------------------
+    Case(
+        "contract-price-for-an-unknown-party",
+        broken(contract_price("labb")),
+        (
+            "providers[0].prices[0].contract_prices[0].party",
+            "unknown party 'labb'",
+            "did you mean 'lab'?",
+        ),
+        line_of="- party: labb",
+    ),
+    Case(
+        "two-contract-prices-for-one-party",
+        broken(contract_price("lab", "lab")),
+        ("contract_prices[1].party", "two contract prices for party 'lab'"),
+        line_of="- party: lab",
+        occurrence=2,
+    ),
+    Case(
+        "wacc-of-one-or-more",
+        broken(lambda d: d["sites"][1].update(wacc=8)),
+        ("sites[1].wacc", "a number less than 1", "found int 8", "a rate is a fraction"),
+        line_of="wacc: 8",
+    ),
+    Case(
+        "negative-wacc",
+        broken(lambda d: d["sites"][1].update(wacc=-0.05)),
+        ("sites[1].wacc", "a number at least 0", "found float -0.05"),
+        line_of="wacc: -0.05",
+    ),
+    Case(
+        "unknown-reference-class",
+        broken(lambda d: d["settings"].update(reference_class="trainng")),
+        ("settings.reference_class", "unknown workload class 'trainng'", "'training'"),
+        line_of="reference_class: trainng",
+    ),
+    Case(
+        "unknown-developer",
+        broken(leased("crusoee")),
+        ("sites[1].developer", "unknown party 'crusoee'"),
+        line_of="developer: crusoee",
+    ),
+    Case(
+        "lease-without-developer",
+        broken(leased(None)),
+        ("sites[1].lease", "is leased, but from whom", "'developer'"),
+        line_of="lease:",
+    ),
+    Case(
+        "stock-pool-on-a-planned-phase",
+        broken(planned_phase),
+        (
+            "sites[1].pools[0].status",
+            "pool 'campus-h100' is 'operational' but its phase 'campus-1' is only planned",
+            "'status: planned' on the pool too",
+        ),
+        line_of="- id: campus-h100",
+    ),
+    Case(
+        "unknown-status",
+        broken(lambda d: d["sites"][1]["phases"][0].update(status="built")),
+        ("sites[1].phases[0].status", "'under_construction'", "found str 'built'"),
+        line_of="status: built",
+    ),
+    Case(
+        "install-only-listed-types-without-pools",
+        broken(lambda d: d["sites"][0].update(pools=[], install_only_listed_types=True)),
+        ("sites[0].install_only_listed_types", "may install only the types its pools name"),
+        line_of="install_only_listed_types: true",
+    ),
+    Case(
+        "rofr-cap-per-reference-hour-not-positive",
+        broken(lambda d: rofr(d).update(price_cap_usd_per_reference_hour=0)),
+        ("contracts[0].clauses[0].price_cap_usd_per_reference_hour", "greater than 0"),
+        line_of="price_cap_usd_per_reference_hour: 0",
+    ),
+    Case(
+        "rofr-cap-misspelt",
+        broken(lambda d: rofr(d).update(price_cap_usd_per_reference_hours=7)),
+        ("unknown field", "did you mean 'price_cap_usd_per_reference_hour'?"),
+        line_of="price_cap_usd_per_reference_hours: 7",
+    ),
     # -- the file itself (layer 1: reading) ----------------------------------------------------
     Case(
         "duplicate-yaml-key",
@@ -695,6 +1163,13 @@ def test_bad_input_is_reported_clearly(case: Case, tmp_path: Path) -> None:
         assert re.search(re.escape(f"{path}:{line}") + r"(?![0-9])", out), (
             f"line {line} of {path} is not named in:\n{out}"
         )
+
+
+def test_two_errors_of_one_union_field_are_one_problem(tmp_path: Path) -> None:
+    data = minimal()
+    data["capacity_requests"] = [request(accelerators={"count": 10, "types": "h100"})]
+    result = check_scenario(write_scenario(tmp_path, data))
+    assert [p.path for p in result.problems] == ["capacity_requests[0].accelerators.types"]
 
 
 def test_every_problem_is_one_line_naming_its_file(tmp_path: Path) -> None:

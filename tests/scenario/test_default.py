@@ -46,7 +46,33 @@ def test_abilene_site(default_scenario: Scenario) -> None:
     assert abilene.power_capacity_mw == 1200
     assert {p.accelerator for p in abilene.pools} == {"gb200"}
     assert sum(p.count for p in abilene.pools) == 400_000
-    assert default_scenario.provider(abilene.provider).kind == ProviderKind.joint_venture
+    # Crusoe develops it, Oracle leases it for 15 years and sells it to OpenAI as OCI capacity.
+    oci = default_scenario.provider(abilene.provider)
+    assert oci.kind == ProviderKind.cloud
+    assert oci.owner == "oracle"
+    assert abilene.developer == "crusoe"
+    assert abilene.lease is not None
+    assert abilene.lease.term_years == 15
+    [row] = [p for p in abilene.prices if p.accelerator == "gb200"]
+    contract = row.contract_price_for("openai")
+    assert contract is not None
+    assert contract.usd_per_accelerator_hour == Decimal("3.07")
+    assert abilene.costs is not None  # its cost basis stays, for the capital-charge comparison
+
+
+def test_abilene_capacity_is_on_the_record(default_scenario: Scenario) -> None:
+    """The 400,000 GB200 are dated capacity requests at Abilene, not a fleet OpenAI holds."""
+    requests = {r.id: r for r in default_scenario.capacity_requests}
+    assert set(requests) == {"abilene-phase-1", "abilene-phase-2"}
+    total = 0
+    for req in requests.values():
+        assert req.sites == ["abilene"]
+        assert req.providers == ["oci"]
+        assert req.accelerators is not None
+        total += req.accelerators.count
+    assert total == 400_000
+    held = {r.id: (r.provider, r.accelerator) for r in default_scenario.reservations}
+    assert held == {"azure-a100-2023": ("azure", "a100-80gb"), "azure-h100-2024": ("azure", "h100")}
 
 
 def test_custom_accelerator_from_2026(default_scenario: Scenario) -> None:
@@ -104,9 +130,12 @@ def test_show_on_2026_and_2031(default_scenario: Scenario) -> None:
 
 
 def test_capacity_grows_as_phases_come_online(default_scenario: Scenario) -> None:
-    before = snapshot(default_scenario, date(2025, 9, 29)).capacity_by_provider["stargate"]
-    phase1 = snapshot(default_scenario, date(2025, 9, 30)).capacity_by_provider["stargate"]
-    mid2026 = snapshot(default_scenario, date(2026, 7, 1)).capacity_by_provider["stargate"]
-    assert before == 0
-    assert phase1 == 100_000
-    assert mid2026 == 400_000  # Abilene complete; Lordstown not until 2026-09-30
+    def abilene(day: date) -> int:
+        [site] = [s for s in snapshot(default_scenario, day).sites if s.id == "abilene"]
+        return site.accelerators_online
+
+    assert abilene(date(2025, 9, 29)) == 0
+    assert abilene(date(2025, 9, 30)) == 100_000  # the first buildings, from September 2025
+    assert abilene(date(2026, 7, 1)) == 400_000  # complete
+    # The joint venture's own campuses come later: Lordstown not until 2026-09-30.
+    assert snapshot(default_scenario, date(2026, 7, 1)).capacity_by_provider["stargate"] == 0

@@ -126,3 +126,101 @@ def test_broken_scenarios_fail_the_schema(
     found = errors(validator, data)
     assert found
     assert any(words in e for e in found), found
+
+
+#: The models and fields format 2 added: an editor must be able to say what each one means.
+FORMAT_2 = {
+    "CapacityRow": None,  # None: every property of the model
+    "ContractPrice": None,
+    "Lease": None,
+    "Reservation": None,
+    "Term": None,
+    "CapacityAccelerators": None,
+    "DatedCapacityRequest": None,
+    "Phase": ["status"],
+    "Pool": ["status"],
+    "Site": ["developer", "lease", "wacc", "install_only_listed_types"],
+    "Settings": ["reference_class"],
+    "RightOfFirstRefusal": ["price_cap_usd_per_reference_hour"],
+    "CloudPrice": ["contract_prices"],
+    "Provider": ["capacity_model"],
+    "Scenario": ["reservations", "capacity_requests", "version"],
+}
+
+
+@pytest.mark.parametrize(("model", "fields"), FORMAT_2.items(), ids=list(FORMAT_2))
+def test_format_2_fields_are_described(
+    schema: dict[str, Any], model: str, fields: list[str] | None
+) -> None:
+    node = schema if model == "Scenario" else schema["$defs"][model]
+    props: dict[str, Any] = node["properties"]
+    wanted = [f for f in props if f != "notes"] if fields is None else fields
+    undescribed = [f for f in wanted if not props[f].get("description")]
+    assert not undescribed, f"{model}: no description for {undescribed}"
+
+
+def test_schema_names_format_2(schema: dict[str, Any]) -> None:
+    assert schema["$id"] == "https://stargate.dev/schema/scenario-v2.json"
+    assert schema["properties"]["version"]["const"] == 2
+    assert "format-versions" in schema["properties"]["version"]["description"]
+
+
+def test_a_described_field_keeps_the_models_words(schema: dict[str, Any]) -> None:
+    wacc = schema["$defs"]["Site"]["properties"]["wacc"]
+    assert wacc["description"].startswith("Cost of capital of the site's owner")
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (
+            lambda d: d.update(
+                reservations=[
+                    {
+                        "id": "r",
+                        "holder": "lab",
+                        "provider": "cloud",
+                        "accelerator": "h100",
+                        "accelerators": 10,
+                    }
+                ]
+            ),
+            "'term' is a required property",
+        ),
+        (lambda d: d["sites"][1].update(wacc=1.5), "1.5"),
+        (lambda d: d["sites"][1]["phases"][0].update(status="built"), "'built'"),
+        (
+            lambda d: d["providers"][0].update(
+                capacity_model=[{"accelerator": "h100", "start": "2025-01-01", "per": "week"}]
+            ),
+            "'week'",
+        ),
+    ],
+    ids=["reservation-without-term", "wacc-out-of-range", "unknown-status", "unknown-period"],
+)
+def test_broken_format_2_fields_fail_the_schema(
+    validator: jsonschema.Draft202012Validator, change: Any, words: str
+) -> None:
+    data = minimal()
+    change(data)
+    found = errors(validator, data)
+    assert any(words in e for e in found), found
+
+
+def test_bounds_of_optional_numbers_are_json_schema_keywords(schema: dict[str, Any]) -> None:
+    """pydantic's own names for bounds (ge, lt) mean nothing to JSON Schema: none is left."""
+    text = json.dumps(schema)
+    for word in ('"ge":', '"gt":', '"le":', '"lt":'):
+        assert word not in text
+    wacc = schema["$defs"]["Site"]["properties"]["wacc"]["anyOf"]
+    [number] = [alt for alt in wacc if alt.get("type") == "number"]
+    assert number["minimum"] == 0
+    assert number["exclusiveMaximum"] == 1
+
+
+def test_negative_money_fails_the_schema(validator: jsonschema.Draft202012Validator) -> None:
+    data = minimal()
+    data["accelerators"][0]["unit_price_usd"] = -1
+    assert any("minimum of 0" in e for e in errors(validator, data))
+    data["accelerators"][0]["unit_price_usd"] = "27500.50"  # a decimal string is money too
+    assert errors(validator, data) == []

@@ -73,8 +73,9 @@ def validate(
                 }
             )
         else:
-            for w in result.warnings:
-                err.print(f"warning: {w.render()}", markup=False)
+            if result.ok:  # warnings of a valid scenario come first; a refused one's last
+                for w in result.warnings:
+                    err.print(f"warning: {w.render()}", markup=False)
             if result.ok and result.scenario is not None:
                 s = result.scenario
                 n_pools = sum(len(site.pools) for site in s.sites)
@@ -82,7 +83,9 @@ def validate(
                 out.print(
                     f"{result.label}: valid — scenario '{s.id}': {len(s.parties)} parties, "
                     f"{len(s.providers)} providers, {len(s.sites)} sites, {n_pools} pools, "
-                    f"{len(s.contracts)} contracts, {n_clauses} clauses",
+                    f"{len(s.contracts)} contracts, {n_clauses} clauses, "
+                    f"{len(s.reservations)} reservations, "
+                    f"{len(s.capacity_requests)} capacity requests",
                     markup=False,
                 )
             else:
@@ -90,6 +93,8 @@ def validate(
                 err.print(f"{result.label}: {n} problem{'s' if n != 1 else ''} found", markup=False)
                 for p in result.problems:
                     err.print(f"  {p.render()}", markup=False)
+                for w in result.warnings:  # e.g. the steps to migrate a version-1 file
+                    err.print(f"warning: {w.render()}", markup=False)
         if not result.ok:
             raise typer.Exit(EXIT_INPUT)
 

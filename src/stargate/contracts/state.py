@@ -173,6 +173,11 @@ def describe(clause: ClauseBase) -> str:
             if clause.price_cap_usd_per_accelerator_hour is not None
             else ""
         )
+        if clause.price_cap_usd_per_reference_hour is not None:
+            cap += (
+                f"; price cap {_usd(clause.price_cap_usd_per_reference_hour)}/reference "
+                "accelerator-hour of work"
+            )
         via = f" via {', '.join(clause.holder_providers)}" if clause.holder_providers else ""
         return (
             f"{clause.beneficiary} must first offer new {', '.join(clause.workload_classes)} "

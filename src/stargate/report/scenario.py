@@ -8,7 +8,7 @@ from decimal import Decimal
 from rich.console import Console
 from rich.table import Table
 
-from stargate.scenario.snapshot import PoolView, Snapshot
+from stargate.scenario.snapshot import LeaseView, PoolView, Snapshot
 
 
 def _mw(value: float | None) -> str:
@@ -28,12 +28,37 @@ def _usd(value: str | None, cents: bool = False) -> str:
 
 
 def _pool_status(pool: PoolView, at: date) -> str:
+    if pool.status == "planned":
+        return f"candidate from {pool.available_from.isoformat()}"
     if not pool.online:
         return f"from {pool.available_from.isoformat()}" if pool.available_from > at else "off"
     return "in outage" if pool.in_outage else "online"
 
 
-BASIS = {"on_demand": "on-demand price", "owned_cost": "owned cost", None: "no price"}
+BASIS = {
+    "contract": "contract price",
+    "offer": "offer price",
+    "reserved": "reserved price",
+    "on_demand": "on-demand price",
+    "owned_cost": "owned cost",
+    "reservation": "its own price",
+    None: "no price",
+}
+
+
+def _lease(lease: LeaseView | None, developer: str | None) -> str:
+    if lease is None:
+        return f"built by {developer}" if developer else "—"
+    return (
+        f"{lease.developer or '?'} → {lease.lessee}, {lease.start.isoformat()}.."
+        f"{lease.end.isoformat()}"
+    )
+
+
+def _term(start: date | None, end: date | None, years: float | None) -> str:
+    if start is not None and end is not None:
+        return f"{start.isoformat()}..{end.isoformat()}"
+    return f"{years:g} years from placing" if years is not None else "—"
 
 
 def render_snapshot(snap: Snapshot, console: Console) -> None:
@@ -69,6 +94,7 @@ def render_snapshot(snap: Snapshot, console: Console) -> None:
         "power MW (online/total)",
         "PUE",
         "accelerators online",
+        "developer → lessee",
     ):
         sites.add_column(
             col, justify="right" if "MW" in col or col in ("PUE", "accelerators online") else "left"
@@ -81,15 +107,36 @@ def render_snapshot(snap: Snapshot, console: Console) -> None:
             f"{_mw(s.online_power_mw)} / {_mw(s.power_capacity_mw)}",
             f"{s.pue:.2f}",
             f"{s.accelerators_online:,}",
+            _lease(s.lease, s.developer),
         )
     console.print(sites)
+
+    if any(s.phases for s in snap.sites):
+        phases = Table(title="Phases", title_justify="left")
+        for col in ("site", "phase"):
+            phases.add_column(col)
+        phases.add_column("MW", justify="right")
+        phases.add_column("online")
+        phases.add_column("status")
+        for s in snap.sites:
+            for ph in s.phases:
+                phases.add_row(
+                    s.id,
+                    ph.id,
+                    _mw(ph.power_mw),
+                    ph.online.isoformat()
+                    + ("" if ph.online_on_day or ph.status == "planned" else " (later)"),
+                    ph.status,
+                )
+        console.print(phases)
 
     pools = Table(title="Pools", title_justify="left")
     for col in ("site", "pool", "accelerator"):
         pools.add_column(col)
     pools.add_column("count", justify="right")
+    pools.add_column("on the day")
     pools.add_column("status")
-    pools.add_column("USD per accelerator-hour", justify="right")
+    pools.add_column("USD per accelerator-hour", justify="right")  # what the lab pays
     pools.add_column("basis")
     for s in snap.sites:
         for pool in s.pools:
@@ -99,10 +146,50 @@ def render_snapshot(snap: Snapshot, console: Console) -> None:
                 pool.accelerator,
                 f"{pool.count:,}",
                 _pool_status(pool, snap.at),
+                pool.status,
                 _usd(pool.price_usd_per_accelerator_hour, cents=True),
                 BASIS[pool.price_basis],
             )
     console.print(pools)
+
+    if snap.owned_costs:
+        owned = Table(
+            title="Owned cost (USD per accelerator-hour, with the capital charge)",
+            title_justify="left",
+        )
+        for col in ("site", "accelerator"):
+            owned.add_column(col)
+        for col in (
+            "rate",
+            "accelerator capex",
+            "facility capex",
+            "opex",
+            "energy",
+            "total",
+            "capital charge",
+            f"{snap.lab} pays",
+        ):
+            owned.add_column(col, justify="right")
+        for oc in snap.owned_costs:
+            pays = (
+                "—"
+                if oc.lab_price_usd is None
+                else f"{_usd(oc.lab_price_usd, cents=True)} ({BASIS[oc.lab_price_basis]})"
+            )
+            owned.add_row(
+                oc.site,
+                oc.accelerator,
+                f"{oc.cost_of_capital:.1%} "
+                + ("wacc" if oc.cost_of_capital_from == "wacc" else "discount"),
+                _usd(oc.accelerator_capex_usd, cents=True),
+                _usd(oc.facility_capex_usd, cents=True),
+                _usd(oc.opex_usd, cents=True),
+                _usd(oc.energy_usd, cents=True),
+                _usd(oc.total_usd, cents=True),
+                _usd(oc.capital_charge_usd, cents=True),
+                pays,
+            )
+        console.print(owned)
 
     cap = Table(title="Capacity online (accelerators)", title_justify="left")
     accs = list(snap.capacity_by_accelerator)
@@ -123,6 +210,76 @@ def render_snapshot(snap: Snapshot, console: Console) -> None:
         f"[bold]{snap.total_accelerators:,}[/bold]",
     )
     console.print(cap)
+
+    if snap.capacity_models:
+        models = Table(title="Capacity models (new capacity offered)", title_justify="left")
+        for col in ("provider", "accelerator", "site", "from", "to"):
+            models.add_column(col)
+        models.add_column("accelerators", justify="right")
+        models.add_column("per")
+        models.add_column("this period", justify="right")
+        models.add_column("USD per accelerator-hour", justify="right")
+        for cm in snap.capacity_models:
+            models.add_row(
+                cm.provider,
+                cm.accelerator,
+                cm.site or "—",
+                cm.start.isoformat(),
+                cm.end.isoformat() if cm.end else "open",
+                f"{cm.accelerators:,}",
+                cm.per + (" (carried over)" if cm.carry_over else ""),
+                f"{cm.offered_in_period:,.0f}" if cm.in_force else "not in force",
+                _usd(cm.price_usd_per_accelerator_hour, cents=True)
+                if cm.price_usd_per_accelerator_hour
+                else "price rows",
+            )
+        console.print(models)
+
+    if snap.reservations:
+        held = Table(title="Reservations (take-or-pay)", title_justify="left")
+        for col in ("reservation", "holder", "at", "accelerator"):
+            held.add_column(col)
+        held.add_column("count", justify="right")
+        held.add_column("reference", justify="right")
+        held.add_column("term")
+        held.add_column("held")
+        held.add_column("USD per accelerator-hour", justify="right")
+        for r in snap.reservations:
+            held.add_row(
+                r.id,
+                r.holder,
+                f"{r.provider}/{r.site}" if r.site else r.provider,
+                r.accelerator,
+                f"{r.accelerators:,}",
+                f"{r.reference_accelerators:,.0f}",
+                _term(r.term_start, r.term_end, None),
+                "yes" if r.held else "no",
+                f"{_usd(r.price_usd_per_accelerator_hour, cents=True)} {r.price_basis or ''}",
+            )
+        console.print(held)
+
+    if snap.capacity_requests:
+        reqs = Table(title="Capacity requests (dated, of the record)", title_justify="left")
+        for col in ("request", "date", "requester", "how much", "term", "where", "date come"):
+            reqs.add_column(col)
+        for q in snap.capacity_requests:
+            if q.accelerators is not None:
+                types = "any type" if q.types == "any" else ", ".join(q.types or [])
+                unit = " reference" if q.unit == "reference" else ""
+                much = f"{q.accelerators:,}{unit} accelerators ({types})"
+            else:
+                much = f"{q.power_mw:g} MW"
+            where = ", ".join([*q.providers, *q.sites]) or "anywhere"
+            reqs.add_row(
+                q.id,
+                q.date.isoformat(),
+                q.requester,
+                much,
+                _term(q.term_start, q.term_end, q.term_years),
+                where,
+                "yes" if q.date_reached else "no",
+            )
+        console.print(reqs)
 
     clauses = Table(title="Clauses in force", title_justify="left")
     clauses.add_column("clause")
@@ -147,6 +304,7 @@ def render_snapshot(snap: Snapshot, console: Console) -> None:
             prices.add_column(col)
         prices.add_column("on-demand", justify="right")
         prices.add_column("reserved", justify="right")
+        prices.add_column("contract prices")
         for pr in snap.prices:
             prices.add_row(
                 pr.provider,
@@ -154,6 +312,11 @@ def render_snapshot(snap: Snapshot, console: Console) -> None:
                 pr.accelerator,
                 _usd(pr.on_demand_usd_per_accelerator_hour, cents=True),
                 _usd(pr.reserved_usd_per_accelerator_hour, cents=True),
+                ", ".join(
+                    f"{c.party} {_usd(c.usd_per_accelerator_hour, cents=True)}"
+                    for c in pr.contract_prices
+                )
+                or "—",
             )
         console.print(prices)
 

@@ -1,4 +1,6 @@
-"""Checks that need the whole scenario: unique ids, references, power, dates, amendments.
+"""Checks that need the whole scenario: unique ids, references, power, dates, amendments;
+and, in :mod:`stargate.scenario.procurement_checks`, those of capacity models, reservations,
+dated capacity requests, contract prices, leases and statuses.
 
 Field-level checks (types, ranges, one date range) live in the pydantic model; these checks run
 after it and report every problem at once, each with its field path. They also run on a partial
@@ -27,6 +29,7 @@ from stargate.domain.model import (
     Scenario,
 )
 from stargate.errors import Problem, did_you_mean
+from stargate.scenario import procurement_checks
 from stargate.scenario.yamlsrc import format_path
 
 
@@ -53,6 +56,7 @@ _SECTION_OF = {
     "party": "parties",
     "accelerator": "accelerators",
     "provider": "providers",
+    "site": "sites",
     "workload class": "workload_classes",
     "clause": "contracts",
 }
@@ -119,11 +123,17 @@ class _Checker:
         self.unique("workload_sources", s.workload_sources, "workload source")
         if self.has("settings", "as_of", "horizon"):
             self.settings()
+        if self.has("settings"):
+            procurement_checks.reference_class(self)
         self.accelerators()
         self.providers()
+        procurement_checks.capacity_models(self)
         self.sites()
         self.contracts()
         self.workloads()
+        procurement_checks.reservations(self)
+        procurement_checks.capacity_requests(self)
+        procurement_checks.procurement_ids(self)
         if self.has("budget"):
             self.budget()
         return self.problems
@@ -164,6 +174,7 @@ class _Checker:
             if prov.operator is not None:
                 self.ref(f"providers[{i}].operator", prov.operator, self.ns.parties, "party")
             self.prices(f"providers[{i}].prices", [p.accelerator for p in prov.prices])
+            procurement_checks.contract_prices(self, f"providers[{i}].prices", prov.prices)
             if prov.kind != ProviderKind.cloud and prov.prices:
                 self.add(
                     f"providers[{i}].prices",
@@ -186,6 +197,7 @@ class _Checker:
             base = f"sites[{i}]"
             self.ref(f"{base}.provider", site.provider, self.ns.providers, "provider")
             prov = providers.get(site.provider)
+            procurement_checks.site_parts(self, i, site)
             self.prices(f"{base}.prices", [p.accelerator for p in site.prices])
             phase_ids = [ph.id for ph in site.phases]
             for dup in sorted(_dupes(phase_ids)):
@@ -522,3 +534,8 @@ def ids_in(raw: Mapping[str, object]) -> Namespaces:
         classes=ids("workload_classes"),
         clauses=clauses,
     )
+
+
+def integrity_warnings(scenario: Scenario) -> list[Problem]:
+    """Whole-scenario advice on a valid scenario: what is legal but probably not meant."""
+    return procurement_checks.warnings(scenario)

@@ -34,7 +34,13 @@ from stargate.domain.limits import GivenBoolean
 from stargate.domain.model import CLAUSE_KINDS, Scenario
 from stargate.errors import InputError, Problem, ScenarioError, did_you_mean
 from stargate.files import read_input
-from stargate.scenario.integrity import Namespaces, check_integrity, ids_in
+from stargate.scenario.integrity import (
+    Namespaces,
+    check_integrity,
+    ids_in,
+    integrity_warnings,
+)
+from stargate.scenario.migrate import version_1_problem, version_1_steps
 from stargate.scenario.yamlsrc import (
     MAX_FILE_BYTES,
     OpenTable,
@@ -179,40 +185,29 @@ def _load_bytes(raw: bytes, label: str, open_table: OpenTable) -> LoadResult:
             ],
         )
     if data.get("version") == 1 and not isinstance(data.get("version"), bool):
-        return LoadResult(label, None, [_version_1(label, smap)])
+        return _version_1(data, label, smap, open_table)
     # 'x-' keys at the top level hold YAML anchors and user notes (as in OpenAPI and Compose).
     data = {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
     problems.extend(expand_tables(data, smap, open_table))
     return validate_data(data, label, smap, problems)
 
 
-#: How to move a version-1 scenario to version 2 (docs/concepts.md#format-versions).
-MIGRATE_FROM_1 = (
-    "1. set 'version: 2'; "
-    "2. every listed pool and phase is now stock from its date (the planner no longer treats "
-    "pools as optional): mark those the planner may decide to build or buy 'status: planned'; "
-    "3. the ROFR now acts when the lab procures capacity, judged against the holder's "
-    "'capacity_model' (a provider without one offers what its pools hold): give the holder a "
-    "capacity model, list what the lab already held under 'reservations' and the contracts of "
-    "the record under 'capacity_requests'; "
-    "4. the hourly cost of owned capacity now includes a capital charge at the discount rate "
-    "(or a site's 'wacc'): set 'wacc: 0' on a site to keep straight-line costs"
-)
-
-
-def _version_1(label: str, smap: SourceMap) -> Problem:
+def _version_1(
+    data: dict[str, Any], label: str, smap: SourceMap, open_table: OpenTable
+) -> LoadResult:
+    """A version-1 file: refused at its ``version`` line with the steps to migrate
+    (:mod:`stargate.scenario.migrate`), each also a warning located where it applies. The rest
+    of the file is validated as version 2, so what would still be wrong after the version is
+    changed is reported now, with the rest."""
     loc = smap.locate(("version",))
-    return Problem(
-        "scenario format version 1 is no longer read: version 2 changed what pools, the ROFR "
-        "and owned costs mean",
-        file=label,
-        line=loc.line if loc else 1,
-        column=loc.column if loc else None,
-        path="version",
-        expected="version 2",
-        found="1",
-        hint="to migrate: " + MIGRATE_FROM_1,
-    )
+    problem = version_1_problem(loc.line if loc else 1, loc.column if loc else None, label)
+    as_2: dict[str, Any] = {
+        k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))
+    }
+    as_2["version"] = 2
+    second = validate_data(as_2, label, smap, expand_tables(as_2, smap, open_table))
+    steps = [_place(w, smap, label) for w in version_1_steps(as_2, second.scenario)]
+    return LoadResult(label, None, [problem, *second.problems], steps)
 
 
 def validate_data(
@@ -243,7 +238,8 @@ def validate_data(
 def _warnings(
     scenario: Scenario | None, smap: SourceMap | None = None, label: str = "<data>"
 ) -> list[Problem]:
-    """One warning per figure-bearing item without a ``source`` (the first 20, then a count)."""
+    """One warning per figure-bearing item without a ``source`` (the first 20, then a count),
+    then the integrity checks' advice (legal, but probably not meant)."""
     if scenario is None:
         return []
     missing = _figure_paths(scenario)
@@ -268,6 +264,7 @@ def _warnings(
                 severity="warning",
             )
         )
+    out += [_place(p, smap or SourceMap(), label) for p in integrity_warnings(scenario)]
     return out
 
 
@@ -282,10 +279,27 @@ def _figure_paths(s: Scenario) -> list[str]:
         for j, pool in enumerate(site.pools):
             if not pool.source:
                 out.append(f"sites[{i}].pools[{j}]")
+    for i, prov in enumerate(s.providers):
+        for j, row in enumerate(prov.capacity_model):
+            if not row.source:
+                out.append(f"providers[{i}].capacity_model[{j}]")
+    for i, site in enumerate(s.sites):
+        if site.lease is not None and not site.lease.source:
+            out.append(f"sites[{i}].lease")
+    for where, prices in [
+        *((f"providers[{i}].prices", p.prices) for i, p in enumerate(s.providers)),
+        *((f"sites[{i}].prices", site.prices) for i, site in enumerate(s.sites)),
+    ]:
+        for j, price in enumerate(prices):
+            for k, cp in enumerate(price.contract_prices):
+                if not cp.source:
+                    out.append(f"{where}[{j}].contract_prices[{k}]")
     for i, c in enumerate(s.contracts):
         for j, cl in enumerate(c.clauses):
             if not cl.source:
                 out.append(f"contracts[{i}].clauses[{j}]")
+    out += [f"reservations[{i}]" for i, r in enumerate(s.reservations) if not r.source]
+    out += [f"capacity_requests[{i}]" for i, r in enumerate(s.capacity_requests) if not r.source]
     return out
 
 
@@ -339,6 +353,8 @@ _LIST_SECTIONS = (
     "providers",
     "sites",
     "contracts",
+    "reservations",
+    "capacity_requests",
     "workload_classes",
     "workload_sources",
     "figures",
@@ -510,6 +526,33 @@ _EXPECTED = {
     "string_pattern_mismatch": "a lowercase id (a-z, 0-9 and '-', e.g. 'abilene')",
 }
 
+#: Fields that are yearly rates (fractions), for the hint on a percentage given as a number.
+_RATES = frozenset({"wacc", "discount_rate"})
+
+_ONE_OF = re.compile(r"give exactly one of '(\w+)'[^']*or '(\w+)'")
+
+
+def _one_of_found(message: str, path: PathKey, data: Any) -> str | None:
+    """For "give exactly one of 'a' or 'b'": whether the item has both or neither."""
+    m = _ONE_OF.search(message)
+    if m is None:
+        return None
+    item: Any = data
+    for part in path:
+        if isinstance(item, dict):
+            item = item.get(part)
+        elif isinstance(item, list) and isinstance(part, int) and 0 <= part < len(item):
+            item = item[part]
+        else:
+            return None
+    if not isinstance(item, dict):
+        return None
+    given = [k for k in m.groups() if item.get(k) is not None]
+    if len(given) == 2:
+        return f"both '{given[0]}' and '{given[1]}'"
+    return "neither" if not given else None
+
+
 _DATE_ERRORS = frozenset(
     {"date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"}
 )
@@ -521,8 +564,34 @@ def translate(
     """pydantic's errors as Problems with file, line, field path and hints."""
     out: list[Problem] = []
     for err in exc.errors(include_url=False):
-        out.append(_one(err, data, smap, label))
+        problem = _one(err, data, smap, label)
+        if out and _alternatives(out[-1], problem):
+            problem = _either(out.pop(), problem)
+        out.append(problem)
     return out
+
+
+_TYPE_MESSAGES = frozenset({"wrong type or format", "not an allowed value"})
+
+
+def _alternatives(a: Problem, b: Problem) -> bool:
+    """Two errors of one union field (``types``: a list, or 'any'), to be said as one."""
+    return (
+        a.path == b.path
+        and a.line == b.line
+        and a.message in _TYPE_MESSAGES
+        and b.message in _TYPE_MESSAGES
+        and a.found == b.found
+    )
+
+
+def _either(a: Problem, b: Problem) -> Problem:
+    hint = a.hint or b.hint
+    if "a list" in (a.expected or "") and (a.found or "").startswith("str "):
+        hint = hint or f"write a list, e.g. [{(a.found or '')[4:].strip(chr(39))}]"
+    return replace(
+        a, message="wrong type or format", expected=f"{a.expected}, or {b.expected}", hint=hint
+    )
 
 
 def _one(err: ErrorDetails, data: Mapping[str, Any], smap: SourceMap, label: str) -> Problem:
@@ -610,10 +679,15 @@ def _one(err: ErrorDetails, data: Mapping[str, Any], smap: SourceMap, label: str
             hint=did_you_mean(str(value), options) if isinstance(value, str) else None,
         )
     if etype == "literal_error":
+        expected = str(ctx.get("expected"))
+        options = re.findall(r"'([^']*)'", expected)
         return where(
             "not an allowed value",
-            expected=str(ctx.get("expected")),
+            expected=expected,
             found=_describe(value),
+            hint=did_you_mean(value, options, list_valid=False)
+            if isinstance(value, str) and options
+            else None,
         )
     if etype in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         words = {
@@ -623,10 +697,13 @@ def _one(err: ErrorDetails, data: Mapping[str, Any], smap: SourceMap, label: str
             "less_than_equal": "at most",
         }[etype]
         bound = next(iter(ctx.values()), "?")
+        name = str(path[-1]) if path else ""
+        rate = name in _RATES and isinstance(value, int | float) and value >= 1
         return where(
-            f"value out of range for '{path[-1] if path else ''}'",
+            f"value out of range for '{name}'",
             expected=f"a number {words} {bound}",
             found=_describe(value),
+            hint=f"a rate is a fraction: {value:g}% is {value / 100:g}" if rate else None,
         )
     if etype == "too_short":
         return where(
@@ -636,7 +713,7 @@ def _one(err: ErrorDetails, data: Mapping[str, Any], smap: SourceMap, label: str
         )
     if etype == "value_error":
         msg = str(ctx.get("error", err["msg"]))
-        return where(msg)
+        return where(msg, found=_one_of_found(msg, path, data))
     if etype in ("finite_number",):
         return where("number must be finite", expected="a finite number", found=_describe(value))
     wanted = _EXPECTED.get(etype)

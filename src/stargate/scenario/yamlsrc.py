@@ -40,6 +40,8 @@ TABLE_FIELDS = frozenset(
         "phases",
         "pools",
         "prices",
+        "capacity_model",
+        "reservations",
         "workload_classes",
         "forecast",
         "figures",
