@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -134,7 +135,8 @@ def clauses_in_force(
 
 def resolve_clause_selector(scenario: Scenario, selector: str) -> frozenset[str]:
     """Clause ids named by a selector: a clause id, a contract id (all its clauses), a clause
-    kind (``right_of_first_refusal``) or its short alias (``rofr``)."""
+    kind (``right_of_first_refusal``) or its short alias (``rofr``). Agreement and amendment
+    ids name no clause (see :func:`apply_without`): they give the empty set."""
     sel = selector.strip()
     kind = KIND_ALIASES.get(sel, sel.replace("-", "_"))
     if kind in CLAUSE_KINDS:
@@ -144,16 +146,83 @@ def resolve_clause_selector(scenario: Scenario, selector: str) -> frozenset[str]
         return frozenset({sel})
     for contract in scenario.contracts:
         if contract.id == sel:
-            return frozenset(cl.id for cl in contract.clauses)
-    choices = ids | set(CLAUSE_KINDS) | set(KIND_ALIASES) | {c.id for c in scenario.contracts}
+            return frozenset(cl.id for cl in contract.terms())
+    if sel in agreement_ids(scenario) or sel in amendment_ids(scenario):
+        return frozenset()
+    choices = (
+        ids
+        | set(CLAUSE_KINDS)
+        | set(KIND_ALIASES)
+        | {c.id for c in scenario.contracts}
+        | agreement_ids(scenario)
+        | amendment_ids(scenario)
+    )
     raise InputError(
         Problem(
             f"unknown clause '{selector}'",
             path="--without",
-            expected="a clause id, a contract id, or a clause kind (e.g. rofr, exclusivity)",
+            expected="a clause id, an agreement or amendment id, a contract id, or a clause "
+            "kind (e.g. rofr, exclusivity)",
             hint=did_you_mean(sel, choices),
         )
     )
+
+
+def agreement_ids(scenario: Scenario) -> set[str]:
+    return {ag.id for c in scenario.contracts for ag in c.agreements}
+
+
+def amendment_ids(scenario: Scenario) -> set[str]:
+    """Ids of every amendment: those written on clauses and those agreements make."""
+    return {am.id for _, cl in scenario.clauses() for am in cl.amendments}
+
+
+def apply_without(scenario: Scenario, selectors: Iterable[str]) -> tuple[Scenario, frozenset[str]]:
+    """The scenario as it would read without some terms, and the clause ids switched off.
+
+    * an **agreement** id voids the agreement: its changes and the clauses it added are gone,
+      and so are the dated capacity requests tagged with it, so the terms before it hold;
+    * an **amendment** id (of a clause, or of an agreement's change) removes that amendment;
+    * a clause id, a contract id or a kind switches clauses off (the returned ids), as before.
+
+    Unknown selectors are an InputError naming ``--without``. The scenario is returned as is
+    when no agreement or amendment is named."""
+    sels = [s.strip() for s in selectors]
+    off: set[str] = set()
+    agreements = agreement_ids(scenario)
+    amendments = amendment_ids(scenario)
+    drop_ag = {s for s in sels if s in agreements}
+    drop_am = {s for s in sels if s in amendments and s not in agreements}
+    for sel in sels:
+        if sel in drop_ag or sel in drop_am:
+            continue
+        off |= resolve_clause_selector(scenario, sel)
+    if not drop_ag and not drop_am:
+        return scenario, frozenset(off)
+    contracts = []
+    for c in scenario.contracts:
+        kept = []
+        for ag in c.agreements:
+            if ag.id in drop_ag:
+                continue
+            changes = [ch for ch in ag.changes if ag.change_id(ch) not in drop_am]
+            kept.append(ag.model_copy(update={"changes": changes}))
+        clauses = [
+            cl.model_copy(
+                update={"amendments": [am for am in cl.amendments if am.id not in drop_am]}
+            )
+            for cl in c.clauses
+        ]
+        contracts.append(c.model_copy(update={"agreements": kept, "clauses": clauses}))
+    requests = [
+        r for r in scenario.capacity_requests if getattr(r, "agreement", None) not in drop_ag
+    ]
+    derived = scenario.model_copy(update={"contracts": contracts, "capacity_requests": requests})
+    for c in derived.contracts:
+        c._terms = None
+        for cl in c.clauses:
+            cl._amended = {}
+    return derived, frozenset(off)
 
 
 def _usd(amount: Decimal) -> str:

@@ -695,14 +695,114 @@ CLAUSE_KINDS: tuple[str, ...] = (
 )
 
 
+class AgreementChange(Model):
+    """What an agreement does to one clause: ``modify`` some fields from the agreement's date
+    (cumulative: a later agreement's modify reads on top of this one), or ``terminate`` it
+    from that date."""
+
+    clause: Slug
+    action: Literal["modify", "terminate"]
+    changes: dict[str, Any] = Field(default_factory=dict)
+    id: Slug | None = Field(
+        default=None,
+        description="The amendment's id (a --without name); default AGREEMENT-ID--CLAUSE-ID",
+    )
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AgreementChange:
+        if self.action == "terminate" and self.changes:
+            raise ValueError("a 'terminate' change takes no 'changes'")
+        if self.action == "modify" and not self.changes:
+            raise ValueError("a 'modify' change needs at least one entry in 'changes'")
+        return self
+
+
+class Agreement(Model):
+    """One agreement that changed a contract on a date: the clauses it modifies or ends and
+    the clauses it adds (in force from the agreement's date unless they say later).
+    ``--without AGREEMENT_ID`` voids all of it, so the terms before it hold."""
+
+    id: Slug
+    name: str | None = None
+    date: Day
+    changes: list[AgreementChange] = Field(default_factory=list)
+    adds: list[Clause] = Field(default_factory=list)
+    source: Source
+    notes: str | None = None
+
+    def change_id(self, change: AgreementChange) -> str:
+        return change.id or f"{self.id}--{change.clause}"
+
+
 class Contract(Model):
+    """A contract: its clauses as first signed, and the agreements that changed them since.
+    :meth:`terms` gives the clauses with the agreements applied (added clauses included, each
+    change as an amendment of its clause)."""
+
     id: Slug
     name: str
     parties: list[Slug] = Field(min_length=2)
     signed: Day
     clauses: list[Clause] = Field(default_factory=list)
+    agreements: list[Agreement] = Field(default_factory=list)
     source: Source
     notes: str | None = None
+
+    _terms: list[ClauseBase] | None = PrivateAttr(default=None)
+
+    def terms(self) -> list[ClauseBase]:
+        """Every clause of the contract (its own, then those agreements added, in agreement
+        date order) with the agreements' changes applied as amendments."""
+        if self._terms is None:
+            self._terms = _apply_agreements(self)
+        return self._terms
+
+
+def _apply_agreements(contract: Contract) -> list[ClauseBase]:
+    if not contract.agreements:
+        return list(contract.clauses)
+    ordered = sorted(contract.agreements, key=lambda a: a.date)
+    clauses: list[ClauseBase] = list(contract.clauses)
+    for ag in ordered:
+        clauses.extend(ag.adds)
+    out: list[ClauseBase] = []
+    for cl in clauses:
+        events = [(ag, ch) for ag in ordered for ch in ag.changes if ch.clause == cl.id]
+        if not events:
+            out.append(cl)
+            continue
+        added: list[Amendment] = []
+        merged: dict[str, Any] = {}
+        for k, (ag, ch) in enumerate(events):
+            if ch.action == "terminate":
+                added.append(
+                    Amendment(
+                        id=ag.change_id(ch),
+                        effective=Period(start=ag.date),
+                        action="terminate",
+                        source=ag.source,
+                        notes=ch.notes or ag.name,
+                    )
+                )
+                break
+            merged = {**merged, **ch.changes}
+            nxt = events[k + 1][0].date if k + 1 < len(events) else None
+            end = nxt - timedelta(days=1) if nxt is not None and nxt > ag.date else None
+            added.append(
+                Amendment(
+                    id=ag.change_id(ch),
+                    effective=Period(start=ag.date, end=end),
+                    action="modify",
+                    changes=dict(merged),
+                    source=ag.source,
+                    notes=ch.notes or ag.name,
+                )
+            )
+        copy = cl.model_copy(update={"amendments": [*cl.amendments, *added]})
+        copy._amended = {}  # the cache of amended texts is the copy's own
+        out.append(copy)
+    return out
 
 
 # --------------------------------------------------------------------------- workloads
@@ -988,7 +1088,7 @@ class Scenario(Model):
         return _by_id(self.workload_classes, class_id, "workload class")
 
     def clauses(self) -> list[tuple[Contract, ClauseBase]]:
-        return [(c, cl) for c in self.contracts for cl in c.clauses]
+        return [(c, cl) for c in self.contracts for cl in c.terms()]
 
     def reference_class_id(self) -> str:
         """The class whose throughput counts reference accelerators (settings.reference_class,
@@ -1025,6 +1125,8 @@ __all__ = [
     "UNAMENDABLE_FIELDS",
     "Accelerator",
     "AgiClause",
+    "Agreement",
+    "AgreementChange",
     "Amendment",
     "ArtifactKind",
     "Budget",
