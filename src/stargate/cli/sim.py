@@ -482,6 +482,11 @@ def _print_comparison(s: dict[str, Any], base: dict[str, Any], without: list[str
     if s["cost_usd"] is not None and base["cost_usd"] is not None:
         dc = s["cost_usd"] - base["cost_usd"]
         line += f"; cost {_signed(round(dc), f'${abs(dc):,.0f}')}"
+    if s.get("spend_by_year") is not None and base.get("spend_by_year") is not None:
+        dc = sum(float(x["committed_usd"]) for x in s["spend_by_year"]) - sum(
+            float(x["committed_usd"]) for x in base["spend_by_year"]
+        )
+        line += f"; committed spend {_signed(round(dc), _usd_short(str(abs(dc))))}"
     out.print(line)
     providers = sorted(set(s["share_by_provider"]) | set(base["share_by_provider"]))
     shares = []
