@@ -29,7 +29,7 @@ from stargate.sim.procure import (
     replay,
 )
 from stargate.sim.workload import JobTable
-from tests.sim.factory import HOURS, exclusive_serve, world
+from tests.sim.factory import HOURS, exclusive_serve, rofr, world
 
 FIRST, LAST = date(2025, 1, 1), date(2027, 12, 31)
 
@@ -94,6 +94,12 @@ def test_exclusive_groups_take_their_providers_capacity_first() -> None:
     got = allocate(groups, need, {"other": 50.0, "cloud": 60.0})
     # serve takes 30 of other's 50; train gets other's other 20 and cloud's 60
     assert got == {groups[0].key: 30.0, groups[1].key: 80.0}
+    # groups bound by nothing share what there is in proportion to their need
+    free = groups_on(world(clauses=[rofr()]), date(2025, 1, 1), "lab", ["train", "serve"],
+                     frozenset())  # fmt: skip
+    assert [(g.rofr, g.classes) for g in free] == [(None, ("serve",)), ("cloud-rofr", ("train",))]
+    shared = allocate(free, {free[0].key: 50.0, free[1].key: 150.0}, {"cloud": 100.0})
+    assert shared == {free[0].key: 25.0, free[1].key: 75.0}
     # switched off, the clause groups nothing
     off = groups_on(sc, date(2025, 1, 1), "lab", ["train", "serve"], frozenset({"serve-on-other"}))
     assert [(g.exclusive, g.classes) for g in off] == [(None, ("train", "serve"))]

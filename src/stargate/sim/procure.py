@@ -24,8 +24,9 @@ ROFR's scope when one of its classes is), so classes are grouped by the exclusiv
 that binds them (its provider) and the ROFR whose scope they are in, on the day of the
 decision: a request never mixes classes bound differently. A group bound by exclusivity is
 sized against what the lab holds at that provider and asks only that provider; the other
-groups share everything else the lab holds and ask every seller (the cloud providers, and any
-other provider that is not the lab's own but has a capacity model).
+groups share everything else the lab holds in proportion to their need, and ask every seller
+(the cloud providers, and any other provider that is not the lab's own but has a capacity
+model).
 
 **Units.** Demand and holdings are counted in reference accelerators: an accelerator of a type
 counts its throughput for the scenario's reference class (``settings.reference_class``), so a
@@ -480,24 +481,22 @@ def allocate(
     groups: Sequence[Group], need: dict[tuple[str, str], float], supply: dict[str, float]
 ) -> dict[tuple[str, str], float]:
     """How much of what the lab holds (reference accelerators per provider) each group gets:
-    exclusive groups first, from their provider only; then the others, in order, from what
-    is left anywhere. Returns reference accelerators per group key."""
+    exclusive groups first, from their provider only; then the other groups share what is
+    left anywhere in proportion to their need (none is served before another). Returns
+    reference accelerators per group key."""
     left = dict(supply)
     got: dict[tuple[str, str], float] = {}
     for g in groups:
-        want = need.get(g.key, 0.0)
         if g.exclusive is not None:
-            take = min(want, left.get(g.exclusive, 0.0))
+            take = min(need.get(g.key, 0.0), left.get(g.exclusive, 0.0))
             left[g.exclusive] = left.get(g.exclusive, 0.0) - take
-        else:
-            take = 0.0
-            for p in sorted(left):
-                if take >= want:
-                    break
-                t = min(want - take, left[p])
-                left[p] -= t
-                take += t
-        got[g.key] = take
+            got[g.key] = take
+    free = [g for g in groups if g.exclusive is None]
+    wanted = sum(need.get(g.key, 0.0) for g in free)
+    pool = sum(left.values())
+    share = min(1.0, pool / wanted) if wanted > 0 else 0.0
+    for g in free:
+        got[g.key] = need.get(g.key, 0.0) * share
     return got
 
 
