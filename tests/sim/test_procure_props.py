@@ -97,7 +97,8 @@ def test_no_reservation_exceeds_what_its_provider_could_offer(sc: Scenario) -> N
         (r.provider, r.accelerator, r.term.start, r.term.end, r.accelerators) for r in starting
     ]
     for r in placed:
-        assert r.provider is not None and r.accelerator is not None
+        assert r.provider is not None
+        assert r.accelerator is not None
         provider = sc.provider(r.provider)
         rows = [m for m in provider.capacity_model if m.accelerator == r.accelerator]
         if provider.capacity_model:
