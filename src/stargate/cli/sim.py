@@ -209,7 +209,6 @@ def simulate(
         )
         from stargate.sim.api import simulate as run_sim
         from stargate.sim.pools import POLICIES, granularity_of
-        from stargate.sim.procure import PROCURE_FROM, procure_every_of
 
         # every option is checked before any work, the output folder first
         if out_dir is not None:
@@ -220,15 +219,19 @@ def simulate(
         parse_price(price)
         name = POLICIES.canonical(policy or "greedy")
         capacity = granularity_of(granularity)
-        procure_every_of(procure_every)
-        if procure_from is not None and procure_from not in PROCURE_FROM:
-            raise InputError(
-                Problem(
-                    f"unknown procurement source '{procure_from}'",
-                    path="procure_from",
-                    expected=" | ".join(PROCURE_FROM),
+        if procure_every is not None or procure_from is not None:
+            # imported only when asked: a --fleet run must not load the broker and the model
+            from stargate.sim.procure import PROCURE_FROM, procure_every_of
+
+            procure_every_of(procure_every)
+            if procure_from is not None and procure_from not in PROCURE_FROM:
+                raise InputError(
+                    Problem(
+                        f"unknown procurement source '{procure_from}'",
+                        path="procure_from",
+                        expected=" | ".join(PROCURE_FROM),
+                    )
                 )
-            )
         sources = workload or [
             DEFAULT_FLEET_WORKLOAD if fleet and not scenario else DEFAULT_SCENARIO_WORKLOAD
         ]
