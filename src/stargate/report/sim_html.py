@@ -7,9 +7,11 @@ The page loads nothing: CSS is inline and charts are inline SVG drawn by
 is escaped; output is a pure function of the results (no clock, sorted keys), so the same run
 renders to the same bytes. Sections, in order (docs/report.md says what each one shows):
 
-header and key figures · capacity and share by provider · queueing · cost per month (or
-quarter, or year) · right of first refusal · inference (when served) · with/without comparison
-(when given) · data quality (skipped rows, rejections, conservation).
+header and key figures · procurement (scenario runs: capacity held by provider over time, the
+capacity requests with the ROFR's verdict, spend by year, unmet demand) · capacity and share by
+provider · queueing · cost per month (or quarter, or year) · right of first refusal (on
+capacity requests in a scenario run) · inference (when served) · with/without comparison (when
+given) · data quality (skipped rows, rejections, conservation).
 
 What is drawn is computed in :mod:`stargate.sim.analysis` (daily series, queues, wait
 buckets, cost and ROFR outcomes per period: with polars and numpy, never a Python loop over

@@ -1,7 +1,8 @@
 """The series a simulation report draws, computed from a :class:`~stargate.sim.result.SimResult`
 and nothing else: daily busy and available accelerator-hours, jobs queued and running over
 time, wait and completion-time buckets, figures per workload class, cost and shares per
-calendar period, and right-of-first-refusal outcomes per period.
+calendar period, right-of-first-refusal outcomes per period (of capacity requests in a scenario
+run), and the capacity the lab held by provider per procurement period.
 
 Pure functions over the result's tables (Polars, aggregated with numpy: never a Python loop
 over jobs or events), returning plain dataclasses of numpy arrays or Polars frames. Nothing
