@@ -385,3 +385,15 @@ def test_the_replay_is_the_same_for_the_same_inputs() -> None:
     assert a.unmet == b.unmet
     assert math.isclose(sum(u.unmet_reference_accelerators for u in a.unmet),
                         sum(u.unmet_reference_accelerators for u in b.unmet))  # fmt: skip
+
+
+def test_a_lab_that_holds_nothing_rejects_its_jobs_and_says_why() -> None:
+    sc = world(train={2025: 0.0})  # no demand, no seller with capacity, nothing of its own
+    r = simulate(sc, [_constant_jobs(4, 1)], horizon="2025..2025")
+    s = r.summary
+    assert s.run.pools == 0
+    assert s.jobs.rejected == 1
+    assert s.jobs.rejected_by_reason == {"no pool can ever host it": 1}
+    assert s.cost_usd == 0.0
+    assert s.spend_by_year == []
+    assert s.procurement == []

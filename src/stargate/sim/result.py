@@ -435,8 +435,10 @@ class SimResult:
 
     @property
     def priced(self) -> bool:
-        """Whether any pool has a price (a fleet for experiments has none unless given one)."""
-        return bool(np.isfinite(self.state.pools.price_h).any())
+        """Whether the run has prices: a scenario run always (what the lab holds is priced, and
+        holding nothing costs nothing); a fleet for experiments when any pool has a price (none
+        unless given one)."""
+        return self.procurement is not None or bool(np.isfinite(self.state.pools.price_h).any())
 
     @property
     def wall_s(self) -> float:
@@ -446,7 +448,8 @@ class SimResult:
     @cached_property
     def _cost(self) -> np.ndarray:
         s = self.state
-        price = np.where(np.isnan(s.pools.price_h), 0.0, s.pools.price_h)
+        # one more slot (0) so that a fleet of no pools (a lab that holds nothing) indexes too
+        price = np.r_[np.where(np.isnan(s.pools.price_h), 0.0, s.pools.price_h), 0.0]
         p = np.where(s.pool >= 0, s.pool, 0)
         acc_s = self._served_acc_s + s.wasted_acc_s
         return np.where(s.pool >= 0, acc_s / SECONDS_PER_HOUR * price[p], 0.0)
@@ -499,7 +502,7 @@ class SimResult:
                     s.pool >= 0,
                     (self._served_acc_s + s.wasted_acc_s)
                     / SECONDS_PER_HOUR
-                    * s.pools.energy_mw[np.where(s.pool >= 0, s.pool, 0)],
+                    * np.r_[s.pools.energy_mw, 0.0][np.where(s.pool >= 0, s.pool, 0)],
                     0.0,
                 )
             )
