@@ -62,17 +62,19 @@ def test_the_summary_has_the_procurement_fields() -> None:
     s = json.loads(out)
     assert s["run"]["procure_every"] == "quarter"
     assert s["run"]["procure_from"] == "forecast"
-    rows = {r["request"]: r for r in s["procurement"]}
-    # the capacity contracts of the record, placed on their date
-    assert rows["abilene-phase-1"]["source"] == "scheduled"
-    assert rows["abilene-phase-1"]["date"] == "2025-01-21"
-    assert rows["abilene-phase-1"]["term_start"] == "2025-09-30"
-    held = {(h["period_end"], h["provider"]): h for h in s["capacity_held"]}
-    assert ("2025-06-30", "oci") not in held or held[("2025-06-30", "oci")][
-        "accelerators"
-    ] < 100_000
-    assert held[("2025-09-30", "oci")]["accelerators"] >= 100_000
-    assert held[("2025-09-30", "azure")]["accelerators"] >= 310_000  # the starting two
+    # the capacity contracts of the record, placed on their date (the ROFR may split them
+    # between the holder and the rest: they are placed whole, in one or more rows)
+    first = [r for r in s["procurement"] if r["request"] == "abilene-phase-1"]
+    assert {(r["source"], r["date"], r["term_start"]) for r in first} == {
+        ("scheduled", "2025-01-21", "2025-09-30")
+    }
+    assert sum(r["accelerators"] for r in first if r["placed"]) == 100_000
+    held: dict[str, int] = {}
+    for h in s["capacity_held"]:
+        held[h["period_end"]] = held.get(h["period_end"], 0) + h["accelerators"]
+    # quarter ends: the two starting reservations, then Abilene's first 100,000 from 09-30
+    assert held["2025-06-30"] >= 310_000
+    assert held["2025-09-30"] - held["2025-06-30"] >= 100_000
     assert {x["year"] for x in s["spend_by_year"]} == {2025}
     for x in s["spend_by_year"]:
         assert float(x["idle_usd"]) == pytest.approx(
@@ -86,7 +88,8 @@ def test_the_text_says_what_was_procured_held_spent_and_left_short() -> None:
     code, out = run("simulate", *SHORT)
     assert code == 0, out
     assert "procurement (monthly, sized from the forecast):" in out
-    assert "abilene-phase-1 (2025-01-21): 100,000 gb200 at oci/abilene" in out
+    assert "  abilene-phase-1 (2025-01-21): " in out
+    assert " gb200 at " in out
     assert "ROFR on capacity requests:" in out
     assert "held on 2025-12-31: azure" in out
     assert "spend 2025: committed $" in out
@@ -99,7 +102,7 @@ def test_procure_from_workload_sizes_for_the_jobs() -> None:
     s = json.loads(out)
     assert s["run"]["procure_from"] == "workload"
     # 100 small jobs need far less than the starting reservations: no top-up at all
-    assert [r["source"] for r in s["procurement"]] == ["scheduled", "scheduled"]
+    assert {r["source"] for r in s["procurement"]} == {"scheduled"}
 
 
 def test_the_summary_schema_has_the_procurement_fields() -> None:
