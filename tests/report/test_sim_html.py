@@ -222,6 +222,14 @@ def test_comparison_only_when_given(with_all: SimResult, without_rofr: SimResult
     assert usd(a.cost_usd) in cmp
     assert usd(b.cost_usd) in cmp
     assert '<a href="#comparison">' in html
+    # what the lab paid for in each run, and the capacity requests it placed
+    committed = sum(float(x.committed_usd) for x in a.spend_by_year or [])
+    assert "committed spend" in cmp
+    assert usd(committed) in cmp
+    assert "capacity requests" in cmp
+    # a comparison of fleets for experiments has nothing procured to compare
+    fleet = simulate(None, [hand_jobs()], hand_fleet(), price="1")
+    assert "committed spend" not in sections(render_report(fleet, fleet))["comparison"]
 
 
 def test_comparison_reads_the_same_whichever_run_comes_first(

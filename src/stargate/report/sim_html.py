@@ -1238,6 +1238,31 @@ _FIGURES: tuple[tuple[str, str, Callable[[SimSummary], float | None]], ...] = (
 )
 
 
+def _spend_total(s: SimSummary, key: str) -> float | None:
+    if s.spend_by_year is None:
+        return None
+    return sum(_dollars(getattr(x, key)) for x in s.spend_by_year)
+
+
+def _unmet_most(s: SimSummary) -> float | None:
+    if s.unmet_demand is None:
+        return None
+    return max((u.unmet_reference_accelerators for u in s.unmet_demand), default=0.0)
+
+
+#: What a comparison adds for scenario runs: what the lab paid for and what it went without.
+_PROCUREMENT_FIGURES: tuple[tuple[str, str, Callable[[SimSummary], float | None]], ...] = (
+    ("committed spend", "usd", lambda s: _spend_total(s, "committed_usd")),
+    ("idle spend", "usd", lambda s: _spend_total(s, "idle_usd")),
+    ("unmet demand, most (reference accelerators)", "int", _unmet_most),
+    (
+        "capacity requests",
+        "int",
+        lambda s: None if s.procurement is None else len({r.request for r in s.procurement}),
+    ),
+)
+
+
 def _fmt(kind: str, v: float | None) -> str:
     if v is None:
         return "—"
@@ -1269,7 +1294,10 @@ def _comparison(run: _Run, other: _Run, providers: list[str], colors: dict[str, 
     la, lb = _label(a.run, b.run), _label(b.run, a.run)
     if la == lb:
         la, lb = f"{la} (this run)", f"{lb} (comparison)"
-    rows = [(name, _fmt(k, f(a)), _fmt(k, f(b)), _delta(k, f(a), f(b))) for name, k, f in _FIGURES]
+    figures = list(_FIGURES)
+    if a.spend_by_year is not None or b.spend_by_year is not None:
+        figures += _PROCUREMENT_FIGURES
+    rows = [(name, _fmt(k, f(a)), _fmt(k, f(b)), _delta(k, f(a), f(b))) for name, k, f in figures]
     sa, sb = a.share_by_provider, b.share_by_provider
     rows += [
         (
