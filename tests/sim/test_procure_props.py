@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 from stargate.domain.capacity import period_of
 from stargate.domain.model import Scenario
-from stargate.sim.procure import MIN_TOP_UP, Procurement, committed_by_year, replay
+from stargate.sim.held import committed_by_year
+from stargate.sim.procure import MIN_TOP_UP, Procurement, replay
 from tests.sim.factory import exclusive_serve, rofr, world
 
 FIRST, LAST = date(2025, 1, 1), date(2026, 12, 31)

@@ -468,7 +468,8 @@ def _simulate_scenario(
     from stargate.broker.engine import Broker
     from stargate.contracts.state import resolve_clause_selector
     from stargate.domain.model import RightOfFirstRefusal
-    from stargate.sim.procure import held_scenario, periods_between, replay, workload_demand
+    from stargate.sim.held import held_scenario
+    from stargate.sim.procure import periods_between, replay, workload_demand
 
     off: set[str] = set()
     for sel in without:

@@ -610,7 +610,7 @@ class SimResult:
     def _spend(self, proc: Procurement) -> list[SpendYear]:
         """Committed (all held, used or not), used (busy accelerator-hours × the pool's price)
         and idle spend, per year of the run and provider."""
-        from stargate.sim.procure import committed_by_year, usd_text
+        from stargate.sim.held import committed_by_year, usd_text
 
         s = self.state
         first = s.t0.date()
