@@ -20,10 +20,12 @@ def small(
     a_from: str = "2025-01-01",
     cloud_pools: int | None = None,
     cloud_price: float = 6.0,
+    status: str = "planned",
 ) -> Scenario:
     """Two owned sites (s1: 2 MW from 2025, s2: 3 MW from 2026), types a and b, one cloud
     ('cloud', owned by 'cloudco'), one training class 'train' with ``demand_h``
-    reference-accelerator-hours per year."""
+    reference-accelerator-hours per year. The sites' phases have ``status`` (planned: the
+    plan decides whether to build them)."""
     accelerators = [
         {"id": "a", "name": "A", "vendor": "V", "bf16_dense_tflops": 1, "memory_gb": 1,
          "tdp_w": 1000, "unit_price_usd": 20000, "available_from": a_from,
@@ -43,7 +45,7 @@ def small(
         return {
             "id": sid, "name": sid, "provider": "own", "pue": 1.0,
             "energy_price_usd_per_mwh": price,
-            "phases": [{"id": f"{sid}-1", "power_mw": mw, "online": online}],
+            "phases": [{"id": f"{sid}-1", "power_mw": mw, "online": online, "status": status}],
             "costs": costs,
         }  # fmt: skip
 
