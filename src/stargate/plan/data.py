@@ -56,35 +56,31 @@ from typing import TYPE_CHECKING, Literal, get_args
 import numpy as np
 import numpy.typing as npt
 
-from stargate.contracts.state import clauses_in_force, resolve_clause_selector
-from stargate.domain.capacity import delivery_site
-from stargate.domain.costs import hourly_cost
+from stargate.contracts.state import resolve_clause_selector
 from stargate.domain.model import (
-    Exclusivity,
     ProviderKind,
-    Requirement,
-    RightOfFirstRefusal,
     Scenario,
     Site,
     WorkloadKind,
     WorkloadSourceKind,
 )
 from stargate.errors import InputError, Problem, did_you_mean
+from stargate.plan.clauses import Rofr, read_clauses
 from stargate.plan.horizon import check_horizon, default_horizon
 from stargate.plan.overrides import check_overrides
-from stargate.plan.procure import place_dated_requests, sold_from_rows
+from stargate.plan.procure import place_dated_requests
 from stargate.plan.stock import (
     FixedPhase,
     FixedPool,
     Held,
     Offer,
+    PhaseCandidate,
     fraction,
-    in_service_until,
-    offers_of,
-    phase_capex_musd,
-    pool_online_day,
+    held_share,
+    read_cloud_pools,
+    read_offers,
+    read_owned,
     reservations_held,
-    row_flows,
 )
 from stargate.plan.units import (
     days_from_years,
@@ -149,34 +145,6 @@ class PlanPeriod:
     @property
     def mid(self) -> date:
         return self.start + timedelta(days=(self.end - self.start).days // 2)
-
-
-@dataclass(frozen=True, slots=True)
-class PhaseCandidate:
-    """A ``planned`` phase: the plan decides whether and when to build it."""
-
-    site: str
-    phase: str
-    power_mw: float
-    online: date
-    capex_musd: float  # facility capex, $M
-    order: int  # position among the site's planned phases: phase k+1 needs phase k
-    lead_years: float = 0.0  # capex is committed this long before the phase comes online
-
-
-@dataclass(frozen=True, slots=True)
-class Rofr:
-    """One ROFR in force in some periods: scope, the holder's providers and its price caps
-    (per accelerator-hour, and per reference-accelerator-hour of work); ``priced``: the clause
-    lists the ``price`` requirement, so its caps apply."""
-
-    clause_id: str
-    classes: tuple[str, ...]
-    holder_providers: frozenset[str]
-    price_cap_usd: float | None
-    periods: tuple[int, ...]
-    price_cap_usd_per_reference_hour: float | None = None
-    priced: bool = True
 
 
 @dataclass
@@ -454,12 +422,11 @@ def prepare(
     supply_per_year = checked.supply_per_year
     budget_usd = checked.budget_usd
 
-    n_p, n_t, n_c = len(periods), len(types), len(classes)
+    n_t = len(types)
     h0 = periods[0].start
     start_years = np.array([years_from_days((p.start - h0).days) for p in periods])
     hours = np.array([p.hours for p in periods])
     horizon_years = years_from_days((periods[-1].end - h0).days + 1)
-    mids = [p.mid for p in periods]
 
     demand_mh = _demand(scenario, periods, classes, notes)
     throughput = np.array([[accs[t].throughput_for(c) for c in classes] for t in types])
@@ -467,73 +434,7 @@ def prepare(
 
     # owned sites: fixed phases and pools, planned phases -----------------------------------
     n_s = len(owned_sites)
-    phases: list[PhaseCandidate] = []
-    fixed_phases: list[FixedPhase] = []
-    fixed_pools: list[FixedPool] = []
-    fixed_mw = np.zeros((n_s, n_p))
-    fixed_k = np.zeros((n_s, n_t, n_p))
-    install_ok = np.ones((n_s, n_t), dtype=bool)
-    for s, site in enumerate(owned_sites):
-        assert site.costs is not None
-        costs = site.costs
-        lead = costs.construction_lead_years
-        if not site.phases and site.power_capacity_mw is not None:
-            online = site.announced or sc_start
-            phases.append(
-                PhaseCandidate(
-                    site.id,
-                    f"{site.id}-all",
-                    site.power_capacity_mw,
-                    online,
-                    phase_capex_musd(site, site.power_capacity_mw),
-                    0,
-                    lead,
-                )
-            )
-        order = 0
-        for ph in sorted(site.phases, key=lambda x: (x.online, x.id)):
-            capex = phase_capex_musd(site, ph.power_mw)
-            if ph.status == "planned":
-                phases.append(
-                    PhaseCandidate(site.id, ph.id, ph.power_mw, ph.online, capex, order, lead)
-                )
-                order += 1
-                continue
-            fixed_phases.append(
-                FixedPhase(site.id, ph.id, ph.power_mw, ph.online, capex, lead, ph.status)
-            )
-            fixed_mw[s] += [ph.power_mw * fraction(p, ph.online) for p in periods]
-            if ph.online < h0:
-                notes.append(
-                    f"phase '{ph.id}' ({ph.status}) was online before the horizon: its power "
-                    "counts, its capex is sunk"
-                )
-        if not site.phases and site.power_capacity_mw is None:
-            notes.append(f"site '{site.id}' has neither phases nor power: nothing to build")
-        life = float(costs.accelerator_life_years)
-        for pool in site.pools:
-            if pool.accelerator not in accs:
-                continue
-            if pool.status == "planned":
-                continue
-            t = types.index(pool.accelerator)
-            online = pool_online_day(site, pool.id)
-            until = in_service_until(online, life)
-            unit = costs.accelerator_unit_price_usd.get(
-                pool.accelerator, accs[pool.accelerator].unit_price_usd
-            )
-            fixed_pools.append(
-                FixedPool(site.id, pool.id, pool.accelerator, pool.count, online, until,
-                          float(unit), pool.status)
-            )  # fmt: skip
-            fixed_k[s, t] += [k_from_accelerators(pool.count) * fraction(p, online, until)
-                              for p in periods]  # fmt: skip
-        if site.install_only_listed_types:
-            named = {p.accelerator for p in site.pools}
-            install_ok[s] = [t in named for t in types]
-    phase_frac = np.array([[fraction(p, ph.online) for p in periods] for ph in phases])
-    if not phases:
-        phase_frac = np.zeros((0, n_p))
+    owned = read_owned(scenario, owned_sites, periods, types, notes)
 
     overhead = scenario.settings.server_overhead
     unit_price_musd_per_k = np.zeros((n_s, n_t))
@@ -562,109 +463,30 @@ def prepare(
     # held capacity: starting reservations, and what the dated requests place ----------------
     placed = place_dated_requests(scenario, periods[-1].end, sorted(without_ids))
     held = reservations_held(scenario, placed.reservations, placed.placed_ids, lab, notes)
-    held_k = np.array(
-        [[k_from_accelerators(h.accelerators) * fraction(p, h.start, h.end) for p in periods]
-         for h in held]
-    ).reshape(len(held), n_p)  # fmt: skip
-
-    # clouds without a capacity model: their pools, less what reservations hold there -------
-    n_k = len(cloud_sites)
-    rent_usd_per_hour = np.full((n_k, n_t), np.nan)
-    rent_basis = [["" for _ in types] for _ in cloud_sites]
-    rent_cap_mh = np.full((n_k, n_t, n_p), np.inf)
-    reserved_k = np.zeros((n_k, n_t, n_p))
-    cloud_ids = [s.id for s in cloud_sites]
-    for res in placed.reservations:  # every holder's reservations take from the pools
-        try:
-            where = delivery_site(scenario, providers[res.provider], res.accelerator, res.site)
-        except KeyError:
-            continue
-        if where.id in cloud_ids and res.accelerator in types:
-            k, t = cloud_ids.index(where.id), types.index(res.accelerator)
-            share = [fraction(p, res.term.start, res.term.end) for p in periods]
-            reserved_k[k, t] += k_from_accelerators(res.accelerators) * np.array(share)
-    for k, site in enumerate(cloud_sites):
-        prov = providers[site.provider]
-        for t, tid in enumerate(types):
-            hc = hourly_cost(scenario, prov, site, accs[tid], "reserved", requester=lab)
-            if hc is not None:
-                rent_usd_per_hour[k, t] = float(hc.total_usd)
-                rent_basis[k][t] = hc.basis
-            if site.pools:
-                on_offer = np.zeros(n_p)
-                for pool in site.pools:
-                    if pool.accelerator == tid and pool.status != "planned":
-                        day = pool_online_day(site, pool.id)
-                        share = [fraction(p, day) for p in periods]
-                        on_offer += k_from_accelerators(pool.count) * np.array(share)
-                free = np.clip(on_offer - reserved_k[k, t], 0.0, None)
-                rent_cap_mh[k, t] = free * mh_from_k_hours(hours)
-            rent_cap_mh[k, t, type_frac[t] <= 0] = 0.0
-
-    # clouds with a capacity model: each row's flow, less what the dated requests took -------
-    offers = offers_of(scenario, lab, types, notes)
-    sold = sold_from_rows(scenario, [r for r in placed.reservations if r.id in placed.placed_ids])
-    n_o = len(offers)
-    offer_flow_k = np.zeros((n_o, n_p))
-    offer_cum_k = np.zeros((n_o, n_p))
-    for o, off in enumerate(offers):
-        row = providers[off.provider].capacity_model[off.row]
-        offer_flow_k[o], offer_cum_k[o] = row_flows(row, off.provider, off.row, periods, sold)
+    held_k = held_share(held, periods)
+    # clouds without a capacity model: their pools, less what reservations hold there; with
+    # one: each row's flow, less what the dated requests took
+    pools = read_cloud_pools(scenario, cloud_sites, periods, types, placed.reservations, lab)
+    pools.cap_mh[:, type_frac <= 0] = 0.0
+    offers = read_offers(scenario, lab, types, periods, placed, notes)
 
     # clauses ---------------------------------------------------------------------------------
-    excl_owned = np.ones((n_c, n_s, n_p), dtype=bool)
-    excl_cloud = np.ones((n_c, n_k, n_p), dtype=bool)
-    held_allowed = np.ones((n_c, len(held), n_p), dtype=bool)
+    cl = read_clauses(
+        scenario,
+        [p.mid for p in periods],
+        without_ids,
+        classes,
+        {
+            "owned": [s.provider for s in owned_sites],
+            "cloud": [s.provider for s in cloud_sites],
+            "held": [h.provider for h in held],
+            "offer": [o.provider for o in offers.offers],
+        },
+    )
+    held_allowed = cl.allowed["held"]
     for i, h in enumerate(held):
         if h.classes:
-            held_allowed[:, i, :] = np.array([c in h.classes for c in classes])[:, None]
-    offer_allowed = np.ones((n_c, n_o, n_p), dtype=bool)
-    exclusivity_by: dict[tuple[str, int], str] = {}
-    rofr_periods: dict[str, list[int]] = {}
-    rofr_text: dict[str, RightOfFirstRefusal] = {}
-    for p, m in enumerate(mids):
-        for st in clauses_in_force(scenario, m, without=without_ids):
-            v = st.version
-            if isinstance(v, Exclusivity):
-                for cid in v.workload_classes:
-                    if cid not in classes:
-                        continue
-                    c = classes.index(cid)
-                    exclusivity_by[(cid, p)] = v.id
-                    for s, site in enumerate(owned_sites):
-                        if site.provider != v.provider:
-                            excl_owned[c, s, p] = False
-                    for k, site in enumerate(cloud_sites):
-                        if site.provider != v.provider:
-                            excl_cloud[c, k, p] = False
-                    for i, h in enumerate(held):
-                        if h.provider != v.provider:
-                            held_allowed[c, i, p] = False
-                    for o, off in enumerate(offers):
-                        if off.provider != v.provider:
-                            offer_allowed[c, o, p] = False
-            elif isinstance(v, RightOfFirstRefusal):
-                rofr_periods.setdefault(v.id, []).append(p)
-                rofr_text.setdefault(v.id, v)
-    rofrs = []
-    for cid, ps in rofr_periods.items():
-        v = rofr_text[cid]
-        holders = frozenset(v.holder_providers) or frozenset(
-            pr.id for pr in scenario.providers if pr.owner == v.holder
-        )
-        cap = v.price_cap_usd_per_accelerator_hour
-        cap_ref = v.price_cap_usd_per_reference_hour
-        rofrs.append(
-            Rofr(
-                cid,
-                tuple(c for c in v.workload_classes if c in classes),
-                holders,
-                float(cap) if cap is not None else None,
-                tuple(ps),
-                float(cap_ref) if cap_ref is not None else None,
-                Requirement.price in v.requirements,
-            )
-        )
+            held_allowed[:, i, :] &= np.array([c in h.classes for c in classes])[:, None]
 
     milestones = [
         (m.id, m.by, musd_from_usd(float(m.capex_usd)))
@@ -686,7 +508,7 @@ def prepare(
         owned=[s.id for s in owned_sites],
         clouds=[s.id for s in cloud_sites],
         provider_of=provider_of,
-        phases=phases,
+        phases=owned.phases,
         discount_rate=scenario.settings.discount_rate,
         horizon_years=horizon_years,
         start_years=start_years,
@@ -694,7 +516,7 @@ def prepare(
         demand_mh=demand_mh,
         throughput=throughput,
         type_frac=type_frac,
-        phase_frac=phase_frac,
+        phase_frac=owned.phase_frac,
         unit_price_musd_per_k=unit_price_musd_per_k,
         accelerator_life_years=accelerator_life_years,
         facility_life_years=facility_life_years,
@@ -703,28 +525,28 @@ def prepare(
         energy_usd_per_mwh=energy_usd_per_mwh,
         opex_usd_per_mw_year=opex_usd_per_mw_year,
         supply_k=supply_k,
-        install_ok=install_ok,
-        rent_usd_per_hour=rent_usd_per_hour,
-        rent_basis=rent_basis,
-        rent_cap_mh=rent_cap_mh,
-        excl_allowed_owned=excl_owned,
-        excl_allowed_cloud=excl_cloud,
-        exclusivity_by=exclusivity_by,
-        rofrs=rofrs,
+        install_ok=owned.install_ok,
+        rent_usd_per_hour=pools.usd_per_hour,
+        rent_basis=pools.basis,
+        rent_cap_mh=pools.cap_mh,
+        excl_allowed_owned=cl.allowed["owned"],
+        excl_allowed_cloud=cl.allowed["cloud"],
+        exclusivity_by=cl.exclusivity_by,
+        rofrs=cl.rofrs,
         milestones=milestones,
-        fixed_phases=fixed_phases,
-        fixed_pools=fixed_pools,
-        fixed_mw=fixed_mw,
-        fixed_k=fixed_k,
+        fixed_phases=owned.fixed_phases,
+        fixed_pools=owned.fixed_pools,
+        fixed_mw=owned.fixed_mw,
+        fixed_k=owned.fixed_k,
         held=held,
         held_k=held_k,
         held_allowed=held_allowed,
-        offers=offers,
-        offer_flow_k=offer_flow_k,
-        offer_cum_k=offer_cum_k,
-        offer_allowed=offer_allowed,
+        offers=offers.offers,
+        offer_flow_k=offers.flow_k,
+        offer_cum_k=offers.cum_k,
+        offer_allowed=cl.allowed["offer"],
         held_mw_per_k=np.array([mw_per_k(h.site, h.accelerator) for h in held]),
-        offer_mw_per_k=np.array([mw_per_k(o.site, o.accelerator) for o in offers]),
+        offer_mw_per_k=np.array([mw_per_k(o.site, o.accelerator) for o in offers.offers]),
         reference_class=classes.index(ref) if ref in classes else None,
         procurement=placed.rows,
         notes=notes,

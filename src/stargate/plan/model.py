@@ -62,7 +62,7 @@ import numpy as np
 import xarray as xr
 
 from stargate.errors import InputError, InternalError, Problem
-from stargate.plan.data import PlanData, Rofr
+from stargate.plan.data import PlanData
 from stargate.plan.units import mh_from_k_hours, musd_from_usd, years_from_hours
 
 #: Penalties of the slack variables of the explaining re-solve, in $M per unit. Demand is the
@@ -86,11 +86,13 @@ class Built:
     constant_musd: float = 0.0
 
 
-def _da(values: Any, dims: list[str], coords: dict[str, list[str]]) -> xr.DataArray:
+def labelled(values: Any, dims: list[str], coords: dict[str, list[str]]) -> xr.DataArray:
+    """``values`` as a DataArray on the model's coordinates of ``dims``."""
     return xr.DataArray(np.asarray(values), dims=dims, coords={d: coords[d] for d in dims})
 
 
-def _sum(terms: list[Any]) -> Any:
+def add_all(terms: list[Any]) -> Any:
+    """The sum of linopy expressions (``sum()`` would start from the integer 0)."""
     out = terms[0]
     for t in terms[1:]:
         out = out + t
@@ -175,12 +177,12 @@ def build(
     n_p = len(periods)
     m = linopy.Model(force_dim_names=True)
     disc = np.array([d.discount(p) for p in range(n_p)])
-    disc_da = _da(disc, ["period"], co)
+    disc_da = labelled(disc, ["period"], co)
     hours = d.period_hours
-    mh_k = _da(mh_from_k_hours(hours), ["period"], co)  # million hours per thousand held
+    mh_k = labelled(mh_from_k_hours(hours), ["period"], co)  # million hours per thousand held
     cum = np.tril(np.ones((n_p, n_p)))  # [period, vintage]: vintage <= period
-    cum_da = _da(cum, ["period", "vintage"], co)
-    thr = _da(d.throughput, ["type", "class"], co)
+    cum_da = labelled(cum, ["period", "vintage"], co)
+    thr = labelled(d.throughput, ["type", "class"], co)
     obj: list[Any] = []
     work: list[Any] = []  # work per class and period, reference-accelerator-hours (mh)
     v: dict[str, Any] = {}  # the variables, for the ROFR below
@@ -207,19 +209,19 @@ def build(
         x_up = np.where(usable_x, np.inf, 0.0)
         if fixed is not None and "x" in fixed:
             x = m.add_variables(
-                lower=_da(fixed["x"], ["site", "type", "vintage"], co),
-                upper=_da(fixed["x"], ["site", "type", "vintage"], co),
+                lower=labelled(fixed["x"], ["site", "type", "vintage"], co),
+                upper=labelled(fixed["x"], ["site", "type", "vintage"], co),
                 name="x",
             )
         else:
             x = m.add_variables(
                 lower=0,
-                upper=_da(x_up, ["site", "type", "vintage"], co),
+                upper=labelled(x_up, ["site", "type", "vintage"], co),
                 integer=integer_installs,
                 name="x",
             )
         grp = _groups(d)
-        grp_da = _da(grp, ["site", "group"], co)
+        grp_da = labelled(grp, ["site", "group"], co)
         first = [
             d.owned.index(next(s for s in d.owned if d.provider_of[s] == g)) for g in co["group"]
         ]
@@ -228,7 +230,9 @@ def build(
         ]
         u = m.add_variables(
             lower=0,
-            upper=_da(np.where(allowed_u, np.inf, 0), ["class", "group", "type", "period"], co),
+            upper=labelled(
+                np.where(allowed_u, np.inf, 0), ["class", "group", "type", "period"], co
+            ),
             name="u",
         )
         v["u"] = u
@@ -243,13 +247,13 @@ def build(
             coords=[("site", co["site"]), ("type", co["type"]), ("period", periods)],
             name="stock",
         )
-        entering = (x * _da(step, ["site", "period", "vintage"], co)).sum("vintage")
+        entering = (x * labelled(step, ["site", "period", "vintage"], co)).sum("vintage")
         prev = stock.shift(period=1).fillna(0)  # nothing before the first period
         m.add_constraints(stock - prev - entering == 0, name="stock")
         in_group = (stock * grp_da).sum("site")
         # a type that becomes available part-way through a period serves that share of it
         m.add_constraints(
-            u.sum("class") - in_group * mh_k * _da(d.type_frac, ["type", "period"], co) <= 0,
+            u.sum("class") - in_group * mh_k * labelled(d.type_frac, ["type", "period"], co) <= 0,
             name="owned_hours",
         )
         work.append((u * thr).sum(["group", "type"]))
@@ -258,27 +262,29 @@ def build(
             allowed_f = allowed_u & (fixed_g > 0)[None, :, :, :]
             uf = m.add_variables(
                 lower=0,
-                upper=_da(np.where(allowed_f, np.inf, 0), ["class", "group", "type", "period"], co),
+                upper=labelled(
+                    np.where(allowed_f, np.inf, 0), ["class", "group", "type", "period"], co
+                ),
                 name="uf",
             )
             m.add_constraints(
-                uf.sum("class") <= _da(fixed_g, ["group", "type", "period"], co),
+                uf.sum("class") <= labelled(fixed_g, ["group", "type", "period"], co),
                 name="fixed_hours",
-                mask=_da(fixed_g > 0, ["group", "type", "period"], co),
+                mask=labelled(fixed_g > 0, ["group", "type", "period"], co),
             )
             work.append((uf * thr).sum(["group", "type"]))
     if has_phases:
         if fixed is not None:
             b = m.add_variables(
-                lower=_da(fixed["b"], ["phase", "vintage"], co),
-                upper=_da(fixed["b"], ["phase", "vintage"], co),
+                lower=labelled(fixed["b"], ["phase", "vintage"], co),
+                upper=labelled(fixed["b"], ["phase", "vintage"], co),
                 name="b",
             )
         else:
             b = m.add_variables(
                 binary=True, coords=[("phase", co["phase"]), ("vintage", co["vintage"])], name="b"
             )
-        not_usable = _da((d.phase_frac <= 0).astype(float), ["phase", "vintage"], co)
+        not_usable = labelled((d.phase_frac <= 0).astype(float), ["phase", "vintage"], co)
         m.add_constraints((b * not_usable).sum() == 0, name="phase_dated")
         m.add_constraints(b.sum("vintage") <= 1, name="phase_once")
         # built[phase, period]: 1 once the phase is built (b summed over vintages <= period)
@@ -293,7 +299,7 @@ def build(
         if later.any():
             before = built.shift(phase=1).fillna(0)
             m.add_constraints(
-                built - before <= 0, name="phase_order", mask=_da(later, ["phase"], co)
+                built - before <= 0, name="phase_order", mask=labelled(later, ["phase"], co)
             )
 
     # ---------------------------------------------------------------- clouds by the hour
@@ -308,12 +314,14 @@ def build(
         )
         r = m.add_variables(
             lower=0,
-            upper=_da(np.where(allowed_r, np.inf, 0), ["class", "cloud", "type", "period"], co),
+            upper=labelled(
+                np.where(allowed_r, np.inf, 0), ["class", "cloud", "type", "period"], co
+            ),
             name="r",
         )
         v["r"] = r
         finite = np.isfinite(d.rent_cap_mh)
-        cap = _da(np.where(finite, d.rent_cap_mh, 0.0), ["cloud", "type", "period"], co)
+        cap = labelled(np.where(finite, d.rent_cap_mh, 0.0), ["cloud", "type", "period"], co)
         lhs = r.sum("class")
         if slack:
             sc = m.add_variables(
@@ -324,18 +332,18 @@ def build(
             lhs = lhs - sc
             obj.append(PENALTY["rental_cap"] * sc.sum())
         m.add_constraints(
-            lhs <= cap, name="rental_cap", mask=_da(finite, ["cloud", "type", "period"], co)
+            lhs <= cap, name="rental_cap", mask=labelled(finite, ["cloud", "type", "period"], co)
         )
-        obj.append((r * _da(price, ["cloud", "type"], co) * disc_da).sum())
+        obj.append((r * labelled(price, ["cloud", "type"], co) * disc_da).sum())
         work.append((r * thr).sum(["cloud", "type"]))
 
     # ---------------------------------------------------------------- capacity model offers
     if d.offers:
         ot = offer_types(d)
-        thr_o = _da(d.throughput[ot], ["offer", "class"], co)
+        thr_o = labelled(d.throughput[ot], ["offer", "class"], co)
         hold = m.add_variables(
             lower=0,
-            upper=_da(np.where(d.offer_cum_k > 0, np.inf, 0.0), ["offer", "period"], co),
+            upper=labelled(np.where(d.offer_cum_k > 0, np.inf, 0.0), ["offer", "period"], co),
             name="hold",
         )
         v["hold"] = hold
@@ -344,48 +352,48 @@ def build(
         m.add_constraints(bought >= 0, name="offer_kept")
         if (~carry).any():
             m.add_constraints(
-                bought <= _da(d.offer_flow_k, ["offer", "period"], co),
+                bought <= labelled(d.offer_flow_k, ["offer", "period"], co),
                 name="offer_flow",
-                mask=_da(~carry, ["offer"], co),
+                mask=labelled(~carry, ["offer"], co),
             )
         if carry.any():
             m.add_constraints(
-                hold <= _da(d.offer_cum_k, ["offer", "period"], co),
+                hold <= labelled(d.offer_cum_k, ["offer", "period"], co),
                 name="offer_cum",
-                mask=_da(carry, ["offer"], co),
+                mask=labelled(carry, ["offer"], co),
             )
         allowed_o = (d.throughput[ot].T > 0)[:, :, None] & d.offer_allowed
         o = m.add_variables(
             lower=0,
-            upper=_da(np.where(allowed_o, np.inf, 0.0), ["class", "offer", "period"], co),
+            upper=labelled(np.where(allowed_o, np.inf, 0.0), ["class", "offer", "period"], co),
             name="o",
         )
         v["o"] = o
         m.add_constraints(o.sum("class") - hold * mh_k <= 0, name="offer_hours")
-        price_o = _da([off.price_usd for off in d.offers], ["offer"], co)
+        price_o = labelled([off.price_usd for off in d.offers], ["offer"], co)
         obj.append((hold * mh_k * price_o * disc_da).sum())  # take-or-pay on what is held
         work.append((o * thr_o).sum("offer"))
 
     # ---------------------------------------------------------------- held reservations
     if d.held:
         ht = held_types(d)
-        thr_h = _da(d.throughput[ht], ["held", "class"], co)
+        thr_h = labelled(d.throughput[ht], ["held", "class"], co)
         held_mh = d.held_mh
         allowed_g = (d.throughput[ht].T > 0)[:, :, None] & d.held_allowed & (held_mh > 0)[None]
         g = m.add_variables(
             lower=0,
-            upper=_da(np.where(allowed_g, np.inf, 0.0), ["class", "held", "period"], co),
+            upper=labelled(np.where(allowed_g, np.inf, 0.0), ["class", "held", "period"], co),
             name="g",
         )
         m.add_constraints(
-            g.sum("class") <= _da(held_mh, ["held", "period"], co),
+            g.sum("class") <= labelled(held_mh, ["held", "period"], co),
             name="held_hours",
-            mask=_da(held_mh > 0, ["held", "period"], co),
+            mask=labelled(held_mh > 0, ["held", "period"], co),
         )
         work.append((g * thr_h).sum("held"))
 
     # ---------------------------------------------------------------- demand
-    demand = _da(d.demand_mh, ["class", "period"], co)
+    demand = labelled(d.demand_mh, ["class", "period"], co)
     if slack:
         sd = m.add_variables(
             lower=0, coords=[("class", co["class"]), ("period", co["period"])], name="s_demand"
@@ -400,14 +408,14 @@ def build(
                 path="sites",
             )
         )
-    m.add_constraints(_sum(work) >= demand, name="demand")
+    m.add_constraints(add_all(work) >= demand, name="demand")
 
     # ---------------------------------------------------------------- power, supply, costs
     if has_owned:
-        mw = _da(d.facility_mw_per_k, ["site", "type"], co)
+        mw = labelled(d.facility_mw_per_k, ["site", "type"], co)
         load = (stock * mw).sum("type")
         fixed_load = (d.fixed_k * d.facility_mw_per_k[:, :, None]).sum(axis=1)  # [site, period]
-        room = _da(d.fixed_mw - fixed_load, ["site", "period"], co)
+        room = labelled(d.fixed_mw - fixed_load, ["site", "period"], co)
         if has_phases:
             # MW online per site: each built phase's power, pro rata in the period of its
             # online date when built then
@@ -416,7 +424,7 @@ def build(
             for p in range(n_p):
                 avail[:, p, p] = d.phase_frac[:, p]
             avail *= np.array([ph.power_mw for ph in d.phases])[:, None, None]
-            online = (b * _da(avail, ["phase", "period", "vintage"], co)).sum("vintage")
+            online = (b * labelled(avail, ["phase", "period", "vintage"], co)).sum("vintage")
             site_of = xr.DataArray(
                 [ph.site for ph in d.phases],
                 dims=["phase"],
@@ -435,7 +443,7 @@ def build(
             obj.append(PENALTY["power"] * sp.sum())
         m.add_constraints(lhs <= room, name="power")
 
-        supply = _da(d.supply_k, ["type", "vintage"], co)
+        supply = labelled(d.supply_k, ["type", "vintage"], co)
         lhs = x.sum("site")
         if slack:
             ss = m.add_variables(
@@ -455,11 +463,11 @@ def build(
         obj.append(
             (
                 x
-                * _da(d.unit_price_musd_per_k, ["site", "type"], co)
-                * _da(capf, ["site", "vintage"], co)
+                * labelled(d.unit_price_musd_per_k, ["site", "type"], co)
+                * labelled(capf, ["site", "vintage"], co)
             ).sum()
         )
-        obj.append((stock * _da(run_musd_per_k(d), ["site", "type", "period"], co)).sum())
+        obj.append((stock * labelled(run_musd_per_k(d), ["site", "type", "period"], co)).sum())
     if has_phases:
         site_idx = [d.owned.index(ph.site) for ph in d.phases]
         fcap = np.array(
@@ -476,7 +484,7 @@ def build(
                 for i, ph in enumerate(d.phases)
             ]
         )
-        obj.append((b * _da(fcap, ["phase", "vintage"], co)).sum())
+        obj.append((b * labelled(fcap, ["phase", "vintage"], co)).sum())
 
     # ---------------------------------------------------------------- budget
     fixed_capex = d.fixed_capex()
@@ -488,8 +496,8 @@ def build(
             parts.append(
                 (
                     x
-                    * _da(d.unit_price_musd_per_k, ["site", "type"], co)
-                    * _da(inwin, ["vintage"], co)
+                    * labelled(d.unit_price_musd_per_k, ["site", "type"], co)
+                    * labelled(inwin, ["vintage"], co)
                 ).sum()
             )
         if has_phases:
@@ -505,12 +513,12 @@ def build(
                 ],
                 dtype=float,
             )
-            parts.append((b * _da(fc, ["phase", "vintage"], co)).sum())
+            parts.append((b * labelled(fc, ["phase", "vintage"], co)).sum())
         if not parts:
             if already <= cap_musd:
                 continue
             parts.append(1.0 * zero_var())
-        lhs = _sum(parts)
+        lhs = add_all(parts)
         if slack:
             sb = m.add_variables(lower=0, name=f"s_budget_{mid}")
             lhs = lhs - sb
@@ -519,184 +527,13 @@ def build(
 
     # ---------------------------------------------------------------- right of first refusal
     if d.rofrs:
-        _rofr(m, d, co, v, fixed, slack)
+        from stargate.plan.rofr import add_rofr
 
-    total = _sum(obj) if obj else 1.0 * zero_var()
+        add_rofr(m, d, co, v, fixed, slack)
+
+    total = add_all(obj) if obj else 1.0 * zero_var()
     m.add_objective(total)
     return Built(m, d, slack, constant_musd(d))
-
-
-def within_caps(d: PlanData, ro: Rofr, price: float, t: int) -> bool:
-    """Whether capacity of type ``t`` at ``price`` per accelerator-hour is within the clause's
-    caps: per accelerator-hour, and per reference-accelerator-hour of work (price ÷ the
-    type's throughput for the scenario's reference class; for a type that cannot run it, for
-    the in-scope class it runs best)."""
-    if not np.isfinite(price):
-        return False
-    if not ro.priced:
-        return True
-    if ro.price_cap_usd is not None and price > ro.price_cap_usd + 1e-9:
-        return False
-    if ro.price_cap_usd_per_reference_hour is not None:
-        thr = work_throughput(d, ro, t)
-        if thr <= 0 or price / thr > ro.price_cap_usd_per_reference_hour + 1e-9:
-            return False
-    return True
-
-
-def work_throughput(d: PlanData, ro: Rofr, t: int) -> float:
-    """The work one accelerator of type ``t`` does, in reference accelerators, for the cap per
-    reference-hour: its throughput for the reference class, else the best in-scope one."""
-    if d.reference_class is not None and d.throughput[t, d.reference_class] > 0:
-        return float(d.throughput[t, d.reference_class])
-    scope = [d.classes.index(c) for c in ro.classes]
-    return float(d.throughput[t, scope].max()) if scope else 0.0
-
-
-def _rofr(
-    m: Any,
-    d: PlanData,
-    co: dict[str, list[str]],
-    v: dict[str, Any],
-    fixed: dict[str, np.ndarray] | None,
-    slack: bool,
-) -> None:
-    """The ROFR rows of every clause (see the module's docstring)."""
-    n_p = len(d.periods)
-    thr = _da(d.throughput, ["type", "class"], co)
-    in_force = np.zeros((len(d.rofrs), n_p), dtype=bool)
-    for i, ro in enumerate(d.rofrs):
-        in_force[i, list(ro.periods)] = True
-    if fixed is not None and "z" in fixed:
-        z = m.add_variables(
-            lower=_da(fixed["z"], ["rofr", "period"], co),
-            upper=_da(fixed["z"], ["rofr", "period"], co),
-            name="z",
-        )
-    else:
-        z = m.add_variables(
-            binary=True, coords=[("rofr", co["rofr"]), ("period", co["period"])], name="z"
-        )
-    ot = offer_types(d) if d.offers else np.zeros(0, dtype=int)
-    for i, ro in enumerate(d.rofrs):
-        zi = z.sel(rofr=ro.clause_id)
-        scope_c = np.array([c in ro.classes for c in d.classes])
-        scope = _da(scope_c.astype(float), ["class"], co)
-        holder_k = np.array([d.provider_of[k] in ro.holder_providers for k in d.clouds], bool)
-        holder_o = np.array([o.provider in ro.holder_providers for o in d.offers], bool)
-        need = (d.demand_mh * scope_c[:, None]).sum(0)
-        elsewhere: list[Any] = []
-        if "u" in v:
-            elsewhere.append((v["u"] * thr * scope).sum(["class", "group", "type"]))
-        if "r" in v and (~holder_k).any():
-            other = _da((~holder_k).astype(float), ["cloud"], co)
-            elsewhere.append((v["r"] * thr * scope * other).sum(["class", "cloud", "type"]))
-        if "o" in v and (~holder_o).any():
-            other_o = _da((~holder_o).astype(float), ["offer"], co)
-            thr_o = _da(d.throughput[ot], ["offer", "class"], co)
-            elsewhere.append((v["o"] * thr_o * scope * other_o).sum(["class", "offer"]))
-        if not elsewhere:
-            continue  # nothing new can go elsewhere: the clause has nothing to decide
-        # a period with no in-scope demand gets coefficient 0, never a tiny one: HiGHS drops
-        # coefficients of 1e-9 or less and says so on standard output
-        coef = np.where(need > 0, need * 1.0001 + 1e-6, 0.0)
-        m.add_constraints(
-            _sum(elsewhere) - zi * _da(coef, ["period"], co) <= 0,
-            name=f"rofr_elsewhere_{i}",
-            mask=_da(in_force[i], ["period"], co),
-        )
-        # the holder's clouds without a capacity model: their pools within the caps
-        unlimited = np.zeros(n_p, dtype=bool)
-        if "r" in v:
-            within = np.array(
-                [
-                    [holder_k[k] and within_caps(d, ro, float(d.rent_usd_per_hour[k, t]), t)
-                     for t in range(len(d.types))]
-                    for k in range(len(d.clouds))
-                ],
-                dtype=bool,
-            ).reshape(len(d.clouds), len(d.types))  # fmt: skip
-            rows = within[:, :, None] & in_force[i][None, None, :] & (d.rent_cap_mh > 0)
-            unlimited = (rows & ~np.isfinite(d.rent_cap_mh)).any(axis=(0, 1))
-            finite = rows & np.isfinite(d.rent_cap_mh)
-            if finite.any():
-                offer = np.where(finite, d.rent_cap_mh, 0.0)
-                m.add_constraints(
-                    v["r"].sum("class") - zi * _da(offer, ["cloud", "type", "period"], co) >= 0,
-                    name=f"rofr_holder_first_{i}",
-                    mask=_da(finite, ["cloud", "type", "period"], co),
-                )
-        # the holder's capacity model rows within the caps: the period's flow is bought
-        if "hold" in v:
-            ok = np.array(
-                [holder_o[j] and within_caps(d, ro, d.offers[j].price_usd, int(ot[j]))
-                 for j in range(len(d.offers))],
-                dtype=bool,
-            )  # fmt: skip
-            carry = np.array([off.carry_over for off in d.offers], dtype=bool)
-            hold = v["hold"]
-            flow_rows = ok[:, None] & ~carry[:, None] & in_force[i][None, :] & (d.offer_flow_k > 0)
-            if flow_rows.any():
-                bought = hold - hold.shift(period=1).fillna(0)
-                m.add_constraints(
-                    bought - zi * _da(d.offer_flow_k, ["offer", "period"], co) >= 0,
-                    name=f"rofr_holder_flow_{i}",
-                    mask=_da(flow_rows, ["offer", "period"], co),
-                )
-            cum_rows = ok[:, None] & carry[:, None] & in_force[i][None, :] & (d.offer_cum_k > 0)
-            if cum_rows.any():
-                m.add_constraints(
-                    hold - zi * _da(d.offer_cum_k, ["offer", "period"], co) >= 0,
-                    name=f"rofr_holder_cum_{i}",
-                    mask=_da(cum_rows, ["offer", "period"], co),
-                )
-        hold_zero = unlimited & in_force[i]
-        if hold_zero.any():
-            m.add_constraints(
-                (zi * _da(hold_zero.astype(float), ["period"], co)).sum() == 0,
-                name=f"rofr_unlimited_{i}",
-            )
-        # z = 0 keeps all new in-scope work on the holder; where the holder and what exists
-        # cannot carry the in-scope demand, z = 1 is forced. Stating so removes the big-M's
-        # weak LP relaxation without changing any feasible plan. Not with slack: there a
-        # demand shortfall can make z = 0 feasible.
-        if not slack and (fixed is None or "z" not in fixed):
-            forced = _rofr_forced(d, ro, holder_k, holder_o, in_force[i] & ~hold_zero)
-            if forced.any():
-                m.add_constraints(
-                    zi >= 1, name=f"rofr_forced_{i}", mask=_da(forced, ["period"], co)
-                )
-
-
-def _rofr_forced(
-    d: PlanData, ro: Rofr, holder_k: np.ndarray, holder_o: np.ndarray, in_force: np.ndarray
-) -> np.ndarray:
-    """[period]: the periods in which even everything that may serve in-scope work with
-    ``z = 0`` — fixed stock, held reservations, the holder's pools and all its capacity model
-    could offer by then, each at its best in-scope throughput — cannot carry the in-scope
-    demand, so that the holder's offer must be used up (``z = 1``)."""
-    scope = np.array([c in ro.classes for c in d.classes])
-    if not scope.any():
-        return np.zeros(len(d.periods), dtype=bool)
-    best = (d.throughput[:, scope]).max(axis=1)  # [type]
-    mh_k = mh_from_k_hours(d.period_hours)
-    cap = np.zeros(len(d.periods))
-    if d.owned:
-        cap += (d.fixed_k * best[None, :, None]).sum(axis=(0, 1)) * mh_k
-    if d.held:
-        cap += (d.held_mh * best[held_types(d)][:, None]).sum(axis=0)
-    if d.offers and holder_o.any():
-        ot = offer_types(d)
-        cap += (d.offer_cum_k * best[ot][:, None] * holder_o[:, None]).sum(axis=0) * mh_k
-    if d.clouds and holder_k.any():
-        offered = ~np.isnan(d.rent_usd_per_hour)  # [cloud, type]
-        rows = holder_k[:, None, None] & offered[:, :, None] & (d.rent_cap_mh > 0)
-        if (rows & ~np.isfinite(d.rent_cap_mh)).any():
-            return np.zeros(len(d.periods), dtype=bool)
-        cap += (np.where(rows, d.rent_cap_mh, 0.0) * best[None, :, None]).sum(axis=(0, 1))
-    need = (d.demand_mh * scope[:, None]).sum(axis=0)
-    out: np.ndarray = in_force & (need > cap * (1 + 1e-6) + 1e-9)
-    return out
 
 
 def _groups(d: PlanData) -> np.ndarray:

@@ -35,19 +35,34 @@ import numpy.typing as npt
 from stargate.domain.capacity import delivery_site, flow_between, period_of
 from stargate.domain.costs import hourly_cost
 from stargate.domain.model import CapacityRow, Provider, ProviderKind, Reservation, Scenario, Site
-from stargate.plan.units import days_from_years, k_from_accelerators, musd_from_usd
+from stargate.plan.procure import Placed, sold_from_rows
+from stargate.plan.units import (
+    days_from_years,
+    hours_from_days,
+    k_from_accelerators,
+    mh_from_k_hours,
+    musd_from_usd,
+)
 
 __all__ = [
+    "CloudPools",
     "FixedPhase",
     "FixedPool",
     "Held",
     "HeldSource",
     "Offer",
+    "Offers",
+    "OwnedStock",
+    "PhaseCandidate",
     "fraction",
+    "held_share",
     "in_service_until",
     "offers_of",
     "phase_capex_musd",
     "pool_online_day",
+    "read_cloud_pools",
+    "read_offers",
+    "read_owned",
     "reservations_held",
     "row_flows",
 ]
@@ -95,6 +110,19 @@ def pool_online_day(site: Site, pool_id: str) -> date:
         if ph is not None and ph.online > day:
             day = ph.online
     return day
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseCandidate:
+    """A ``planned`` phase: the plan decides whether and when to build it."""
+
+    site: str
+    phase: str
+    power_mw: float
+    online: date
+    capex_musd: float  # facility capex, $M
+    order: int  # position among the site's planned phases: phase k+1 needs phase k
+    lead_years: float = 0.0  # capex is committed this long before the phase comes online
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,3 +329,186 @@ def phase_capex_musd(site: Site, power_mw: float) -> float:
     PUE."""
     assert site.costs is not None
     return musd_from_usd(float(site.costs.facility_capex_usd_per_mw) * power_mw / site.pue)
+
+
+# --------------------------------------------------------------------------- readers
+
+
+@dataclass
+class OwnedStock:
+    """Owned, joint-venture and colocation sites with a cost basis: what exists there and
+    what the plan may build (arrays by site, type and period, pro rata)."""
+
+    phases: list[PhaseCandidate]
+    fixed_phases: list[FixedPhase]
+    fixed_pools: list[FixedPool]
+    fixed_mw: Array  # [S, P] facility MW of fixed phases
+    fixed_k: Array  # [S, T, P] thousands of fixed stock in service
+    install_ok: npt.NDArray[np.bool_]  # [S, T]
+    phase_frac: Array  # [F, P] share of each period from a planned phase's online date
+
+
+def read_owned(
+    scenario: Scenario,
+    sites: Sequence[Site],
+    periods: Sequence[_Period],
+    types: Sequence[str],
+    notes: list[str],
+) -> OwnedStock:
+    """Fixed phases and pools (status other than ``planned``), planned phases (a site with
+    power but no phases: one planned phase of it all, from its announcement) and the types
+    each site may install."""
+    accs = {a.id: a for a in scenario.accelerators}
+    n_s, n_t, n_p = len(sites), len(types), len(periods)
+    first = periods[0].start
+    out = OwnedStock([], [], [], np.zeros((n_s, n_p)), np.zeros((n_s, n_t, n_p)),
+                     np.ones((n_s, n_t), dtype=bool), np.zeros((0, n_p)))  # fmt: skip
+    for s, site in enumerate(sites):
+        assert site.costs is not None
+        costs = site.costs
+        lead = costs.construction_lead_years
+        if not site.phases and site.power_capacity_mw is not None:
+            online = site.announced or scenario.horizon.start
+            capex = phase_capex_musd(site, site.power_capacity_mw)
+            out.phases.append(
+                PhaseCandidate(site.id, f"{site.id}-all", site.power_capacity_mw, online, capex,
+                               0, lead)
+            )  # fmt: skip
+        if not site.phases and site.power_capacity_mw is None:
+            notes.append(f"site '{site.id}' has neither phases nor power: nothing to build")
+        order = 0
+        for ph in sorted(site.phases, key=lambda x: (x.online, x.id)):
+            capex = phase_capex_musd(site, ph.power_mw)
+            if ph.status == "planned":
+                out.phases.append(
+                    PhaseCandidate(site.id, ph.id, ph.power_mw, ph.online, capex, order, lead)
+                )
+                order += 1
+                continue
+            out.fixed_phases.append(
+                FixedPhase(site.id, ph.id, ph.power_mw, ph.online, capex, lead, ph.status)
+            )
+            out.fixed_mw[s] += [ph.power_mw * fraction(p, ph.online) for p in periods]
+            if ph.online < first:
+                notes.append(
+                    f"phase '{ph.id}' ({ph.status}) was online before the horizon: its power "
+                    "counts, its capex is sunk"
+                )
+        life = float(costs.accelerator_life_years)
+        for pool in site.pools:
+            if pool.accelerator not in types or pool.status == "planned":
+                continue
+            t = types.index(pool.accelerator)
+            online = pool_online_day(site, pool.id)
+            until = in_service_until(online, life)
+            unit = costs.accelerator_unit_price_usd.get(
+                pool.accelerator, accs[pool.accelerator].unit_price_usd
+            )
+            out.fixed_pools.append(
+                FixedPool(site.id, pool.id, pool.accelerator, pool.count, online, until,
+                          float(unit), pool.status)
+            )  # fmt: skip
+            share = np.array([fraction(p, online, until) for p in periods])
+            out.fixed_k[s, t] += k_from_accelerators(pool.count) * share
+        if site.install_only_listed_types:
+            named = {p.accelerator for p in site.pools}
+            out.install_ok[s] = [t in named for t in types]
+    if out.phases:
+        out.phase_frac = np.array([[fraction(p, ph.online) for p in periods] for ph in out.phases])
+    return out
+
+
+@dataclass
+class CloudPools:
+    """Sites of cloud providers without a capacity model: capacity rented by the hour."""
+
+    usd_per_hour: Array  # [K, T] the price rule's price (nan: not offered)
+    basis: list[list[str]]  # [K][T] the price rule's basis
+    cap_mh: Array  # [K, T, P] million hours (inf: the site lists no pools)
+
+
+def read_cloud_pools(
+    scenario: Scenario,
+    sites: Sequence[Site],
+    periods: Sequence[_Period],
+    types: Sequence[str],
+    reservations: Sequence[Reservation],
+    lab: str,
+) -> CloudPools:
+    """Each site's price for the lab (``reserved`` tier) and its pools online (pro rata) less
+    what every holder's reservations hold there, in million hours per period."""
+    accs = {a.id: a for a in scenario.accelerators}
+    n_k, n_t, n_p = len(sites), len(types), len(periods)
+    hours = np.array([hours_from_days((p.end - p.start).days + 1) for p in periods])
+    out = CloudPools(np.full((n_k, n_t), np.nan), [["" for _ in types] for _ in sites],
+                     np.full((n_k, n_t, n_p), np.inf))  # fmt: skip
+    reserved_k = np.zeros((n_k, n_t, n_p))
+    ids = [s.id for s in sites]
+    for res in reservations:
+        try:
+            where = delivery_site(scenario, scenario.provider(res.provider), res.accelerator,
+                                  res.site)  # fmt: skip
+        except KeyError:
+            continue
+        if where.id in ids and res.accelerator in types:
+            k, t = ids.index(where.id), types.index(res.accelerator)
+            share = np.array([fraction(p, res.term.start, res.term.end) for p in periods])
+            reserved_k[k, t] += k_from_accelerators(res.accelerators) * share
+    for k, site in enumerate(sites):
+        prov = scenario.provider(site.provider)
+        for t, tid in enumerate(types):
+            hc = hourly_cost(scenario, prov, site, accs[tid], "reserved", requester=lab)
+            if hc is not None:
+                out.usd_per_hour[k, t] = float(hc.total_usd)
+                out.basis[k][t] = hc.basis
+            if not site.pools:
+                continue
+            on_offer = np.zeros(n_p)
+            for pool in site.pools:
+                if pool.accelerator == tid and pool.status != "planned":
+                    day = pool_online_day(site, pool.id)
+                    share = np.array([fraction(p, day) for p in periods])
+                    on_offer += k_from_accelerators(pool.count) * share
+            free = np.clip(on_offer - reserved_k[k, t], 0.0, None)
+            out.cap_mh[k, t] = free * mh_from_k_hours(hours)
+    return out
+
+
+@dataclass
+class Offers:
+    """Capacity model rows of cloud providers and what each still offers per period."""
+
+    offers: list[Offer]
+    flow_k: Array  # [O, P] thousands a period's purchases may reach
+    cum_k: Array  # [O, P] thousands all holdings may reach by the period (carry_over rows)
+
+
+def read_offers(
+    scenario: Scenario,
+    lab: str,
+    types: Sequence[str],
+    periods: Sequence[_Period],
+    placed: Placed,
+    notes: list[str],
+) -> Offers:
+    """Every capacity model row (:func:`offers_of`) and its flows (:func:`row_flows`), less
+    what the dated requests' reservations took from it."""
+    offers = offers_of(scenario, lab, types, notes)
+    taken = [r for r in placed.reservations if r.id in placed.placed_ids]
+    sold = sold_from_rows(scenario, taken)
+    out = Offers(offers, np.zeros((len(offers), len(periods))),
+                 np.zeros((len(offers), len(periods))))  # fmt: skip
+    for o, off in enumerate(offers):
+        row = scenario.provider(off.provider).capacity_model[off.row]
+        out.flow_k[o], out.cum_k[o] = row_flows(row, off.provider, off.row, periods, sold)
+    return out
+
+
+def held_share(held: Sequence[Held], periods: Sequence[_Period]) -> Array:
+    """[H, P] thousands of accelerators each reservation holds, averaged over each period
+    (the term's days in it)."""
+    out: Array = np.array(
+        [[k_from_accelerators(h.accelerators) * fraction(p, h.start, h.end) for p in periods]
+         for h in held]
+    ).reshape(len(held), len(periods))  # fmt: skip
+    return out
