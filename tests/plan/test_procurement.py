@@ -230,3 +230,31 @@ def test_dated_requests_after_the_plan_are_not_placed() -> None:
     assert res.procurement.height == 0
     later = plan(sc, horizon=(2025, 2027), gap=1e-6, shadow_prices=False)
     assert later.procurement.height == 1
+
+
+def test_the_plan_and_its_procurement_are_deterministic() -> None:
+    sc = small(capacity_requests=[_dated()], rofr=True, capacity_model=[_row(700)])
+    a, b = _plan(sc).to_dict(), _plan(sc).to_dict()
+    for doc in (a, b):
+        for key in ("solve_s", "build_s"):
+            doc.pop(key)
+    assert a == b
+
+
+def test_what_a_dated_request_takes_from_a_capacity_model_the_plan_cannot_buy() -> None:
+    """The seller's book sold 600 of the row's 1,000 for 2025 to the dated request: the plan
+    may buy 400 more in 2025 and the full 1,000 in 2026 (a flow, per calendar year)."""
+    from stargate.plan.data import prepare
+
+    deal = _dated(accelerators={"count": 600, "types": ["a"]})
+    sc = small(capacity_requests=[deal], capacity_model=[_row(1000)])
+    d = prepare(sc, horizon=(2025, 2026), period="year", without=(), budget_usd=None,
+                supply_per_year=None)  # fmt: skip
+    assert [r.accelerators for r in d.procurement if r.placed] == [600]
+    assert d.offer_flow_k[0].tolist() == pytest.approx([0.4, 1.0])
+    q = prepare(sc, horizon=(2025, 2026), period="quarter", without=(), budget_usd=None,
+                supply_per_year=None)  # fmt: skip
+    assert q.offer_flow_k[0].tolist() == pytest.approx([0.4 * 90 / 365, 0.4 * 91 / 365,
+                                                        0.4 * 92 / 365, 0.4 * 92 / 365]
+                                                       + [1.0 * 90 / 365, 1.0 * 91 / 365,
+                                                          1.0 * 92 / 365, 1.0 * 92 / 365])  # fmt: skip

@@ -91,7 +91,11 @@ def plan(
     shadow_prices: bool = True,
     baseline: bool = False,
 ) -> PlanResult:
-    """The least-cost plan that meets the scenario's demand forecast over ``horizon``.
+    """The least-cost plan that meets the scenario's demand forecast over ``horizon``,
+    starting from what exists: phases and pools whose status is not ``planned`` are fixed, the
+    lab's reservations are held (take-or-pay), and the scenario's dated capacity requests are
+    placed through the broker's capacity decision first (``result.procurement``); planned
+    phases, installs and new cloud capacity (capacity model flows, or pools) are decided.
 
     ``scenario``: a :class:`~stargate.domain.model.Scenario`, an embedded scenario's name
     (``"stargate-2025"``) or a scenario file. ``horizon``: the years to plan, both included:
