@@ -255,5 +255,5 @@ def test_what_a_dated_request_takes_from_a_capacity_model_the_plan_cannot_buy() 
     q = prepare(sc, horizon=(2025, 2026), period="quarter", without=(), budget_usd=None,
                 supply_per_year=None)  # fmt: skip
     days = (90, 91, 92, 92)
-    expected = [0.4 * n / 365 for n in days] + [1.0 * n / 365 for n in days]  # noqa: RUF005
+    expected = [0.4 * n / 365 for n in days] + [1.0 * n / 365 for n in days]
     assert q.offer_flow_k[0].tolist() == pytest.approx(expected)
