@@ -86,8 +86,10 @@ def add_rofr(
         holder_o = np.array([o.provider in ro.holder_providers for o in d.offers], bool)
         need = (d.demand_mh * scope_c[:, None]).sum(0)
         elsewhere: list[Any] = []
-        if "u" in v:
-            elsewhere.append((v["u"] * thr * scope).sum(["class", "group", "type"]))
+        other_g = np.array([g not in ro.holder_providers for g in co["group"]], dtype=bool)
+        if "u" in v and other_g.any():  # new installs at sites of providers not the holder's
+            not_holder = labelled(other_g.astype(float), ["group"], co)
+            elsewhere.append((v["u"] * thr * scope * not_holder).sum(["class", "group", "type"]))
         if "r" in v and (~holder_k).any():
             other = labelled((~holder_k).astype(float), ["cloud"], co)
             elsewhere.append((v["r"] * thr * scope * other).sum(["class", "cloud", "type"]))
