@@ -192,7 +192,7 @@ def test_dated_requests_are_placed_through_the_broker_and_held_in_the_plan() -> 
         for row in expected.rows
     ]
     row = res.procurement.to_dicts()[0]
-    assert row["price_usd_per_accelerator_hour"] == "2.5"  # the price rule: the contract
+    assert Decimal(row["price_usd_per_accelerator_hour"]) == Decimal("2.5")  # the contract price
     held = res.capacity_held.filter(pl.col("source") == "scheduled")
     assert held["accelerators"].to_list() == pytest.approx([1000 * 184 / 365, 1000.0])
     # take-or-pay: what it costs is in the plan's cost whether used or not
