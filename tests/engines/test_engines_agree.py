@@ -27,7 +27,7 @@ from stargate.sim.api import simulate
 KEYS = ("provider", "site", "accelerator", "accelerators", "price_usd_per_accelerator_hour", "rofr")
 
 
-def _rows(rows: list[dict[str, Any]], request_id: str) -> list[tuple[Any, ...]]:
+def _rows(rows: Any, request_id: str) -> list[tuple[Any, ...]]:
     out = []
     for row in rows:
         if row["request"] != request_id:
