@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from stargate.broker.capacity import ProcurementRecord
 from stargate.domain.provenance import Provenance
 
 
@@ -95,25 +96,9 @@ class ShadowPriceRow(_Row):
     per: str
 
 
-class ProcurementRow(_Row):
-    """One row of a dated capacity request's decision (summary.json's ``procurement`` row)."""
-
-    request: str
-    date: str
-    provider: str | None
-    site: str | None
-    accelerator: str | None
-    accelerators: int
-    reference_accelerators: float
-    power_mw: float
-    term_start: str
-    term_end: str
-    price_usd_per_accelerator_hour: str | None = Field(description="USD, as a decimal string")
-    rofr: Literal["accepted", "declined", "expired", "released_unmet", "not_in_scope"]
-    decided_by: str
-    source: str
-    placed: bool
-    reason: str
+#: One row of a dated capacity request's decision: the same schema as summary.json's
+#: ``procurement`` rows (:class:`stargate.broker.capacity.ProcurementRecord`).
+ProcurementRow = ProcurementRecord
 
 
 class CapacityHeldRow(_Row):

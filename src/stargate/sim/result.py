@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from stargate.broker.capacity import ProcurementRecord
 from stargate.domain.provenance import Provenance, for_scenario
 from stargate.domain.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 from stargate.sim.engine import (
@@ -131,30 +132,9 @@ class RofrCounts(_Part):
     )
 
 
-class ProcurementEntry(_Part):
-    """One row of a capacity decision of the procurement replay: a part placed with a
-    provider (a reservation), or a part nobody could take (``placed`` false, no provider).
-    ``source``: ``scheduled`` (a dated request of the record) or ``demand`` (a top-up);
-    money as a decimal string of USD. Later versions may add keys."""
-
-    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
-
-    request: str
-    date: str
-    provider: str | None
-    site: str | None
-    accelerator: str | None
-    accelerators: int
-    reference_accelerators: float
-    power_mw: float
-    term_start: str
-    term_end: str
-    price_usd_per_accelerator_hour: str | None
-    rofr: str = Field(description="accepted, declined, expired, released_unmet or not_in_scope")
-    decided_by: str
-    source: str
-    placed: bool
-    reason: str
+#: One row of a capacity decision of the procurement replay (the same schema as plan.json's
+#: ``procurement`` rows): a part placed with a provider, or a part nobody could take.
+ProcurementEntry = ProcurementRecord
 
 
 class CapacityHeld(_Part):
