@@ -15,16 +15,14 @@ before its first day: what they placed is part of what exists when the plan star
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from stargate.broker.capacity import CapacityBook, ProcurementRow, decide_capacity
-from stargate.domain.capacity import flow_between, period_of, rows_for
 from stargate.domain.model import Reservation, Scenario
 
-__all__ = ["Placed", "place_dated_requests", "sold_from_rows"]
+__all__ = ["Placed", "place_dated_requests"]
 
 
 @dataclass
@@ -35,6 +33,9 @@ class Placed:
     reservations: list[Reservation]
     placed_ids: frozenset[str]
     rows: list[ProcurementRow] = field(default_factory=list)
+    #: What the placed reservations took from capacity model rows, as the seller's book
+    #: counts it (:meth:`~stargate.broker.book.CapacityBook.sold`).
+    sold: dict[tuple[str, int, date], int] = field(default_factory=dict)
 
 
 def place_dated_requests(scenario: Scenario, last_day: date, without: Iterable[str]) -> Placed:
@@ -52,39 +53,4 @@ def place_dated_requests(scenario: Scenario, last_day: date, without: Iterable[s
         )
         rows.extend(decision.rows)
         placed.extend(r.id for r in decision.reservations)
-    return Placed(list(book.reservations), frozenset(placed), rows)
-
-
-def sold_from_rows(
-    scenario: Scenario, reservations: Iterable[Reservation]
-) -> dict[tuple[str, int, date], int]:
-    """What the placed ``reservations`` took from capacity model rows, as the seller's book
-    counts it: (provider, row index, first day of the row's period) → accelerators, the row's
-    period being the calendar ``per`` containing the term's start (a ``carry_over`` row keeps
-    one account from its start). Rows are drawn in their order, each up to what it offered in
-    that period less what was already sold, as
-    :meth:`~stargate.broker.capacity.CapacityBook.reserve` does."""
-    sold: dict[tuple[str, int, date], int] = {}
-    for res in reservations:
-        provider = scenario.provider(res.provider)
-        if not provider.capacity_model:
-            continue
-        day = res.term.start
-        left = res.accelerators
-        for row in rows_for(provider, res.accelerator, day):
-            if left <= 0:
-                break
-            idx = provider.capacity_model.index(row)
-            p0, p1 = period_of(day, row.per)
-            if row.carry_over:
-                key = (provider.id, idx, row.start)
-                offered = flow_between(row, row.start, p1)
-            else:
-                key = (provider.id, idx, p0)
-                offered = flow_between(row, p0, p1)
-            can = max(0, math.floor(offered + 1e-9) - sold.get(key, 0))
-            take = min(left, can)
-            if take:
-                sold[key] = sold.get(key, 0) + take
-                left -= take
-    return sold
+    return Placed(list(book.reservations), frozenset(placed), rows, book.sold())

@@ -35,7 +35,7 @@ import numpy.typing as npt
 from stargate.domain.capacity import delivery_site, flow_between, period_of
 from stargate.domain.costs import hourly_cost
 from stargate.domain.model import CapacityRow, Provider, ProviderKind, Reservation, Scenario, Site
-from stargate.plan.procure import Placed, sold_from_rows
+from stargate.plan.procure import Placed
 from stargate.plan.units import (
     days_from_years,
     hours_from_days,
@@ -494,8 +494,7 @@ def read_offers(
     """Every capacity model row (:func:`offers_of`) and its flows (:func:`row_flows`), less
     what the dated requests' reservations took from it."""
     offers = offers_of(scenario, lab, types, notes)
-    taken = [r for r in placed.reservations if r.id in placed.placed_ids]
-    sold = sold_from_rows(scenario, taken)
+    sold = placed.sold
     out = Offers(offers, np.zeros((len(offers), len(periods))),
                  np.zeros((len(offers), len(periods))))  # fmt: skip
     for o, off in enumerate(offers):
