@@ -985,26 +985,24 @@ def _procurement_table(rows: list[ProcurementEntry]) -> str:
         return "<h3>Capacity requests</h3><p>The lab placed no capacity request.</p>"
     out = [
         (
-            r.date,
-            r.request,
+            f"{r.request} ({r.date})",
             "record" if r.source == "scheduled" else "demand" if r.source == "demand" else r.source,
             f"{r.provider} / {r.site}" if r.placed else "nobody",
             r.accelerator or "—",
             num(r.accelerators),
             num(r.reference_accelerators),
             f"{r.power_mw:,.1f}",
-            f"{r.term_start} → {r.term_end}",
+            f"{r.term_start} – {r.term_end}",
             usd(_dollars(r.price_usd_per_accelerator_hour))
             if r.price_usd_per_accelerator_hour is not None
             else "—",
-            VERDICT_NAMES.get(r.rofr, r.rofr),
-            r.decided_by + (f" ({r.reason})" if r.reason else ""),
+            r.reason or VERDICT_NAMES.get(r.rofr, r.rofr),  # the reason names the verdict
+            r.decided_by,
         )
         for r in rows
     ]
     cols = [
-        Col("decided"),
-        Col("request"),
+        Col("request (decided)"),
         Col("for"),
         Col("placed with"),
         Col("type"),
