@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from stargate.broker.capacity import ProcurementRecord
 from stargate.domain.figures import format_usd
 from stargate.domain.model import ProviderKind, Scenario
 from stargate.report import svg
@@ -44,6 +45,7 @@ from stargate.report.html import (
     table,
     usd_compact,
 )
+from stargate.report.procurement import procurement_table
 from stargate.report.svg import Series
 
 if TYPE_CHECKING:
@@ -565,30 +567,8 @@ def _decided(status: str) -> str:
 
 
 def _procurement(plan: _Plan) -> str:
-    rows = _rows(plan.result.procurement)
-    if not rows:
-        body = ['<p class="note">The scenario has no dated capacity request in the horizon.</p>']
-    else:
-        t_rows = [
-            [r["date"], r["request"], r["provider"] or "—", r["site"] or "—",
-             r["accelerator"] or "—", num(float(r["accelerators"])),
-             num(float(r["reference_accelerators"])),
-             f"{r['term_start']} – {r['term_end']}",
-             f"${r['price_usd_per_accelerator_hour']}" if r["price_usd_per_accelerator_hour"]
-             else "—",
-             r["rofr"], r["decided_by"], "placed" if r["placed"] else r["reason"] or "not placed"]
-            for r in rows
-        ]  # fmt: skip
-        body = [
-            table(
-                [Col("date"), Col("request"), Col("provider"), Col("site"), Col("accelerator"),
-                 Col("accelerators", True), Col("reference accelerators", True), Col("term"),
-                 Col("price / accelerator-hour", True), Col("ROFR"), Col("decided by"),
-                 Col("outcome")],
-                t_rows,
-                "Dated capacity requests, as the broker decided them",
-            )
-        ]  # fmt: skip
+    rows = [ProcurementRecord.model_validate(r) for r in _rows(plan.result.procurement)]
+    body = [procurement_table(rows, "The scenario has no dated capacity request in the horizon.")]
     return section(
         "procurement",
         "Procurement",

@@ -54,6 +54,7 @@ from stargate.report.html import (
     usd,
     usd_compact,
 )
+from stargate.report.procurement import PROCUREMENT_VERDICTS, procurement_table
 from stargate.report.svg import Series
 from stargate.sim import analysis
 from stargate.sim.analysis import BUCKETS, DAY_S, FArray, Window
@@ -889,13 +890,7 @@ def _rofr_by_month(run: _Run) -> str:
 
 # --------------------------------------------------------------------------- procurement
 
-VERDICT_NAMES = {
-    "accepted": "accepted by the holder",
-    "declined": "declined by the holder",
-    "expired": "offer expired (no answer)",
-    "released_unmet": "released at once (holder could not meet)",
-    "not_in_scope": "not in the ROFR's scope",
-}
+VERDICT_NAMES = PROCUREMENT_VERDICTS
 
 
 def _dollars(text: str) -> float:
@@ -981,52 +976,7 @@ def _procurement(run: _Run, colors: dict[str, str]) -> str:
 
 
 def _procurement_table(rows: list[ProcurementEntry]) -> str:
-    if not rows:
-        return "<h3>Capacity requests</h3><p>The lab placed no capacity request.</p>"
-    out = [
-        (
-            f"{r.request} ({r.date})",
-            "record" if r.source == "scheduled" else "demand" if r.source == "demand" else r.source,
-            f"{r.provider} / {r.site}" if r.placed else "nobody",
-            r.accelerator or "—",
-            num(r.accelerators),
-            num(r.reference_accelerators),
-            f"{r.power_mw:,.1f}",
-            f"{r.term_start} – {r.term_end}",
-            usd(_dollars(r.price_usd_per_accelerator_hour))
-            if r.price_usd_per_accelerator_hour is not None
-            else "—",
-            r.reason or VERDICT_NAMES.get(r.rofr, r.rofr),  # the reason names the verdict
-            r.decided_by,
-        )
-        for r in rows
-    ]
-    cols = [
-        Col("request (decided)"),
-        Col("for"),
-        Col("placed with"),
-        Col("type"),
-        Col("accelerators", True),
-        Col("reference", True),
-        Col("MW", True),
-        Col("term"),
-        Col("per accelerator-hour", True),
-        Col("ROFR"),
-        Col("decided by"),
-    ]
-    n_req = len({r.request for r in rows})
-    caption = (
-        f"{plural(n_req, 'capacity request')} in {plural(len(rows), 'row')}: one per part "
-        "placed with a provider (a reservation) or left with nobody; 'record' is a dated "
-        "request of the scenario, 'demand' a top-up"
-    )
-    tab = table(cols, out, caption)
-    if len(rows) > 40:
-        return (
-            f"<h3>Capacity requests</h3><details><summary>All {num(len(rows))} rows"
-            f"</summary>{tab}</details>"
-        )
-    return "<h3>Capacity requests</h3>" + tab
+    return procurement_table(rows, "The lab placed no capacity request.")
 
 
 def _spend(s: SimSummary) -> str:
