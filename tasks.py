@@ -72,7 +72,11 @@ def main(argv: list[str]) -> int:
     if task == "test":
         ensure_env("dev")
         cov = ("--cov", "--cov-report=term:skip-covered")
-        return run(str(PY), "-m", "pytest", "-q", *cov, *rest)
+        # one worker per core (pytest-xdist), a test file's tests on one worker so that its
+        # module fixtures are built once; `-n 0` (or any -n/--numprocesses) overrides it
+        given = any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in rest)
+        par = () if given else ("-n", "auto", "--dist", "loadfile")
+        return run(str(PY), "-m", "pytest", "-q", *par, *cov, *rest)
     if task == "check":
         ensure_env("dev")
         paths = ("src", "tests", "benchmarks", "tools", "tasks.py")

@@ -154,3 +154,12 @@ def shared_traces() -> Path:
     if not path.is_dir():
         pytest.skip("../shared/data/traces is not present")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _no_terminal_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test sees output as a pipe would, whatever terminal ran pytest: COLUMNS and LINES
+    (which pytest-xdist sets to 80 × 24 in its workers) are removed; a test that wants a width
+    gives it to the CliRunner."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)

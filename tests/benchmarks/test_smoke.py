@@ -16,6 +16,7 @@ from benchmarks import (
     plan_bench,
     sim_bench,
     test_broker_bench,
+    test_procure_bench,
     test_synthetic_bench,
     test_trace_load_bench,
 )
@@ -55,6 +56,16 @@ def test_sim_bench_one_process() -> None:
     assert out["jobs"] == 100
     assert isinstance(out["events"], int)
     assert out["events"] > 0
+
+
+def test_procure_bench_smallest() -> None:
+    from stargate.sim.bench import run_procurement_bench
+
+    out = run_procurement_bench(pools=test_procure_bench.POOLS[0], accelerators=10_000)
+    assert out["pools"] == 10
+    assert out["periods"] == 72
+    assert isinstance(out["requests"], int)
+    assert out["requests"] > 0
 
 
 def test_broker_bench_curve_smallest() -> None:

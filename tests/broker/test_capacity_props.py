@@ -238,4 +238,8 @@ def test_without_the_rofr_never_costs_more(
     _, with_rofr = replay(scenario, seq, responder)
     _, without = replay(scenario, seq, responder, without=("rofr",))
     assert all(d.unmet_reference_accelerators == 0 for d in with_rofr + without)
-    assert _cost(without) <= _cost(with_rofr)
+    # each part's cost is rounded to the cent, so splitting the same capacity into more or
+    # fewer parts may move the total by up to a cent per part (found: 78,204.03 against
+    # 78,204.02): only rounding is allowed for
+    rounding = Decimal("0.01") * sum(len(d.rows) for d in with_rofr + without)
+    assert _cost(without) <= _cost(with_rofr) + rounding

@@ -268,3 +268,56 @@ def test_public_figures_read_their_unit(tmp_path: Path) -> None:
     code, out = run("plan", "-s", str(f), "--horizon", "2025..2026")
     assert "(public figure: $1.2T)" in out
     assert "$1.5" not in out
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"term": None, "term_years": None}, "term"),  # no term
+        ({"term": {"start": "2026-01-01", "end": "2025-12-31"}}, "ends before it starts"),
+        ({"power_mw": 10}, "exactly one of 'accelerators' or 'power_mw'"),  # both
+    ],
+)
+def test_a_bad_capacity_request_exits_2_and_writes_nothing(
+    change: dict[str, Any], words: str, tmp_path: Path
+) -> None:
+    """The planner reads dated capacity requests: a bad one is the scenario's fault, named
+    with its file and field, before anything is solved or written."""
+    deal = {"id": "deal", "date": "2025-01-01", "requester": "lab",
+            "workload_classes": ["train"], "accelerators": {"count": 10, "types": ["a"]},
+            "term": {"start": "2025-07-01", "end": "2026-12-31"}}  # fmt: skip
+    f = dump(small(capacity_requests=[deal], cloud_pools=100), tmp_path / "deal.yaml")
+    data = yaml.safe_load(f.read_text())
+    req = data["capacity_requests"][0]
+    for key, value in change.items():
+        if value is None:
+            req.pop(key, None)
+        else:
+            req[key] = value
+    f.write_text(yaml.safe_dump(data, sort_keys=False))
+    out_dir = tmp_path / "out"
+    code, out = run("plan", "-s", str(f), "--horizon", "2025..2026", "--out", str(out_dir))
+    assert code == 2, out
+    assert "deal.yaml" in out, out
+    assert "capacity_requests" in out, out
+    assert words in out, out
+    assert "Traceback" not in out
+    assert not out_dir.exists() or not any(out_dir.iterdir())
+
+
+def test_text_says_what_exists_and_what_the_record_placed(tmp_path: Path) -> None:
+    deal = {"id": "deal", "date": "2025-01-01", "requester": "lab",
+            "workload_classes": ["train"], "accelerators": {"count": 10, "types": ["a"]},
+            "term": {"start": "2025-07-01", "end": "2026-12-31"}}  # fmt: skip
+    phases = {"s1": ("2025-01-01", "under_construction"), "s2": ("2026-01-01", "planned")}
+    sc = small(capacity_requests=[deal], cloud_pools=100, phases=phases)
+    f = dump(sc, tmp_path / "deal.yaml")
+    code, out = run("plan", "-s", str(f), "--horizon", "2025..2026")
+    assert code == 0, out
+    assert "procurement 2025-01-01 deal: 10 a at cloud/cloud-east" in out
+    assert "build s1/s1-1 in 2025: 2 MW, $20,000,000 (fixed: under_construction)" in out
+    assert "held 2025: cloud/cloud-east 5 a (scheduled" in out
+    code, js = run("plan", "-s", str(f), "--horizon", "2025..2026", "--json")
+    doc = json.loads(js)
+    assert doc["procurement"][0]["request"] == "deal"
+    assert {r["source"] for r in doc["capacity_held"]} == {"scheduled"}

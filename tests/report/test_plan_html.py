@@ -15,7 +15,9 @@ from stargate.report.plan_html import render_plan_report
 from stargate.scenario.loader import load_scenario
 from tests.plan.factory import small
 
-CHART_SECTIONS = ("independence", "compute-cost", "builds", "installs", "rentals", "cost")
+CHART_SECTIONS = (
+    "independence", "compute-cost", "builds", "installs", "capacity-held", "rentals", "cost",
+)  # fmt: skip
 EVIL = "<script>alert(1)</script>"
 
 
@@ -158,3 +160,13 @@ def test_stargate_2025_against_the_announcement() -> None:
     assert "openai-compute-cost-2026" in cost
     assert "$9.5B" in cost
     assert "azure" in _section(html, "independence")
+    # what exists and what the record placed, as such
+    procurement = _section(html, "procurement")
+    assert "abilene-phase-1" in procurement
+    assert "$3.07" in procurement
+    builds = _section(html, "builds")
+    assert "fixed (under_construction)" in builds
+    assert "shackelford-1" in builds
+    held = _section(html, "capacity-held")
+    assert "scheduled" in held
+    assert "starting" in held

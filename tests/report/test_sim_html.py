@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 
 import numpy as np
 import pytest
@@ -164,15 +165,24 @@ def test_header_and_key_figures_come_from_the_summary(without_rofr: SimResult) -
     assert pct(s.utilization) in key or s.utilization == 0
 
 
-def test_rofr_counts_and_conservation(with_all: SimResult) -> None:
-    html = render_report(with_all)
-    parts = sections(html)
-    ro = with_all.summary.rofr
+def test_rofr_counts_and_conservation(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.sim.test_procure import verdicts_by_request
+
+    monkeypatch.setattr(
+        "stargate.sim.procure.decide_capacity",
+        verdicts_by_request(["accepted", "declined", "released_unmet"]),
+    )
+    offers = simulate("stargate-2025", ["synthetic?jobs=30&seed=1"], horizon=HORIZON)
+    parts = sections(render_report(offers))
+    ro = offers.summary.rofr
     assert ro.offered > 0
     assert f"offered: {num(ro.offered)}" in parts["rofr"]  # the bar's tooltip
     assert f"accepted: {num(ro.accepted)}" in parts["rofr"]
+    assert "capacity requests" in parts["rofr"]
+    assert ro.reference_accelerators is not None
+    assert num(ro.reference_accelerators.offered) in parts["rofr"]  # the volumes table
     assert "exclusivity clause" in parts["rofr"]
-    cons = with_all.conservation()
+    cons = offers.conservation()
     quality = parts["data-quality"]
     assert num(cons["integrated_accelerator_hours"], 3) in quality
     assert num(cons["per_job_accelerator_hours"], 3) in quality
@@ -212,6 +222,14 @@ def test_comparison_only_when_given(with_all: SimResult, without_rofr: SimResult
     assert usd(a.cost_usd) in cmp
     assert usd(b.cost_usd) in cmp
     assert '<a href="#comparison">' in html
+    # what the lab paid for in each run, and the capacity requests it placed
+    committed = sum(float(x.committed_usd) for x in a.spend_by_year or [])
+    assert "committed spend" in cmp
+    assert usd(committed) in cmp
+    assert "capacity requests" in cmp
+    # a comparison of fleets for experiments has nothing procured to compare
+    fleet = simulate(None, [hand_jobs()], hand_fleet(), price="1")
+    assert "committed spend" not in sections(render_report(fleet, fleet))["comparison"]
 
 
 def test_comparison_reads_the_same_whichever_run_comes_first(
@@ -328,8 +346,14 @@ def test_header_prints_the_horizons_last_day_and_what_is_online(with_all: SimRes
     assert with_all.summary.run.end == "2026-04-01T00:00:00"
     assert "2026-01-01 → 2026-03-31" in header
     assert "2026-04-01" not in header
-    assert "654,000 accelerators in 7 pools online at the start" in header
-    assert "7 pools only after it" in header
+    # what the lab holds: its reservations and its own pools
+    proc = with_all.procurement
+    assert proc is not None
+    on = [h for h in proc.held if h.on(date(2026, 1, 1))]
+    assert f"{sum(h.accelerators for h in on):,} accelerators in {len(on)} pools online" in header
+    # capacity it holds only from after the run is not part of the run's fleet
+    assert [h for h in proc.held if h.start > date(2026, 3, 31)]
+    assert "only after it" not in header
 
 
 def test_cost_section_is_titled_by_the_period_its_chart_shows() -> None:

@@ -36,9 +36,24 @@ def three_full_node_jobs() -> JobTable:
     )
 
 
+def h100_crowd(n: int = 300, gpus: float = 12_000.0, seed: int = 1) -> JobTable:
+    """``n`` five-day jobs of ``gpus`` H100 each, arriving at random over the first quarter of
+    2026: more at once, now and then, than the 250,000 H100 the lab holds at Azure then, so
+    some wait."""
+    rng = np.random.default_rng(seed)
+    return JobTable(
+        arrival_s=np.sort(rng.uniform(0, 89 * 86400.0, n)),
+        duration_s=np.full(n, 5 * 86400.0),
+        gpus=np.full(n, gpus),
+        allowed=[("h100",)] * n,
+        workload_class=["research-training"] * n,
+        source="hand",
+    )
+
+
 @pytest.fixture(scope="module")
 def scenario_run() -> SimResult:
-    return simulate("stargate-2025", ["synthetic?jobs=300&seed=1"], horizon=HORIZON)
+    return simulate("stargate-2025", [h100_crowd()], horizon=HORIZON)
 
 
 @pytest.fixture(scope="module")
@@ -172,10 +187,20 @@ def test_shares_per_period_sum_to_one(scenario_run: SimResult) -> None:
     assert shares.values.sum(axis=0) == pytest.approx(np.ones(3))
 
 
-def test_rofr_outcomes_per_period_match_the_summary(scenario_run: SimResult) -> None:
-    out = analysis.rofr_per_period(scenario_run)
-    ro = scenario_run.summary.rofr
+def test_rofr_outcomes_per_period_match_the_summary(
+    scenario_run: SimResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.sim.test_procure import verdicts_by_request
+
+    monkeypatch.setattr(
+        "stargate.sim.procure.decide_capacity",
+        verdicts_by_request(["accepted", "declined", "expired", "released_unmet"]),
+    )
+    run = simulate("stargate-2025", ["synthetic?jobs=50&seed=1"], horizon=HORIZON)
+    out = analysis.rofr_per_period(run)
+    ro = run.summary.rofr
     assert out is not None
+    assert ro.offered > 0
     assert out.names == list(analysis.ROFR_KINDS)
     by_kind = dict(zip(out.names, out.values.sum(axis=1).tolist(), strict=True))
     assert by_kind == {

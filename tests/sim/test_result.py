@@ -5,6 +5,7 @@ replaced (same keys, same order, same bytes) plus ``provenance``; one result sty
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -173,7 +174,14 @@ def test_capacity_phrase_reads_the_typed_run_and_the_dict_alike(scenario_run: Si
     run = scenario_run.summary.run
     assert isinstance(run, RunInfo)
     assert capacity_phrase(run) == capacity_phrase(run.model_dump())
-    assert capacity_phrase(run).startswith("654,000 accelerators in 7 pools online at the start")
+    # the fleet of a scenario run is what the lab holds: its reservations and own pools
+    proc = scenario_run.procurement
+    assert proc is not None
+    first = datetime.fromisoformat(run.start).date()
+    on = [h for h in proc.held if h.on(first)]
+    assert capacity_phrase(run).startswith(
+        f"{sum(h.accelerators for h in on):,} accelerators in {len(on)} pools online at the start"
+    )
 
 
 def test_the_json_schema_describes_the_summary_json(

@@ -257,6 +257,12 @@ class CapacityBook:
                     left -= take
         self._hold(reservation)
 
+    def sold(self) -> dict[tuple[str, int, date], int]:
+        """What reservations took from capacity model rows so far: (provider, row index, first
+        day of the row's account — its calendar period, or its start with ``carry_over``) →
+        accelerators. A copy: the planner reads it to take the same sales off its flows."""
+        return dict(self._sold)
+
     def held(self, day: date, provider: str | None = None) -> list[Reservation]:
         """Reservations in force on ``day`` (of one provider, or all)."""
         return [

@@ -24,6 +24,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from stargate.broker.book import CapacityBook, Source, capacity_price
 from stargate.broker.money import CENT, hours_decimal, price_usd
 from stargate.domain.model import CapacityRequest, Reservation, Scenario, Term
@@ -120,6 +122,36 @@ def committed_usd(price: Decimal, accelerators: int, start: date, end: date) -> 
 
     exact = price * accelerators * hours_decimal(float(term_hours(start, end)))
     return exact.quantize(CENT, ROUND_HALF_UP)
+
+
+class ProcurementRecord(BaseModel):
+    """A procurement row as summary.json and plan.json write it (:meth:`ProcurementRow.to_dict`):
+    one schema for the simulator's and the planner's ``procurement`` table. Money is a decimal
+    string of USD; dates are ISO dates. Later versions may add keys."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
+
+    request: str
+    date: str
+    provider: str | None
+    site: str | None
+    accelerator: str | None
+    accelerators: int
+    reference_accelerators: float
+    power_mw: float
+    term_start: str
+    term_end: str
+    price_usd_per_accelerator_hour: str | None = Field(description="USD, as a decimal string")
+    rofr: RofrVerdict = Field(
+        description="accepted, declined, expired, released_unmet or not_in_scope"
+    )
+    decided_by: str
+    source: str = Field(
+        description="scheduled (a dated request of the record), demand (a "
+        "top-up) or request (a request file)"
+    )
+    placed: bool
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)

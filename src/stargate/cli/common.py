@@ -23,8 +23,20 @@ from rich.console import Console
 from stargate.errors import EXIT_INTERNAL, StargateError
 
 out = Console(highlight=False, soft_wrap=False)
-if not out.is_terminal and "COLUMNS" not in os.environ:
-    out = Console(highlight=False, soft_wrap=False, width=160)  # files and pipes: wide tables
+
+#: The width of tables written to files and pipes (without COLUMNS): wide enough for them.
+PIPE_WIDTH = 160
+
+
+def size_output() -> None:
+    """Size ``out`` for this command, from the environment as it is now (not as it was when
+    this module was imported): a terminal or ``COLUMNS`` decides, else files and pipes get
+    :data:`PIPE_WIDTH` columns."""
+    out._width = None  # Rich keeps a fixed width here; None: measure it again
+    if not out.is_terminal and "COLUMNS" not in os.environ:
+        out.width = PIPE_WIDTH
+
+
 # Problems are compiler-style lines (file:line:col: path: message): never wrap them, so that
 # editors, grep and CI annotations can read them.
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -40,6 +52,7 @@ def print_json(data: Any) -> None:
 
 def run_guarded(fn: Callable[[], None]) -> None:
     """Run a command body, turning Stargate errors into messages and exit codes."""
+    size_output()
     try:
         fn()
     except StargateError as exc:

@@ -228,6 +228,26 @@ def _status(r: PlanResult) -> str:
     return f"status: {r.status}; objective {_usd(r.objective_usd)} (discounted)"
 
 
+def _status_word(status: str) -> str:
+    """'planned' is the plan's decision; any other status is what exists."""
+    return "decided by the plan" if status == "planned" else f"fixed: {status}"
+
+
+def _procurement_line(p: dict[str, Any]) -> str:
+    """One dated capacity request's row, as the broker decided it."""
+    head = f"procurement {p['date']} {p['request']}"
+    if not p["placed"]:
+        return (
+            f"{head}: {p['reference_accelerators']:,.0f} reference accelerators not placed "
+            f"(rofr {p['rofr']}, {p['decided_by']}){': ' + p['reason'] if p['reason'] else ''}"
+        )
+    return (
+        f"{head}: {p['accelerators']:,} {p['accelerator']} at {p['provider']}/{p['site']} "
+        f"{p['term_start']}..{p['term_end']}, ${p['price_usd_per_accelerator_hour']}/h "
+        f"(rofr {p['rofr']}, {p['decided_by']})"
+    )
+
+
 def _print(r: PlanResult) -> None:
     """The plan for a person: a rendering of the result, no figures computed here."""
     from stargate.domain.figures import format_usd
@@ -260,12 +280,28 @@ def _print(r: PlanResult) -> None:
             )
     for note in r.notes:
         out.print(f"note: {note}", markup=False)
+    for p in r.procurement.iter_rows(named=True):
+        out.print(_procurement_line(p), markup=False)
     for b in r.builds.iter_rows(named=True):
         out.print(
             f"build {b['site']}/{b['phase']} in {b['period']}: {b['power_mw']:,.0f} MW, "
-            f"{_usd(b['capex_usd'])}",
+            f"{_usd(b['capex_usd'])} ({_status_word(b['status'])})",
             markup=False,
         )
+    for i in r.installs.iter_rows(named=True):
+        out.print(
+            f"install {i['count']:,.0f} {i['accelerator']} at {i['site']} in {i['period']}: "
+            f"{_usd(i['capex_usd'])} ({_status_word(i['status'])})",
+            markup=False,
+        )
+    held: dict[str, list[str]] = {}
+    for h in r.capacity_held.iter_rows(named=True):
+        held.setdefault(str(h["period"]), []).append(
+            f"{h['provider']}/{h['site']} {h['accelerators']:,.0f} {h['accelerator']} "
+            f"({h['source']}, {_usd(h['idle_usd'])} idle)"
+        )
+    for per, items in held.items():
+        out.print(f"held {per}: {'; '.join(items)}", markup=False)
     for row in r.annual_compute_cost.iter_rows(named=True):
         beside = r.public_figures.get(str(row["year"]))
         note = f" (public figure: {format_usd(beside)})" if beside is not None else ""

@@ -24,6 +24,8 @@ OPTIONS = {
     "responder": "--responder",
     "price": "--price",
     "data_dir": "--data-dir",
+    "procure_every": "--procure-every",
+    "procure_from": "--procure-from",
 }
 
 
@@ -104,9 +106,29 @@ def simulate(
     responder: Annotated[
         str,
         typer.Option(
-            "--responder", metavar="NAME[:ARG]", help="How the ROFR holder answers offers."
+            "--responder",
+            metavar="NAME[:ARG]",
+            help="How the ROFR holder answers the lab's capacity requests (default "
+            "capacity-limited: what its capacity model allows within the price cap).",
         ),
-    ] = "accept-when-able",
+    ] = "capacity-limited",
+    procure_every: Annotated[
+        str | None,
+        typer.Option(
+            "--procure-every",
+            metavar=one_of("month", "quarter"),
+            help="How often the lab procures capacity: month (default) or quarter.",
+        ),
+    ] = None,
+    procure_from: Annotated[
+        str | None,
+        typer.Option(
+            "--procure-from",
+            metavar=one_of("forecast", "workload"),
+            help="What the lab sizes its capacity for: the scenario's demand forecast "
+            "(default where it has one) or the workload being replayed.",
+        ),
+    ] = None,
     mode: Annotated[
         str,
         typer.Option(
@@ -197,6 +219,19 @@ def simulate(
         parse_price(price)
         name = POLICIES.canonical(policy or "greedy")
         capacity = granularity_of(granularity)
+        if procure_every is not None or procure_from is not None:
+            # imported only when asked: a --fleet run must not load the broker and the model
+            from stargate.sim.procure import PROCURE_FROM, procure_every_of
+
+            procure_every_of(procure_every)
+            if procure_from is not None and procure_from not in PROCURE_FROM:
+                raise InputError(
+                    Problem(
+                        f"unknown procurement source '{procure_from}'",
+                        path="procure_from",
+                        expected=" | ".join(PROCURE_FROM),
+                    )
+                )
         sources = workload or [
             DEFAULT_FLEET_WORKLOAD if fleet and not scenario else DEFAULT_SCENARIO_WORKLOAD
         ]
@@ -213,6 +248,8 @@ def simulate(
             log_events=out_dir is not None,
             price=price,
             data_dir=data_dir,
+            procure_every=procure_every,
+            procure_from=procure_from,
         )
         result = _with_progress(
             lambda progress: run_sim(
@@ -314,11 +351,14 @@ def _print_summary(s: dict[str, Any], heading: str | None = None) -> None:
             f"lost, {acc['checkpointed']:,.0f} kept by checkpoints"
         )
     r = s["rofr"]
-    out.print(
-        f"ROFR: {r['offered']:,} offered, {r['accepted']:,} accepted, {r['declined']:,} "
-        f"declined, {r['expired']:,} expired, {r['released_unmet']:,} released "
-        "(holder could not meet)"
-    )
+    if s.get("procurement") is not None:
+        _print_procurement(s)
+    else:
+        out.print(
+            f"ROFR: {r['offered']:,} offered, {r['accepted']:,} accepted, {r['declined']:,} "
+            f"declined, {r['expired']:,} expired, {r['released_unmet']:,} released "
+            "(holder could not meet)"
+        )
     share = ", ".join(f"{k} {v:.1%}" for k, v in s["share_by_provider"].items())
     out.print(f"share of accelerator-hours: {share}")
     for cls in (s.get("inference") or {}).get("classes", []):
@@ -329,6 +369,91 @@ def _print_summary(s: dict[str, Any], heading: str | None = None) -> None:
         )
     if "wall_s" in s:
         out.print(f"{s['events']:,} events in {s['wall_s']:.2f} s")
+
+
+def _usd_short(text: str) -> str:
+    """A decimal string of USD as $12.3B, $45.6M or $7,890."""
+    v = float(text)
+    for size, unit in ((1e9, "B"), (1e6, "M")):
+        if abs(v) >= size:
+            return f"${v / size:,.1f}{unit}"
+    return f"${v:,.0f}"
+
+
+def _print_procurement(s: dict[str, Any]) -> None:
+    """What the lab procured (scheduled requests one by one, top-ups per year), what the ROFR
+    did to those requests, what it held at each year's end, what it spent and what demand it
+    could not cover."""
+    run, rows, r = s["run"], s["procurement"], s["rofr"]
+    requests = {row["request"]: row["source"] for row in rows}
+    scheduled = sum(1 for v in requests.values() if v == "scheduled")
+    unplaced = sum(1 for row in rows if not row["placed"])
+    out.print(
+        f"procurement ({run.get('procure_every', 'month')}ly, sized from the "
+        f"{run.get('procure_from', 'forecast')}): {len(requests):,} capacity requests "
+        f"({scheduled:,} of the record, {len(requests) - scheduled:,} top-ups for demand)"
+        + (f", {unplaced:,} parts nobody could take" if unplaced else "")
+    )
+    for row in rows:
+        if row["source"] != "scheduled":
+            continue
+        where = f"{row['provider']}/{row['site']}" if row["placed"] else "not placed"
+        price = row["price_usd_per_accelerator_hour"]
+        out.print(
+            f"  {row['request']} ({row['date']}): {row['accelerators']:,} {row['accelerator']} "
+            f"at {where}, {row['term_start']}..{row['term_end']}"
+            + (f", ${float(price):,.2f}/h" if price is not None else "")
+            + f"; ROFR {row['rofr']} ({row['decided_by']})"
+        )
+    by_year: dict[int, dict[str, int]] = {}
+    for row in rows:
+        if row["source"] != "demand" or not row["placed"]:
+            continue
+        year = int(row["term_start"][:4])
+        y = by_year.setdefault(year, {})
+        y[row["provider"]] = y.get(row["provider"], 0) + int(row["accelerators"])
+    for year, got in sorted(by_year.items()):
+        parts = ", ".join(f"{p} {n:,}" for p, n in sorted(got.items()))
+        out.print(f"  top-ups starting in {year}: {parts} accelerators")
+    out.print(
+        f"ROFR on capacity requests: {r['offered']:,} offered, {r['accepted']:,} accepted, "
+        f"{r['declined']:,} declined, {r['expired']:,} expired, {r['released_unmet']:,} "
+        "released at once (holder could not meet)"
+    )
+    ends: dict[str, list[dict[str, Any]]] = {}
+    for h in s["capacity_held"]:
+        ends.setdefault(h["period_end"], []).append(h)
+    year_ends = [d for d in sorted(ends) if d.endswith("-12-31")]
+    last = sorted(ends)[-1] if ends else None
+    if last is not None and last not in year_ends:
+        year_ends.append(last)
+    for day in year_ends:
+        parts = ", ".join(
+            f"{h['provider']} {h['accelerators']:,} ({h['reference_accelerators']:,.0f} ref)"
+            for h in ends[day]
+        )
+        out.print(f"held on {day}: {parts}")
+    spend = s["spend_by_year"]
+    if spend:
+        c = sum(float(x["committed_usd"]) for x in spend)
+        u = sum(float(x["used_usd"]) for x in spend)
+        years = sorted({x["year"] for x in spend})
+        span = f"{years[0]}" if len(years) == 1 else f"{years[0]}-{years[-1]}"
+        out.print(
+            f"spend {span}: committed {_usd_short(str(c))}, used {_usd_short(str(u))}, "
+            f"idle {_usd_short(str(c - u))}" + (f" ({(c - u) / c:.0%} idle)" if c else "")
+        )
+    unmet = s["unmet_demand"]
+    if not unmet:
+        out.print("unmet demand: none")
+    else:
+        worst = max(unmet, key=lambda u: u["unmet_reference_accelerators"])
+        periods = len({u["period_start"] for u in unmet})
+        out.print(
+            f"unmet demand in {periods:,} period{'' if periods == 1 else 's'}: at most "
+            f"{worst['unmet_reference_accelerators']:,.0f} reference accelerators of "
+            f"{worst['workload_class']} ({worst['period_start'][:7]})"
+        )
 
 
 def _signed(v: float, text: str) -> str:
@@ -360,6 +485,11 @@ def _print_comparison(s: dict[str, Any], base: dict[str, Any], without: list[str
     if s["cost_usd"] is not None and base["cost_usd"] is not None:
         dc = s["cost_usd"] - base["cost_usd"]
         line += f"; cost {_signed(round(dc), f'${abs(dc):,.0f}')}"
+    if s.get("spend_by_year") is not None and base.get("spend_by_year") is not None:
+        dc = sum(float(x["committed_usd"]) for x in s["spend_by_year"]) - sum(
+            float(x["committed_usd"]) for x in base["spend_by_year"]
+        )
+        line += f"; committed spend {_signed(round(dc), _usd_short(str(abs(dc))))}"
     out.print(line)
     providers = sorted(set(s["share_by_provider"]) | set(base["share_by_provider"]))
     shares = []

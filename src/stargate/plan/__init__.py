@@ -1,5 +1,7 @@
 """The capacity and investment planner (issue #5): what to build where and when, and what to
-rent, within the budget, as a mixed-integer programme built with linopy and solved by HiGHS.
+rent, within the budget, as a mixed-integer programme built with linopy and solved by HiGHS —
+starting from what exists (issue #10): fixed phases and pools, held reservations, and the
+dated capacity requests placed through the broker first.
 
 ``plan(scenario, ...)`` (a Scenario, an embedded scenario's name or a file) returns a
 :class:`PlanResult`: a normalised :class:`PlanStatus`, the objective in USD, Polars tables, for

@@ -19,7 +19,7 @@ import polars as pl
 
 from stargate.domain.model import Scenario
 from stargate.errors import InputError, Problem
-from stargate.plan.data import TIERS, PlanData, check_period, prepare
+from stargate.plan.data import PlanData, check_period, prepare
 from stargate.plan.explain import explain_infeasible
 from stargate.plan.horizon import HorizonLike, parse_horizon, plan_years
 from stargate.plan.result import Conflict, PlanResult, PlanStatus
@@ -28,11 +28,8 @@ from stargate.plan.solver import require_solver, solution, solve
 __all__ = ["Conflict", "PlanResult", "PlanStatus", "ScenarioLike", "clean_table", "plan"]
 
 from stargate.plan.units import (
-    accelerators_from_k,
-    hours_from_mh,
     usd_from_busd,
     usd_from_musd,
-    years_from_hours,
 )
 
 #: What ``scenario`` may be given as: a Scenario, an embedded scenario's name or a file.
@@ -94,7 +91,11 @@ def plan(
     shadow_prices: bool = True,
     baseline: bool = False,
 ) -> PlanResult:
-    """The least-cost plan that meets the scenario's demand forecast over ``horizon``.
+    """The least-cost plan that meets the scenario's demand forecast over ``horizon``,
+    starting from what exists: phases and pools whose status is not ``planned`` are fixed, the
+    lab's reservations are held (take-or-pay), and the scenario's dated capacity requests are
+    placed through the broker's capacity decision first (``result.procurement``); planned
+    phases, installs and new cloud capacity (capacity model flows, or pools) are decided.
 
     ``scenario``: a :class:`~stargate.domain.model.Scenario`, an embedded scenario's name
     (``"stargate-2025"``) or a scenario file. ``horizon``: the years to plan, both included:
@@ -191,7 +192,7 @@ def _solve_plan(
     shadow_prices: bool,
 ) -> PlanResult:
     require_solver()
-    from stargate.plan.model import build, site_use
+    from stargate.plan.model import build
 
     t0 = time.perf_counter()
     d = prepare(
@@ -221,15 +222,13 @@ def _solve_plan(
             None,
             None,
             (solve_s, build_s, nvars, ncons),
-            _empty_tables(),
+            {**_empty_tables(), "procurement": _frame("procurement", _procurement_rows(d))},
             conflicts,
             d,
             (horizon, log),
         )
 
-    sol = {k: solution(m, k) for k in ("x", "b", "u", "r", "z")}
-    if sol["u"] is not None and sol["x"] is not None:  # hours per provider -> per site
-        sol["u"] = site_use(d, sol["u"], sol["x"])
+    sol = {k: solution(m, k) for k in ("x", "b", "u", "uf", "r", "hold", "o", "g", "z")}
     tables = _tables(d, sol)
     if shadow_prices:
         log.append("-- shadow prices: the LP with the binaries held at their optimum --")
@@ -237,7 +236,7 @@ def _solve_plan(
     else:
         prices = _empty_shadow()
     tables["shadow_prices"] = prices
-    objective_usd = usd_from_musd(float(m.objective.value))
+    objective_usd = usd_from_musd(float(m.objective.value) + built.constant_musd)
     return _result(
         status,
         objective_usd,
@@ -278,6 +277,8 @@ def _result(
         share_by_provider=t["share_by_provider"],
         annual_compute_cost=t["annual_compute_cost"],
         shadow_prices=t["shadow_prices"],
+        procurement=t["procurement"],
+        capacity_held=t["capacity_held"],
         conflicts=conflicts,
         notes=list(d.notes),
         horizon=horizon,
@@ -293,6 +294,8 @@ def _result(
 DIGITS = {
     "power_mw": 3,
     "count": 3,
+    "accelerators": 3,
+    "reference_accelerators": 3,
     "accelerator_hours": 3,
     "reference_hours": 3,
     "share": 6,
@@ -330,12 +333,15 @@ def clean_table(name: str, df: pl.DataFrame) -> pl.DataFrame:
 
 _SCHEMAS: dict[str, dict[str, Any]] = {
     "builds": {"site": pl.String, "phase": pl.String, "period": pl.String,
-               "power_mw": pl.Float64, "capex_usd": pl.Float64, "capex_committed": pl.String},
+               "power_mw": pl.Float64, "capex_usd": pl.Float64, "capex_committed": pl.String,
+               "status": pl.String},
     "installs": {"site": pl.String, "provider": pl.String, "accelerator": pl.String,
-                 "period": pl.String, "count": pl.Float64, "capex_usd": pl.Float64},
+                 "period": pl.String, "count": pl.Float64, "capex_usd": pl.Float64,
+                 "status": pl.String},
     "rentals": {"provider": pl.String, "site": pl.String, "accelerator": pl.String,
                 "tier": pl.String, "workload_class": pl.String, "period": pl.String,
-                "accelerator_hours": pl.Float64, "cost_usd": pl.Float64},
+                "accelerator_hours": pl.Float64, "cost_usd": pl.Float64, "source": pl.String,
+                "basis": pl.String},
     "cost_by_period": {"period": pl.String, "provider": pl.String, "capex_usd": pl.Float64,
                        "depreciation_usd": pl.Float64, "energy_usd": pl.Float64,
                        "opex_usd": pl.Float64, "rental_usd": pl.Float64,
@@ -345,6 +351,18 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
     "annual_compute_cost": {"year": pl.Int64, "compute_cost_usd": pl.Float64},
     "shadow_prices": {"constraint": pl.String, "name": pl.String, "period": pl.String,
                       "value_usd": pl.Float64, "per": pl.String},
+    "procurement": {"request": pl.String, "date": pl.String, "provider": pl.String,
+                    "site": pl.String, "accelerator": pl.String, "accelerators": pl.Int64,
+                    "reference_accelerators": pl.Float64, "power_mw": pl.Float64,
+                    "term_start": pl.String, "term_end": pl.String,
+                    "price_usd_per_accelerator_hour": pl.String, "rofr": pl.String,
+                    "decided_by": pl.String, "source": pl.String, "placed": pl.Boolean,
+                    "reason": pl.String},
+    "capacity_held": {"period": pl.String, "provider": pl.String, "site": pl.String,
+                      "accelerator": pl.String, "source": pl.String,
+                      "accelerators": pl.Float64, "reference_accelerators": pl.Float64,
+                      "power_mw": pl.Float64, "committed_usd": pl.Float64,
+                      "used_usd": pl.Float64, "idle_usd": pl.Float64},
 }  # fmt: skip
 
 
@@ -360,134 +378,23 @@ def _empty_tables() -> dict[str, pl.DataFrame]:
     return {n: _frame(n, []) for n in _SCHEMAS}
 
 
+def _procurement_rows(d: PlanData) -> list[dict[str, Any]]:
+    """The dated capacity requests' rows, as summary.json's ``procurement`` rows; keys the
+    table does not know are left out (the table has a fixed schema)."""
+    keys = _SCHEMAS["procurement"]
+    return [{k: row.get(k) for k in keys} for row in (r.to_dict() for r in d.procurement)]
+
+
 def _tables(d: PlanData, sol: dict[str, np.ndarray | None]) -> dict[str, pl.DataFrame]:
-    eps = 1e-7
-    per = [p.label for p in d.periods]
-    years = years_from_hours(d.period_hours)
-    builds, installs, rentals = [], [], []
-    cost: dict[tuple[str, str], dict[str, float]] = {}
-    work: dict[tuple[str, str], float] = {}
+    """The result's tables from the model's solution and what exists (see
+    :mod:`stargate.plan.tables`)."""
+    from stargate.plan.tables import Tables
 
-    def acc(p: int, prov: str, key: str, usd: float) -> None:
-        row = cost.setdefault(
-            (per[p], prov),
-            dict.fromkeys(("capex", "depreciation", "energy", "opex", "rental"), 0.0),
-        )
-        row[key] += usd
-
-    b = sol["b"]
-    if b is not None:
-        for f, ph in enumerate(d.phases):
-            s = d.owned.index(ph.site)
-            for v in range(len(per)):
-                if b[f, v] > 0.5:
-                    builds.append(
-                        {"site": ph.site, "phase": ph.phase, "period": per[v],
-                         "power_mw": ph.power_mw, "capex_usd": usd_from_musd(ph.capex_musd),
-                         "capex_committed": d.committed(v, ph.lead_years).isoformat()}
-                    )  # fmt: skip
-                    prov = d.provider_of[ph.site]
-                    capex_usd = usd_from_musd(ph.capex_musd)
-                    acc(v, prov, "capex", capex_usd)
-                    for p in range(v, len(per)):
-                        dep = capex_usd / float(d.facility_life_years[s]) * years[p]
-                        acc(p, prov, "depreciation", dep)
-    x, u = sol["x"], sol["u"]
-    if x is not None and u is not None:
-        for s, site in enumerate(d.owned):
-            prov = d.provider_of[site]
-            alive = d.alive(s)
-            stock = x[s] @ alive.T.astype(float)  # [type, period]
-            for t, tid in enumerate(d.types):
-                for v in range(len(per)):
-                    if x[s, t, v] > eps:
-                        usd = usd_from_musd(x[s, t, v] * d.unit_price_musd_per_k[s, t])
-                        installs.append(
-                            {"site": site, "provider": prov, "accelerator": tid,
-                             "period": per[v], "count": accelerators_from_k(x[s, t, v]),
-                             "capex_usd": usd}
-                        )  # fmt: skip
-                        acc(v, prov, "capex", usd)
-                for p in range(len(per)):
-                    k = stock[t, p]
-                    if k <= eps:
-                        continue
-                    acc(
-                        p,
-                        prov,
-                        "depreciation",
-                        usd_from_musd(k * d.unit_price_musd_per_k[s, t])
-                        / float(d.accelerator_life_years[s])
-                        * years[p],
-                    )
-                    acc(
-                        p,
-                        prov,
-                        "energy",
-                        k
-                        * d.facility_mw_per_k[s, t]
-                        * d.period_hours[p]
-                        * float(d.energy_usd_per_mwh[s]),
-                    )
-                    opex_usd = k * d.it_mw_per_k[t] * float(d.opex_usd_per_mw_year[s]) * years[p]
-                    acc(p, prov, "opex", opex_usd)
-            for p in range(len(per)):
-                w = hours_from_mh(float((u[:, s, :, p] * d.throughput.T).sum()))
-                work[(per[p], prov)] = work.get((per[p], prov), 0.0) + w
-    r = sol["r"]
-    if r is not None:
-        for k, site in enumerate(d.clouds):
-            prov = d.provider_of[site]
-            for c, cid in enumerate(d.classes):
-                for t, tid in enumerate(d.types):
-                    for j, tier in enumerate(TIERS):
-                        for p in range(len(per)):
-                            h = r[c, k, t, j, p]
-                            if h <= eps:
-                                continue
-                            hours = hours_from_mh(float(h))
-                            usd = hours * float(d.rent_usd_per_hour[k, t, j])
-                            rentals.append(
-                                {"provider": prov, "site": site, "accelerator": tid,
-                                 "tier": tier, "workload_class": cid, "period": per[p],
-                                 "accelerator_hours": hours, "cost_usd": usd}
-                            )  # fmt: skip
-                            acc(p, prov, "rental", usd)
-                            key = (per[p], prov)
-                            work[key] = work.get(key, 0.0) + hours * d.throughput[t, c]
-    cost_rows: list[dict[str, Any]] = []
-    for (p_label, prov), part in sorted(cost.items()):
-        compute = part["depreciation"] + part["energy"] + part["opex"] + part["rental"]
-        cost_rows.append(
-            {"period": p_label, "provider": prov, "capex_usd": part["capex"],
-             "depreciation_usd": part["depreciation"], "energy_usd": part["energy"],
-             "opex_usd": part["opex"], "rental_usd": part["rental"], "compute_cost_usd": compute}
-        )  # fmt: skip
-    totals: dict[str, float] = {}
-    for (p_label, _), w in work.items():
-        totals[p_label] = totals.get(p_label, 0.0) + w
-    share_rows = [
-        {"period": p_label, "provider": prov, "reference_hours": w,
-         "share": w / totals[p_label] if totals[p_label] > 0 else 0.0}
-        for (p_label, prov), w in sorted(work.items())
-        if w > 0
-    ]  # fmt: skip
-    year_of = {p.label: p.year for p in d.periods}
-    annual: dict[int, float] = {}
-    for row in cost_rows:
-        y = year_of[row["period"]]
-        annual[y] = annual.get(y, 0.0) + row["compute_cost_usd"]
-    return {
-        "builds": _frame("builds", builds),
-        "installs": _frame("installs", installs),
-        "rentals": _frame("rentals", rentals),
-        "cost_by_period": _frame("cost_by_period", cost_rows),
-        "share_by_provider": _frame("share_by_provider", share_rows),
-        "annual_compute_cost": _frame(
-            "annual_compute_cost",
-            [{"year": y, "compute_cost_usd": c} for y, c in sorted(annual.items())],
-        ),
-    }
+    t = Tables(d, sol)
+    rows = t.rows()
+    out = {name: _frame(name, rows[name]) for name in rows}
+    out["procurement"] = _frame("procurement", _procurement_rows(d))
+    return out
 
 
 # --------------------------------------------------------------------------- shadow prices

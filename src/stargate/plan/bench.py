@@ -1,7 +1,8 @@
 """A synthetic planning scenario at any number of candidate sites, for the planner benchmark.
 
 ``synthetic_planning_scenario(sites, types=8, seed=0)`` builds a valid scenario shaped like
-stargate-2025: ``sites`` owned or joint-venture campuses (2-3 phases each, 200-1,500 MW,
+stargate-2025: ``sites`` owned or joint-venture candidate campuses (2-3 ``planned`` phases
+each — decisions, not fixed stock — 200-1,500 MW,
 online dates spread over 2025-2030, a cost basis and an energy price), up to eight accelerator
 types with staggered first-available dates, two or three clouds (one of them owned by the ROFR
 holder, with finite pools), a ROFR with a price cap on four of five workload classes and an API
@@ -120,7 +121,9 @@ def synthetic_planning_scenario(sites: int, types: int = 8, seed: int = 0) -> Sc
         for k, share in enumerate(shares):
             mw = round(power * share, 1) if k < n_ph - 1 else round(power - done, 1)
             done += mw
-            phases.append({"id": f"site-{s}-{k + 1}", "power_mw": mw, "online": online})
+            phases.append(
+                {"id": f"site-{s}-{k + 1}", "power_mw": mw, "online": online, "status": "planned"}
+            )
             phase_rows.append((online, mw, pue, capex_mw * mw / pue))
             online = min(online + timedelta(days=rng.randrange(180, 550)), date(2030, 9, 30))
         site_rows.append(

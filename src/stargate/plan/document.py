@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from stargate.broker.capacity import ProcurementRecord
 from stargate.domain.provenance import Provenance
 
 
@@ -24,7 +25,11 @@ class BuildRow(_Row):
     period: str
     power_mw: float
     capex_usd: float
-    capex_committed: str | None = Field(description="The period the capex is committed in")
+    capex_committed: str | None = Field(description="The day the capex is committed")
+    status: str = Field(
+        description="planned: the plan's decision; operational, under_construction or "
+        "committed: fixed, built on its online date"
+    )
 
 
 class InstallRow(_Row):
@@ -34,17 +39,30 @@ class InstallRow(_Row):
     period: str
     count: float
     capex_usd: float
+    status: str = Field(
+        description="planned: installed by the plan; a pool's status: listed stock, fixed"
+    )
 
 
 class RentalRow(_Row):
     provider: str
     site: str
     accelerator: str
-    tier: Literal["on_demand", "reserved"]
+    tier: Literal["on_demand", "reserved"] = Field(
+        description="Always reserved: the planner holds capacity for a term"
+    )
     workload_class: str
     period: str
     accelerator_hours: float
-    cost_usd: float
+    cost_usd: float = Field(description="The hours used at their price")
+    source: Literal["plan", "starting", "scheduled"] = Field(
+        description="plan: capacity the plan rents or buys; starting: a starting reservation; "
+        "scheduled: a reservation a dated capacity request placed"
+    )
+    basis: str = Field(
+        description="Where the price came from: contract, offer, reserved, on_demand or cost "
+        "(the price rule's basis)"
+    )
 
 
 class CostRow(_Row):
@@ -78,6 +96,29 @@ class ShadowPriceRow(_Row):
     per: str
 
 
+#: One row of a dated capacity request's decision: the same schema as summary.json's
+#: ``procurement`` rows (:class:`stargate.broker.capacity.ProcurementRecord`).
+ProcurementRow = ProcurementRecord
+
+
+class CapacityHeldRow(_Row):
+    """Capacity held in one period at one provider, site and type, by where it came from."""
+
+    period: str
+    provider: str
+    site: str
+    accelerator: str
+    source: Literal["plan", "starting", "scheduled"]
+    accelerators: float = Field(description="Average over the period (a term's days in it)")
+    reference_accelerators: float = Field(
+        description="accelerators x the type's throughput for settings.reference_class"
+    )
+    power_mw: float = Field(description="Facility power of the capacity held")
+    committed_usd: float = Field(description="Paid for the period, used or not")
+    used_usd: float
+    idle_usd: float
+
+
 class PlanCore(_Row):
     """One plan: its status, cost, tables and how it was solved."""
 
@@ -91,6 +132,8 @@ class PlanCore(_Row):
     share_by_provider: list[ShareRow]
     annual_compute_cost: list[AnnualCostRow]
     shadow_prices: list[ShadowPriceRow]
+    procurement: list[ProcurementRow]
+    capacity_held: list[CapacityHeldRow]
     conflicts: list[str]
     notes: list[str]
     horizon: list[int] | None = Field(description="[first year, last year]")

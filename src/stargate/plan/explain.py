@@ -100,7 +100,7 @@ def _why_short(d: PlanData, c: int, p: int) -> str:
         names = [t for t, ok in zip(d.types, runs, strict=True) if ok]
         return (
             f"; no accelerator that can run it ({', '.join(names) or 'none'}) is available "
-            f"by {d.periods[p].mid.isoformat()}"
+            f"by {d.periods[p].end.isoformat()}"
         )
     for (cid, q), clause in d.exclusivity_by.items():
         if q == p and cid == d.classes[c]:

@@ -51,6 +51,8 @@ TABLES = (
     "share_by_provider",
     "annual_compute_cost",
     "shadow_prices",
+    "procurement",
+    "capacity_held",
 )
 
 #: A JSON object as ``to_dict`` builds it: JSON values only.
@@ -73,6 +75,12 @@ class PlanResult:
     share_by_provider: pl.DataFrame
     annual_compute_cost: pl.DataFrame
     shadow_prices: pl.DataFrame
+    #: The dated capacity requests placed before the plan (the simulator's ``procurement``
+    #: rows: price, ROFR verdict, who decided).
+    procurement: pl.DataFrame
+    #: Capacity held per period: reservations (starting, scheduled) and what the plan buys
+    #: from capacity models, with what it costs used or not.
+    capacity_held: pl.DataFrame
     conflicts: list[Conflict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     #: The years planned (first, last), both included.
@@ -190,7 +198,8 @@ class PlanResult:
         parts = [
             f"PlanResult({self._headline()}",
             f"  {self.builds.height} builds, {self.installs.height} installs, "
-            f"{self.rentals.height} rentals; {self.variables:,} variables, "
+            f"{self.rentals.height} rentals, {self.procurement.height} procurement rows; "
+            f"{self.variables:,} variables, "
             f"{self.constraints:,} constraints; build {self.build_s:.2f} s, "
             f"solve {self.solve_s:.2f} s",
         ]

@@ -8,8 +8,11 @@ in :mod:`stargate.report.html`) the page loads nothing: inline CSS and inline SV
 its inputs (sorted keys, no clock), so the same plan renders to the same bytes. Sections, in order:
 
 header and key figures · path to independence (share of compute by provider) · annual compute
-cost beside the scenario's public figures · builds · installs · rentals · cost by period ·
-shadow prices · conflicts (when infeasible) · with/without (when a comparison is given).
+cost beside the scenario's public figures · procurement (the dated capacity requests, as the
+broker placed them) · builds · installs · capacity held · rentals · cost by period · shadow
+prices · conflicts (when infeasible) · with/without (when a comparison is given). Builds and
+installs say which are fixed (what exists: a status other than planned) and which the plan
+decided.
 
 One module over 600 lines because it is one page: each section is a short function of the
 result, and they share the page's colours, scales and wording; splitting them would scatter
@@ -24,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from stargate.broker.capacity import ProcurementRecord
 from stargate.domain.figures import format_usd
 from stargate.domain.model import ProviderKind, Scenario
 from stargate.report import svg
@@ -41,6 +45,7 @@ from stargate.report.html import (
     table,
     usd_compact,
 )
+from stargate.report.procurement import procurement_table
 from stargate.report.svg import Series
 
 if TYPE_CHECKING:
@@ -197,6 +202,7 @@ def _key_figures(plan: _Plan, periods: list[str]) -> str:
     installed = float(r.installs["count"].sum())
     rented = float(r.rentals["accelerator_hours"].sum())
     rent_usd = float(r.rentals["cost_usd"].sum())
+    idle_usd = float(r.capacity_held["idle_usd"].sum())
     last = periods[-1] if periods else ""
     own = plan.own_share(last) if last else None
     cards = [
@@ -205,6 +211,7 @@ def _key_figures(plan: _Plan, periods: list[str]) -> str:
         card("Power built", _mw(mw), f"{r.builds.height} phases"),
         card("Accelerators installed", num(installed)),
         card("Accelerator-hours rented", svg.compact(rented), usd_compact(rent_usd)),
+        card("Held capacity unused", usd_compact(idle_usd), "take-or-pay, paid but idle"),
         card(f"Share off the clouds in {last}" if last else "Share off the clouds", pct(own)),
     ]
     return section("key-figures", "Key figures", [f'<div class="cards">{"".join(cards)}</div>'])
@@ -384,7 +391,7 @@ def _builds(plan: _Plan, periods: list[str]) -> str:
     )
     table_rows = [
         [r["site"], r["phase"], r["period"], _mw(float(r["power_mw"])),
-         usd_compact(float(r["capex_usd"]))]
+         usd_compact(float(r["capex_usd"])), _decided(r["status"])]
         for r in rows
     ]  # fmt: skip
     return section(
@@ -399,13 +406,16 @@ def _builds(plan: _Plan, periods: list[str]) -> str:
                     Col("built in"),
                     Col("power", True),
                     Col("facility capex", True),
+                    Col("status"),
                 ],
                 table_rows,
                 "Site phases built, in order",
             ),
         ],
-        "Which site phases the plan builds, and when (a phase serves from the period it is "
-        "built in; it cannot be built before its online date).",
+        "Which site phases are built, and when: those that exist or are on their way (fixed, "
+        "with their status) on their online date, and those the plan decides to build (a phase "
+        "serves from the period it is built in, pro rata from its online date in that period; "
+        "it cannot be built before its online date).",
     )
 
 
@@ -435,14 +445,14 @@ def _installs(plan: _Plan, periods: list[str]) -> str:
     summary = [[s, t, num(v[0]), usd_compact(v[1])] for (s, t), v in sorted(agg.items())]
     detail = [
         [r["site"], r["accelerator"], r["period"], num(float(r["count"])),
-         usd_compact(float(r["capex_usd"]))]
+         usd_compact(float(r["capex_usd"])), _decided(r["status"])]
         for r in sorted(rows, key=lambda r: (r["site"], r["accelerator"], r["period"]))
     ]  # fmt: skip
     return section(
         "installs",
         "Installs",
         [
-            figure(chart, "Accelerators installed in each period (new installs, not the stock)."),
+            figure(chart, "Accelerators installed in each period (installs, not the stock)."),
             table(
                 [Col("site"), Col("accelerator"), Col("installed", True), Col("capex", True)],
                 summary,
@@ -456,21 +466,24 @@ def _installs(plan: _Plan, periods: list[str]) -> str:
                     Col("period"),
                     Col("installed", True),
                     Col("capex", True),
+                    Col("status"),
                 ],
                 detail,
             )
             + "</details>",
         ],
+        "Accelerators installed at owned, joint-venture and colocation sites: listed pools "
+        "(fixed, on the day they come online) and what the plan installs.",
     )
 
 
 def _rentals(plan: _Plan, periods: list[str]) -> str:
     rows = _rows(plan.result.rentals)
-    keys = sorted({(r["site"], r["tier"]) for r in rows})
+    keys = sorted({(r["site"], r["source"]) for r in rows})
     hours = {k: np.zeros(len(periods)) for k in keys}
     for r in rows:
         if r["period"] in periods:
-            hours[(r["site"], r["tier"])][periods.index(r["period"])] += float(
+            hours[(r["site"], r["source"])][periods.index(r["period"])] += float(
                 r["accelerator_hours"]
             )
     rent_usd = sum(float(r["cost_usd"]) for r in rows)
@@ -480,9 +493,9 @@ def _rentals(plan: _Plan, periods: list[str]) -> str:
     ]
     chart = svg.bar_chart(
         chart_id="rentals",
-        title="Accelerator-hours rented per period, by cloud and tier",
+        title="Accelerator-hours used per period, by cloud site and source",
         desc=f"{svg.compact(sum(float(r['accelerator_hours']) for r in rows))} "
-        f"accelerator-hours rented, costing {usd_compact(rent_usd)}.",
+        f"accelerator-hours used, worth {usd_compact(rent_usd)} at their prices.",
         categories=periods,
         series=series,
         stacked=True,
@@ -491,7 +504,7 @@ def _rentals(plan: _Plan, periods: list[str]) -> str:
     )
     agg: dict[tuple[str, str, str, str], list[float]] = {}
     for r in rows:
-        a = agg.setdefault((r["provider"], r["site"], r["tier"], r["accelerator"]), [0.0, 0.0])
+        a = agg.setdefault((r["provider"], r["site"], r["source"], r["accelerator"]), [0.0, 0.0])
         a[0] += float(r["accelerator_hours"])
         a[1] += float(r["cost_usd"])
     summary = [
@@ -499,45 +512,127 @@ def _rentals(plan: _Plan, periods: list[str]) -> str:
         for (p, s, t, a), v in sorted(agg.items())
     ]
     detail = [
-        [r["provider"], r["site"], r["tier"], r["accelerator"], r["workload_class"], r["period"],
-         svg.compact(float(r["accelerator_hours"])), usd_compact(float(r["cost_usd"]))]
-        for r in sorted(rows, key=lambda r: (r["site"], r["tier"], r["accelerator"],
+        [r["provider"], r["site"], r["source"], r["accelerator"], r["workload_class"], r["period"],
+         svg.compact(float(r["accelerator_hours"])), usd_compact(float(r["cost_usd"])),
+         r["basis"]]
+        for r in sorted(rows, key=lambda r: (r["site"], r["source"], r["accelerator"],
                                              r["workload_class"], r["period"]))
     ]  # fmt: skip
     return section(
         "rentals",
         "Rentals",
         [
-            figure(chart, "Accelerator-hours rented in each period, by cloud site and tier."),
+            figure(
+                chart,
+                "Accelerator-hours used in each period on cloud capacity, by site and source: "
+                "plan (rented by the plan: pools by the hour, or capacity bought from a "
+                "capacity model), starting (a starting reservation) or scheduled (a "
+                "reservation a dated capacity request placed).",
+            ),
             table(
                 [
                     Col("provider"),
                     Col("cloud site"),
-                    Col("tier"),
+                    Col("source"),
                     Col("accelerator"),
                     Col("accelerator-hours", True),
-                    Col("cost", True),
+                    Col("at their price", True),
                 ],
                 summary,
-                "Rentals by cloud, tier and type over the horizon",
+                "Rentals by cloud, source and type over the horizon",
             ),
             "<details><summary>Rentals by workload class and period</summary>"
             + table(
                 [
                     Col("provider"),
                     Col("cloud site"),
-                    Col("tier"),
+                    Col("source"),
                     Col("accelerator"),
                     Col("class"),
                     Col("period"),
                     Col("accelerator-hours", True),
-                    Col("cost", True),
+                    Col("at their price", True),
+                    Col("price basis"),
                 ],
                 detail,
             )
             + "</details>",
         ],
     )
+
+
+def _decided(status: str) -> str:
+    """'planned' rows are the plan's decisions; any other status is what exists."""
+    return "decided by the plan" if status == "planned" else f"fixed ({status})"
+
+
+def _procurement(plan: _Plan) -> str:
+    rows = [ProcurementRecord.model_validate(r) for r in _rows(plan.result.procurement)]
+    body = [procurement_table(rows, "The scenario has no dated capacity request in the horizon.")]
+    return section(
+        "procurement",
+        "Procurement",
+        body,
+        "The capacity contracts of the record, each placed through the broker on its date with "
+        "the clauses in force then; what they placed is held capacity in the plan.",
+    )
+
+
+def _capacity_held(plan: _Plan, periods: list[str]) -> str:
+    rows = _rows(plan.result.capacity_held)
+    keys = sorted({(r["provider"], r["source"]) for r in rows})
+    ref = {k: np.zeros(len(periods)) for k in keys}
+    for r in rows:
+        if r["period"] in periods:
+            ref[(r["provider"], r["source"])][periods.index(r["period"])] += float(
+                r["reference_accelerators"]
+            )
+    series = [
+        Series(f"{p} · {src}", ref[(p, src)], svg.color_for(i)) for i, (p, src) in enumerate(keys)
+    ]
+    committed = sum(float(r["committed_usd"]) for r in rows)
+    idle = sum(float(r["idle_usd"]) for r in rows)
+    chart = svg.bar_chart(
+        chart_id="held",
+        title="Capacity held per period, in reference accelerators, by provider and source",
+        desc=f"Held capacity costs {usd_compact(committed)} over the horizon, "
+        f"{usd_compact(idle)} of it unused.",
+        categories=periods,
+        series=series,
+        stacked=True,
+        y_format=svg.compact,
+        empty_message="no capacity is held",
+    )
+    t_rows = [
+        [r["period"], r["provider"], r["site"], r["accelerator"], r["source"],
+         num(float(r["accelerators"])), num(float(r["reference_accelerators"])),
+         _mw(float(r["power_mw"])), usd_compact(float(r["committed_usd"])),
+         usd_compact(float(r["used_usd"])), usd_compact(float(r["idle_usd"]))]
+        for r in rows
+    ]  # fmt: skip
+    return section(
+        "capacity-held",
+        "Capacity held",
+        [
+            figure(
+                chart,
+                "Reservations the lab holds (starting ones, and those the dated requests "
+                "placed) and capacity the plan buys from capacity models, averaged over each "
+                "period; reference accelerators count each type at its throughput for the "
+                "scenario's reference class.",
+            ),
+            table(
+                [Col("period"), Col("provider"), Col("site"), Col("accelerator"),
+                 Col("source"), Col("accelerators", True), Col("reference", True),
+                 Col("power", True), Col("committed", True), Col("used", True),
+                 Col("idle", True)],
+                t_rows,
+                "Capacity held, paid whether used or not",
+            ),
+        ],
+        "What the lab holds at the clouds for a term, take-or-pay: what it costs, and how much "
+        "of that the plan's work uses.",
+    )  # fmt: skip
 
 
 def _cost(plan: _Plan, periods: list[str]) -> str:
@@ -831,8 +926,10 @@ def render_plan_report(
              _independence(plan, periods, providers, colors)),
             ("compute-cost", "Annual compute cost",
              _compute_cost(plan, scenario, providers, colors)),
+            ("procurement", "Procurement", _procurement(plan)),
             ("builds", "Builds", _builds(plan, periods)),
             ("installs", "Installs", _installs(plan, periods)),
+            ("capacity-held", "Capacity held", _capacity_held(plan, periods)),
             ("rentals", "Rentals", _rentals(plan, periods)),
             ("cost", "Cost by period", _cost(plan, periods)),
             ("shadow-prices", "Shadow prices", _shadow_prices(plan, scenario, periods)),
@@ -860,6 +957,7 @@ def render_plan_report(
         scenario.name,
         _header(plan, scenario, periods, horizon, period, without),
         sections,
-        "Generated by Stargate from the plan's tables (builds, installs, rentals, cost by period, "
-        "share by provider, shadow prices). The same plan always renders the same page.",
+        "Generated by Stargate from the plan's tables (procurement, builds, installs, capacity "
+        "held, rentals, cost by period, share by provider, shadow prices). The same plan always "
+        "renders the same page.",
     )

@@ -7,9 +7,11 @@ The page loads nothing: CSS is inline and charts are inline SVG drawn by
 is escaped; output is a pure function of the results (no clock, sorted keys), so the same run
 renders to the same bytes. Sections, in order (docs/report.md says what each one shows):
 
-header and key figures · capacity and share by provider · queueing · cost per month (or
-quarter, or year) · right of first refusal · inference (when served) · with/without comparison
-(when given) · data quality (skipped rows, rejections, conservation).
+header and key figures · procurement (scenario runs: capacity held by provider over time, the
+capacity requests with the ROFR's verdict, spend by year, unmet demand) · capacity and share by
+provider · queueing · cost per month (or quarter, or year) · right of first refusal (on
+capacity requests in a scenario run) · inference (when served) · with/without comparison (when
+given) · data quality (skipped rows, rejections, conservation).
 
 What is drawn is computed in :mod:`stargate.sim.analysis` (daily series, queues, wait
 buckets, cost and ROFR outcomes per period: with polars and numpy, never a Python loop over
@@ -52,13 +54,20 @@ from stargate.report.html import (
     usd,
     usd_compact,
 )
+from stargate.report.procurement import PROCUREMENT_VERDICTS, procurement_table
 from stargate.report.svg import Series
 from stargate.sim import analysis
 from stargate.sim.analysis import BUCKETS, DAY_S, FArray, Window
 from stargate.sim.result import capacity_phrase
 
 if TYPE_CHECKING:
-    from stargate.sim.result import InferenceClass, RunInfo, SimResult, SimSummary
+    from stargate.sim.result import (
+        InferenceClass,
+        ProcurementEntry,
+        RunInfo,
+        SimResult,
+        SimSummary,
+    )
 
 __all__ = ["dur", "num", "pct", "pp", "render_report", "time_ticks", "usd", "usd_compact"]
 
@@ -300,6 +309,28 @@ def _key_figures(run: _Run) -> str:
             f"{num(acc.lost)} lost to killed runs, {num(acc.checkpointed)} kept by checkpoints",
         ),
     ]
+    if s.spend_by_year is not None:
+        committed = sum(_dollars(x.committed_usd) for x in s.spend_by_year)
+        idle = sum(_dollars(x.idle_usd) for x in s.spend_by_year)
+        idle_share = pct(idle / committed) if committed else "—"
+        cards.append(
+            card(
+                "Committed spend",
+                usd_compact(committed),
+                f"{usd(committed)}: all capacity held; {idle_share} idle",
+            )
+        )
+        unmet = s.unmet_demand or []
+        worst = max((u.unmet_reference_accelerators for u in unmet), default=0.0)
+        cards.append(
+            card(
+                "Unmet demand",
+                "none" if not unmet else num(worst),
+                "every period covered"
+                if not unmet
+                else f"reference accelerators at most, in {plural(len(unmet), 'period-class row')}",
+            )
+        )
     return section("key-figures", "Key figures", [f'<div class="cards">{"".join(cards)}</div>'])
 
 
@@ -737,10 +768,20 @@ def _rofr(run: _Run) -> str:
     counts = [float(getattr(s.rofr, k)) for k, _ in ROFR_LABELS]
     off = s.run.without
     excl = s.exclusivity_bound
+    what = "capacity requests" if s.procurement is not None else "jobs"
     intro = (
-        "Jobs whose placement went through a right of first refusal: the holder was offered "
-        "the work and accepted it, declined it, or let the response window close; or the offer "
-        "was released at once because the holder could not meet the request."
+        (
+            "The lab's capacity requests that went through a right of first refusal: the "
+            "holder was offered what its capacity model could meet and accepted, declined or "
+            "let the response window close; the part it could not meet was released at once. "
+            "Jobs then ran on the capacity held, with no offer of their own."
+        )
+        if s.procurement is not None
+        else (
+            "Jobs whose placement went through a right of first refusal: the holder was "
+            "offered the work and accepted it, declined it, or let the response window close; "
+            "or the offer was released at once because the holder could not meet the request."
+        )
     )
     if s.run.fleet != "scenario":
         return section(
@@ -756,27 +797,50 @@ def _rofr(run: _Run) -> str:
             svg.bar_chart(
                 chart_id="rofr",
                 title="Right of first refusal: outcomes",
-                desc="Bar chart of jobs by outcome: "
+                desc=f"Bar chart of {what} by outcome: "
                 + ", ".join(
                     f"{lab} {int(v)}" for (_, lab), v in zip(ROFR_LABELS, counts, strict=True)
                 )
                 + ".",
                 categories=[lab for _, lab in ROFR_LABELS],
-                series=[Series("jobs", counts, svg.PALETTE[2])],
+                series=[Series(what, counts, svg.PALETTE[2])],
                 value_labels=True,
                 value_format=lambda v: num(v),
-                y_label="jobs",
+                y_label=what,
                 height=260,
             ),
             "Offered = accepted + declined + expired (the response window closed with no "
-            "answer). Released: the holder could not meet the request, so the job went "
-            "elsewhere without an offer"
+            "answer). Released: the holder could not meet the request"
+            + (
+                " (or that part of it), which went elsewhere without an offer"
+                if s.procurement is not None
+                else ", so the job went elsewhere without an offer"
+            )
             + (f" (clauses switched off in this run: {', '.join(off)})." if off else "."),
         ),
         f"<p><strong>{esc(num(excl))}</strong> routing decision"
         f"{' was' if excl == 1 else 's were'} bound by an exclusivity clause (the job's class "
         "could go only to the exclusive provider).</p>",
     ]
+    vol = s.rofr.reference_accelerators
+    if vol is not None and s.rofr.power_mw is not None:
+        mw = s.rofr.power_mw
+        body.append(
+            table(
+                [Col("outcome"), Col("reference accelerators", True), Col("facility MW", True)],
+                [
+                    (label, num(getattr(vol, key)), f"{getattr(mw, key):,.1f}")
+                    for key, label in (
+                        ("offered", "offered"),
+                        ("accepted", "accepted"),
+                        ("declined", "declined"),
+                        ("expired", "expired"),
+                        ("released", "released at once"),
+                    )
+                ],
+                "Capacity by the ROFR's outcome, over the capacity requests",
+            )
+        )
     month_chart = _rofr_by_month(run)
     if month_chart:
         body.append(month_chart)
@@ -789,6 +853,11 @@ def _rofr_by_month(run: _Run) -> str:
         return ""
     kinds, per, grid = outcomes.names, outcomes.periods, outcomes.values
     labels = per.labels
+    what, when = (
+        ("capacity requests", "decided")
+        if run.s.procurement is not None
+        else ("jobs", "each job arrived")
+    )
     names = {"released": "released (holder could not meet)", "expired": "expired (no answer)"}
     colors = {"accepted": svg.PALETTE[2], "declined": svg.PALETTE[4], "expired": svg.PALETTE[1]}
     colors["released"] = svg.PALETTE[6]
@@ -800,20 +869,219 @@ def _rofr_by_month(run: _Run) -> str:
     return figure(
         svg.bar_chart(
             chart_id="rofr-month",
-            title=f"Right of first refusal outcomes per {per.unit} of arrival",
+            title=f"Right of first refusal outcomes per {per.unit} of "
+            + ("decision" if run.s.procurement is not None else "arrival"),
             desc=(
-                f"Stacked bars of jobs by ROFR outcome per {per.unit}, {labels[0]} to {labels[-1]}."
+                f"Stacked bars of {what} by ROFR outcome per {per.unit}, {labels[0]} to "
+                f"{labels[-1]}."
             ),
             categories=labels,
             series=series,
             stacked=True,
             value_format=lambda v: num(v),
             legend=True,
-            y_label="jobs",
+            y_label=what,
             height=260,
         ),
-        f"By the {per.unit} each job arrived.",
+        f"By the {per.unit} "
+        + ("each capacity request was decided." if run.s.procurement is not None else f"{when}."),
     )
+
+
+# --------------------------------------------------------------------------- procurement
+
+VERDICT_NAMES = PROCUREMENT_VERDICTS
+
+
+def _dollars(text: str) -> float:
+    return float(text)
+
+
+def _procurement(run: _Run, colors: dict[str, str]) -> str:
+    """What the lab held and procured: capacity held by provider over time, the capacity
+    requests (one row per part, with the ROFR's verdict), spend by year and unmet demand."""
+    s = run.s
+    rows = s.procurement
+    if rows is None:
+        return ""
+    body: list[str] = []
+    held = analysis.held_series(run.result)
+    if held is not None:
+        ticks = time_ticks(run.t0, float(held.x[0]), float(held.x[-1]))
+        peak_i = int(np.argmax(held.reference.sum(axis=0)))
+        pal = {
+            p: colors.get(p, svg.color_for(len(colors) + i)) for i, p in enumerate(held.providers)
+        }
+        body.append(
+            figure(
+                svg.line_chart(
+                    chart_id="held",
+                    title="Capacity the lab holds, by provider (reference accelerators)",
+                    desc=(
+                        "Stacked areas of the reference accelerators the lab holds on the last "
+                        f"day of each procurement period, by provider ({', '.join(held.providers)}"
+                        f"); most {svg.compact(float(held.reference[:, peak_i].sum()))} on "
+                        f"{held.days[peak_i]}."
+                    ),
+                    x=held.x,
+                    areas=[
+                        Series(p, held.reference[i], pal[p]) for i, p in enumerate(held.providers)
+                    ],
+                    x_ticks=ticks,
+                    x_hover=held.days,
+                    legend=True,
+                    y_label="reference accelerators",
+                    empty_message="the lab held nothing",
+                ),
+                "Reservations in force and the lab's own pools online, on each period's last "
+                "day. A reference accelerator counts each type's throughput for the scenario's "
+                "reference class, so types of different speed add up.",
+            )
+        )
+        last = held.days[-1]
+        year_ends = [d for d in held.days if d.endswith("-12-31")]
+        if last not in year_ends:
+            year_ends.append(last)
+        by_day = {(h.period_end, h.provider): h for h in s.capacity_held or []}
+        hrows = [
+            (d, p, num(h.accelerators), num(h.reference_accelerators), f"{h.power_mw:,.1f}")
+            for d in year_ends
+            for p in held.providers
+            if (h := by_day.get((d, p))) is not None
+        ]
+        body.append(
+            table(
+                [
+                    Col("day"),
+                    Col("provider"),
+                    Col("accelerators", True),
+                    Col("reference accelerators", True),
+                    Col("facility MW", True),
+                ],
+                hrows,
+                "Capacity held at each year's end (and on the run's last period end)",
+            )
+        )
+    body.append(_procurement_table(rows))
+    body.append(_spend(s))
+    body.append(_unmet(s))
+    intro = (
+        f"The lab ({run.result.procurement.lab if run.result.procurement else '—'}) procures "
+        f"every {s.run.procure_every or 'month'}, sized for its demand from the "
+        f"{s.run.procure_from or 'forecast'}: the capacity requests of the record on their "
+        "dates, then top-ups for the gap its lead time lets it fill. The right of first "
+        "refusal acts here, on capacity requests; jobs then run on what the lab holds."
+    )
+    return section("procurement", "Procurement", body, intro)
+
+
+def _procurement_table(rows: list[ProcurementEntry]) -> str:
+    return procurement_table(rows, "The lab placed no capacity request.")
+
+
+def _spend(s: SimSummary) -> str:
+    spend = s.spend_by_year or []
+    if not spend:
+        return "<h3>Spend by year</h3><p>Nothing the lab held has a price.</p>"
+    years = sorted({x.year for x in spend})
+    used = [sum(_dollars(x.used_usd) for x in spend if x.year == y) for y in years]
+    idle = [sum(_dollars(x.idle_usd) for x in spend if x.year == y) for y in years]
+    total = sum(_dollars(x.committed_usd) for x in spend)
+    chart = svg.bar_chart(
+        chart_id="spend",
+        title="Spend by year: used and idle",
+        desc="Stacked bars per year of what the lab committed, split into the part its jobs "
+        "used and the idle part: "
+        + "; ".join(
+            f"{y} used {usd(u)}, idle {usd(i)}" for y, u, i in zip(years, used, idle, strict=True)
+        )
+        + ".",
+        categories=[str(y) for y in years],
+        series=[
+            Series("used", used, svg.PALETTE[0]),
+            Series("idle (paid, not used)", idle, svg.PALETTE[6]),
+        ],
+        stacked=True,
+        y_format=usd_compact,
+        value_format=usd,
+        legend=True,
+        y_label="USD",
+        height=280,
+    )
+    trows = [
+        (
+            str(x.year),
+            x.provider,
+            usd(_dollars(x.committed_usd)),
+            usd(_dollars(x.used_usd)),
+            usd(_dollars(x.idle_usd)),
+            pct(_dollars(x.idle_usd) / _dollars(x.committed_usd))
+            if _dollars(x.committed_usd)
+            else "—",
+        )
+        for x in spend
+    ]
+    return (
+        "<h3>Spend by year</h3>"
+        + figure(
+            chart,
+            "Committed: every accelerator-hour the lab held, used or not (reservations are "
+            "take-or-pay; its own capacity at cost, capital charge included). Used: the "
+            "accelerator-hours its jobs kept busy, at the same prices.",
+        )
+        + table(
+            [
+                Col("year"),
+                Col("provider"),
+                Col("committed", True),
+                Col("used", True),
+                Col("idle", True),
+                Col("idle share", True),
+            ],
+            trows,
+            f"Spend by year and provider (committed in all {usd(total)})",
+        )
+    )
+
+
+def _unmet(s: SimSummary) -> str:
+    unmet = s.unmet_demand or []
+    if not unmet:
+        return (
+            "<h3>Unmet demand</h3><p>None: in every period, what the lab held covered its "
+            "demand.</p>"
+        )
+    rows = [
+        (
+            f"{u.period_start} → {u.period_end}",
+            u.workload_class,
+            num(u.demand_reference_accelerators),
+            num(u.held_reference_accelerators),
+            num(u.unmet_reference_accelerators),
+        )
+        for u in unmet
+    ]
+    tab = table(
+        [
+            Col("period"),
+            Col("workload class"),
+            Col("demand", True),
+            Col("covered", True),
+            Col("unmet", True),
+        ],
+        rows,
+        "Reference accelerators of demand that what the lab held on the period's first day "
+        "did not cover (no capacity was offered for it in time)",
+    )
+    worst = max(unmet, key=lambda u: u.unmet_reference_accelerators)
+    lead = (
+        f"<p>{plural(len({u.period_start for u in unmet}), 'period')} fell short; at most "
+        f"{esc(num(worst.unmet_reference_accelerators))} reference accelerators of "
+        f"{esc(worst.workload_class)} ({esc(worst.period_start)}).</p>"
+    )
+    if len(rows) > 40:
+        return f"<h3>Unmet demand</h3>{lead}<details><summary>All rows</summary>{tab}</details>"
+    return f"<h3>Unmet demand</h3>{lead}{tab}"
 
 
 def _inference(run: _Run) -> str:
@@ -918,6 +1186,31 @@ _FIGURES: tuple[tuple[str, str, Callable[[SimSummary], float | None]], ...] = (
 )
 
 
+def _spend_total(s: SimSummary, key: str) -> float | None:
+    if s.spend_by_year is None:
+        return None
+    return sum(_dollars(getattr(x, key)) for x in s.spend_by_year)
+
+
+def _unmet_most(s: SimSummary) -> float | None:
+    if s.unmet_demand is None:
+        return None
+    return max((u.unmet_reference_accelerators for u in s.unmet_demand), default=0.0)
+
+
+#: What a comparison adds for scenario runs: what the lab paid for and what it went without.
+_PROCUREMENT_FIGURES: tuple[tuple[str, str, Callable[[SimSummary], float | None]], ...] = (
+    ("committed spend", "usd", lambda s: _spend_total(s, "committed_usd")),
+    ("idle spend", "usd", lambda s: _spend_total(s, "idle_usd")),
+    ("unmet demand, most (reference accelerators)", "int", _unmet_most),
+    (
+        "capacity requests",
+        "int",
+        lambda s: None if s.procurement is None else len({r.request for r in s.procurement}),
+    ),
+)
+
+
 def _fmt(kind: str, v: float | None) -> str:
     if v is None:
         return "—"
@@ -949,7 +1242,10 @@ def _comparison(run: _Run, other: _Run, providers: list[str], colors: dict[str, 
     la, lb = _label(a.run, b.run), _label(b.run, a.run)
     if la == lb:
         la, lb = f"{la} (this run)", f"{lb} (comparison)"
-    rows = [(name, _fmt(k, f(a)), _fmt(k, f(b)), _delta(k, f(a), f(b))) for name, k, f in _FIGURES]
+    figures = list(_FIGURES)
+    if a.spend_by_year is not None or b.spend_by_year is not None:
+        figures += _PROCUREMENT_FIGURES
+    rows = [(name, _fmt(k, f(a)), _fmt(k, f(b)), _delta(k, f(a), f(b))) for name, k, f in figures]
     sa, sb = a.share_by_provider, b.share_by_provider
     rows += [
         (
@@ -1089,8 +1385,11 @@ def render_report(result: SimResult, comparison: SimResult | None = None) -> str
     colors = {p: svg.color_for(i) for i, p in enumerate(providers)}
     r = run.s.run
     name = r.scenario or r.fleet or "simulation"
-    sections: list[tuple[str, str, str]] = [
-        ("key-figures", "Key figures", _key_figures(run)),
+    sections: list[tuple[str, str, str]] = [("key-figures", "Key figures", _key_figures(run))]
+    procurement = _procurement(run, colors)
+    if procurement:
+        sections.append(("procurement", "Procurement", procurement))
+    sections += [
         ("capacity", "Capacity and share", _capacity(run, providers, colors)),
         ("queueing", "Queueing", _queueing(run)),
         ("cost", "Cost", _cost(run, providers, colors)),

@@ -1,7 +1,8 @@
 """The series a simulation report draws, computed from a :class:`~stargate.sim.result.SimResult`
 and nothing else: daily busy and available accelerator-hours, jobs queued and running over
 time, wait and completion-time buckets, figures per workload class, cost and shares per
-calendar period, and right-of-first-refusal outcomes per period.
+calendar period, right-of-first-refusal outcomes per period (of capacity requests in a scenario
+run), and the capacity the lab held by provider per procurement period.
 
 Pure functions over the result's tables (Polars, aggregated with numpy: never a Python loop
 over jobs or events), returning plain dataclasses of numpy arrays or Polars frames. Nothing
@@ -13,6 +14,7 @@ are averaged, queue lengths maxed).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -25,6 +27,7 @@ from stargate.domain.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 if TYPE_CHECKING:
     import polars as pl
 
+    from stargate.broker.capacity import ProcurementRow
     from stargate.sim.result import SimResult
 
 FArray = npt.NDArray[np.float64]
@@ -201,10 +204,11 @@ def queue(result: SimResult) -> Queue | None:
             return e.is_in(kinds).cast(pl.Int64)
 
         # a job joins a queue on arrival, when its ROFR answer comes, or when it is killed;
-        # it leaves on start; it runs from start until it finishes or is killed
+        # it leaves on start, or when its pool's end sends it off to wait for a later start
+        # (deferred) or to nowhere (dropped); it runs from start until it finishes or is killed
         frame = ev.select(
             pl.col("time_s"),
-            (flag("arrive", "ready", "killed") - flag("start")).alias("q"),
+            (flag("arrive", "ready", "killed") - flag("start", "deferred", "dropped")).alias("q"),
             (flag("start") - flag("finish", "killed")).alias("r"),
         )
         t = frame["time_s"].to_numpy()
@@ -501,10 +505,15 @@ def cost(result: SimResult, providers: list[str]) -> Cost | None:
 
 
 def rofr_per_period(result: SimResult) -> PerPeriod | None:
-    """Jobs by right-of-first-refusal outcome (:data:`ROFR_KINDS`) per period of arrival
-    (``None`` when no job went through one)."""
+    """Right-of-first-refusal outcomes (:data:`ROFR_KINDS`) per calendar period: in a
+    scenario run, of the capacity requests by the month they were decided (an offer's
+    answer, and a part released at once, as the summary counts them); on a fleet, of jobs by
+    the period they arrived. ``None`` when nothing went through one."""
     import polars as pl
 
+    proc = result.procurement
+    if proc is not None:
+        return _rofr_requests_per_period(proc.rows)
     offers = result.jobs.filter(pl.col("rofr").is_in(list(ROFR_KINDS)))
     if offers.height == 0:
         return None
@@ -521,6 +530,64 @@ def rofr_per_period(result: SimResult) -> PerPeriod | None:
         .astype(np.float64)
     )
     return PerPeriod(per, list(ROFR_KINDS), grid)
+
+
+def _rofr_requests_per_period(rows: Sequence[ProcurementRow]) -> PerPeriod | None:
+    """Capacity requests by outcome per month of decision (months summed into periods)."""
+    kind_of = {"accepted": 0, "declined": 1, "expired": 2, "released_unmet": 3}
+    seen: set[tuple[str, int]] = set()
+    hits: list[tuple[int, int]] = []
+    for r in rows:
+        k = kind_of.get(r.rofr)
+        if k is None or (r.request_id, k) in seen:
+            continue
+        seen.add((r.request_id, k))
+        hits.append((k, (r.decided_on.year - 1970) * 12 + r.decided_on.month - 1))
+    if not hits:
+        return None
+    months = [m for _, m in hits]
+    m0, nm = min(months), max(months) - min(months) + 1
+    grid = np.zeros((len(ROFR_KINDS), nm))
+    for k, m in hits:
+        grid[k, m - m0] += 1
+    per = Periods.spanning(m0, m0 + nm - 1)
+    return PerPeriod(per, list(ROFR_KINDS), per.sum(grid))
+
+
+# --------------------------------------------------------------------------- procurement
+
+
+@dataclass(frozen=True)
+class HeldSeries:
+    """Reference accelerators the lab holds by provider on each procurement period's last
+    day (``x``: days from the run's start)."""
+
+    x: FArray
+    days: list[str]
+    providers: list[str]
+    reference: FArray  # [provider, period]
+    accelerators: FArray  # [provider, period]
+
+
+def held_series(result: SimResult) -> HeldSeries | None:
+    """The summary's ``capacity_held`` as series by provider (None without procurement)."""
+    held = result.summary.capacity_held
+    if not held:
+        return None
+    days = sorted({h.period_end for h in held})
+    provs = sorted({h.provider for h in held})
+    pos_d = {d: i for i, d in enumerate(days)}
+    pos_p = {p: i for i, p in enumerate(provs)}
+    ref = np.zeros((len(provs), len(days)))
+    acc = np.zeros((len(provs), len(days)))
+    for h in held:
+        ref[pos_p[h.provider], pos_d[h.period_end]] = h.reference_accelerators
+        acc[pos_p[h.provider], pos_d[h.period_end]] = h.accelerators
+    t0 = window(result).t0
+    x = np.asarray(
+        [(datetime.fromisoformat(d) - t0).total_seconds() / DAY_S for d in days], dtype=np.float64
+    )
+    return HeldSeries(x, days, provs, ref, acc)
 
 
 def share_month_pairs(a: SimResult, b: SimResult) -> pl.DataFrame:

@@ -33,6 +33,7 @@ from stargate.sim.workload import FleetSpec, InferenceDemand, JobTable
 if TYPE_CHECKING:
     from stargate.broker.responders import Responder
     from stargate.domain.model import Scenario
+    from stargate.sim.procure import ProcureEvery, ProcureFrom, ProcurementOptions
 
 
 HorizonLike = Horizon | str | tuple[object, object] | None
@@ -131,6 +132,10 @@ def _merge(tables: Sequence[JobTable]) -> JobTable:
 DEFAULT_SCENARIO_WORKLOAD = "synthetic?jobs=20000&size_scale=256&duration_scale=20"
 DEFAULT_FLEET_WORKLOAD = "synthetic?jobs=20000"
 
+#: How the ROFR holder answers capacity offers in a scenario run, unless told otherwise: it
+#: accepts what its capacity model allows within the price cap (docs/simulator.md).
+DEFAULT_RESPONDER = "capacity-limited"
+
 #: Hours of run time between checkpoints of a scenario's jobs whose class sets no
 #: ``checkpoint_interval_h`` (an assumption; see docs/simulator.md#checkpoints). Runs on a
 #: fleet for experiments (``--fleet``) take no checkpoints, so trace replays keep their results.
@@ -147,13 +152,16 @@ def simulate(
     horizon: HorizonLike = None,
     seed: int = 0,
     without: Sequence[str] = (),
-    responder: str = "accept-when-able",
+    responder: str = DEFAULT_RESPONDER,
     skip_bad_rows: bool = False,
     log_events: bool = True,
     progress: Callable[[float], None] | None = None,
     warnings: list[Problem] | None = None,
     price: str | Decimal | None = None,
     data_dir: str | Path | None = None,
+    procure_every: str | None = None,
+    procure_from: str | None = None,
+    procurement: ProcurementOptions | None = None,
 ) -> SimResult:
     """Run one simulation and return its result (tables as Polars DataFrames).
 
@@ -168,9 +176,18 @@ def simulate(
     which has no prices: without it the run reports no cost. ``data_dir``: the folder with
     local copies of the public traces (see docs/traces.md for the other places searched).
 
+    On a scenario's own fleet the run replays procurement first (:mod:`stargate.sim.procure`):
+    ``procure_every`` (``month``, the default, or ``quarter``), ``procure_from``
+    (``forecast`` or ``workload``; default: the forecast where the scenario has one) and
+    ``procurement`` (headroom, lead time and term of top-ups; default
+    :class:`~stargate.sim.procure.ProcurementOptions`); ``responder`` answers the ROFR's
+    capacity offers (default ``capacity-limited``). Jobs then run on the capacity the lab
+    holds. None of these applies to a fleet for experiments.
+
     Bad input is an :class:`~stargate.errors.InputError` whose problems name the parameter
     (``policy``, ``granularity``, ``horizon``, ``responder``, ``price``, ``workloads``,
-    ``fleet``, ``scenario``); every parameter is checked before any workload is read.
+    ``fleet``, ``scenario``, ``procure_every``, ``procure_from``, ``procurement``); every
+    parameter is checked before any workload is read.
     """
     price_h = parse_price(price)
     if price_h is not None and fleet is None:
@@ -202,12 +219,38 @@ def simulate(
                 expected="a source spec (pool:N, alibaba-gpu-2023[:NODE_CSV]) or a FleetSpec",
             )
         )
+    if fleet_spec is not None:
+        for name, value in (
+            ("procure_every", procure_every),
+            ("procure_from", procure_from),
+            ("procurement", procurement),
+        ):
+            if value is not None:
+                raise InputError(
+                    Problem(
+                        "procurement is replayed on a scenario's own fleet only; a fleet for "
+                        "experiments has no contracts and nothing to procure",
+                        path=name,
+                        expected="no fleet (the scenario's own), or leave it out",
+                    )
+                )
     sc: Scenario | None = None
+    every: ProcureEvery = "month"
+    source: ProcureFrom | None = None
     if fleet_spec is None or scenario is not None:
         sc = scenario_of(scenario)
         if fleet_spec is None:
+            from stargate.sim.procure import (
+                ProcurementOptions,
+                procure_every_of,
+                procure_from_of,
+            )
+
             _within_scenario(sc, h)  # before any workload is read
             _responder(responder, seed)  # checked before any workload is read too
+            every = procure_every_of(procure_every)
+            source = procure_from_of(procure_from, sc)
+            (procurement or ProcurementOptions()).checked()
     tables: list[JobTable] = []
     demands: list[InferenceDemand] = []
     for w in workloads:
@@ -261,6 +304,7 @@ def simulate(
             price_h=price_h,
         )
     assert sc is not None
+    assert source is not None
     return _simulate_scenario(
         sc,
         jobs,
@@ -274,6 +318,9 @@ def simulate(
         responder,
         log_events,
         progress,
+        every,
+        source,
+        procurement,
     )
 
 
@@ -315,8 +362,12 @@ def _naming(parameter: str, flag: str) -> Iterator[None]:
 
 
 def _responder(spec: str, seed: int) -> Responder:
-    from stargate.broker.responders import make_responder
+    from stargate.broker.responders import RESPONDERS, AcceptWhenAble, make_responder
 
+    if spec.strip() == DEFAULT_RESPONDER and DEFAULT_RESPONDER not in RESPONDERS:
+        # The broker registers ``capacity-limited``; until it does, the capacity decision
+        # ignores its responder, and accepting what it offers is what that responder does.
+        return AcceptWhenAble()
     with _naming("responder", "--responder"):
         return make_responder(spec, seed)
 
@@ -409,13 +460,25 @@ def _simulate_scenario(
     responder: str,
     log_events: bool,
     progress: Callable[[float], None] | None,
+    every: ProcureEvery = "month",
+    source: ProcureFrom = "forecast",
+    options: ProcurementOptions | None = None,
 ) -> SimResult:
+    """Procurement first (what the lab holds, period by period), then the jobs on it."""
     from stargate.broker.engine import Broker
+    from stargate.contracts.state import resolve_clause_selector
+    from stargate.domain.model import RightOfFirstRefusal
+    from stargate.sim.held import held_scenario
+    from stargate.sim.procure import periods_between, replay, workload_demand
 
-    broker = Broker(sc, responder=_responder(responder, seed), without=without, detail="summary")
+    off: set[str] = set()
+    for sel in without:
+        off |= resolve_clause_selector(sc, sel)
+    answer = _responder(responder, seed)
     t0 = _t0(start, sc.as_of)
     default_end = sc.horizon.end or (sc.as_of + timedelta(days=DAYS_PER_YEAR))
-    end_s = _end_s(t0, end or default_end, jobs, math.inf)
+    last = end or default_end
+    end_s = _end_s(t0, last, jobs, math.inf)
     classes = {c.id for c in sc.workload_classes}
     unknown = sorted(set(jobs.workload_class) - classes)
     if unknown:
@@ -426,12 +489,40 @@ def _simulate_scenario(
                 expected="one of " + ", ".join(sorted(classes)),
             )
         )
+    # (1) procurement, from the scenario's first day so that the lab holds on the run's first
+    # day what it would have, through the run's last
+    first = min(sc.horizon.start, t0.date())
+    demand = None
+    if source == "workload":
+        periods = periods_between(first, last, every)
+        demand = workload_demand(sc, jobs, demands, t0.date(), periods)
+    proc = replay(
+        sc,
+        first,
+        last,
+        demand,
+        every=every,
+        source=source,
+        options=options,
+        without=off,
+        responder=answer,
+        report_from=t0.date(),
+    )
+    # (2) operations: jobs on the capacity held, exclusivity in force, the ROFR not (it acted
+    # when the capacity was procured)
+    held_sc, ends = held_scenario(sc, proc.held, t0.date(), last)
+    rofr_ids = {cl.id for _, cl in sc.clauses() if isinstance(cl, RightOfFirstRefusal)}
+    broker = Broker(
+        held_sc,
+        responder=answer,
+        without=sorted(off | rofr_ids),
+        detail="summary",
+        pricing="reserved",
+    )
     class_ids = [c.id for c in sc.workload_classes]
-    requester = next(
-        (p.id for p in sc.parties if "operator" in p.roles and "ai_lab" in p.roles), None
-    ) or next((p.id for p in sc.parties if "operator" in p.roles), sc.parties[0].id)
+    requester = sc.lab_id()
     allowed_map = {a.id: a.id for a in sc.accelerators}
-    pools = pools_from_broker(broker, t0)
+    pools = pools_from_broker(broker, t0, ends)
 
     def factory(need: np.ndarray, job_class: np.ndarray) -> Router:
         return BrokerRouter(broker, t0, jobs, class_ids, job_class, need, requester, allowed_map)
@@ -448,13 +539,15 @@ def _simulate_scenario(
         seed=seed,
         log_events=log_events,
         progress=progress,
-        meta={"fleet": "scenario", "scenario": sc.id, "without": sorted(broker.without_ids)},
+        meta={"fleet": "scenario", "scenario": sc.id, "without": sorted(off)},
         checkpoint_s={
             c.id: SECONDS_PER_HOUR * (c.checkpoint_interval_h or DEFAULT_CHECKPOINT_INTERVAL_H)
             for c in sc.workload_classes
         },
     )
-    return SimResult(state, _inference(demands, sc, broker=broker, t0=t0), scenario=sc)
+    return SimResult(
+        state, _inference(demands, sc, broker=broker, t0=t0), scenario=sc, procurement=proc
+    )
 
 
 def _inference(

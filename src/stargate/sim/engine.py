@@ -32,9 +32,9 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from stargate.broker.engine import Broker
 
 # event kinds
-E_ARRIVAL, E_READY, E_FINISH, E_ONLINE, E_DOWN, E_UP = range(6)
+E_ARRIVAL, E_READY, E_FINISH, E_ONLINE, E_DOWN, E_UP, E_END = range(7)
 # job states
 QUEUED_PENDING, QUEUED, RUNNING, COMPLETED, REJECTED = range(5)
 STATUS_NAMES = ("pending", "queued", "running", "completed", "rejected")
@@ -107,12 +107,17 @@ class SimState:
 
 
 class Router:
-    """Chooses the pool a job goes to. ``route`` returns (pool, ready_s, rofr code, reason)."""
+    """Chooses the pool a job goes to. ``route`` returns (pool, ready_s, rofr code, reason);
+    ``end_pool`` is told when a pool leaves the fleet for good (a reservation ends), so that
+    it is never chosen again."""
 
     def route(
         self, j: int, now: float, free: npt.NDArray[np.float64]
     ) -> tuple[int, float, int, str]:
         raise NotImplementedError
+
+    def end_pool(self, p: int) -> None:
+        """Pool ``p`` is gone (its free capacity is already 0)."""
 
 
 class SimpleRouter(Router):
@@ -201,6 +206,9 @@ class BrokerRouter(Router):
         self.kinds = kinds
         self.allowed_map = allowed_map
         self.full = broker.index.count.copy()
+
+    def end_pool(self, p: int) -> None:
+        self.full[p] = 0  # asked "where would it queue", the broker must not name it either
 
     def _req(self, j: int) -> Any:
         allowed = self.jobs.allowed[j]
@@ -374,6 +382,12 @@ def run(
                     k.schedule(t, P_CAPACITY, E_DOWN, p)
                     k.schedule(t + repair, P_CAPACITY, E_UP, p)
                 t += repair
+    ended = np.zeros(pools.size, dtype=bool)
+    if pools.end_s is not None:
+        for p in range(pools.size):
+            e = float(pools.end_s[p])
+            if math.isfinite(e) and e < end_s:
+                k.schedule(max(e, 0.0), P_CAPACITY, E_END, p)
     arrivals = jobs.arrival_s
     for j in range(n):
         k.schedule(float(arrivals[j]), P_ARRIVAL, E_ARRIVAL, j)
@@ -403,6 +417,62 @@ def run(
             if log_events:
                 log.append((now, "start", j, p))
         free[p] = (s.space.cap - s.space.used) if s.online else 0.0
+
+    def kill(j: int, p: int, now: float) -> None:
+        """A run of ``j`` on ``p`` is killed now: it keeps its checkpointed work."""
+        nonlocal killed_runs
+        ran = now - start[j]
+        saved = 0.0
+        c = ckpt[j]
+        if c > 0:  # resume from the last whole interval of run time
+            saved = min(math.floor(ran / c) * c, left_s[j])
+        left_s[j] -= saved
+        kept[j] += saved * need[j]
+        wasted[j] += (ran - saved) * need[j]
+        killed_run[j] += ran
+        restarts[j] += 1
+        killed_runs += 1
+        status[j] = QUEUED
+        start[j] = np.nan
+        if log_events:
+            log.append((now, "killed", j, p))
+
+    def reroute(j: int, now: float, queued: bool = True) -> None:
+        """Route ``j`` again (its pool has left the fleet), with the work it has left: the
+        time still to run scales with the new pool's throughput for its class. Logged as
+        ``rerouted`` (from one queue to another), ``deferred`` (off its queue until a later
+        start: ``ready`` then), ``dropped`` (off its queue: nothing can host it); a job that
+        was waiting for its start (``queued`` False) logs ``ready`` or ``reject`` instead."""
+        old = int(pool[j])
+        p, ready_s, code, why = router.route(j, now, free)
+        if code:
+            rofr[j] = code
+        if p < 0:
+            status[j] = REJECTED
+            reject_reason[j] = why
+            if log_events:
+                log.append((now, "dropped" if queued else "reject", j, -1))
+            return
+        cls = class_ids[int(job_class[j])]
+        t_old = float(thr_cols[cls][old]) if cls in thr_cols else 1.0
+        t_new = float(thr_cols[cls][p]) if cls in thr_cols else 1.0
+        done_s = run_s[j] - left_s[j]
+        rest = left_s[j] * t_old / t_new if t_new > 0 else math.inf
+        left_s[j] = rest
+        run_s[j] = done_s + rest
+        pool[j] = p
+        if ready_s > now:
+            status[j] = QUEUED_PENDING
+            k.schedule(ready_s, P_READY, E_READY, j)
+            if log_events and queued:
+                log.append((now, "deferred", j, p))
+            return
+        status[j] = QUEUED
+        ready[j] = now if not queued else ready[j]
+        scheds[p].enqueue(j, float(need[j]), float(left_s[j]))
+        if log_events:
+            log.append((now, "rerouted" if queued else "ready", j, p))
+        dirty.add(p)
 
     report_every = max(1, n // 100)
     done = 0
@@ -451,6 +521,9 @@ def run(
         elif kind == E_READY:
             j = payload
             p = int(pool[j])
+            if ended[p]:
+                reroute(j, now, queued=False)
+                continue
             ready[j] = now
             status[j] = QUEUED
             scheds[p].enqueue(j, float(need[j]), float(left_s[j]))
@@ -472,6 +545,8 @@ def run(
             dirty.add(p)
         elif kind in (E_ONLINE, E_UP):
             p = payload
+            if ended[p]:
+                continue  # a pool that left the fleet never comes back
             account(p, now)
             scheds[p].online = True
             cap_now[p] = pools.count[p]
@@ -490,22 +565,23 @@ def run(
             if log_events:
                 log.append((now, "down", -1, p))
             for j in reversed(killed):
-                ran = now - start[j]
-                saved = 0.0
-                c = ckpt[j]
-                if c > 0:  # resume from the last whole interval of run time
-                    saved = min(math.floor(ran / c) * c, left_s[j])
-                left_s[j] -= saved
-                kept[j] += saved * need[j]
-                wasted[j] += (ran - saved) * need[j]
-                killed_run[j] += ran
-                restarts[j] += 1
-                killed_runs += 1
-                status[j] = QUEUED
-                start[j] = np.nan
+                kill(j, p, now)
                 scheds[p].enqueue(j, float(need[j]), float(left_s[j]), front=True)
-                if log_events:
-                    log.append((now, "killed", j, p))
+        elif kind == E_END:
+            p = payload
+            account(p, now)
+            ended[p] = True
+            killed = scheds[p].kill_all()
+            queued = scheds[p].drain()
+            cap_now[p] = 0.0
+            free[p] = 0.0
+            router.end_pool(p)
+            if log_events:
+                log.append((now, "ended", -1, p))
+            for j in killed:
+                kill(j, p, now)
+            for j in [*killed, *queued]:
+                reroute(j, now)
         else:
             raise InternalError(f"unknown event kind {kind!r} at {now} s (payload {payload!r})")
     if not math.isfinite(end_s):
@@ -578,8 +654,12 @@ def pools_from_fleet(
     )
 
 
-def pools_from_broker(broker: Broker, t0: datetime) -> PoolTable:
-    """The scenario's pools, in the broker's order (so the broker's choices index them)."""
+def pools_from_broker(
+    broker: Broker, t0: datetime, ends: Mapping[str, date] | None = None
+) -> PoolTable:
+    """The scenario's pools, in the broker's order (so the broker's choices index them).
+    ``ends``: pool id → the last day a pool serves (a reservation's term end); it leaves the
+    fleet at midnight after it."""
     idx = broker.index
     scenario = broker.scenario
     t0_s = (t0 - EPOCH).total_seconds()
@@ -593,6 +673,12 @@ def pools_from_broker(broker: Broker, t0: datetime) -> PoolTable:
             rel[site.id] = (site.reliability.mtbf_h, site.reliability.mttr_h)
     for i, spans in idx.outages.items():
         outages[i] = [(a - t0_s, b - t0_s) for a, b in spans]
+    end_s = None
+    if ends:
+        end_s = np.full(idx.size, math.inf)
+        for pid, last in ends.items():
+            nxt = last + timedelta(days=1)
+            end_s[idx.pool_pos[pid]] = (datetime(nxt.year, nxt.month, nxt.day) - t0).total_seconds()
     return PoolTable(
         ids=list(idx.pool_ids),
         accelerator=[idx.acc_ids[int(a)] for a in idx.acc_idx],
@@ -606,4 +692,5 @@ def pools_from_broker(broker: Broker, t0: datetime) -> PoolTable:
         thr={c: idx.thr(c).copy() for c in idx.class_ids},
         outages=outages,
         site_reliability=rel,
+        end_s=end_s,
     )

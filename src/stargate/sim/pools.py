@@ -75,6 +75,9 @@ class PoolTable:
     thr: dict[str, npt.NDArray[np.float64]]  # class -> per-pool relative throughput
     outages: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
     site_reliability: dict[str, tuple[float, float]] = field(default_factory=dict)
+    #: seconds from the start at which a pool leaves the fleet for good (a reservation's
+    #: term ends); None: no pool ever does
+    end_s: npt.NDArray[np.float64] | None = None
 
     @property
     def size(self) -> int:
@@ -469,6 +472,13 @@ class PoolScheduler:
             i = bisect.bisect_left(self.running_ends, (end, job, n))
             del self.running_ends[i]
         self.space.release(job, n)
+
+    def drain(self) -> list[int]:
+        """Take every queued job off the queue (returned in the policy's order)."""
+        jobs = self.queue
+        self.buckets.clear()
+        self.qlen = 0
+        return jobs
 
     def kill_all(self) -> list[int]:
         """Take the pool out of service: every running job is killed (and returned)."""

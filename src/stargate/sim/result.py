@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import cached_property
 from html import escape
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from stargate.broker.capacity import ProcurementRecord
 from stargate.domain.provenance import Provenance, for_scenario
 from stargate.domain.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 from stargate.sim.engine import (
@@ -39,6 +41,9 @@ from stargate.sim.engine import (
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from stargate.broker.capacity import ProcurementRow
+    from stargate.sim.procure import Procurement
 
 DAY_S = SECONDS_PER_DAY
 
@@ -75,12 +80,97 @@ class Stats(_Part):
     p99: float | None
 
 
+class RofrVolume(_Part):
+    """Capacity by ROFR outcome: ``offered`` = accepted + declined + expired; ``released``:
+    released at once because the holder could not meet it."""
+
+    offered: float
+    accepted: float
+    declined: float
+    expired: float
+    released: float
+
+
+class RofrYear(_Part):
+    """The ROFR's outcomes on the capacity requests decided in one year."""
+
+    year: int
+    offered: int
+    accepted: int
+    declined: int
+    expired: int
+    released_unmet: int
+    reference_accelerators: RofrVolume
+    power_mw: RofrVolume
+
+
 class RofrCounts(_Part):
+    """What the right of first refusal did. In a scenario run it acts when the lab procures
+    capacity: the counts are of capacity requests (an offer's answer; a part released at once),
+    with volumes and years. On a fleet for experiments nothing is offered (all 0); per-job
+    offers are for ``stargate place``."""
+
     offered: int = Field(description="accepted + declined + expired")
     accepted: int
     declined: int
     expired: int
     released_unmet: int = Field(description="released at once: the holder could not meet")
+    reference_accelerators: RofrVolume | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="reference accelerators by outcome (scenario runs)",
+    )
+    power_mw: RofrVolume | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="facility MW by outcome (scenario runs)",
+    )
+    by_year: list[RofrYear] | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="per year of decision (scenario runs)",
+    )
+
+
+#: One row of a capacity decision of the procurement replay (the same schema as plan.json's
+#: ``procurement`` rows): a part placed with a provider, or a part nobody could take.
+ProcurementEntry = ProcurementRecord
+
+
+class CapacityHeld(_Part):
+    """What the lab holds at a provider on the last day of a procurement period: its
+    reservations in force and its own pools online."""
+
+    period_end: str
+    provider: str
+    accelerators: int
+    reference_accelerators: float
+    power_mw: float = Field(description="facility power of the capacity held")
+
+
+class SpendYear(_Part):
+    """What the lab pays a provider in a year of the run: ``committed_usd`` for all it holds,
+    used or not (reservations take-or-pay, own capacity at cost); ``used_usd`` for the
+    accelerator-hours its jobs kept busy; ``idle_usd`` = committed − used. Decimal strings of
+    USD, to the cent."""
+
+    year: int
+    provider: str
+    committed_usd: str
+    used_usd: str
+    idle_usd: str
+
+
+class UnmetDemand(_Part):
+    """Demand of a class that what the lab held on a period's first day did not cover, in
+    reference accelerators (without headroom)."""
+
+    period_start: str
+    period_end: str
+    workload_class: str
+    demand_reference_accelerators: float
+    held_reference_accelerators: float
+    unmet_reference_accelerators: float
 
 
 class AcceleratorHours(_Part):
@@ -107,6 +197,14 @@ class RunInfo(_Part):
     accelerators_online_at_start: int
     pools_online_during_run: int
     accelerators_online_during_run: int
+    procure_every: str | None = Field(
+        default=None, exclude_if=lambda v: v is None, description="scenario runs: month|quarter"
+    )
+    procure_from: str | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="scenario runs: forecast|workload",
+    )
 
 
 class Serving(_Part):
@@ -158,6 +256,26 @@ class SimSummary(_Part):
     accelerator_hours: AcceleratorHours
     run: RunInfo
     inference: InferenceSummary | None = Field(default=None, exclude_if=lambda v: v is None)
+    procurement: list[ProcurementEntry] | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="scenario runs: one row per capacity request (and released remainder)",
+    )
+    capacity_held: list[CapacityHeld] | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="scenario runs: per provider and procurement period",
+    )
+    spend_by_year: list[SpendYear] | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="scenario runs: per year and provider",
+    )
+    unmet_demand: list[UnmetDemand] | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="scenario runs: per period and class with a shortfall",
+    )
     provenance: Provenance
 
     def to_dict(self) -> dict[str, JsonValue]:
@@ -168,6 +286,68 @@ class SimSummary(_Part):
     def to_json(self) -> str:
         """``summary.json``: sorted keys, two-space indent, a final newline."""
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+
+_VERDICTS = ("accepted", "declined", "expired")
+
+
+def _volume(rows: Sequence[ProcurementRow], measure: str) -> RofrVolume:
+    by: dict[str, float] = {}
+    for r in rows:
+        by[r.rofr] = by.get(r.rofr, 0.0) + float(getattr(r, measure))
+    got = {k: round(by.get(k, 0.0), 3) for k in (*_VERDICTS, "released_unmet")}
+    return RofrVolume(
+        offered=round(sum(got[k] for k in _VERDICTS), 3),
+        accepted=got["accepted"],
+        declined=got["declined"],
+        expired=got["expired"],
+        released=got["released_unmet"],
+    )
+
+
+def _request_counts(rows: Sequence[ProcurementRow]) -> dict[str, int]:
+    """Capacity requests by outcome: an offer's answer (accepted, declined, expired) and
+    whether a part was released at once (released_unmet)."""
+    by_request: dict[str, set[str]] = {}
+    for r in rows:
+        by_request.setdefault(r.request_id, set()).add(r.rofr)
+    counts = {k: 0 for k in (*_VERDICTS, "released_unmet")}
+    for verdicts in by_request.values():
+        for k in counts:
+            counts[k] += k in verdicts
+    return counts
+
+
+def rofr_of_rows(rows: Sequence[ProcurementRow]) -> RofrCounts:
+    """The ROFR's counters over the procurement replay's rows (docs/cli.md#stargate-simulate):
+    capacity requests by outcome, capacity by outcome, and the same per year of decision."""
+    counts = _request_counts(rows)
+    years = []
+    for year in sorted({r.decided_on.year for r in rows}):
+        these = [r for r in rows if r.decided_on.year == year]
+        c = _request_counts(these)
+        years.append(
+            RofrYear(
+                year=year,
+                offered=sum(c[k] for k in _VERDICTS),
+                accepted=c["accepted"],
+                declined=c["declined"],
+                expired=c["expired"],
+                released_unmet=c["released_unmet"],
+                reference_accelerators=_volume(these, "reference_accelerators"),
+                power_mw=_volume(these, "power_mw"),
+            )
+        )
+    return RofrCounts(
+        offered=sum(counts[k] for k in _VERDICTS),
+        accepted=counts["accepted"],
+        declined=counts["declined"],
+        expired=counts["expired"],
+        released_unmet=counts["released_unmet"],
+        reference_accelerators=_volume(rows, "reference_accelerators"),
+        power_mw=_volume(rows, "power_mw"),
+        by_year=years,
+    )
 
 
 def _stats(values: np.ndarray) -> Stats:
@@ -219,8 +399,11 @@ class SimResult:
         state: SimState,
         inference: InferenceSummary | Mapping[str, object] | None = None,
         scenario: BaseModel | None = None,
+        procurement: Procurement | None = None,
     ) -> None:
         self.state = state
+        #: the procurement replay of a scenario run (None on a fleet for experiments)
+        self.procurement = procurement
         self.inference = (
             None
             if inference is None
@@ -232,8 +415,10 @@ class SimResult:
 
     @property
     def priced(self) -> bool:
-        """Whether any pool has a price (a fleet for experiments has none unless given one)."""
-        return bool(np.isfinite(self.state.pools.price_h).any())
+        """Whether the run has prices: a scenario run always (what the lab holds is priced, and
+        holding nothing costs nothing); a fleet for experiments when any pool has a price (none
+        unless given one)."""
+        return self.procurement is not None or bool(np.isfinite(self.state.pools.price_h).any())
 
     @property
     def wall_s(self) -> float:
@@ -243,7 +428,8 @@ class SimResult:
     @cached_property
     def _cost(self) -> np.ndarray:
         s = self.state
-        price = np.where(np.isnan(s.pools.price_h), 0.0, s.pools.price_h)
+        # one more slot (0) so that a fleet of no pools (a lab that holds nothing) indexes too
+        price = np.r_[np.where(np.isnan(s.pools.price_h), 0.0, s.pools.price_h), 0.0]
         p = np.where(s.pool >= 0, s.pool, 0)
         acc_s = self._served_acc_s + s.wasted_acc_s
         return np.where(s.pool >= 0, acc_s / SECONDS_PER_HOUR * price[p], 0.0)
@@ -296,12 +482,13 @@ class SimResult:
                     s.pool >= 0,
                     (self._served_acc_s + s.wasted_acc_s)
                     / SECONDS_PER_HOUR
-                    * s.pools.energy_mw[np.where(s.pool >= 0, s.pool, 0)],
+                    * np.r_[s.pools.energy_mw, 0.0][np.where(s.pool >= 0, s.pool, 0)],
                     0.0,
                 )
             )
         )
         rofr = s.rofr
+        proc = self.procurement
         at_start = s.pools.online_s <= 0
         during = (s.pools.online_s > 0) & (s.pools.online_s < s.end_s)
         skipped = dict(sorted(s.jobs.skipped.items()))
@@ -325,7 +512,9 @@ class SimResult:
             utilization=round(busy_total / cap_total, 9) if cap_total else 0.0,
             cost_usd=round(float(cost.sum()), 2) if self.priced else None,
             energy_mwh=round(energy, 3),
-            rofr=RofrCounts(
+            rofr=rofr_of_rows(proc.rows)
+            if proc is not None
+            else RofrCounts(
                 offered=int(
                     (
                         (rofr == ROFR_ACCEPTED) | (rofr == ROFR_DECLINED) | (rofr == ROFR_EXPIRED)
@@ -362,10 +551,72 @@ class SimResult:
                 accelerators_online_at_start=int(s.pools.count[at_start].sum()),
                 pools_online_during_run=int(during.sum()),
                 accelerators_online_during_run=int(s.pools.count[during].sum()),
+                procure_every=None if proc is None else proc.every,
+                procure_from=None if proc is None else proc.source,
             ),
             inference=self.inference,
+            procurement=None
+            if proc is None
+            else [ProcurementEntry.model_validate(r.to_dict()) for r in proc.rows],
+            capacity_held=None
+            if proc is None
+            else [
+                CapacityHeld(
+                    period_end=h.period_end.isoformat(),
+                    provider=h.provider,
+                    accelerators=h.accelerators,
+                    reference_accelerators=round(h.reference_accelerators, 3),
+                    power_mw=round(h.power_mw, 3),
+                )
+                for h in proc.capacity_held
+            ],
+            spend_by_year=None if proc is None else self._spend(proc),
+            unmet_demand=None
+            if proc is None
+            else [
+                UnmetDemand(
+                    period_start=u.period_start.isoformat(),
+                    period_end=u.period_end.isoformat(),
+                    workload_class=u.workload_class,
+                    demand_reference_accelerators=round(u.demand_reference_accelerators, 3),
+                    held_reference_accelerators=round(u.held_reference_accelerators, 3),
+                    unmet_reference_accelerators=round(u.unmet_reference_accelerators, 3),
+                )
+                for u in proc.unmet
+            ],
             provenance=self.provenance,
         )
+
+    def _spend(self, proc: Procurement) -> list[SpendYear]:
+        """Committed (all held, used or not), used (busy accelerator-hours × the pool's price)
+        and idle spend, per year of the run and provider."""
+        from stargate.sim.held import committed_by_year, usd_text
+
+        s = self.state
+        first = s.t0.date()
+        last = (s.t0 + timedelta(seconds=s.end_s) - timedelta(microseconds=1)).date()
+        committed = committed_by_year(proc.held, first, last)
+        used_f: dict[tuple[int, str], float] = {}
+        price = s.pools.price_h
+        for (p, d), busy in s.busy_by_day.items():
+            if not np.isfinite(price[p]):
+                continue
+            key = ((s.t0 + timedelta(days=d)).year, s.pools.provider[p])
+            used_f[key] = used_f.get(key, 0.0) + busy / SECONDS_PER_HOUR * float(price[p])
+        rows = []
+        for key in sorted(set(committed) | set(used_f)):
+            c = committed.get(key, Decimal(0))
+            u = min(Decimal(f"{float(used_f.get(key, 0.0)):.2f}"), c)
+            rows.append(
+                SpendYear(
+                    year=key[0],
+                    provider=key[1],
+                    committed_usd=usd_text(c),
+                    used_usd=usd_text(u),
+                    idle_usd=usd_text(c - u),
+                )
+            )
+        return rows
 
     def to_dict(self) -> dict[str, JsonValue]:
         """The summary as JSON data: ``summary.json`` as a dict (the ``--json`` output
