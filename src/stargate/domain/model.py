@@ -20,6 +20,7 @@ one namespace.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -1010,8 +1011,84 @@ def _date_as_text(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
+#: The metrics a checkable figure may name (docs/facts.md defines each one).
+FIGURE_METRICS = (
+    "capacity_held_gw",
+    "accelerators_held",
+    "provider_share_of_capacity",
+    "compute_spend_usd",
+    "site_online_mw",
+    "site_planned_mw",
+    "accelerators_ordered",
+    "contracted_capacity_gw",
+    "api_tokens_per_s",
+    "declined_option_value_usd",
+    "contract_value_usd",
+    "clause_end_date",
+    "clause_start_date",
+    "equity_stake_share",
+    "contract_reported_date",
+    "weekly_active_users",
+    "annualized_revenue_usd",
+    "budget_capex_usd",
+)
+_PERIOD_YEAR = re.compile(r"^(\d{4})$")
+_PERIOD_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+def figure_period(text: str) -> tuple[date, date]:
+    """The days a figure's ``period`` covers, both included: ``2025`` (a year),
+    ``2025Q2`` (a quarter), ``2025-09-30`` (a day) or ``2023-01-01..2024-12-31`` (a range).
+    ValueError on anything else."""
+    t = text.strip()
+    if m := _PERIOD_YEAR.match(t):
+        y = int(m.group(1))
+        return date(y, 1, 1), date(y, 12, 31)
+    if m := _PERIOD_QUARTER.match(t):
+        y, q = int(m.group(1)), int(m.group(2))
+        first = date(y, 3 * q - 2, 1)
+        after = date(y + 1, 1, 1) if q == 4 else date(y, 3 * q + 1, 1)
+        return first, after - timedelta(days=1)
+    if ".." in t:
+        a, _, b = t.partition("..")
+        start, end = date.fromisoformat(a.strip()), date.fromisoformat(b.strip())
+        if end < start:
+            raise ValueError(f"period '{text}' ends before it starts")
+        return start, end
+    try:
+        day = date.fromisoformat(t)
+    except ValueError:
+        raise ValueError(
+            f"period '{text}' is not a year (2025), a quarter (2025Q2), a day (2025-09-30) "
+            "or a range (2023-01-01..2024-12-31)"
+        ) from None
+    return day, day
+
+
+def figure_value(value: Decimal | str) -> tuple[Literal["number", "date", "at_least"], Any]:
+    """What a figure's ``value`` is: a number (Decimal), a date, or a lower bound ``>=N``
+    (Decimal N). ValueError on text that is none of them."""
+    if isinstance(value, Decimal):
+        return "number", value
+    t = value.strip()
+    if t.startswith(">="):
+        try:
+            n = Decimal(t[2:].strip().replace("_", ""))
+        except ArithmeticError:
+            raise ValueError(f"'{value}' is not '>=' and a number") from None
+        if not n.is_finite():
+            raise ValueError(f"'{value}' is not '>=' and a finite number")
+        return "at_least", n
+    try:
+        return "date", date.fromisoformat(t)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a number, an ISO date or a lower bound '>=N'") from None
+
+
 class Figure(Model):
-    """A public (or assumed) figure kept with the scenario for comparison in reports."""
+    """A public (or assumed) figure kept with the scenario: display-only (no ``metric``,
+    shown in reports) or checkable (a ``metric`` of :data:`FIGURE_METRICS` about a
+    ``subject`` over a ``period``, compared with the model by ``stargate facts``)."""
 
     id: Slug
     value: Annotated[Decimal | str, BeforeValidator(_date_as_text)]
@@ -1019,6 +1096,90 @@ class Figure(Model):
     date: Day | None = None
     source: Source
     assumption: bool = False
+    metric: Literal[FIGURE_METRICS] | None = Field(  # type: ignore[valid-type]
+        default=None, description="What the figure measures (docs/facts.md); null: display only"
+    )
+    subject: Slug | None = Field(
+        default=None,
+        description="The provider, provider group, site, clause, agreement, party or stream",
+    )
+    period: str | None = Field(
+        default=None,
+        description="2025 (year), 2025Q2, 2025-09-30 (a day) or 2023-01-01..2024-12-31",
+    )
+    basis: Literal["it", "facility"] | None = Field(
+        default=None, description="Power figures: IT or facility power (the model uses PUE)"
+    )
+    tolerance: Annotated[float, FloatInput, Field(ge=0, allow_inf_nan=False)] | None = Field(
+        default=None,
+        description="Relative for numbers (0.2 = ±20%), days for dates; '>=N': the value "
+        "must reach N and stay below N × (1 + tolerance)",
+    )
+    confidence: Literal["high", "medium", "low"] = Field(
+        default="high", description="low: reported, never fails `stargate facts --check`"
+    )
+    use: Literal["fitted", "checked"] = Field(
+        default="checked",
+        description="fitted: an input was calibrated to it; checked: not used in calibration",
+    )
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _checkable(self) -> Figure:
+        kind = figure_value(self.value)[0] if self.metric is not None else None
+        if self.metric is None:
+            for name in ("subject", "period", "basis", "tolerance"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"'{name}' is for a checkable figure: give its 'metric'")
+            return self
+        if self.period is None:
+            raise ValueError(f"metric '{self.metric}' needs a 'period'")
+        figure_period(self.period)
+        if self.tolerance is None:
+            raise ValueError(f"metric '{self.metric}' needs a 'tolerance'")
+        is_date = self.metric.endswith("_date")
+        if is_date != (kind == "date"):
+            want = "an ISO date" if is_date else "a number or '>=N'"
+            raise ValueError(f"metric '{self.metric}' takes {want}, not '{self.value}'")
+        power = self.metric.endswith(("_gw", "_mw"))
+        if self.basis is not None and not power:
+            raise ValueError(f"'basis' is for power metrics, not '{self.metric}'")
+        return self
+
+    def checkable(self) -> bool:
+        return self.metric is not None
+
+
+class ProviderGroup(Model):
+    """Providers and sites counted together (``stargate``): a holding belongs to the group
+    when its provider is in ``providers`` or its site in ``sites``."""
+
+    id: Slug
+    name: str
+    providers: list[Slug] = Field(default_factory=list)
+    sites: list[Slug] = Field(default_factory=list)
+    source: Source
+
+
+class RevenueRow(Model):
+    """Revenue of one stream in one year: ``usd`` recognized in the year, and the annualized
+    run rate at its end (what 'ARR' figures measure)."""
+
+    stream: Slug
+    year: Annotated[int, NoBool, Field(ge=1900, le=2200)]
+    usd: Usd
+    exit_annualized_usd: Usd | None = None
+    source: Source
+
+
+class UsageRow(Model):
+    """A usage record of the lab's services (weekly users, prompts per day, API tokens/s)."""
+
+    metric: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+    subject: Slug
+    date: Day
+    value: Annotated[float, FloatInput, Field(ge=0, allow_inf_nan=False)]
+    source: Source
 
 
 class Settings(Model):
@@ -1070,6 +1231,13 @@ class Scenario(Model):
     workload_sources: list[WorkloadSource] = Field(default_factory=list)
     budget: Budget = Field(default_factory=Budget)
     figures: list[Figure] = Field(default_factory=list)
+    provider_groups: list[ProviderGroup] = Field(
+        default_factory=list, description="Providers and sites a figure may name together"
+    )
+    revenue: list[RevenueRow] = Field(
+        default_factory=list, description="Revenue by stream and year"
+    )
+    usage: list[UsageRow] = Field(default_factory=list, description="Usage of the lab's services")
 
     # -- look-ups (ids are unique once the scenario is validated) --------------------------
     def party(self, party_id: str) -> Party:
@@ -1086,6 +1254,12 @@ class Scenario(Model):
 
     def workload_class(self, class_id: str) -> WorkloadClass:
         return _by_id(self.workload_classes, class_id, "workload class")
+
+    def provider_group(self, group_id: str) -> ProviderGroup:
+        for g in self.provider_groups:
+            if g.id == group_id:
+                return g
+        raise KeyError(f"unknown provider group '{group_id}'")
 
     def clauses(self) -> list[tuple[Contract, ClauseBase]]:
         return [(c, cl) for c in self.contracts for cl in c.terms()]
@@ -1121,6 +1295,7 @@ def _by_id(items: list[_T], item_id: str, what: str) -> _T:
 
 __all__ = [
     "CLAUSE_KINDS",
+    "FIGURE_METRICS",
     "STATUSES",
     "UNAMENDABLE_FIELDS",
     "Accelerator",
@@ -1158,10 +1333,12 @@ __all__ = [
     "Phase",
     "Pool",
     "Provider",
+    "ProviderGroup",
     "ProviderKind",
     "Reliability",
     "Requirement",
     "Reservation",
+    "RevenueRow",
     "RevenueShare",
     "RightOfFirstRefusal",
     "Scenario",
@@ -1169,9 +1346,12 @@ __all__ = [
     "Site",
     "Status",
     "Term",
+    "UsageRow",
     "ValidationError",
     "WorkloadClass",
     "WorkloadKind",
     "WorkloadSource",
     "WorkloadSourceKind",
+    "figure_period",
+    "figure_value",
 ]
