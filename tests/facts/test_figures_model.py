@@ -60,12 +60,14 @@ def test_values() -> None:
 
 def test_checkable_figure_parses() -> None:
     f = Figure.model_validate(fig(value=">=1", basis="facility", confidence="low", use="fitted"))
-    assert f.checkable() and f.confidence == "low" and f.use == "fitted" and f.basis == "facility"
+    assert f.checkable()
+    assert (f.confidence, f.use, f.basis) == ("low", "fitted", "facility")
 
 
 def test_display_only_figure_stays_valid() -> None:
     f = Figure.model_validate({"id": "old", "value": 9.5, "unit": "USD bn", "source": "x"})
-    assert not f.checkable() and f.metric is None
+    assert not f.checkable()
+    assert f.metric is None
 
 
 @pytest.mark.parametrize(
