@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from stargate.cli import broker, plan, sim, trace
+from stargate.cli import broker, facts, plan, sim, trace
 from stargate.cli.common import add_command, err, out, print_json, run_guarded
 from stargate.cli.options import StargateTyper, examples, one_of, parse_day
 from stargate.errors import EXIT_INPUT, InputError, for_option
@@ -260,6 +260,7 @@ def _root(
 add_command(app, broker.place)
 add_command(app, plan.plan_command)
 add_command(app, sim.simulate)
+add_command(app, facts.facts_command)
 app.add_typer(broker.bench_app, name="bench")
 app.add_typer(trace.trace_app, name="trace")
 

@@ -1,0 +1,140 @@
+"""`stargate facts`: a thin layer over stargate.facts.run_facts (docs/facts.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from stargate.cli.common import command, out, print_json, run_guarded
+from stargate.cli.options import examples
+from stargate.errors import InputError, for_option
+
+if TYPE_CHECKING:
+    from stargate.facts import Fact, Facts
+
+FLAGS = {"without": "--without", "scenario": "SCENARIO"}
+
+
+@command(
+    "facts",
+    epilog=examples(
+        "stargate facts",
+        "stargate facts --check   # exit 3 when a figure is outside its tolerance",
+        "stargate facts --without azure-rofr --json",
+    ),
+)
+def facts_command(
+    scenario: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="SCENARIO",
+            help="A scenario YAML file or an embedded scenario name (default: stargate-2025).",
+            show_default=False,
+        ),
+    ] = None,
+    without: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--without",
+            metavar="ID",
+            help="Switch an agreement, amendment or clause off (repeatable) before the check.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the check as JSON.")] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Exit 3 when a figure (other than a low-confidence one) is outside its tolerance.",
+        ),
+    ] = False,
+) -> None:
+    """The scenario's checkable figures beside the model's values: ratio, within or outside."""
+
+    def body() -> None:
+        from stargate.facts import EXIT_OUTSIDE, run_facts
+        from stargate.scenario.loader import load_scenario
+
+        sc = load_scenario(scenario)
+        try:
+            result = run_facts(sc, without or [])
+        except InputError as exc:
+            raise for_option(exc, FLAGS) from None
+        if as_json:
+            print_json(result.to_dict())
+        else:
+            _print(result)
+        if check and result.n_outside:
+            raise typer.Exit(EXIT_OUTSIDE)
+
+    run_guarded(body)
+
+
+def _number(v: float, unit: str) -> str:
+    from stargate.domain.figures import format_usd
+
+    if unit.upper().startswith("USD"):
+        return format_usd(v)
+    if abs(v) >= 1e6:
+        return f"{v:.3g}"
+    return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def _model(f: Fact) -> str:
+    if f.model is None:
+        return "—"
+    if isinstance(f.model, date):
+        return f.model.isoformat()
+    return _number(f.model, f.figure.unit)
+
+
+def _public(f: Fact) -> str:
+    v = f.public_json()
+    if isinstance(v, float):
+        return _number(v, f.figure.unit)
+    if isinstance(v, str) and v.startswith(">="):
+        return "≥" + _number(float(v[2:]), f.figure.unit)
+    return str(v)
+
+
+def _verdict(f: Fact) -> str:
+    word = "unknown" if f.model is None else "within" if f.within else "OUTSIDE"
+    return f"{word} (soft)" if f.soft else word
+
+
+def _print(result: Facts) -> None:
+    from rich.table import Table
+
+    off = ", ".join(result.without)
+    title = f"Facts: {result.scenario_id}" + (f" without {off}" if off else "")
+    for use in ("fitted", "checked"):
+        rows = [f for f in result.facts if f.figure.use == use]
+        if not rows:
+            continue
+        what = "inputs calibrated to it" if use == "fitted" else "not used in calibration"
+        table = Table(title=f"{title}: {use} ({what})", title_justify="left")
+        for col in ("figure", "metric", "subject", "period", "public", "model", "ratio", ""):
+            table.add_column(
+                col, justify="right" if col in ("public", "model", "ratio") else "left"
+            )
+        for f in rows:
+            ratio = "—" if f.ratio is None else f"{f.ratio:.2f}"
+            table.add_row(
+                f.figure.id,
+                f.figure.metric or "",
+                f.figure.subject or "",
+                f.figure.period or "",
+                _public(f),
+                _model(f),
+                ratio,
+                _verdict(f) + (f": {f.reason}" if f.reason else ""),
+            )
+        out.print(table)
+    if not result.facts:
+        out.print(f"{title}: the scenario has no checkable figures (none with a 'metric').")
+    out.print(
+        f"{result.n_within} within, {result.n_outside} outside, "
+        f"{result.n_soft} low-confidence (reported, never failing --check)"
+    )

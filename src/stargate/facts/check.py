@@ -1,0 +1,415 @@
+"""The fidelity check: each checkable figure of a scenario beside the model's value.
+
+Outcomes are read from a ``simulate`` run's summary (:class:`~stargate.sim.result.SimSummary`:
+``capacity_held``, ``spend_by_year``, ``inference``), never from a second, different run;
+inputs from the scenario's data, with agreements applied (``Scenario.clauses``). A metric the
+model cannot compute for a subject gives no number but a reason (``model`` None, not within).
+
+Comparison (docs/facts.md): a number is within when ``|model − public| ≤ tolerance ×
+|public|``; a lower bound ``>=N`` when ``N ≤ model < N × (1 + tolerance)``; a date when it is at
+most ``tolerance`` days off. Low-confidence figures are reported and never fail the check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from stargate.contracts.state import apply_without
+from stargate.domain.model import (
+    ClauseBase,
+    CommittedSpend,
+    Contract,
+    Figure,
+    Investment,
+    Scenario,
+    Site,
+    figure_period,
+    figure_value,
+)
+from stargate.facts.metrics import METRICS
+from stargate.sim.result import SimSummary
+from stargate.sim.workload import JobTable
+
+EXIT_OUTSIDE = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One figure beside the model's value."""
+
+    figure: Figure
+    kind: str
+    model: float | date | None
+    reason: str | None
+    ratio: float | None
+    within: bool
+
+    @property
+    def soft(self) -> bool:
+        return self.figure.confidence == "low"
+
+    def public_json(self) -> Any:
+        what, v = figure_value(self.figure.value)
+        if what == "number":
+            return float(v)
+        if what == "date":
+            return v.isoformat()
+        return str(self.figure.value).replace(" ", "")
+
+    def to_dict(self) -> dict[str, Any]:
+        f = self.figure
+        model: Any = self.model.isoformat() if isinstance(self.model, date) else self.model
+        return {
+            "id": f.id,
+            "metric": f.metric,
+            "subject": f.subject,
+            "period": f.period,
+            "public": self.public_json(),
+            "model": model,
+            "unit": f.unit,
+            "tolerance": f.tolerance,
+            "kind": self.kind,
+            "use": f.use,
+            "confidence": f.confidence,
+            "within": self.within,
+            "source": f.source,
+            "basis": f.basis,
+            "ratio": self.ratio,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    scenario_id: str
+    without: tuple[str, ...]
+    facts: list[Fact]
+
+    @property
+    def n_soft(self) -> int:
+        return sum(1 for f in self.facts if f.soft)
+
+    @property
+    def n_within(self) -> int:
+        return sum(1 for f in self.facts if not f.soft and f.within)
+
+    @property
+    def n_outside(self) -> int:
+        return sum(1 for f in self.facts if not f.soft and not f.within)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "figures": [f.to_dict() for f in self.facts],
+            "n_within": self.n_within,
+            "n_outside": self.n_outside,
+            "n_soft": self.n_soft,
+        }
+
+
+class _Unknown(Exception):
+    """The model has no value for this figure; the message says why."""
+
+
+# ----------------------------------------------------------------------------- the entry points
+
+
+def needs_run(scenario: Scenario) -> bool:
+    """Whether any checkable figure is an outcome (so a simulation must run)."""
+    return any(
+        f.metric is not None and METRICS[f.metric].kind == "outcome" for f in scenario.figures
+    )
+
+
+def run_facts(
+    scenario: Scenario,
+    without: Sequence[str] = (),
+    *,
+    seed: int = 0,
+    workloads: Sequence[str | JobTable] | None = None,
+) -> Facts:
+    """Check the scenario's figures against a default ``simulate`` run (the one the CLI's
+    ``stargate simulate`` does: its default workload unless ``workloads`` names others), with
+    ``without`` applied (agreements voided, clauses off)."""
+    from stargate.sim.api import DEFAULT_SCENARIO_WORKLOAD, simulate
+
+    derived, off = apply_without(scenario, without)
+    summary = None
+    if needs_run(derived):
+        sources: list[str | JobTable] = (
+            list(workloads) if workloads else [DEFAULT_SCENARIO_WORKLOAD]
+        )
+        result = simulate(derived, sources, without=sorted(off), seed=seed, log_events=False)
+        summary = result.summary
+    return check_figures(derived, summary, without=without)
+
+
+def check_figures(
+    scenario: Scenario, summary: SimSummary | None, *, without: Iterable[str] = ()
+) -> Facts:
+    """Every checkable figure of ``scenario`` beside its value in the scenario's data or in
+    ``summary`` (a run of that scenario; None: outcomes are reported as not computed)."""
+    facts = [_fact(scenario, summary, f) for f in scenario.figures if f.metric is not None]
+    return Facts(scenario.id, tuple(without), facts)
+
+
+# ----------------------------------------------------------------------------- comparing
+
+
+def _fact(scenario: Scenario, summary: SimSummary | None, f: Figure) -> Fact:
+    assert f.metric is not None
+    assert f.period is not None
+    metric = METRICS[f.metric]
+    try:
+        if metric.kind == "outcome":
+            if summary is None:
+                raise _Unknown("no simulation run (outcome metric)")
+            model: float | date = _outcome(scenario, summary, f)
+        else:
+            model = _input(scenario, f)
+    except _Unknown as why:
+        return Fact(f, metric.kind, None, str(why), None, False)
+    ratio, within = compare(f, model)
+    return Fact(f, metric.kind, model, None, ratio, within)
+
+
+def compare(f: Figure, model: float | date) -> tuple[float | None, bool]:
+    """The ratio model ÷ public (None for dates) and whether the model is within tolerance."""
+    tol = float(f.tolerance or 0.0)
+    what, v = figure_value(f.value)
+    if what == "date":
+        if not isinstance(model, date):
+            return None, False
+        return None, abs((model - v).days) <= tol
+    if isinstance(model, date):
+        return None, False
+    public = float(v)
+    ratio = model / public if public != 0 else None
+    if what == "at_least":
+        return ratio, public <= model < public * (1 + tol) or (public == 0 and model >= 0)
+    return ratio, abs(model - public) <= tol * abs(public) + 1e-12
+
+
+# ----------------------------------------------------------------------------- outcomes
+
+
+def _providers_of(scenario: Scenario, subject: str) -> set[str] | None:
+    """The providers a subject stands for: None for the lab (everything), a provider, or a
+    provider group's providers (its sites' providers too; see :func:`_group_note`)."""
+    if subject == scenario.lab_id():
+        return None
+    if any(p.id == subject for p in scenario.providers):
+        return {subject}
+    for g in scenario.provider_groups:
+        if g.id == subject:
+            providers = set(g.providers)
+            for site_id in g.sites:
+                if any(s.id == site_id for s in scenario.sites):
+                    providers.add(scenario.site(site_id).provider)
+            return providers
+    raise _Unknown(
+        f"subject '{subject}' is not the lab ({scenario.lab_id()}), a provider or a provider "
+        "group (capacity and spend are kept per provider)"
+    )
+
+
+def _held_days(summary: SimSummary) -> list[date]:
+    return sorted({date.fromisoformat(h.period_end) for h in summary.capacity_held or []})
+
+
+def _day_on_or_before(summary: SimSummary, day: date) -> date:
+    days = [d for d in _held_days(summary) if d <= day]
+    if not days:
+        raise _Unknown(f"the run holds nothing on or before {day.isoformat()}")
+    return days[-1]
+
+
+def _outcome(scenario: Scenario, summary: SimSummary, f: Figure) -> float:
+    assert f.period is not None
+    assert f.subject is not None
+    first, last = figure_period(f.period)
+    m = f.metric
+    if m in ("site_online_mw",):
+        return _site_online_mw(scenario, f.subject, last)
+    if m == "api_tokens_per_s":
+        inf = summary.inference
+        for c in inf.classes if inf is not None else []:
+            if c.workload_class == f.subject:
+                return c.mean_tokens_per_s
+        raise _Unknown(f"the run served no inference class '{f.subject}'")
+    if m in ("contracted_capacity_gw", "declined_option_value_usd"):
+        raise _Unknown(f"'{m}' is not computed yet")
+    if summary.capacity_held is None:
+        raise _Unknown("the run replayed no procurement (not a scenario run)")
+    if m in ("capacity_held_gw", "accelerators_held"):
+        providers = _providers_of(scenario, f.subject)
+        day = _day_on_or_before(summary, last)
+        rows = [
+            h
+            for h in summary.capacity_held
+            if h.period_end == day.isoformat() and (providers is None or h.provider in providers)
+        ]
+        if m == "accelerators_held":
+            return float(sum(h.accelerators for h in rows))
+        mw = sum(h.power_mw for h in rows)
+        if f.basis == "it":
+            mw /= _mean_pue(scenario, providers)
+        return mw / 1000.0
+    if m == "provider_share_of_capacity":
+        providers = _providers_of(scenario, f.subject)
+        days = {d.isoformat() for d in _held_days(summary) if first <= d <= last}
+        if not days:
+            raise _Unknown(f"no procurement period ends in {f.period}")
+        rows = [h for h in summary.capacity_held if h.period_end in days]
+        total = sum(h.reference_accelerators for h in rows)
+        if total <= 0:
+            raise _Unknown(f"the run holds nothing in {f.period}")
+        mine = sum(
+            h.reference_accelerators for h in rows if providers is None or h.provider in providers
+        )
+        return mine / total
+    if m == "compute_spend_usd":
+        if first.month != 1 or first.day != 1 or last.month != 12 or last.day != 31:
+            raise _Unknown("spend is kept by whole years: give a year or a range of years")
+        providers = _providers_of(scenario, f.subject)
+        years = set(range(first.year, last.year + 1))
+        spend = summary.spend_by_year or []
+        got = {s.year for s in spend}
+        if not years <= got:
+            missing = ", ".join(str(y) for y in sorted(years - got))
+            raise _Unknown(f"the run has no spend for {missing} (outside its horizon?)")
+        return float(
+            sum(
+                Decimal(s.committed_usd)
+                for s in spend
+                if s.year in years and (providers is None or s.provider in providers)
+            )
+        )
+    raise _Unknown(f"'{m}' is not an outcome this version computes")
+
+
+def _mean_pue(scenario: Scenario, providers: set[str] | None) -> float:
+    pues = [s.pue for s in scenario.sites if providers is None or s.provider in providers]
+    return sum(pues) / len(pues) if pues else 1.0
+
+
+def _site_online_mw(scenario: Scenario, site_id: str, day: date) -> float:
+    site = _site(scenario, site_id)
+    if site.phases:
+        return sum(ph.power_mw for ph in site.phases if ph.status != "planned" and ph.online <= day)
+    if site.power_capacity_mw is not None and any(
+        p.available_from <= day and p.status != "planned" for p in site.pools
+    ):
+        return float(site.power_capacity_mw)
+    if site.power_capacity_mw is None:
+        raise _Unknown(f"site '{site_id}' has neither phases nor a power capacity")
+    return 0.0
+
+
+def _site(scenario: Scenario, site_id: str) -> Site:
+    try:
+        return scenario.site(site_id)
+    except KeyError:
+        raise _Unknown(f"subject '{site_id}' is not a site") from None
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def _clause(scenario: Scenario, clause_id: str) -> tuple[Contract, ClauseBase]:
+    for c, cl in scenario.clauses():
+        if cl.id == clause_id:
+            return c, cl
+    raise _Unknown(f"subject '{clause_id}' is not a clause of the scenario")
+
+
+def _last_version(clause: ClauseBase) -> ClauseBase:
+    mods = sorted(
+        (a for a in clause.amendments if a.action != "terminate"), key=lambda a: a.effective.start
+    )
+    return clause.amended(mods[-1]) if mods else clause
+
+
+def _input(scenario: Scenario, f: Figure) -> float | date:
+    assert f.period is not None
+    assert f.subject is not None
+    _first, last = figure_period(f.period)
+    m, subject = f.metric, f.subject
+    if m == "clause_end_date":
+        _, cl = _clause(scenario, subject)
+        ends = sorted(a.effective.start for a in cl.amendments if a.action == "terminate")
+        if ends:
+            return ends[0]
+        end = _last_version(cl).end_date()
+        if end is None:
+            raise _Unknown(f"clause '{subject}' has no end (open-ended)")
+        return end
+    if m == "clause_start_date":
+        return _clause(scenario, subject)[1].effective.start
+    if m == "contract_value_usd":
+        for c in scenario.contracts:
+            if c.id == subject:
+                versions = [_last_version(cl) for cl in c.terms()]
+                amounts = [v.amount_usd for v in versions if isinstance(v, CommittedSpend)]
+                if not amounts:
+                    raise _Unknown(f"contract '{subject}' has no committed_spend clause")
+                return float(sum(amounts))
+        _, cl = _clause(scenario, subject)
+        cl = _last_version(cl)
+        if not isinstance(cl, CommittedSpend):
+            raise _Unknown(f"clause '{subject}' is a {cl.kind} clause, not committed_spend")
+        return float(cl.amount_usd)
+    if m == "equity_stake_share":
+        _, cl = _clause(scenario, subject)
+        cl = _last_version(cl)
+        if not isinstance(cl, Investment) or cl.stake_percent is None:
+            raise _Unknown(f"clause '{subject}' is not an investment with a stake_percent")
+        return float(cl.stake_percent) / 100.0
+    if m == "contract_reported_date":
+        for c in scenario.contracts:
+            if c.id == subject:
+                reported = getattr(c, "reported", None)
+                return reported if isinstance(reported, date) else c.signed
+        raise _Unknown(f"subject '{subject}' is not a contract")
+    if m == "site_planned_mw":
+        site = _site(scenario, subject)
+        if site.power_capacity_mw is not None:
+            return float(site.power_capacity_mw)
+        if site.phases:
+            return float(sum(ph.power_mw for ph in site.phases))
+        raise _Unknown(f"site '{subject}' has neither phases nor a power capacity")
+    if m == "accelerators_ordered":
+        site = _site(scenario, subject)
+        return float(sum(p.count for p in site.pools))
+    if m == "weekly_active_users":
+        rows = [
+            u
+            for u in scenario.usage
+            if u.metric == "weekly_active_users" and u.subject == subject and u.date <= last
+        ]
+        if not rows:
+            raise _Unknown(f"no weekly_active_users usage row for '{subject}' by {last}")
+        return max(rows, key=lambda u: u.date).value
+    if m == "annualized_revenue_usd":
+        lab = subject == scenario.lab_id()
+        streams = [
+            r for r in scenario.revenue if r.year == last.year and (lab or r.stream == subject)
+        ]
+        rates = [r.exit_annualized_usd for r in streams if r.exit_annualized_usd is not None]
+        if not rates:
+            raise _Unknown(
+                f"no revenue row with exit_annualized_usd for '{subject}' in {last.year}"
+            )
+        return float(sum(rates))
+    if m == "budget_capex_usd":
+        ms = [x for x in scenario.budget.milestones if x.by <= last]
+        if not ms:
+            raise _Unknown(f"no budget milestone by {last.isoformat()}")
+        return float(max(ms, key=lambda x: x.by).capex_usd)
+    raise _Unknown(f"'{m}' is not an input this version reads")
+
+
+__all__ = ["EXIT_OUTSIDE", "Fact", "Facts", "check_figures", "compare", "needs_run", "run_facts"]
