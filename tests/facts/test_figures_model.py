@@ -111,3 +111,23 @@ def test_sections_load(tmp_path: Any) -> None:
     assert sc.usage[0].value == 5
     with pytest.raises(KeyError):
         sc.provider_group("nope")
+
+
+def test_public_compute_costs_read_compute_spend_figures() -> None:
+    """plan --json's public_figures: a compute_spend_usd figure about the lab over one year
+    counts, as does an old-style compute-cost id; another subject, a range of years or another
+    metric does not."""
+    from stargate.domain.figures import public_compute_costs_by_year
+
+    data = minimal()
+    data["figures"] = [
+        fig(id="spend-2026", metric="compute_spend_usd", period="2026", value=5e10, unit="USD"),
+        fig(id="cloud-2027", metric="compute_spend_usd", subject="cloud", period="2027",
+            value=1e9, unit="USD"),
+        fig(id="spend-26-30", metric="compute_spend_usd", period="2026-01-01..2030-12-31",
+            value=6e11, unit="USD"),
+        fig(id="held-2028", period="2028", value=1, unit="GW"),
+        {"id": "lab-compute-cost-2025", "value": 7, "unit": "USD bn", "source": "x"},
+    ]  # fmt: skip
+    sc = Scenario.model_validate(data)
+    assert public_compute_costs_by_year(sc) == {"2025": 7e9, "2026": 5e10}

@@ -1,10 +1,15 @@
 """The scenario's public figures of annual compute cost: the one parser of figures with units,
 in the domain so that the planner, the terminal, ``--json`` and the HTML report read them alike.
 
-A figure counts when its id has ``compute-cost`` and ends in a year (``openai-compute-cost-2026``)
-and its unit is an amount of US dollars: ``USD``, ``USD m``/``million``, ``USD bn``/``billion``,
-``USD tn``/``trillion`` (optionally followed by ``per year``). A figure in another unit (``GW``,
-``MW``, ``kW per rack``) is never read as dollars.
+A figure counts when its unit is an amount of US dollars (``USD``, ``USD m``/``million``,
+``USD bn``/``billion``, ``USD tn``/``trillion``, optionally followed by ``per year``) and either
+
+* it is a checkable figure of metric ``compute_spend_usd`` about the lab (its ``subject`` is the
+  lab's party id) over one whole year (``period: "2026"``), with a number as value; or
+* it is a display-only figure whose id has ``compute-cost`` and ends in a year
+  (``openai-compute-cost-2026``).
+
+A figure in another unit (``GW``, ``MW``, ``kW per rack``) is never read as dollars.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from stargate.domain.model import Scenario
+from stargate.domain.model import Scenario, figure_period
 
 #: Words after ``USD`` that scale the value.
 _SCALE = {
@@ -61,15 +66,32 @@ def usd_per_unit(unit: str) -> float | None:
 def public_compute_costs(scenario: Scenario) -> list[PublicFigure]:
     """The scenario's public annual compute-cost figures in US dollars, by year then id."""
     out: list[PublicFigure] = []
+    lab = scenario.lab_id()
     for f in scenario.figures:
-        m = re.search(r"compute-cost.*?(\d{4})$", f.id)
-        if m is None or not isinstance(f.value, Decimal):
-            continue
+        if f.metric is not None:
+            year = _one_year(f.period) if f.metric == "compute_spend_usd" else None
+            if year is None or f.subject != lab:
+                continue
+        else:
+            m = re.search(r"compute-cost.*?(\d{4})$", f.id)
+            if m is None:
+                continue
+            year = int(m.group(1))
         scale = usd_per_unit(f.unit)
-        if scale is None:
+        if scale is None or not isinstance(f.value, Decimal):
             continue
-        out.append(PublicFigure(int(m.group(1)), float(f.value) * scale, f.id, str(f.source)))
+        out.append(PublicFigure(year, float(f.value) * scale, f.id, str(f.source)))
     return sorted(out, key=lambda p: (p.year, p.id))
+
+
+def _one_year(period: str | None) -> int | None:
+    """The year a period of exactly one whole year is (``"2026"``, ``2026-01-01..2026-12-31``)."""
+    if period is None:
+        return None
+    first, last = figure_period(period)
+    if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31) and first.year == last.year:
+        return first.year
+    return None
 
 
 def format_usd(v: float) -> str:
