@@ -131,3 +131,24 @@ def test_public_compute_costs_read_compute_spend_figures() -> None:
     ]  # fmt: skip
     sc = Scenario.model_validate(data)
     assert public_compute_costs_by_year(sc) == {"2025": 7e9, "2026": 5e10}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"figures": [fig(), fig()]}, "duplicate figure id 'f'"),
+        ({"provider_groups": [{"id": "cloud", "name": "C", "providers": []}]}, "also a provider"),
+        (
+            {"provider_groups": [{"id": "g", "name": "G", "providers": ["nope"]}]},
+            "unknown provider",
+        ),
+        ({"provider_groups": [{"id": "g", "name": "G", "sites": ["nope"]}]}, "unknown site"),
+    ],
+)
+def test_figure_and_group_integrity(tmp_path: Any, change: dict[str, Any], message: str) -> None:
+    from stargate.scenario.loader import check_scenario
+
+    data = {**minimal(), **change}
+    result = check_scenario(write_scenario(tmp_path, data))
+    assert not result.ok
+    assert any(message in p.message for p in result.problems), result.problems

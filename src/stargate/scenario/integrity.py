@@ -136,7 +136,26 @@ class _Checker:
         procurement_checks.procurement_ids(self)
         if self.has("budget"):
             self.budget()
+        self.figures()
         return self.problems
+
+    def figures(self) -> None:
+        """Figure and provider-group ids are unique; a group names providers and sites of the
+        scenario, and its id is not a provider's (a figure's subject names either)."""
+        s = self.s
+        self.unique("figures", s.figures, "figure")
+        self.unique("provider_groups", s.provider_groups, "provider group")
+        for i, g in enumerate(s.provider_groups):
+            if g.id in self.ns.providers:
+                self.add(
+                    f"provider_groups[{i}].id",
+                    f"provider group id '{g.id}' is also a provider's",
+                    expected="a group id that is no provider's id",
+                )
+            for j, p in enumerate(g.providers):
+                self.ref(f"provider_groups[{i}].providers[{j}]", p, self.ns.providers, "provider")
+            for j, site in enumerate(g.sites):
+                self.ref(f"provider_groups[{i}].sites[{j}]", site, self.ns.sites, "site")
 
     def settings(self) -> None:
         s = self.s
