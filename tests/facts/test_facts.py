@@ -285,3 +285,36 @@ def test_the_default_scenario_reports_every_checkable_figure(default_scenario: S
     want = [f.id for f in default_scenario.figures if f.metric is not None]
     assert [f["id"] for f in data["figures"]] == want
     assert data["n_within"] + data["n_outside"] + data["n_soft"] == len(want)
+
+
+def test_contracted_capacity_and_declined_offers() -> None:
+    """The cloud's ROFR declines everything: the 10 accelerators it could have given go to
+    'other' at $4 for the year (declined, worth 10 × $4 × 8,760 h), and all 110 are placed by
+    mid-year (110 kW facility)."""
+    from tests.sim.factory import rofr
+
+    sc = world(
+        cloud_pool=10,
+        other_pool=1000,
+        forecast=False,
+        horizon=("2025-01-01", "2025-12-31"),
+        clauses=[rofr()],
+    )
+    figures = [
+        fig("declined", "declined_option_value_usd", "cloud-rofr", "2025-12-31", 1, unit="USD"),
+        fig("placed", "contracted_capacity_gw", "lab", "2025-06-30", 1, unit="GW"),
+        fig("placed-cloud", "contracted_capacity_gw", "cloud", "2025-06-30", 1, unit="GW"),
+        fig("not-a-rofr", "declined_option_value_usd", "nope", "2025", 1, unit="USD"),
+    ]
+    sc = sc.model_copy(update={"figures": [Figure.model_validate(f) for f in figures]})
+    by = {
+        f.figure.id: f
+        for f in run_facts(sc, workloads=[one_job(100)], responder="decline-always").facts
+    }
+    assert by["declined"].model == pytest.approx(10 * 4 * HOURS)
+    assert by["placed"].model == pytest.approx(0.00011)
+    assert by["placed-cloud"].model == 0
+    assert by["not-a-rofr"].model is None
+    accepted = {f.figure.id: f for f in run_facts(sc, workloads=[one_job(100)]).facts}
+    assert accepted["declined"].model == 0  # the holder had the 10 and took them
+    assert accepted["placed-cloud"].model == pytest.approx(0.00001)

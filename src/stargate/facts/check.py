@@ -130,11 +130,13 @@ def run_facts(
     *,
     seed: int = 0,
     workloads: Sequence[str | JobTable] | None = None,
+    responder: str | None = None,
 ) -> Facts:
     """Check the scenario's figures against a default ``simulate`` run (the one the CLI's
-    ``stargate simulate`` does: its default workload unless ``workloads`` names others), with
-    ``without`` applied (agreements voided, clauses off)."""
-    from stargate.sim.api import DEFAULT_SCENARIO_WORKLOAD, simulate
+    ``stargate simulate`` does: its default workload and ROFR responder unless ``workloads``
+    or ``responder`` name others), with ``without`` applied (agreements voided, clauses
+    off)."""
+    from stargate.sim.api import DEFAULT_RESPONDER, DEFAULT_SCENARIO_WORKLOAD, simulate
 
     derived, off = apply_without(scenario, without)
     summary = None
@@ -142,7 +144,14 @@ def run_facts(
         sources: list[str | JobTable] = (
             list(workloads) if workloads else [DEFAULT_SCENARIO_WORKLOAD]
         )
-        result = simulate(derived, sources, without=sorted(off), seed=seed, log_events=False)
+        result = simulate(
+            derived,
+            sources,
+            without=sorted(off),
+            seed=seed,
+            log_events=False,
+            responder=responder or DEFAULT_RESPONDER,
+        )
         summary = result.summary
     return check_figures(derived, summary, without=without)
 
@@ -240,8 +249,10 @@ def _outcome(scenario: Scenario, summary: SimSummary, f: Figure) -> float:
             if c.workload_class == f.subject:
                 return c.mean_tokens_per_s
         raise _Unknown(f"the run served no inference class '{f.subject}'")
-    if m in ("contracted_capacity_gw", "declined_option_value_usd"):
-        raise _Unknown(f"'{m}' is not computed yet")
+    if m == "contracted_capacity_gw":
+        return _contracted_gw(scenario, summary, f, last)
+    if m == "declined_option_value_usd":
+        return _declined_usd(scenario, summary, f.subject, last)
     if summary.capacity_held is None:
         raise _Unknown("the run replayed no procurement (not a scenario run)")
     if m in ("capacity_held_gw", "accelerators_held"):
@@ -289,6 +300,68 @@ def _outcome(scenario: Scenario, summary: SimSummary, f: Figure) -> float:
             )
         )
     raise _Unknown(f"'{m}' is not an outcome this version computes")
+
+
+def _placed_rows(summary: SimSummary) -> list[Any]:
+    if summary.procurement is None:
+        raise _Unknown("the run replayed no procurement (not a scenario run)")
+    return [r for r in summary.procurement if r.placed]
+
+
+def _contracted_gw(scenario: Scenario, summary: SimSummary, f: Figure, day: date) -> float:
+    """Facility power of the capacity placed by ``day`` whose term has not ended: for the
+    lab, a provider or group (its providers and sites), a site, or a contract (the dated
+    requests that name it)."""
+    assert f.subject is not None
+    subject = f.subject
+    requests: set[str] | None = None
+    sites: set[str] = set()
+    providers: set[str] | None = None
+    if any(c.id == subject for c in scenario.contracts):
+        requests = {
+            r.id for r in scenario.capacity_requests if getattr(r, "contract", None) == subject
+        }
+        if not requests:
+            raise _Unknown(f"no dated capacity request names contract '{subject}'")
+    elif any(s.id == subject for s in scenario.sites):
+        sites = {subject}
+        providers = set()
+    else:
+        providers = _providers_of(scenario, subject)
+        for g in scenario.provider_groups:
+            if g.id == subject:
+                sites = set(g.sites)
+    mw = 0.0
+    for r in _placed_rows(summary):
+        if date.fromisoformat(r.date) > day or date.fromisoformat(r.term_end) < day:
+            continue
+        if requests is not None:
+            if r.request not in requests:
+                continue
+        elif providers is not None and r.provider not in providers and r.site not in sites:
+            continue
+        mw += r.power_mw
+    if f.basis == "it":
+        mw /= _mean_pue(scenario, providers)
+    return mw / 1000.0
+
+
+def _declined_usd(scenario: Scenario, summary: SimSummary, subject: str, day: date) -> float:
+    """What the offers a right of first refusal's holder declined (from the clause's start to
+    ``day``) were worth: accelerators × the placed price × the term's hours."""
+    _, clause = _clause(scenario, subject)
+    if clause.kind != "right_of_first_refusal":
+        raise _Unknown(f"clause '{subject}' is a {clause.kind} clause, not a ROFR")
+    total = Decimal(0)
+    for r in summary.procurement or []:
+        when = date.fromisoformat(r.date)
+        if r.rofr != "declined" or when > day or when < clause.effective.start:
+            continue
+        if r.price_usd_per_accelerator_hour is None:
+            raise _Unknown(f"declined request '{r.request}' has no price")
+        hours = (date.fromisoformat(r.term_end) - date.fromisoformat(r.term_start)).days + 1
+        total += Decimal(r.price_usd_per_accelerator_hour) * r.accelerators * hours * 24
+    return float(total)
 
 
 def _mean_pue(scenario: Scenario, providers: set[str] | None) -> float:

@@ -83,7 +83,10 @@ METRICS: dict[str, Metric] = {
             "outcome",
             "level on the day",
             "GW",
-            "not computed yet: needs the placed requests by day (reported with a reason)",
+            "facility power (procurement power_mw) of the requests placed by the day whose term "
+            "has not ended: for the lab, a provider or group (its providers and sites), a site, "
+            "or a contract (the dated requests naming it); basis it: ÷ mean PUE. Sites "
+            "announced but not yet requested are not counted",
         ),
         Metric(
             "api_tokens_per_s",
@@ -98,7 +101,8 @@ METRICS: dict[str, Metric] = {
             "outcome",
             "the day",
             "USD",
-            "not computed yet: needs the declined offers' value (reported with a reason)",
+            "offers the ROFR named by the subject saw declined, from its start to the day: "
+            "accelerators × the placed price × the term's hours (procurement rows)",
         ),
         Metric(
             "contract_value_usd",
