@@ -318,3 +318,49 @@ def test_contracted_capacity_and_declined_offers() -> None:
     accepted = {f.figure.id: f for f in run_facts(sc, workloads=[one_job(100)]).facts}
     assert accepted["declined"].model == 0  # the holder had the 10 and took them
     assert accepted["placed-cloud"].model == pytest.approx(0.00001)
+
+
+def test_the_default_checks_at_least_a_third_of_its_outcomes(default_scenario: Scenario) -> None:
+    """Honesty: a third or more of the default's outcome figures were not calibrated to."""
+    outcomes = [
+        f for f in default_scenario.figures if f.metric and METRICS[f.metric].kind == "outcome"
+    ]
+    checked = [f for f in outcomes if f.use == "checked"]
+    assert 3 * len(checked) >= len(outcomes)
+
+
+def test_without_compares_with_the_run_that_keeps_every_term() -> None:
+    from tests.sim.factory import rofr
+
+    sc = world(
+        cloud_pool=10,
+        other_pool=1000,
+        forecast=False,
+        horizon=("2025-01-01", "2025-12-31"),
+        clauses=[rofr()],
+    )
+    figures = [fig("cloud", "accelerators_held", "cloud", "2025", 10, unit="GPUs")]
+    sc = sc.model_copy(update={"figures": [Figure.model_validate(f) for f in figures]})
+    kw: dict[str, Any] = {"workloads": [one_job(100)], "responder": "decline-always"}
+    res = run_facts(sc, ["cloud-rofr"], **kw)
+    assert res.baseline is not None
+    assert res.baseline.facts[0].model == 0  # the holder declined its 10
+    assert res.facts[0].model == 10  # without the ROFR, the cheapest (cloud, $3) is used
+    data = res.to_dict()
+    assert data["without"] == ["cloud-rofr"]
+    assert data["figures"][0]["baseline_model"] == 0
+    assert data["figures"][0]["within"] is True
+    assert data["figures"][0]["baseline_within"] is False
+    assert "without" not in run_facts(sc, **kw).to_dict()
+
+
+def test_the_table_without_a_term_shows_the_run_with_all_terms(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, inputs_scenario())
+    r = runner.invoke(app, ["facts", str(path), "--without", "rofr"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0
+    assert "with all terms" in r.stdout
+    assert "without rofr" in r.stdout
+    code, data = facts_json(path, "--without", "rofr")
+    assert code == 0
+    assert data["without"] == ["rofr"]
+    assert all("baseline_model" in f for f in data["figures"])

@@ -115,13 +115,15 @@ def _print(result: Facts) -> None:
             continue
         what = "inputs calibrated to it" if use == "fitted" else "not used in calibration"
         table = Table(title=f"{title}: {use} ({what})", title_justify="left")
-        for col in ("figure", "metric", "subject", "period", "public", "model", "ratio", ""):
-            table.add_column(
-                col, justify="right" if col in ("public", "model", "ratio") else "left"
-            )
+        cols = ["figure", "metric", "subject", "period", "public", "model", "ratio", ""]
+        if result.baseline is not None:
+            cols.insert(6, "with all terms")
+        numeric = ("public", "model", "ratio", "with all terms")
+        for col in cols:
+            table.add_column(col, justify="right" if col in numeric else "left")
         for f in rows:
             ratio = "—" if f.ratio is None else f"{f.ratio:.2f}"
-            table.add_row(
+            cells = [
                 f.figure.id,
                 f.figure.metric or "",
                 f.figure.subject or "",
@@ -130,7 +132,11 @@ def _print(result: Facts) -> None:
                 _model(f),
                 ratio,
                 _verdict(f) + (f": {f.reason}" if f.reason else ""),
-            )
+            ]
+            if result.baseline is not None:
+                base = result.baseline_of(f.figure.id)
+                cells.insert(6, "—" if base is None else _model(base))
+            table.add_row(*cells)
         out.print(table)
     if not result.facts:
         out.print(f"{title}: the scenario has no checkable figures (none with a 'metric').")

@@ -88,6 +88,8 @@ class Facts:
     scenario_id: str
     without: tuple[str, ...]
     facts: list[Fact]
+    #: with ``without``: the check of the scenario with every term kept, to compare
+    baseline: Facts | None = None
 
     @property
     def n_soft(self) -> int:
@@ -101,13 +103,31 @@ class Facts:
     def n_outside(self) -> int:
         return sum(1 for f in self.facts if not f.soft and not f.within)
 
+    def baseline_of(self, figure_id: str) -> Fact | None:
+        if self.baseline is None:
+            return None
+        return next((f for f in self.baseline.facts if f.figure.id == figure_id), None)
+
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "figures": [f.to_dict() for f in self.facts],
+        """The ``--json`` output; with ``without``, each figure also has ``baseline_model``
+        and ``baseline_within`` (the run with every term kept) and the top level ``without``."""
+        rows = []
+        for f in self.facts:
+            row = f.to_dict()
+            base = self.baseline_of(f.figure.id)
+            if self.baseline is not None:
+                row["baseline_model"] = None if base is None else base.to_dict()["model"]
+                row["baseline_within"] = None if base is None else base.within
+            rows.append(row)
+        out: dict[str, Any] = {
+            "figures": rows,
             "n_within": self.n_within,
             "n_outside": self.n_outside,
             "n_soft": self.n_soft,
         }
+        if self.without:
+            out["without"] = list(self.without)
+        return out
 
 
 class _Unknown(Exception):
@@ -138,6 +158,9 @@ def run_facts(
     off)."""
     from stargate.sim.api import DEFAULT_RESPONDER, DEFAULT_SCENARIO_WORKLOAD, simulate
 
+    baseline = None
+    if without:
+        baseline = run_facts(scenario, (), seed=seed, workloads=workloads, responder=responder)
     derived, off = apply_without(scenario, without)
     summary = None
     if needs_run(derived):
@@ -153,7 +176,8 @@ def run_facts(
             responder=responder or DEFAULT_RESPONDER,
         )
         summary = result.summary
-    return check_figures(derived, summary, without=without)
+    checked = check_figures(derived, summary, without=without)
+    return Facts(checked.scenario_id, checked.without, checked.facts, baseline)
 
 
 def check_figures(
