@@ -364,3 +364,15 @@ def test_the_table_without_a_term_shows_the_run_with_all_terms(tmp_path: Path) -
     assert code == 0
     assert data["without"] == ["rofr"]
     assert all("baseline_model" in f for f in data["figures"])
+
+
+def test_site_planned_power_follows_the_announcement() -> None:
+    data = minimal()
+    data["sites"][1]["announced"] = "2025-03-01"
+    data["figures"] = [
+        fig("before", "site_planned_mw", "campus", "2025-02-01", 0, unit="MW", tolerance=0),
+        fig("after", "site_planned_mw", "campus", "2025-03-01..2025-12-31", 100, unit="MW"),
+    ]
+    by = {f.figure.id: f for f in check_figures(Scenario.model_validate(data), None).facts}
+    assert by["before"].model == 0
+    assert by["after"].model == 100

@@ -406,6 +406,28 @@ def _site_online_mw(scenario: Scenario, site_id: str, day: date) -> float:
     return 0.0
 
 
+def _site_planned_mw(site: Site, day: date) -> float:
+    """The power planned at a site on ``day``: nothing before the site (or every phase) was
+    announced or once every phase is cancelled; else its power capacity, or the sum of the
+    phases announced and not cancelled (a phase's ``announced``/``cancelled``, where the
+    scenario gives them)."""
+    if site.announced is not None and day < site.announced:
+        return 0.0
+    live = []
+    for ph in site.phases:
+        announced = getattr(ph, "announced", None) or site.announced
+        cancelled = getattr(ph, "cancelled", None)
+        if (announced is None or announced <= day) and (cancelled is None or day < cancelled):
+            live.append(ph)
+    if site.phases and not live:
+        return 0.0
+    if site.power_capacity_mw is not None:
+        return float(site.power_capacity_mw)
+    if live:
+        return float(sum(ph.power_mw for ph in live))
+    raise _Unknown(f"site '{site.id}' has neither phases nor a power capacity")
+
+
 def _site(scenario: Scenario, site_id: str) -> Site:
     try:
         return scenario.site(site_id)
@@ -472,12 +494,7 @@ def _input(scenario: Scenario, f: Figure) -> float | date:
                 return reported if isinstance(reported, date) else c.signed
         raise _Unknown(f"subject '{subject}' is not a contract")
     if m == "site_planned_mw":
-        site = _site(scenario, subject)
-        if site.power_capacity_mw is not None:
-            return float(site.power_capacity_mw)
-        if site.phases:
-            return float(sum(ph.power_mw for ph in site.phases))
-        raise _Unknown(f"site '{subject}' has neither phases nor a power capacity")
+        return _site_planned_mw(_site(scenario, subject), figure_period(f.period)[0])
     if m == "accelerators_ordered":
         site = _site(scenario, subject)
         return float(sum(p.count for p in site.pools))

@@ -69,7 +69,8 @@ METRICS: dict[str, Metric] = {
             "input",
             "level on the period's first day",
             "MW",
-            "the site's power_capacity_mw, else the sum of its phases' power",
+            "0 before the site is announced or once every phase is cancelled; else the site's "
+            "power_capacity_mw, or the sum of its phases announced and not cancelled by the day",
         ),
         Metric(
             "accelerators_ordered",
