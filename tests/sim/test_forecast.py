@@ -184,3 +184,11 @@ def test_utilization_is_busy_over_held_in_reference_hours() -> None:
     assert 0 < s.utilization
     more = simulate(None, ["forecast?scale=2"], horizon="..2025-06-30").summary.utilization
     assert more > s.utilization
+
+
+def test_huge_demand_runs_longer_not_wider_than_a_pool() -> None:
+    rows = [Row(2025, "research-training", accelerator_hours=5.0e10)]
+    w = syn.generate_forecast(rows, T0, YEAR_S, jobs_per_year=500)
+    assert float(w.jobs.gpus.max()) <= syn.FORECAST_MAX_GPUS
+    assert len(w.jobs) == 500
+    assert float(np.dot(w.jobs.gpus, w.jobs.duration_s)) / 3600 == pytest.approx(5.0e10)

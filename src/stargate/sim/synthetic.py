@@ -749,6 +749,10 @@ FORECAST_JOBS_PER_YEAR = 2000
 #: No simulated job is wider than this share of its class-year's mean concurrency (the class's
 #: accelerator-hours ÷ the hours of the year), so that the work spreads over at least ~8 jobs.
 FORECAST_MAX_SHARE = 1 / 8
+#: No simulated job is wider than this many accelerators (an assumption: the largest gang one
+#: reservation or campus pool hosts; the default scenario's pools hold 100,000 to 250,000).
+#: Where aggregation reaches it, a class-year's jobs run longer instead of wider.
+FORECAST_MAX_GPUS = 65536.0
 
 FORECAST_PARAM_TABLE: dict[str, Param] = {
     "seed": Param(int, "seed of every draw", 0, MAX_SEED, default="0"),
@@ -788,7 +792,9 @@ def _training_jobs(
 ) -> tuple[FArray, FArray, FArray, int]:
     prof = FORECAST_PROFILES.get(cls, FORECAST_PROFILES["research-training"])
     span_h = (hi - lo) / SECONDS_PER_HOUR
-    widest = max(1.0, math.floor(FORECAST_MAX_SHARE * hours / max(span_h, 1.0)))
+    widest = min(
+        FORECAST_MAX_GPUS, max(1.0, math.floor(FORECAST_MAX_SHARE * hours / max(span_h, 1.0)))
+    )
     research = PROFILES[DEFAULT_TRAINING_CLASS]
     sizes = (
         np.asarray([prof.fixed_gpus])
