@@ -192,3 +192,45 @@ def test_huge_demand_runs_longer_not_wider_than_a_pool() -> None:
     assert float(w.jobs.gpus.max()) <= syn.FORECAST_MAX_GPUS
     assert len(w.jobs) == 500
     assert float(np.dot(w.jobs.gpus, w.jobs.duration_s)) / 3600 == pytest.approx(5.0e10)
+
+
+def test_the_default_scenario_stays_within_50000_jobs() -> None:
+    from stargate.sim.api import _forecast_rows, scenario_of
+
+    sc = scenario_of(None)
+    start = datetime.combine(sc.horizon.start, datetime.min.time())
+    assert sc.horizon.end is not None
+    end_s = (datetime.combine(sc.horizon.end, datetime.min.time()) - start).total_seconds()
+    w = syn.generate_forecast(_forecast_rows(sc), start, end_s + 86400, inference=0)
+    assert 0 < len(w.jobs) <= 50_000
+
+
+def test_api_exclusivity_binds_the_default_runs_inference() -> None:
+    """Each year's API serving request is decided under the clauses in force that year: in a
+    year an exclusivity clause on the API holds from its first day, the capacity is on its
+    provider (or, where that provider has none, none)."""
+    from stargate.domain.model import Exclusivity
+
+    r = simulate()
+    sc = r._scenario
+    assert sc is not None
+    assert r.summary.inference is not None
+    api = next(c for c in r.summary.inference.classes if c.workload_class == "api-inference")
+    assert api.by_year is not None
+    assert len(api.by_year) > 1
+    clauses = [
+        cl
+        for _, cl in sc.clauses()  # type: ignore[attr-defined]
+        if isinstance(cl, Exclusivity) and "api-inference" in cl.workload_classes
+    ]
+    assert clauses
+    bound = 0
+    for y in api.by_year:
+        day = datetime.fromisoformat(y.start).date()
+        for cl in clauses:
+            eff = cl.effective
+            if eff.start <= day and (eff.end is None or day <= eff.end):
+                bound += 1
+                assert y.decided_by == cl.id
+                assert y.provider in (cl.provider, None)
+    assert bound >= 1
