@@ -234,3 +234,8 @@ def test_api_exclusivity_binds_the_default_runs_inference() -> None:
                 assert y.decided_by == cl.id
                 assert y.provider in (cl.provider, None)
     assert bound >= 1
+
+
+def test_forecast_on_a_fleet_for_experiments_is_refused() -> None:
+    with pytest.raises(InputError, match="on its own fleet"):
+        simulate("stargate-2025", ["forecast"], "pool:512")

@@ -149,7 +149,7 @@ DEFAULT_CHECKPOINT_INTERVAL_H = 1.0
 
 def simulate(
     scenario: Scenario | str | Path | None = None,
-    workloads: Sequence[str | JobTable | InferenceDemand] = (DEFAULT_SCENARIO_WORKLOAD,),
+    workloads: Sequence[str | JobTable | InferenceDemand] | None = None,
     fleet: str | FleetSpec | None = None,
     *,
     policy: str = "greedy",
@@ -173,8 +173,11 @@ def simulate(
     ``scenario``: a Scenario, a file (text or :class:`~pathlib.Path`) or an embedded name
     (default ``stargate-2025``), used for its fleet and contracts unless ``fleet`` replaces
     them (``pool:N`` or a trace's node list, with no contracts). ``workloads``: source specs
-    (``synthetic?jobs=20000``, ``alibaba-gpu-2023:PATH``, ``azure-llm-2023?scale=10``) or
-    tables. ``policy``: a name in :data:`stargate.sim.pools.POLICIES`; ``granularity``:
+    (``forecast``, ``synthetic?jobs=20000``, ``alibaba-gpu-2023:PATH``,
+    ``azure-llm-2023?scale=10``) or tables; None (the default): ``forecast`` on a scenario's
+    own fleet when the scenario has a forecast source, else
+    :data:`SYNTHETIC_SCENARIO_WORKLOAD`. A scenario run starts on the scenario's first day.
+    ``policy``: a name in :data:`stargate.sim.pools.POLICIES`; ``granularity``:
     ``pool`` or ``node``; ``horizon``: see :func:`horizon_of` (dates or whole years).
     Rows skipped under ``skip_bad_rows`` are counted in the summary and described in
     ``warnings``. ``price``: USD per accelerator-hour of a fleet for experiments (``fleet``),
@@ -259,13 +262,13 @@ def simulate(
     tables: list[JobTable] = []
     demands: list[InferenceDemand] = []
     rows = _forecast_rows(sc) if fleet_spec is None else []
+    if workloads is None:  # the default: the scenario's forecast, where it has one
+        workloads = [DEFAULT_SCENARIO_WORKLOAD if rows else SYNTHETIC_SCENARIO_WORKLOAD]
     for w in workloads:
         item: object = w
         if isinstance(w, str):
             from stargate.sim.traces import load_workload
 
-            if w == DEFAULT_SCENARIO_WORKLOAD and not rows:
-                w = SYNTHETIC_SCENARIO_WORKLOAD
             spec = complete_synthetic(w, sc, fleet_spec, h.first, h.last)
             context = _context(fleet)
             if rows and sc is not None:
