@@ -302,6 +302,7 @@ def test_unknown_names_suggest() -> None:
     assert set(traces.WORKLOADS) == {
         "alibaba-gpu-2023",
         "azure-llm-2023",
+        "forecast",
         "philly-2017",
         "synthetic",
     }

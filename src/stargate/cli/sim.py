@@ -203,7 +203,6 @@ def simulate(
         from stargate.files import check_output_dir
         from stargate.sim.api import (
             DEFAULT_FLEET_WORKLOAD,
-            DEFAULT_SCENARIO_WORKLOAD,
             horizon_of,
             parse_price,
         )
@@ -232,9 +231,8 @@ def simulate(
                         expected=" | ".join(PROCURE_FROM),
                     )
                 )
-        sources = workload or [
-            DEFAULT_FLEET_WORKLOAD if fleet and not scenario else DEFAULT_SCENARIO_WORKLOAD
-        ]
+        # no --workload: the fleet's default, or the engine's (the scenario's forecast)
+        sources = workload or ([DEFAULT_FLEET_WORKLOAD] if fleet and not scenario else None)
         warnings: list[Problem] = []
         kwargs: dict[str, Any] = dict(
             fleet=fleet,

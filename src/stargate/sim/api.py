@@ -28,6 +28,7 @@ from stargate.sim.engine import (
 )
 from stargate.sim.pools import POLICIES, Granularity, granularity_of
 from stargate.sim.result import SimResult
+from stargate.sim.synthetic import ForecastWorkload
 from stargate.sim.workload import FleetSpec, InferenceDemand, JobTable
 
 if TYPE_CHECKING:
@@ -127,9 +128,13 @@ def _merge(tables: Sequence[JobTable]) -> JobTable:
     )
 
 
-#: The synthetic workload of a scenario run when none is given: Alibaba's sizes × 256 and
+#: The workload of a scenario run when none is given: the scenario's own demand forecast
+#: (training jobs and inference demand, docs/synthetic.md#forecast). A scenario without a
+#: forecast source, or a run on a fleet for experiments, takes :data:`SYNTHETIC_SCENARIO_WORKLOAD`.
+DEFAULT_SCENARIO_WORKLOAD = "forecast"
+#: The synthetic workload of a scenario run without a forecast: Alibaba's sizes × 256 and
 #: Philly's durations × 20, so that jobs are of the scale of a frontier lab's fleet.
-DEFAULT_SCENARIO_WORKLOAD = "synthetic?jobs=20000&size_scale=256&duration_scale=20"
+SYNTHETIC_SCENARIO_WORKLOAD = "synthetic?jobs=20000&size_scale=256&duration_scale=20"
 DEFAULT_FLEET_WORKLOAD = "synthetic?jobs=20000"
 
 #: How the ROFR holder answers capacity offers in a scenario run, unless told otherwise: it
@@ -144,7 +149,7 @@ DEFAULT_CHECKPOINT_INTERVAL_H = 1.0
 
 def simulate(
     scenario: Scenario | str | Path | None = None,
-    workloads: Sequence[str | JobTable | InferenceDemand] = (DEFAULT_SCENARIO_WORKLOAD,),
+    workloads: Sequence[str | JobTable | InferenceDemand] | None = None,
     fleet: str | FleetSpec | None = None,
     *,
     policy: str = "greedy",
@@ -168,8 +173,11 @@ def simulate(
     ``scenario``: a Scenario, a file (text or :class:`~pathlib.Path`) or an embedded name
     (default ``stargate-2025``), used for its fleet and contracts unless ``fleet`` replaces
     them (``pool:N`` or a trace's node list, with no contracts). ``workloads``: source specs
-    (``synthetic?jobs=20000``, ``alibaba-gpu-2023:PATH``, ``azure-llm-2023?scale=10``) or
-    tables. ``policy``: a name in :data:`stargate.sim.pools.POLICIES`; ``granularity``:
+    (``forecast``, ``synthetic?jobs=20000``, ``alibaba-gpu-2023:PATH``,
+    ``azure-llm-2023?scale=10``) or tables; None (the default): ``forecast`` on a scenario's
+    own fleet when the scenario has a forecast source, else
+    :data:`SYNTHETIC_SCENARIO_WORKLOAD`. A scenario run starts on the scenario's first day.
+    ``policy``: a name in :data:`stargate.sim.pools.POLICIES`; ``granularity``:
     ``pool`` or ``node``; ``horizon``: see :func:`horizon_of` (dates or whole years).
     Rows skipped under ``skip_bad_rows`` are counted in the summary and described in
     ``warnings``. ``price``: USD per accelerator-hour of a fleet for experiments (``fleet``),
@@ -253,20 +261,33 @@ def simulate(
             (procurement or ProcurementOptions()).checked()
     tables: list[JobTable] = []
     demands: list[InferenceDemand] = []
+    rows = _forecast_rows(sc) if fleet_spec is None else []
+    if workloads is None:  # the default: the scenario's forecast, where it has one
+        workloads = [DEFAULT_SCENARIO_WORKLOAD if rows else SYNTHETIC_SCENARIO_WORKLOAD]
     for w in workloads:
         item: object = w
         if isinstance(w, str):
             from stargate.sim.traces import load_workload
 
             spec = complete_synthetic(w, sc, fleet_spec, h.first, h.last)
+            context = _context(fleet)
+            if rows and sc is not None:
+                t0 = _t0(h.first, sc.horizon.start)
+                context.update(
+                    forecast_rows=rows, t0=t0, end_s=_end_s(t0, h.last or _last(sc), None, math.inf)
+                )
             with _naming("workloads", "--workload"):
                 item = load_workload(
                     spec,
                     skip_bad_rows=skip_bad_rows,
                     warnings=warnings,
-                    context=_context(fleet),
+                    context=context,
                     data_dir=data_dir,
                 )
+        if isinstance(item, ForecastWorkload):
+            tables.append(item.jobs)
+            demands.extend(item.demands)
+            continue
         if isinstance(item, JobTable):
             tables.append(item)
         elif isinstance(item, InferenceDemand):
@@ -322,6 +343,21 @@ def simulate(
         source,
         procurement,
     )
+
+
+def _last(sc: Scenario) -> date:
+    """The last day of a scenario run without ``--horizon``: the scenario's, or a year on."""
+    return sc.horizon.end or (sc.horizon.start + timedelta(days=DAYS_PER_YEAR))
+
+
+def _forecast_rows(sc: Scenario | None) -> list[Any]:
+    """The rows of the scenario's first workload source of kind forecast (none: [])."""
+    if sc is None:
+        return []
+    from stargate.domain.model import WorkloadSourceKind
+
+    src = next((w for w in sc.workload_sources if w.kind == WorkloadSourceKind.forecast), None)
+    return list(src.forecast) if src is not None else []
 
 
 def scenario_of(scenario: Scenario | str | Path | None) -> Scenario:
@@ -386,7 +422,7 @@ def complete_synthetic(
     if fleet is not None:
         return f"{spec}{sep}fleet_accelerators={fleet.count}"
     if sc is not None:
-        t0 = start or sc.as_of
+        t0 = start or sc.horizon.start
         t1 = end or sc.horizon.end or (t0 + timedelta(days=DAYS_PER_YEAR))
         hours = max(1.0, ((t1 - t0).days + 1) * HOURS_PER_DAY * 0.9)
         return f"{spec}{sep}span_h={hours:g}"
@@ -402,7 +438,7 @@ def _t0(start: date | None, default: date) -> datetime:
     return datetime(d.year, d.month, d.day)
 
 
-def _end_s(t0: datetime, end: date | None, jobs: JobTable, default: float) -> float:
+def _end_s(t0: datetime, end: date | None, jobs: JobTable | None, default: float) -> float:
     if end is not None:
         return (datetime(end.year, end.month, end.day) - t0).total_seconds() + SECONDS_PER_DAY
     return default
@@ -475,9 +511,9 @@ def _simulate_scenario(
     for sel in without:
         off |= resolve_clause_selector(sc, sel)
     answer = _responder(responder, seed)
-    t0 = _t0(start, sc.as_of)
-    default_end = sc.horizon.end or (sc.as_of + timedelta(days=DAYS_PER_YEAR))
-    last = end or default_end
+    # a scenario run starts on the scenario's first day (its history), not on ``as_of``
+    t0 = _t0(start, sc.horizon.start)
+    last = end or _last(sc)
     end_s = _end_s(t0, last, jobs, math.inf)
     classes = {c.id for c in sc.workload_classes}
     unknown = sorted(set(jobs.workload_class) - classes)

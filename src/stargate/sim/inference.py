@@ -77,36 +77,31 @@ def serve(
         }
         latency_ms = None
         accelerators = ref_count
+        capacity: Any = None
+        by_year: list[dict[str, Any]] = []
         if sc is not None and broker is not None and t0 is not None:
-            from stargate.broker.request import Request
-
             cls = next((c for c in sc.workload_classes if c.id == d.workload_class), None)
             latency_ms = cls.latency_slo_ms if cls else None
-            requester = next((p.id for p in sc.parties if "operator" in p.roles), None)
-            req = Request.model_validate(
-                {
-                    "id": f"inference-{d.workload_class}",
-                    "requester": requester,
-                    "class": d.workload_class,
-                    "kind": "inference",
-                    "accelerators": {"count": ref_count},
-                    "period": {"start": t0, "end": t0 + timedelta(minutes=max(1, minutes))},
-                }
-            )
-            dec = broker.decide(req, t0)
-            placed = {
-                "placed": dec.placed,
-                "provider": dec.provider,
-                "pool": dec.pool,
-                "accelerator": dec.accelerator,
-                "decided_by": dec.decided_by,
-            }
-            if dec.placed and dec.accelerator is not None:
-                acc = next(a for a in sc.accelerators if a.id == dec.accelerator)
-                thr = acc.throughput_for(d.workload_class) or 1.0
-                accelerators = int(dec.count or 0)
-            else:
-                accelerators = 0
+            capacity = np.zeros(minutes)
+            biggest = -1
+            for a, b in _year_segments(t0, max(1, minutes)):
+                seg = tps[a:b]
+                seg_count = max(1, math.ceil(headroom * float(seg.mean()) / ref_tps))
+                start = t0 + timedelta(minutes=a)
+                dec, seg_thr, seg_acc = _place(sc, broker, d, start, b - a, seg_count)
+                capacity[a:b] = seg_acc * ref_tps * seg_thr
+                by_year.append(
+                    {
+                        "start": start.isoformat(),
+                        "mean_tokens_per_s": round(float(seg.mean()), 3) if b > a else 0.0,
+                        "provisioned_accelerators": seg_acc,
+                        "provider": dec["provider"],
+                        "accelerator": dec["accelerator"],
+                        "decided_by": dec.get("decided_by"),
+                    }
+                )
+                if seg_acc > biggest:
+                    biggest, placed, thr, accelerators = seg_acc, dec, seg_thr, seg_acc
         elif fleet is not None:
             placed = {
                 "placed": True,
@@ -115,10 +110,16 @@ def serve(
                 "accelerator": fleet.pools[0].accelerator,
             }
         per_acc = ref_tps * thr
-        capacity = accelerators * per_acc
+        if capacity is None:
+            capacity = accelerators * per_acc
         with np.errstate(divide="ignore", invalid="ignore"):
             util = np.where(capacity > 0, tps / capacity, np.inf)
         covered = tps <= capacity + 1e-9
+        served_h = (
+            round(float(np.minimum(tps, capacity).sum()) / ref_tps / 60.0, 3)
+            if by_year or (sc is not None and broker is not None)
+            else None
+        )
         out.append(
             {
                 "workload_class": d.workload_class,
@@ -134,6 +135,57 @@ def serve(
                 "latency_violation_minutes": int((util > _tier(latency_ms)).sum()),
                 "accelerators_for_99pct": math.ceil(p99 / per_acc) if per_acc > 0 else None,
                 "skipped": dict(sorted(d.skipped.items())),
+                **({"by_year": by_year} if len(by_year) > 1 else {}),
+                **(
+                    {"served_reference_accelerator_hours": served_h} if served_h is not None else {}
+                ),
             }
         )
     return {"classes": out}
+
+
+def _year_segments(t0: datetime, minutes: int) -> list[tuple[int, int]]:
+    """Minute ranges ``[a, b)`` of the calendar years a demand of ``minutes`` from ``t0``
+    spans: serving capacity is requested year by year, so that it grows with the demand and
+    each year's request meets the clauses in force that year."""
+    out: list[tuple[int, int]] = []
+    a = 0
+    while a < minutes:
+        day = t0 + timedelta(minutes=a)
+        nxt = datetime(day.year + 1, 1, 1)
+        b = min(minutes, a + max(1, math.ceil((nxt - day).total_seconds() / 60)))
+        out.append((a, b))
+        a = b
+    return out
+
+
+def _place(
+    sc: Scenario, broker: Any, d: InferenceDemand, start: datetime, minutes: int, count: int
+) -> tuple[dict[str, Any], float, int]:
+    """One inference request through the broker: (its placement, the serving type's
+    throughput for the class, accelerators provisioned)."""
+    from stargate.broker.request import Request
+
+    requester = next((p.id for p in sc.parties if "operator" in p.roles), None)
+    req = Request.model_validate(
+        {
+            "id": f"inference-{d.workload_class}",
+            "requester": requester,
+            "class": d.workload_class,
+            "kind": "inference",
+            "accelerators": {"count": count},
+            "period": {"start": start, "end": start + timedelta(minutes=max(1, minutes))},
+        }
+    )
+    dec = broker.decide(req, start)
+    placed = {
+        "placed": dec.placed,
+        "provider": dec.provider,
+        "pool": dec.pool,
+        "accelerator": dec.accelerator,
+        "decided_by": dec.decided_by,
+    }
+    if dec.placed and dec.accelerator is not None:
+        acc = next(a for a in sc.accelerators if a.id == dec.accelerator)
+        return placed, acc.throughput_for(d.workload_class) or 1.0, int(dec.count or 0)
+    return placed, 1.0, 0

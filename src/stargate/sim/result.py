@@ -218,6 +218,17 @@ class Serving(_Part):
     decided_by: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
+class InferenceYear(_Part):
+    """Serving capacity requested for one calendar year of a demand spanning several."""
+
+    start: str
+    mean_tokens_per_s: float
+    provisioned_accelerators: int
+    provider: str | None
+    accelerator: str | None
+    decided_by: str | None = Field(default=None, exclude_if=lambda v: v is None)
+
+
 class InferenceClass(_Part):
     workload_class: str
     source: str
@@ -232,6 +243,13 @@ class InferenceClass(_Part):
     latency_violation_minutes: int
     accelerators_for_99pct: int | None
     skipped: dict[str, int]
+    #: only for a demand spanning more than one calendar year (requested year by year)
+    by_year: list[InferenceYear] | None = Field(default=None, exclude_if=lambda v: v is None)
+    #: only on a scenario run: tokens served ÷ ``reference_tokens_per_s``, in hours — the
+    #: reference-accelerator-hours the demand kept busy (counted in ``utilization``)
+    served_reference_accelerator_hours: float | None = Field(
+        default=None, exclude_if=lambda v: v is None
+    )
 
 
 class InferenceSummary(_Part):
@@ -246,7 +264,10 @@ class SimSummary(_Part):
     wait_s: Stats
     jct_s: Stats
     makespan_s: float = Field(description="last finish − first arrival, seconds")
-    utilization: float = Field(description="busy ÷ online capacity accelerator-seconds")
+    utilization: float = Field(
+        description="scenario run: busy ÷ held, reference-accelerator-hours used ÷ held; "
+        "fleet for experiments: busy ÷ available accelerator-seconds"
+    )
     cost_usd: float | None = Field(description="null on an unpriced fleet for experiments")
     energy_mwh: float
     rofr: RofrCounts
@@ -449,6 +470,23 @@ class SimResult:
         s = self.state
         return s.start_s - s.jobs.arrival_s - s.killed_run_s
 
+    def _utilization(self, busy_total: float, cap_total: float) -> float:
+        """On a scenario run, busy ÷ held: reference-accelerator-hours used ÷ those held (each
+        pool — a reservation held — weighted by its throughput for the reference class); on a
+        fleet for experiments, busy ÷ available accelerator-seconds (every type counts 1)."""
+        s = self.state
+        settings = getattr(self._scenario, "settings", None)
+        ref = getattr(settings, "reference_class", None)
+        thr = s.pools.thr.get(ref) if isinstance(ref, str) else None
+        if thr is not None:
+            busy_total = float(np.dot(s.busy_acc_s, thr))
+            cap_total = sum(v * float(thr[p]) for (p, _), v in s.cap_by_day.items())
+            if self.inference is not None:
+                busy_total += SECONDS_PER_HOUR * sum(
+                    c.served_reference_accelerator_hours or 0.0 for c in self.inference.classes
+                )
+        return round(busy_total / cap_total, 9) if cap_total else 0.0
+
     # -- the summary ------------------------------------------------------------------------
     @cached_property
     def provenance(self) -> Provenance:
@@ -509,7 +547,7 @@ class SimResult:
             wait_s=_stats(wait),
             jct_s=_stats(jct),
             makespan_s=round(makespan, 3),
-            utilization=round(busy_total / cap_total, 9) if cap_total else 0.0,
+            utilization=self._utilization(busy_total, cap_total),
             cost_usd=round(float(cost.sum()), 2) if self.priced else None,
             energy_mwh=round(energy, 3),
             rofr=rofr_of_rows(proc.rows)

@@ -707,3 +707,219 @@ def generate_inference(
         workload_class=workload_class.strip(),
         source=SOURCE,
     )
+
+
+# --------------------------------------------------------------------------- forecast
+
+
+@dataclass(frozen=True)
+class ForecastProfile:
+    """How one real job of a training class is drawn for the ``forecast`` source: sizes in
+    reference accelerators (the fitted Alibaba sizes times ``size_scale``, or one fixed size),
+    durations from the fitted Philly distribution scaled to ``mean_h`` and cut at ``max_h``."""
+
+    size_scale: float
+    fixed_gpus: float | None
+    mean_h: float
+    max_h: float
+    about: str
+
+
+#: Real jobs of each training class, at frontier practice (assumptions, docs/synthetic.md):
+#: a frontier run is 16,384 reference accelerators (Meta's Llama 3 405B: 16,384 H100 for 54
+#: days, arXiv 2407.21783) running 30 days on average (fitted shape, cut at 120 days); a research
+#: job is an Alibaba-fitted size × 256 running Philly's fitted durations × 20 (mean ~83 h, cut at
+#: 30 days), as the scenario default's ``synthetic`` workload had. Other classes run as research.
+FORECAST_PROFILES: dict[str, ForecastProfile] = {
+    "frontier-training": ForecastProfile(
+        1.0, 16384.0, 720.0, 2880.0, "assumption: 16,384 accelerators (Llama 3 405B), 30 days"
+    ),
+    "research-training": ForecastProfile(
+        256.0,
+        None,
+        JOB_DURATION.mean * 20 / SECONDS_PER_HOUR,
+        720.0,
+        "Alibaba-fitted sizes × 256, Philly-fitted durations × 20",
+    ),
+}
+#: Simulated jobs per class and year at most: the aggregation N (real jobs per simulated job, a
+#: power of two) is the smallest that keeps a class-year within it. With eight years and two
+#: training classes the default run has at most 32,000 jobs.
+FORECAST_JOBS_PER_YEAR = 2000
+#: No simulated job is wider than this share of its class-year's mean concurrency (the class's
+#: accelerator-hours ÷ the hours of the year), so that the work spreads over at least ~8 jobs.
+FORECAST_MAX_SHARE = 1 / 8
+#: No simulated job is wider than this many accelerators (an assumption: the largest gang one
+#: reservation or campus pool hosts; the default scenario's pools hold 100,000 to 250,000).
+#: Where aggregation reaches it, a class-year's jobs run longer instead of wider.
+FORECAST_MAX_GPUS = 65536.0
+
+FORECAST_PARAM_TABLE: dict[str, Param] = {
+    "seed": Param(int, "seed of every draw", 0, MAX_SEED, default="0"),
+    "scale": Param(
+        float, "multiplies every forecast row", 0, MAX_INFERENCE_SCALE, low_open=True, default="1"
+    ),
+    "jobs_per_year": Param(
+        int, "simulated jobs per class and year at most", 1, MAX_JOBS, default="2000"
+    ),
+    "inference": Param(int, "1: inference demand too; 0: training only", 0, 1, default="1"),
+}
+
+
+@dataclass
+class ForecastWorkload:
+    """What the ``forecast`` source makes: training jobs and one inference demand per class,
+    and the aggregation used (class -> year -> real jobs per simulated job)."""
+
+    jobs: JobTable
+    demands: list[InferenceDemand]
+    aggregation: dict[str, dict[int, int]]
+
+
+def _year_window_s(year: int, t0: Any, end_s: float) -> tuple[float, float, float]:
+    """Seconds from ``t0`` of the part of ``year`` inside ``[0, end_s)``, and its share of the
+    year."""
+    from datetime import datetime
+
+    a = (datetime(year, 1, 1) - t0).total_seconds()
+    b = (datetime(year + 1, 1, 1) - t0).total_seconds()
+    lo, hi = max(a, 0.0), min(b, end_s)
+    return lo, hi, max(hi - lo, 0.0) / (b - a)
+
+
+def _training_jobs(
+    cls: str, year: int, hours: float, lo: float, hi: float, rng: np.random.Generator, cap_n: int
+) -> tuple[FArray, FArray, FArray, int]:
+    prof = FORECAST_PROFILES.get(cls, FORECAST_PROFILES["research-training"])
+    span_h = (hi - lo) / SECONDS_PER_HOUR
+    widest = min(
+        FORECAST_MAX_GPUS, max(1.0, math.floor(FORECAST_MAX_SHARE * hours / max(span_h, 1.0)))
+    )
+    research = PROFILES[DEFAULT_TRAINING_CLASS]
+    sizes = (
+        np.asarray([prof.fixed_gpus])
+        if prof.fixed_gpus is not None
+        else np.maximum(np.round(np.asarray(research.gpus) * prof.size_scale), 1.0)
+    )
+    probs = np.asarray([1.0]) if prof.fixed_gpus is not None else np.asarray(research.gpus_p)
+    dur_mean = prof.mean_h
+    agg = 1
+    n = 1
+    for _ in range(64):
+        mean_gpus = float(np.dot(np.minimum(sizes * agg, widest), probs))
+        n = max(1, round(hours / (mean_gpus * dur_mean)))
+        if n <= cap_n or mean_gpus >= widest:
+            break
+        agg *= 2
+    n = min(n, cap_n)
+    cdf = np.cumsum(probs) / probs.sum()
+    cdf[-1] = 1.0
+    gpus = np.minimum(sizes[np.searchsorted(cdf, rng.random(n), side="right")] * agg, widest)
+    rel = JOB_DURATION.sample(rng.random(n)) / JOB_DURATION.mean
+    dur_h = np.minimum(rel * dur_mean, prof.max_h)
+    dur_h *= hours / float(np.dot(gpus, dur_h))  # the class-year's hours, exactly
+    arrival = np.sort(lo + rng.random(n) * (hi - lo))
+    return arrival, dur_h * SECONDS_PER_HOUR, gpus, agg
+
+
+def _level_curve(rows: list[tuple[int, float]], t0: Any, minutes: int) -> FArray:
+    """Tokens/s per minute: each year's average read as its level at mid-year (2 July),
+    geometric in between, flat before the first and after the last."""
+    from datetime import datetime
+
+    xs = np.asarray([(datetime(y, 7, 2) - t0).total_seconds() / 60 for y, _ in rows])
+    ys = np.log(np.maximum(np.asarray([v for _, v in rows]), 1e-9))
+    grid = np.arange(minutes, dtype=np.float64)
+    out: FArray = np.exp(np.interp(grid, xs, ys))
+    zero = np.asarray([v for _, v in rows]) <= 0
+    if zero.all():
+        out[:] = 0.0
+    return out
+
+
+def generate_forecast(
+    rows: Sequence[Any],
+    t0: Any,
+    end_s: float,
+    seed: int | str = 0,
+    scale: float | str = 1.0,
+    jobs_per_year: int | str = FORECAST_JOBS_PER_YEAR,
+    inference: int | str = 1,
+    source: str = "forecast",
+) -> ForecastWorkload:
+    """Training jobs and inference demand from a scenario's demand forecast, from ``t0`` (a
+    datetime) for ``end_s`` seconds.
+
+    * training rows (``accelerator_hours``): per class and year, jobs whose reference-
+      accelerator-hours sum to the row's (times ``scale``, prorated when the run covers part
+      of the year), arriving uniformly within the year; sizes and durations by
+      :data:`FORECAST_PROFILES`, one simulated job standing for N real ones run as a gang
+      (N the smallest power of two keeping the class-year within ``jobs_per_year`` jobs), no job
+      wider than :data:`FORECAST_MAX_SHARE` of the class-year's mean concurrency;
+    * inference rows (``tokens_per_s``): per class, per-minute tokens/s following the yearly
+      averages (mid-year levels, geometric in between) times the Azure-fitted minute-to-minute
+      variation (log-normal AR(1), mean 1); prompt and output split as in the fitted tables.
+
+    Deterministic for a seed: each class-year has its own random stream.
+    """
+    t = FORECAST_PARAM_TABLE
+    seed_ = _param(t, "seed", seed)
+    k = _param(t, "scale", scale)
+    cap_n = _param(t, "jobs_per_year", jobs_per_year)
+    with_inference = _param(t, "inference", inference)
+    arrivals: list[FArray] = []
+    durations: list[FArray] = []
+    sizes: list[FArray] = []
+    classes: list[str] = []
+    aggregation: dict[str, dict[int, int]] = {}
+    inference_rows: dict[str, list[tuple[int, float]]] = {}
+    class_order = sorted({r.workload_class for r in rows})
+    for r in sorted(rows, key=lambda r: (r.workload_class, r.year)):
+        if r.tokens_per_s is not None:
+            inference_rows.setdefault(r.workload_class, []).append((r.year, r.tokens_per_s * k))
+            continue
+        lo, hi, share = _year_window_s(r.year, t0, end_s)
+        hours = float(r.accelerator_hours or 0.0) * k * share
+        if hours <= 0 or hi <= lo:
+            continue
+        rng = np.random.default_rng([seed_, r.year, class_order.index(r.workload_class)])
+        a, d, g, agg = _training_jobs(r.workload_class, r.year, hours, lo, hi, rng, cap_n)
+        arrivals.append(a)
+        durations.append(d)
+        sizes.append(g)
+        classes.extend([r.workload_class] * len(a))
+        aggregation.setdefault(r.workload_class, {})[r.year] = agg
+    if arrivals:
+        arrival = np.concatenate(arrivals)
+        order = np.argsort(arrival, kind="stable")
+        jobs = JobTable(
+            arrival_s=arrival[order],
+            duration_s=np.concatenate(durations)[order],
+            gpus=np.concatenate(sizes)[order],
+            allowed=[None] * len(order),
+            workload_class=[classes[i] for i in order],
+            source=source,
+            name=[f"{classes[i]}-{j}" for j, i in enumerate(order)],
+        )
+    else:
+        jobs = JobTable(np.zeros(0), np.zeros(0), np.zeros(0), [], [], source)
+    demands: list[InferenceDemand] = []
+    minutes = min(int(end_s // 60), MAX_MINUTES) if math.isfinite(end_s) else 0
+    if with_inference and minutes > 0:
+        prompt_share = PROMPT.mean / (PROMPT.mean + OUTPUT.mean)
+        for cls, pts in sorted(inference_rows.items()):
+            rng = np.random.default_rng([seed_, 0, class_order.index(cls)])
+            level = _level_curve(sorted(pts), t0, minutes)
+            x = _ar1(rng.standard_normal(minutes), LLM_LOG_RATE_PHI, LLM_LOG_RATE_SD)
+            tps = level * np.exp(x - LLM_LOG_RATE_SD**2 / 2)
+            per_request = PROMPT.mean + OUTPUT.mean
+            demands.append(
+                InferenceDemand(
+                    prompt_tokens_per_s=tps * prompt_share,
+                    output_tokens_per_s=tps * (1 - prompt_share),
+                    requests_per_min=np.round(tps * 60 / per_request).astype(np.int64),
+                    workload_class=cls,
+                    source=source,
+                )
+            )
+    return ForecastWorkload(jobs, demands, aggregation)

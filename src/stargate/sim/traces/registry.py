@@ -100,6 +100,26 @@ def _synthetic(path: str | None, params: dict[str, Any], opts: LoadOptions) -> A
     return synthetic.generate(**kwargs)
 
 
+def _forecast(path: str | None, params: dict[str, Any], opts: LoadOptions) -> Any:
+    """The ``forecast`` source: jobs and inference demand from the scenario's demand forecast
+    (:func:`stargate.sim.synthetic.generate_forecast`); the simulator gives the scenario and
+    the run's window in ``context``."""
+    from stargate.sim.synthetic import generate_forecast
+
+    ctx = opts.context or {}
+    rows = ctx.get("forecast_rows")
+    if path is not None or not rows or ctx.get("t0") is None:
+        raise InputError(
+            Problem(
+                "the forecast source reads the demand forecast of a scenario run"
+                + (" and takes no path" if path is not None else ""),
+                path="forecast",
+                expected="a scenario with a workload source of kind forecast, on its own fleet",
+            )
+        )
+    return generate_forecast(rows, ctx["t0"], ctx["end_s"], **params)
+
+
 def _pool(arg: str | None) -> FleetSpec:
     if arg is None:
         raise InputError(
@@ -170,6 +190,15 @@ _SYNTHETIC = WORKLOADS.add(
         _synthetic,
     ),
 )
+WORKLOADS.add(
+    "forecast",
+    Loader(
+        "forecast",
+        "jobs and inference demand from the scenario's demand forecast (docs/synthetic.md)",
+        {},  # its generator's: source_params("forecast")
+        _forecast,
+    ),
+)
 FLEETS.add(
     "alibaba-gpu-2023",
     Loader(
@@ -208,6 +237,10 @@ def source_params(name: str) -> Mapping[str, Param]:
         from stargate.sim.synthetic import JOB_PARAM_TABLE
 
         return JOB_PARAM_TABLE
+    if name == "forecast":
+        from stargate.sim.synthetic import FORECAST_PARAM_TABLE
+
+        return FORECAST_PARAM_TABLE
     registry = FLEETS if name in FLEETS and name not in WORKLOADS else WORKLOADS
     return registry.get(name).params
 
@@ -259,7 +292,7 @@ def load_workload(
         check_params("synthetic", src.params)  # names and ranges; generate() converts
         params: dict[str, Any] = dict(src.params)
     else:
-        params = convert_params(src.name, src.params, loader.params)
+        params = convert_params(src.name, src.params, source_params(src.name))
     opts = LoadOptions(
         skip_bad_rows=skip_bad_rows, warnings=warnings, context=context, data_dir=data_dir
     )
