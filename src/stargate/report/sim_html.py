@@ -295,7 +295,9 @@ def _key_figures(run: _Run) -> str:
         card(
             "Utilization",
             pct(analysis.utilization(run.result)),
-            "busy ÷ available accelerator-hours",
+            "busy ÷ held reference-accelerator-hours"
+            if s.procurement is not None
+            else "busy ÷ available accelerator-hours",
         ),
         # compact in the card (a 12-digit figure overflows it); the exact amount beneath
         card("Cost", usd_compact(s.cost_usd), f"{usd(s.cost_usd)}: served and lost work")
