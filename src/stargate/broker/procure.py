@@ -80,7 +80,7 @@ from stargate.broker.capacity import (
 from stargate.broker.money import price_usd
 from stargate.broker.objective import Objective, parse_objective
 from stargate.broker.responders import CapacityLimited, Offer, Responder
-from stargate.contracts.state import resolve_clause_selector
+from stargate.contracts.state import resolve_without
 from stargate.domain.costs import facility_load_mw, hourly_cost
 from stargate.domain.model import (
     CapacityRequest,
@@ -144,19 +144,19 @@ class Procurement:
         book: CapacityBook,
         *,
         without: Iterable[str] = (),
+        voided: Iterable[str] = (),
         source: RequestSource = "request",
         responder: Responder | None = None,
         objective: str | Objective = "cost",
         provenance: Provenance | None = None,
     ) -> None:
-        self.sc = scenario
+        resolved = resolve_without(scenario, without)
+        self.sc = resolved.scenario
         self.req = request
         self.at = at
         self.book = book
-        off: set[str] = set()
-        for sel in without:
-            off |= resolve_clause_selector(scenario, sel)
-        self.without = frozenset(off)
+        self.without = resolved.clause_ids
+        off_names = sorted(set(resolved.names) | set(voided))
         self.source: RequestSource = source
         self.responder: Responder = responder or CapacityLimited()
         self.objective = (
@@ -182,7 +182,7 @@ class Procurement:
             source=source,
             term=self.term,
             objective=self.objective.label,
-            without=sorted(self.without),
+            without=off_names,
             reference_class=self.ref_class,
             provenance=provenance,
         )

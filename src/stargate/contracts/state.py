@@ -225,6 +225,35 @@ def apply_without(scenario: Scenario, selectors: Iterable[str]) -> tuple[Scenari
     return derived, frozenset(off)
 
 
+@dataclass(frozen=True, slots=True)
+class Without:
+    """What ``--without`` names, resolved: the derived scenario (agreements and amendments
+    voided), the clause ids switched off, and the agreement and amendment ids voided."""
+
+    scenario: Scenario
+    clause_ids: frozenset[str]
+    voided: tuple[str, ...]
+
+    @property
+    def names(self) -> list[str]:
+        """Everything switched off, for reports and provenance: clause ids and voided names."""
+        return sorted(self.clause_ids | set(self.voided))
+
+
+def resolve_without(scenario: Scenario, selectors: Iterable[str]) -> Without:
+    """:func:`apply_without`, keeping the names of the agreements and amendments it voided.
+
+    Every engine resolves ``without`` through this at its entry and runs on the derived
+    scenario, so ``--without AGREEMENT_ID`` means the same in ``place``, ``simulate``, ``plan``
+    and ``scenario show``. Passing the returned clause ids on with the derived scenario is a
+    no-op resolution (clause ids stay valid there)."""
+    sels = [s.strip() for s in selectors]
+    named = agreement_ids(scenario) | amendment_ids(scenario)
+    derived, off = apply_without(scenario, sels)
+    voided = tuple(sorted({s for s in sels if s in named}))
+    return Without(derived, off, voided)
+
+
 def _usd(amount: Decimal) -> str:
     if amount >= Decimal("1e9"):
         return f"${amount / Decimal('1e9'):,.1f}B"

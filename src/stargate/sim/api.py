@@ -466,14 +466,17 @@ def _simulate_scenario(
 ) -> SimResult:
     """Procurement first (what the lab holds, period by period), then the jobs on it."""
     from stargate.broker.engine import Broker
-    from stargate.contracts.state import resolve_clause_selector
+    from stargate.contracts.state import resolve_without
     from stargate.domain.model import RightOfFirstRefusal
     from stargate.sim.held import held_scenario
     from stargate.sim.procure import periods_between, replay, workload_demand
 
-    off: set[str] = set()
-    for sel in without:
-        off |= resolve_clause_selector(sc, sel)
+    # agreements and amendments named in ``without`` are voided: the run is of the derived
+    # scenario, in procurement and at the job level alike
+    resolved = resolve_without(sc, without)
+    sc = resolved.scenario
+    off = set(resolved.clause_ids)
+    voided = [n for n in resolved.names if n not in off]
     answer = _responder(responder, seed)
     t0 = _t0(start, sc.as_of)
     default_end = sc.horizon.end or (sc.as_of + timedelta(days=DAYS_PER_YEAR))
@@ -505,6 +508,7 @@ def _simulate_scenario(
         source=source,
         options=options,
         without=off,
+        voided=voided,
         responder=answer,
         report_from=t0.date(),
     )
@@ -539,7 +543,7 @@ def _simulate_scenario(
         seed=seed,
         log_events=log_events,
         progress=progress,
-        meta={"fleet": "scenario", "scenario": sc.id, "without": sorted(off)},
+        meta={"fleet": "scenario", "scenario": sc.id, "without": resolved.names},
         checkpoint_s={
             c.id: SECONDS_PER_HOUR * (c.checkpoint_interval_h or DEFAULT_CHECKPOINT_INTERVAL_H)
             for c in sc.workload_classes
