@@ -18,7 +18,7 @@ import pytest
 from stargate.broker.capacity import CapacityBook
 from stargate.broker.engine import Broker
 from stargate.contracts.state import resolve_without
-from stargate.domain.model import CapacityRequest, Scenario
+from stargate.domain.model import CapacityRequest, RightOfFirstRefusal, Scenario
 from stargate.errors import InputError
 from stargate.scenario.loader import load_scenario, validate_data
 from stargate.scenario.snapshot import snapshot
@@ -186,3 +186,204 @@ def test_unknown_names_exit_2_naming_without(swapped: Scenario, engine: str) -> 
     text = err.value.problems[0].render()
     assert "--without" in text
     assert AGREEMENT in text  # did you mean
+
+
+# --------------------------------------------------------------------------- integrity
+
+
+def _default_data() -> dict[str, Any]:
+    data: dict[str, Any] = load_scenario(None).model_dump(
+        mode="json", by_alias=True, exclude_none=True
+    )
+    return data
+
+
+def _problems(agreements: list[dict[str, Any]], contract: int = 0) -> list[tuple[str, str]]:
+    data = _default_data()
+    data["contracts"][contract]["agreements"] = agreements
+    result = validate_data(data)
+    return [(p.path or "", p.message) for p in result.problems]
+
+
+def _ag(ag_id: str = "later", day: str = "2025-06-01", **kw: Any) -> dict[str, Any]:
+    return {"id": ag_id, "date": day, "source": "assumption: a test agreement", **kw}
+
+
+def _added(clause_id: str, start: str = "2025-06-01") -> dict[str, Any]:
+    return {
+        "id": clause_id,
+        "kind": "exclusivity",
+        "party": "openai",
+        "workload_classes": ["batch-inference"],
+        "provider": "azure",
+        "effective": {"start": start},
+        "source": "assumption: a test clause",
+    }
+
+
+def test_a_valid_agreement_passes() -> None:
+    ok = _ag(
+        changes=[
+            {"clause": "azure-rofr", "action": "modify", "changes": {"response_window_h": 24}},
+            {"clause": "api-exclusivity", "action": "terminate"},
+        ],
+        adds=[_added("batch-exclusivity")],
+    )
+    assert _problems([ok]) == []
+
+
+def test_cumulative_modifies_read_on_top_of_each_other() -> None:
+    first = _ag(
+        "first",
+        "2025-03-01",
+        changes=[
+            {"clause": "azure-rofr", "action": "modify", "changes": {"response_window_h": 24}}
+        ],
+    )
+    second = _ag(
+        "second",
+        "2025-06-01",
+        changes=[{"clause": "azure-rofr", "action": "modify", "changes": {"holder": "oracle"}}],
+    )
+    assert _problems([first, second]) == []
+    data = _default_data()
+    data["contracts"][0]["agreements"] = [first, second]
+    sc = validate_data(data).scenario
+    assert sc is not None
+    rofr = next(cl for _, cl in sc.clauses() if cl.id == "azure-rofr")
+    v = rofr.version_at(date(2025, 7, 1))
+    assert isinstance(v, RightOfFirstRefusal)
+    assert (v.holder, v.response_window_h) == ("oracle", 24)
+    early = rofr.version_at(date(2025, 4, 1))
+    assert isinstance(early, RightOfFirstRefusal)
+    assert (early.holder, early.response_window_h) == ("microsoft", 24)
+    change = {**second["changes"][0], "changes": {"holder": "x"}}
+    bad = _ag("second", "2025-06-01", changes=[change])
+    problems = _problems([first, bad])
+    assert [p for p, _ in problems] == ["contracts[0].agreements[1].changes[0].changes.holder"]
+
+
+@pytest.mark.parametrize(
+    ("agreements", "path", "words"),
+    [
+        (
+            [_ag(changes=[{"clause": "azure-rofx", "action": "terminate"}])],
+            "contracts[0].agreements[0].changes[0].clause",
+            "unknown clause 'azure-rofx'",
+        ),
+        (
+            [_ag(changes=[{"clause": "oracle-commitment", "action": "terminate"}])],
+            "contracts[0].agreements[0].changes[0].clause",
+            "another contract",
+        ),
+        (
+            [
+                _ag("early", "2025-03-01", changes=[{"clause": "late-x", "action": "terminate"}]),
+                _ag("late", "2025-09-01", adds=[_added("late-x", "2025-09-01")]),
+            ],
+            "contracts[0].agreements[0].changes[0].clause",
+            "added by a later agreement",
+        ),
+        (
+            [_ag(changes=[{"clause": "azure-rofr", "action": "modify", "changes": {"id": "x"}}])],
+            "contracts[0].agreements[0].changes[0].changes.id",
+            "cannot change 'id'",
+        ),
+        (
+            [_ag(changes=[{"clause": "azure-rofr", "action": "modify", "changes": {"window": 1}}])],
+            "contracts[0].agreements[0].changes[0].changes.window",
+            "no field 'window'",
+        ),
+        (
+            [
+                _ag(
+                    changes=[
+                        {
+                            "clause": "azure-rofr",
+                            "action": "modify",
+                            "changes": {"response_window_h": -5},
+                        }
+                    ]
+                )
+            ],
+            "contracts[0].agreements[0].changes[0].changes.response_window_h",
+            "amended clause is invalid",
+        ),
+        (
+            [_ag(adds=[_added("batch-exclusivity", "2025-01-01")])],
+            "contracts[0].agreements[0].adds[0].effective.start",
+            "takes effect before the agreement",
+        ),
+        (
+            [_ag(adds=[_added("azure-rofr")])],
+            "contracts[0].agreements[0].adds[0].id",
+            "duplicate id 'azure-rofr'",
+        ),
+        (
+            [_ag("azure-rofr")],
+            "contracts[0].agreements[0].id",
+            "duplicate id 'azure-rofr'",
+        ),
+        (
+            [
+                _ag(
+                    changes=[
+                        {"clause": "azure-rofr", "action": "terminate"},
+                        {"clause": "azure-rofr", "action": "terminate"},
+                    ]
+                )
+            ],
+            "contracts[0].agreements[0].changes[1]",
+            "duplicate id 'later--azure-rofr'",
+        ),
+        (
+            [
+                _ag("a1", "2025-03-01", changes=[{"clause": "azure-rofr", "action": "terminate"}]),
+                _ag(
+                    "a2",
+                    "2025-06-01",
+                    changes=[
+                        {"clause": "azure-rofr", "action": "modify", "changes": {"holder": "x"}}
+                    ],
+                ),
+            ],
+            "contracts[0].agreements[1].changes[0].clause",
+            "was ended by agreement 'a1'",
+        ),
+    ],
+    ids=[
+        "unknown-clause",
+        "other-contract",
+        "later-added",
+        "unamendable",
+        "unknown-field",
+        "invalid-amended",
+        "added-before-agreement",
+        "added-id-clash",
+        "agreement-id-clash",
+        "change-id-clash",
+        "after-terminate",
+    ],
+)
+def test_bad_agreements_are_located(
+    agreements: list[dict[str, Any]], path: str, words: str
+) -> None:
+    problems = _problems(agreements)
+    assert any(p == path and words in m for p, m in problems), problems
+
+
+def test_bad_agreement_exits_2_on_load(tmp_path: Any) -> None:
+    import yaml
+
+    from stargate.scenario.loader import load_scenario as load
+
+    data = _default_data()
+    data["contracts"][0]["agreements"] = [
+        _ag(changes=[{"clause": "azure-rofx", "action": "terminate"}])
+    ]
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(InputError) as err:
+        load(path)
+    assert err.value.exit_code == 2
+    assert "agreements[0].changes[0].clause" in err.value.problems[0].render()
