@@ -17,6 +17,7 @@ import pytest
 
 from stargate.broker.capacity import CapacityBook
 from stargate.broker.engine import Broker
+from stargate.broker.responders import make_responder
 from stargate.contracts.state import resolve_without
 from stargate.domain.model import CapacityRequest, RightOfFirstRefusal, Scenario
 from stargate.errors import InputError
@@ -61,15 +62,15 @@ def _verdicts(rows: Any, request_id: str = REQUEST) -> set[str]:
     return {r["rofr"] for r in rows if r["request"] == request_id}
 
 
-def _broker_verdicts(sc: Scenario, without: list[str], request_id: str = REQUEST) -> set[str]:
+def _broker_verdicts(
+    sc: Scenario, without: list[str], request_id: str = REQUEST, responder: str | None = None
+) -> set[str]:
     book = CapacityBook(sc)
-    broker = Broker(sc, without=without)
+    answer = make_responder(responder, 0) if responder is not None else None
+    broker = Broker(sc, without=without, responder=answer)
     rows: list[dict[str, Any]] = []
     for dated in sorted(sc.capacity_requests, key=lambda r: r.date):
-        req = CapacityRequest.model_validate(
-            dated.model_dump(exclude={"date", "source"}, by_alias=False)
-        )
-        decision = broker.decide_capacity(req, dated.date, book=book, source="scheduled")
+        decision = broker.decide_capacity(dated, dated.date, book=book, source="scheduled")
         rows.extend(r.to_dict() for r in decision.rows)
         if dated.id == request_id:
             assert AGREEMENT in decision.without or not without
@@ -387,3 +388,123 @@ def test_bad_agreement_exits_2_on_load(tmp_path: Any) -> None:
         load(path)
     assert err.value.exit_code == 2
     assert "agreements[0].changes[0].clause" in err.value.problems[0].render()
+
+
+# --------------------------------------------------------------------------- capacity requests
+
+
+def _requests_edited(edit: dict[str, dict[str, Any]], agreements: bool = True) -> Scenario:
+    data = _default_data() if not agreements else _swapped_data()
+    for req in data["capacity_requests"]:
+        req.update(edit.get(req["id"], {}))
+    result = validate_data(data)
+    assert result.scenario is not None, [p.render() for p in result.problems]
+    return result.scenario
+
+
+def _swapped_data() -> dict[str, Any]:
+    data: dict[str, Any] = _with_agreement().model_dump(
+        mode="json", by_alias=True, exclude_none=True
+    )
+    return data
+
+
+def test_requests_tagged_with_an_agreement_or_contract_go_with_it() -> None:
+    sc = _requests_edited(
+        {
+            "abilene-phase-2": {"agreement": AGREEMENT},
+            "abilene-phase-1": {"contract": "oracle-openai-2025"},
+        }
+    )
+    ids = {r.id for r in sc.capacity_requests}
+    assert {"abilene-phase-1", "abilene-phase-2"} <= ids
+    without_ag = resolve_without(sc, [AGREEMENT]).scenario
+    assert {r.id for r in without_ag.capacity_requests} == ids - {"abilene-phase-2"}
+    without_con = resolve_without(sc, ["oracle-openai-2025"])
+    assert {r.id for r in without_con.scenario.capacity_requests} == ids - {"abilene-phase-1"}
+    assert without_con.clause_ids == {"oracle-commitment"}
+    # and the engines no longer place it
+    from stargate.plan.procure import place_dated_requests
+
+    placed = place_dated_requests(without_ag, date(2030, 12, 31), [])
+    assert "abilene-phase-2" not in {r.request_id for r in placed.rows}
+    assert "abilene-phase-2" in {
+        r.request_id for r in place_dated_requests(sc, date(2030, 12, 31), []).rows
+    }
+
+
+def test_the_holder_answer_on_the_record_is_the_default_responder() -> None:
+    sc = _requests_edited(
+        {
+            "abilene-phase-2": {
+                "holder_answer": {"answer": "decline", "source": "assumption: a test answer"}
+            }
+        },
+        agreements=False,
+    )
+    # the part the holder could meet is declined (the rest was released at once, as before)
+    assert _broker_verdicts(sc, []) == {"declined", "released_unmet"}
+    # an explicit responder overrides the record
+    assert _broker_verdicts(sc, [], responder="capacity-limited") == {"accepted", "released_unmet"}
+    # the record answers only for its own request
+    assert _broker_verdicts(sc, [], "abilene-phase-1") == {"accepted", "released_unmet"}
+    from stargate.plan.procure import place_dated_requests
+
+    rows = place_dated_requests(sc, date(2030, 12, 31), []).rows
+    assert {r.rofr for r in rows if r.request_id == REQUEST} == {"declined", "released_unmet"}
+
+
+def test_a_late_answer_on_the_record_expires() -> None:
+    sc = _requests_edited(
+        {
+            "abilene-phase-2": {
+                "holder_answer": {
+                    "answer": "accept",
+                    "after_h": 500,
+                    "source": "assumption: a test answer",
+                }
+            }
+        },
+        agreements=False,
+    )
+    assert _broker_verdicts(sc, []) == {"expired", "released_unmet"}
+
+
+def test_simulate_uses_the_record_unless_a_responder_is_given() -> None:
+    from stargate.sim.api import simulate
+
+    sc = _requests_edited(
+        {
+            "abilene-phase-2": {
+                "holder_answer": {"answer": "decline", "source": "assumption: a test answer"}
+            }
+        },
+        agreements=False,
+    )
+    recorded = simulate(sc, ["synthetic?jobs=50"], log_events=False).summary.to_dict()
+    given = simulate(
+        sc, ["synthetic?jobs=50"], responder="capacity-limited", log_events=False
+    ).summary.to_dict()
+    assert _verdicts(recorded["procurement"]) == {"declined", "released_unmet"}
+    assert _verdicts(given["procurement"]) == {"accepted", "released_unmet"}
+
+
+@pytest.mark.parametrize(
+    ("edit", "path", "words"),
+    [
+        ({"agreement": "swap-2052"}, "agreement", "unknown agreement 'swap-2052'"),
+        ({"contract": "nope"}, "contract", "unknown contract 'nope'"),
+        (
+            {"agreement": AGREEMENT, "contract": "oracle-openai-2025"},
+            "agreement",
+            "belongs to contract 'microsoft-openai-2025'",
+        ),
+        ({"holder_answer": {"answer": "maybe", "source": "x"}}, "holder_answer.answer", ""),
+    ],
+    ids=["unknown-agreement", "unknown-contract", "wrong-contract", "bad-answer"],
+)
+def test_bad_request_tags_are_located(edit: dict[str, Any], path: str, words: str) -> None:
+    data = _swapped_data()
+    data["capacity_requests"][1].update(edit)
+    problems = [(p.path or "", p.message) for p in validate_data(data).problems]
+    assert any(p == f"capacity_requests[1].{path}" and words in m for p, m in problems), problems

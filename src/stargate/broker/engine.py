@@ -61,7 +61,7 @@ from stargate.broker.fleet import BArray, ClassArrays, FArray, FleetIndex, IArra
 from stargate.broker.money import CENT, cost_usd
 from stargate.broker.objective import Objective, parse_objective
 from stargate.broker.request import Request
-from stargate.broker.responders import AcceptWhenAble, CapacityLimited, Offer, Responder
+from stargate.broker.responders import AcceptWhenAble, Offer, Responder
 from stargate.contracts.state import resolve_without
 from stargate.domain.costs import Pricing
 from stargate.domain.limits import LATEST_DAY, LATEST_INSTANT
@@ -306,7 +306,8 @@ class Broker:
             objective if isinstance(objective, Objective) else parse_objective(objective)
         )
         self.responder: Responder = responder or AcceptWhenAble()
-        self.capacity_responder: Responder = responder or CapacityLimited()
+        # None: capacity-limited, or the holder's answer on the record for a dated request
+        self.capacity_responder: Responder | None = responder
         self._book: CapacityBook | None = None
         self.without_ids = resolved.clause_ids
         #: Everything switched off, agreements and amendments voided included (for reports).

@@ -79,7 +79,7 @@ from stargate.broker.capacity import (
 )
 from stargate.broker.money import price_usd
 from stargate.broker.objective import Objective, parse_objective
-from stargate.broker.responders import CapacityLimited, Offer, Responder
+from stargate.broker.responders import CapacityLimited, Offer, OnRecord, Responder
 from stargate.contracts.state import resolve_without
 from stargate.domain.costs import facility_load_mw, hourly_cost
 from stargate.domain.model import (
@@ -158,7 +158,14 @@ class Procurement:
         self.without = resolved.clause_ids
         off_names = sorted(set(resolved.names) | set(voided))
         self.source: RequestSource = source
-        self.responder: Responder = responder or CapacityLimited()
+        recorded = getattr(request, "holder_answer", None)
+        self.responder: Responder = (
+            responder
+            if responder is not None
+            else OnRecord(recorded.answer, recorded.after_h or 0.0)
+            if recorded is not None
+            else CapacityLimited()
+        )
         self.objective = (
             objective if isinstance(objective, Objective) else parse_objective(objective)
         )

@@ -181,9 +181,11 @@ def apply_without(scenario: Scenario, selectors: Iterable[str]) -> tuple[Scenari
     """The scenario as it would read without some terms, and the clause ids switched off.
 
     * an **agreement** id voids the agreement: its changes and the clauses it added are gone,
-      and so are the dated capacity requests tagged with it, so the terms before it hold;
+      and so are the dated capacity requests tagged with it (``agreement``), so the terms
+      before it hold;
     * an **amendment** id (of a clause, or of an agreement's change) removes that amendment;
-    * a clause id, a contract id or a kind switches clauses off (the returned ids), as before.
+    * a clause id, a contract id or a kind switches clauses off (the returned ids), as before;
+      a contract id also drops the dated capacity requests tagged with it (``contract``).
 
     Unknown selectors are an InputError naming ``--without``. The scenario is returned as is
     when no agreement or amendment is named."""
@@ -193,11 +195,16 @@ def apply_without(scenario: Scenario, selectors: Iterable[str]) -> tuple[Scenari
     amendments = amendment_ids(scenario)
     drop_ag = {s for s in sels if s in agreements}
     drop_am = {s for s in sels if s in amendments and s not in agreements}
+    contract_ids = {c.id for c in scenario.contracts}
+    drop_con = {s for s in sels if s in contract_ids}
     for sel in sels:
         if sel in drop_ag or sel in drop_am:
             continue
         off |= resolve_clause_selector(scenario, sel)
-    if not drop_ag and not drop_am:
+    tagged = any(
+        r.agreement in drop_ag or r.contract in drop_con for r in scenario.capacity_requests
+    )
+    if not drop_ag and not drop_am and not tagged:
         return scenario, frozenset(off)
     contracts = []
     for c in scenario.contracts:
@@ -215,7 +222,9 @@ def apply_without(scenario: Scenario, selectors: Iterable[str]) -> tuple[Scenari
         ]
         contracts.append(c.model_copy(update={"agreements": kept, "clauses": clauses}))
     requests = [
-        r for r in scenario.capacity_requests if getattr(r, "agreement", None) not in drop_ag
+        r
+        for r in scenario.capacity_requests
+        if r.agreement not in drop_ag and r.contract not in drop_con
     ]
     derived = scenario.model_copy(update={"contracts": contracts, "capacity_requests": requests})
     for c in derived.contracts:

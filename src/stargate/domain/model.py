@@ -983,12 +983,34 @@ class CapacityRequest(Model):
         return Term(start=day, end=day + timedelta(days=days - 1))
 
 
+class HolderAnswer(Model):
+    """How the ROFR holder answered a request, on the record: ``accept``, ``decline`` or
+    ``none`` (no answer: the offer expires), ``after_h`` hours after the offer."""
+
+    answer: Literal["accept", "decline", "none"]
+    after_h: NonNegativeFloat | None = None
+    source: Source
+
+
 class DatedCapacityRequest(CapacityRequest):
     """A capacity request of the public record, placed through the broker on ``date`` (its
     signing date), so the clauses in force that day apply."""
 
     date: Day
     source: Source
+    agreement: Slug | None = Field(
+        default=None,
+        description="The agreement this request belongs to: --without that agreement drops it",
+    )
+    contract: Slug | None = Field(
+        default=None,
+        description="The contract this request belongs to: --without that contract drops it",
+    )
+    holder_answer: HolderAnswer | None = Field(
+        default=None,
+        description="The ROFR holder's answer on the record, used for this request when no "
+        "responder is given (an explicit --responder overrides it)",
+    )
 
 
 # --------------------------------------------------------------------------- scenario

@@ -152,7 +152,7 @@ def simulate(
     horizon: HorizonLike = None,
     seed: int = 0,
     without: Sequence[str] = (),
-    responder: str = DEFAULT_RESPONDER,
+    responder: str | None = None,
     skip_bad_rows: bool = False,
     log_events: bool = True,
     progress: Callable[[float], None] | None = None,
@@ -181,8 +181,9 @@ def simulate(
     (``forecast`` or ``workload``; default: the forecast where the scenario has one) and
     ``procurement`` (headroom, lead time and term of top-ups; default
     :class:`~stargate.sim.procure.ProcurementOptions`); ``responder`` answers the ROFR's
-    capacity offers (default ``capacity-limited``). Jobs then run on the capacity the lab
-    holds. None of these applies to a fleet for experiments.
+    capacity offers (default: the holder's answer on the record where a dated capacity
+    request has one, else ``capacity-limited``; one given here overrides the record). Jobs
+    then run on the capacity the lab holds. None of these applies to a fleet for experiments.
 
     Bad input is an :class:`~stargate.errors.InputError` whose problems name the parameter
     (``policy``, ``granularity``, ``horizon``, ``responder``, ``price``, ``workloads``,
@@ -247,7 +248,8 @@ def simulate(
             )
 
             _within_scenario(sc, h)  # before any workload is read
-            _responder(responder, seed)  # checked before any workload is read too
+            if responder is not None:
+                _responder(responder, seed)  # checked before any workload is read too
             every = procure_every_of(procure_every)
             source = procure_from_of(procure_from, sc)
             (procurement or ProcurementOptions()).checked()
@@ -457,7 +459,7 @@ def _simulate_scenario(
     end: date | None,
     seed: int,
     without: list[str],
-    responder: str,
+    responder: str | None,
     log_events: bool,
     progress: Callable[[float], None] | None,
     every: ProcureEvery = "month",
@@ -477,7 +479,8 @@ def _simulate_scenario(
     sc = resolved.scenario
     off = set(resolved.clause_ids)
     voided = [n for n in resolved.names if n not in off]
-    answer = _responder(responder, seed)
+    # None: each capacity decision uses the holder's answer on the record, else capacity-limited
+    answer = _responder(responder, seed) if responder is not None else None
     t0 = _t0(start, sc.as_of)
     default_end = sc.horizon.end or (sc.as_of + timedelta(days=DAYS_PER_YEAR))
     last = end or default_end
