@@ -737,6 +737,7 @@ class Broker:
             Requirement.accelerator_type: ev.static_ok,
             Requirement.deadline: idx.all_true if ev.deadline_ok is None else ev.deadline_ok,
             Requirement.price: price_ok,
+            Requirement.site: idx.all_true,  # a job request names no sites
         }
 
     def _unmet(

@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from stargate.broker.clock import day_ts as _day_ts
 from stargate.domain.costs import Pricing, hourly_cost, price_row
-from stargate.domain.model import Requirement, RightOfFirstRefusal, Scenario
+from stargate.domain.model import DEFAULT_REQUIREMENTS, RightOfFirstRefusal, Scenario
 
 FArray = npt.NDArray[np.float64]
 IArray = npt.NDArray[np.int64]
@@ -203,10 +203,12 @@ class FleetIndex:
         return mask
 
     def all_requirements(self, rofr: RightOfFirstRefusal) -> bool:
-        """Whether a ROFR clause lists every requirement (the common, fast case)."""
+        """Whether a ROFR clause lists every requirement that binds a job request (the
+        common, fast case): the four defaults (``site`` never binds a job request, which
+        names no sites)."""
         hit = self._all_reqs.get(rofr.id)
         if hit is None:
-            hit = len(set(rofr.requirements)) == len(Requirement)
+            hit = set(rofr.requirements) >= set(DEFAULT_REQUIREMENTS)
             self._all_reqs[rofr.id] = hit
         return hit
 

@@ -11,7 +11,9 @@
    (per accelerator-hour, or per reference-accelerator-hour of work: price ÷ the type's
    throughput for the request's first class), when it is not among the request's
    ``providers`` / ``sites`` (these say where the requester means to go *if the ROFR releases
-   it*: they do not bind the holder), or when exclusivity sends it elsewhere.
+   it*: they do not bind the holder, unless the clause lists the ``site`` requirement: then
+   the holder can meet a request that names sites only at those sites), or when exclusivity
+   sends it elsewhere.
 3. **Exclusivity** (hard): a class exclusive to a provider can be placed only there, so the
    whole request goes only to the providers every exclusive class allows. A request whose
    classes are exclusive to different providers cannot be placed anywhere: it is refused
@@ -579,7 +581,7 @@ class Procurement:
         qualified: list[_Cand] = []
         listed = {str(r) for r in rofr.requirements}
         for k, c in enumerate(mine):
-            failed = self._holder_fails(c, rofr, "price" in listed)
+            failed = self._holder_fails(c, rofr, listed)
             fails[k] = failed
             if not failed:
                 qualified.append(c)
@@ -695,9 +697,11 @@ class Procurement:
         for part in sorted(later, key=lambda p: p.day):
             self._objective(cands, part, free_tag, stuck_tag)
 
-    def _holder_fails(self, c: _Cand, rofr: RightOfFirstRefusal, price_listed: bool) -> list[str]:
+    def _holder_fails(self, c: _Cand, rofr: RightOfFirstRefusal, listed: set[str]) -> list[str]:
         """The requirements a holder's candidate fails, in the order they are named:
-        exclusivity, capacity, accelerator_type, deadline, price."""
+        exclusivity, capacity, accelerator_type, deadline, price, site (only where the clause
+        lists ``site`` and the request names sites)."""
+        price_listed = "price" in listed
         codes = {r.partition(":")[0] for r in c.reasons}
         failed: list[str] = []
         if "exclusivity" in codes:
@@ -720,6 +724,8 @@ class Procurement:
             )
         if price_bad:
             failed.append("price")
+        if "site" in listed and self.req.sites and c.site not in self.req.sites:
+            failed.append("site")
         return failed
 
     @staticmethod

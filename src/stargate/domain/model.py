@@ -528,12 +528,27 @@ class ClauseBase(Model):
 
 
 class Requirement(StrEnum):
-    """What the ROFR holder must meet; failing any one releases the request at once."""
+    """What the ROFR holder must meet; failing any one releases the request at once.
+
+    ``site``: a request that names ``sites`` (a contract for one campus) can be met by the
+    holder only at those sites; not listed, the holder may meet it anywhere (the request's
+    sites then say only where the lab goes if the ROFR releases it). Not in the default list
+    (:data:`DEFAULT_REQUIREMENTS`); job requests name no sites, so it never binds them."""
 
     capacity = "capacity"
     accelerator_type = "accelerator_type"
     deadline = "deadline"
     price = "price"
+    site = "site"
+
+
+#: The requirements a ROFR clause lists when it lists none: every one but ``site``.
+DEFAULT_REQUIREMENTS: tuple[Requirement, ...] = (
+    Requirement.capacity,
+    Requirement.accelerator_type,
+    Requirement.deadline,
+    Requirement.price,
+)
 
 
 class RightOfFirstRefusal(ClauseBase):
@@ -550,9 +565,10 @@ class RightOfFirstRefusal(ClauseBase):
     )
     response_window_h: Hours
     requirements: list[Requirement] = Field(
-        default_factory=lambda: list(Requirement),
+        default_factory=lambda: list(DEFAULT_REQUIREMENTS),
         description="What 'cannot meet the requirements' means: the holder cannot meet the "
-        "request when it fails any requirement listed here",
+        "request when it fails any requirement listed here (default: capacity, "
+        "accelerator_type, deadline, price; 'site' binds the holder to a request's sites)",
     )
     price_cap_usd_per_accelerator_hour: PositiveUsd | None = None
     price_cap_usd_per_reference_hour: PositiveUsd | None = Field(
