@@ -508,3 +508,136 @@ def test_bad_request_tags_are_located(edit: dict[str, Any], path: str, words: st
     data["capacity_requests"][1].update(edit)
     problems = [(p.path or "", p.message) for p in validate_data(data).problems]
     assert any(p == f"capacity_requests[1].{path}" and words in m for p, m in problems), problems
+
+
+# --------------------------------------------------------------------------- clause fields
+
+
+def _with_clause_edits(edits: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    data = _default_data()
+    for con in data["contracts"]:
+        for cl in con["clauses"]:
+            cl.update(edits.get(cl["id"], {}))
+    return data
+
+
+def _built(data: dict[str, Any]) -> Scenario:
+    result = validate_data(data)
+    assert result.scenario is not None, [p.render() for p in result.problems]
+    return result.scenario
+
+
+def _clause(sc: Scenario, clause_id: str) -> Any:
+    return next(cl for _, cl in sc.clauses() if cl.id == clause_id)
+
+
+def test_a_clause_ends_the_day_agi_is_declared() -> None:
+    sc = _built(
+        _with_clause_edits(
+            {
+                "api-exclusivity": {"ends_on_agi": "agi-clause"},
+                "agi-clause": {"declared_on": "2027-03-01"},
+            }
+        )
+    )
+    excl = _clause(sc, "api-exclusivity")
+    assert excl.in_force(date(2027, 2, 28))
+    assert not excl.in_force(date(2027, 3, 1))
+    from stargate.contracts.state import clause_state
+
+    st = clause_state("microsoft-openai-2025", excl, date(2027, 3, 1))
+    assert st.status == "terminated"
+    assert "agi-clause" in st.reason
+    assert "2027-03-01" in st.reason
+    # and in an engine: API capacity is no longer bound to Azure after that day
+    req = CapacityRequest.model_validate(
+        {
+            "id": "api-1",
+            "requester": "openai",
+            "workload_classes": ["api-inference"],
+            "accelerators": {"count": 1000, "types": "any"},
+            "term": {"start": "2027-06-01", "end": "2027-12-31"},
+        }
+    )
+    before = Broker(sc).decide_capacity(req, date(2027, 2, 1), book=CapacityBook(sc))
+    after = Broker(sc).decide_capacity(req, date(2027, 4, 1), book=CapacityBook(sc))
+    assert before.exclusivity == ["api-exclusivity"]
+    assert after.exclusivity == []
+
+
+def test_with_a_verifier_only_verification_triggers() -> None:
+    edits = {
+        "api-exclusivity": {"ends_on_agi": "agi-clause"},
+        "agi-clause": {"declared_on": "2027-03-01", "verified_by": "independent expert panel"},
+    }
+    sc = _built(_with_clause_edits(edits))
+    assert _clause(sc, "api-exclusivity").in_force(date(2028, 1, 1))  # declared, not verified
+    edits["agi-clause"]["verified_on"] = "2028-06-01"
+    sc = _built(_with_clause_edits(edits))
+    excl = _clause(sc, "api-exclusivity")
+    assert excl.in_force(date(2028, 5, 31))
+    assert not excl.in_force(date(2028, 6, 1))
+    from stargate.contracts.state import describe
+
+    assert "verified by independent expert panel on 2028-06-01" in describe(
+        _clause(sc, "agi-clause")
+    )
+
+
+def test_an_agreement_that_adds_a_verifier_moves_the_trigger() -> None:
+    """Declared in 2026; an agreement of 2025-10-28 requires verification (none yet)."""
+    data = _with_clause_edits(
+        {
+            "api-exclusivity": {"ends_on_agi": "agi-clause"},
+            "agi-clause": {"declared_on": "2026-03-01"},
+        }
+    )
+    data["contracts"][0]["agreements"] = [
+        _ag(
+            "definitive",
+            "2025-10-28",
+            changes=[
+                {"clause": "agi-clause", "action": "modify", "changes": {"verified_by": "panel"}}
+            ],
+        )
+    ]
+    sc = _built(data)
+    assert _clause(sc, "api-exclusivity").in_force(date(2027, 1, 1))
+    without = resolve_without(sc, ["definitive"]).scenario
+    assert not _clause(without, "api-exclusivity").in_force(date(2027, 1, 1))
+
+
+def test_ends_on_agi_must_name_an_agi_clause() -> None:
+    data = _with_clause_edits({"api-exclusivity": {"ends_on_agi": "agi-clauze"}})
+    problems = [(p.path, p.message, p.hint) for p in validate_data(data).problems]
+    assert [(p, h) for p, _, h in problems if p and p.endswith("ends_on_agi")] == [
+        ("contracts[0].clauses[1].ends_on_agi", "did you mean 'agi-clause'?")
+    ]
+
+
+def test_verified_on_needs_a_verifier() -> None:
+    data = _with_clause_edits({"agi-clause": {"verified_on": "2028-01-01"}})
+    paths = [p.path for p in validate_data(data).problems]
+    assert "contracts[0].clauses[7].verified_on" in paths
+
+
+def test_ip_rights_exclusive_and_revenue_share_cap() -> None:
+    from stargate.contracts.state import describe
+
+    sc = _built(
+        _with_clause_edits(
+            {
+                "microsoft-ip-rights": {"exclusive": False},
+                "revenue-share-to-microsoft": {"cap_usd": "38000000000"},
+            }
+        )
+    )
+    ip = _clause(sc, "microsoft-ip-rights")
+    assert ip.exclusive is False
+    assert "(not exclusive)" in describe(ip)
+    rs = _clause(sc, "revenue-share-to-microsoft")
+    assert str(rs.cap_usd) == "38000000000"
+    assert "up to $38.0B in all" in describe(rs)
+    default = load_scenario(None)
+    assert _clause(default, "microsoft-ip-rights").exclusive is True
+    assert _clause(default, "revenue-share-to-microsoft").cap_usd is None

@@ -65,6 +65,17 @@ def clause_state(
             None,
             None,
         )
+    agi_end = clause._agi_end
+    if agi_end is not None and day >= agi_end:
+        return ClauseState(
+            contract_id,
+            clause,
+            day,
+            "terminated",
+            f"ended when AGI was verified under '{clause.ends_on_agi}' on {agi_end.isoformat()}",
+            None,
+            None,
+        )
     am = clause.active_amendment(day)
     if am is not None and am.action == "terminate":
         return ClauseState(
@@ -96,13 +107,11 @@ def clause_state(
     if amendment:
         reason += f", as amended by '{amendment}'"
     for agi_clause in agi or []:
-        if (
-            agi_clause.declared_on is not None
-            and agi_clause.declared_on <= day
-            and clause.id in agi_clause.ends_clauses
-        ):
+        trigger = agi_clause.trigger_date()
+        if trigger is not None and trigger <= day and clause.id in agi_clause.ends_clauses:
+            how = "verified" if agi_clause.verified_by is not None else "declared"
             reason += (
-                f"; AGI declared on {agi_clause.declared_on.isoformat()} ({agi_clause.id}): "
+                f"; AGI {how} on {trigger.isoformat()} ({agi_clause.id}): "
                 f"no longer covers AGI technology, now controlled by "
                 f"{agi_clause.control_passes_to}"
             )
@@ -297,13 +306,18 @@ def describe(clause: ClauseBase) -> str:
         )
     if isinstance(clause, IpRights):
         carve = " (AGI carved out)" if clause.agi_carve_out else ""
+        if not clause.exclusive:
+            carve += " (not exclusive)"
         return (
             f"{clause.grantee} may use {clause.grantor}'s "
             f"{', '.join(str(a) for a in clause.artifact_kinds)} until "
             f"{clause.until.isoformat()}{carve}"
         )
     if isinstance(clause, RevenueShare):
-        return f"{clause.payer} pays {clause.payee} {clause.percent}% of {clause.revenue_stream}"
+        cap = f", up to {_usd(clause.cap_usd)} in all" if clause.cap_usd is not None else ""
+        return (
+            f"{clause.payer} pays {clause.payee} {clause.percent}% of {clause.revenue_stream}{cap}"
+        )
     if isinstance(clause, CommittedSpend):
         end = clause.period.end.isoformat() if clause.period.end else "open"
         return (
@@ -327,6 +341,12 @@ def describe(clause: ClauseBase) -> str:
             if clause.declared_on
             else "not declared"
         )
+        if clause.verified_by is not None:
+            state += (
+                f"; verified by {clause.verified_by} on {clause.verified_on.isoformat()}"
+                if clause.verified_on
+                else f"; to be verified by {clause.verified_by}, not verified"
+            )
         ends = f"; ends {', '.join(clause.ends_clauses)} for it" if clause.ends_clauses else ""
         return (
             f"once {clause.declared_by} declares AGI, control of it passes to "

@@ -471,10 +471,17 @@ class ClauseBase(Model):
     name: str | None = None
     effective: Period
     amendments: list[Amendment] = Field(default_factory=list)
+    ends_on_agi: Slug | None = Field(
+        default=None,
+        description="The id of an agi_clause: this clause ends the day AGI is verified under "
+        "it (declared, or with verified_by, verified_on)",
+    )
     source: Source
     notes: str | None = None
 
     _amended: dict[str, ClauseBase] = PrivateAttr(default_factory=dict)
+    #: The day AGI was verified under ``ends_on_agi`` (set by :meth:`Scenario.clauses`).
+    _agi_end: date | None = PrivateAttr(default=None)
 
     def party_refs(self) -> dict[str, str]:
         """Field name → party id, for the fields of this clause that name parties."""
@@ -511,6 +518,8 @@ class ClauseBase(Model):
         clause (``until`` of ip_rights): the amended text's end date is the one that counts.
         """
         if day < self.effective.start:
+            return None
+        if self._agi_end is not None and day >= self._agi_end:
             return None
         am = self.active_amendment(day)
         if am is not None and am.action == "terminate":
@@ -610,6 +619,11 @@ class IpRights(ClauseBase):
     artifact_kinds: list[ArtifactKind] = Field(min_length=1)
     until: Day
     agi_carve_out: bool = True
+    exclusive: bool = Field(
+        default=True,
+        description="Whether the grantee's rights are exclusive (false: the grantor may "
+        "license the same artifacts to others)",
+    )
 
     def party_refs(self) -> dict[str, str]:
         return {"grantor": self.grantor, "grantee": self.grantee}
@@ -625,6 +639,10 @@ class RevenueShare(ClauseBase):
     payee: Slug
     revenue_stream: Slug
     percent: Annotated[Decimal, Field(gt=0, le=100)]
+    cap_usd: PositiveUsd | None = Field(
+        default=None,
+        description="The most the payer pays in all under this clause (none: no cap)",
+    )
 
     def party_refs(self) -> dict[str, str]:
         return {"payer": self.payer, "payee": self.payee}
@@ -666,6 +684,36 @@ class AgiClause(ClauseBase):
     control_passes_to: Slug
     ends_clauses: list[Slug] = Field(default_factory=list)
     declared_on: Day | None = Field(default=None, description="null: not declared")
+    verified_by: str | None = Field(
+        default=None,
+        description="Who verifies a declaration (e.g. an independent expert panel): when set, "
+        "only verified_on triggers the clause's effects",
+    )
+    verified_on: Day | None = Field(default=None, description="null: not verified")
+
+    def trigger_date(self) -> date | None:
+        """The day this text's effects start: ``verified_on`` when a verifier is named, else
+        ``declared_on`` (None: not yet)."""
+        return self.verified_on if self.verified_by is not None else self.declared_on
+
+    def verified_at(self) -> date | None:
+        """The first day on which AGI counts as verified under this clause as amended: a day
+        ``t`` that the text in force on ``t`` names as its trigger date."""
+        texts: list[AgiClause] = [self]
+        texts += [
+            v
+            for am in self.amendments
+            if am.action == "modify" and isinstance(v := self.amended(am), AgiClause)
+        ]
+        days = []
+        for text in texts:
+            t = text.trigger_date()
+            if t is None:
+                continue
+            now = self.version_at(t)
+            if isinstance(now, AgiClause) and now.trigger_date() == t:
+                days.append(t)
+        return min(days, default=None)
 
     def party_refs(self) -> dict[str, str]:
         return {"declared_by": self.declared_by, "control_passes_to": self.control_passes_to}
@@ -1109,6 +1157,11 @@ class Scenario(Model):
     budget: Budget = Field(default_factory=Budget)
     figures: list[Figure] = Field(default_factory=list)
 
+    #: Clauses with AGI ends applied, for the contracts list they were computed from.
+    _agi_terms: tuple[list[Contract], list[tuple[Contract, ClauseBase]]] | None = PrivateAttr(
+        default=None
+    )
+
     # -- look-ups (ids are unique once the scenario is validated) --------------------------
     def party(self, party_id: str) -> Party:
         return _by_id(self.parties, party_id, "party")
@@ -1126,7 +1179,27 @@ class Scenario(Model):
         return _by_id(self.workload_classes, class_id, "workload class")
 
     def clauses(self) -> list[tuple[Contract, ClauseBase]]:
-        return [(c, cl) for c in self.contracts for cl in c.terms()]
+        """Every clause with the agreements applied (:meth:`Contract.terms`), in scenario
+        order; a clause with ``ends_on_agi`` ends the day AGI is verified under that clause."""
+        pairs = [(c, cl) for c in self.contracts for cl in c.terms()]
+        if not any(cl.ends_on_agi for _, cl in pairs):
+            return pairs
+        cached = self._agi_terms
+        if cached is not None and cached[0] is self.contracts:
+            return list(cached[1])
+        verified: dict[str, date | None] = {
+            cl.id: cl.verified_at() for _, cl in pairs if isinstance(cl, AgiClause)
+        }
+        out: list[tuple[Contract, ClauseBase]] = []
+        for c, cl in pairs:
+            end = verified.get(cl.ends_on_agi) if cl.ends_on_agi else None
+            if end is not None:
+                cl = cl.model_copy()
+                cl._amended = {}
+                cl._agi_end = end
+            out.append((c, cl))
+        self._agi_terms = (self.contracts, out)
+        return list(out)
 
     def reference_class_id(self) -> str:
         """The class whose throughput counts reference accelerators (settings.reference_class,

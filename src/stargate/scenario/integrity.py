@@ -533,6 +533,22 @@ class _Checker:
         if isinstance(cl, AgiClause):
             for k, cid in enumerate(cl.ends_clauses):
                 self.ref(f"{path}.ends_clauses[{k}]", cid, self.ns.clauses, "clause")
+            if cl.verified_on is not None and cl.verified_by is None:
+                self.add(
+                    f"{path}.verified_on",
+                    "'verified_on' without 'verified_by'",
+                    expected="who verifies the declaration in 'verified_by', or no 'verified_on'",
+                )
+        if cl.ends_on_agi is not None and self.has("contracts"):
+            agi = {c.id for _, c in self.s.clauses() if isinstance(c, AgiClause)}
+            if cl.ends_on_agi not in agi:
+                self.add(
+                    f"{path}.ends_on_agi",
+                    f"unknown agi_clause '{cl.ends_on_agi}'",
+                    expected="the id of an agi_clause of the scenario",
+                    found=repr(cl.ends_on_agi),
+                    hint=did_you_mean(cl.ends_on_agi, agi),
+                )
         self.amendments(path, cl)
 
     def amendments(self, path: str, cl: ClauseBase) -> None:
