@@ -641,3 +641,80 @@ def test_ip_rights_exclusive_and_revenue_share_cap() -> None:
     default = load_scenario(None)
     assert _clause(default, "microsoft-ip-rights").exclusive is True
     assert _clause(default, "revenue-share-to-microsoft").cap_usd is None
+
+
+# --------------------------------------------------------------------------- phases
+
+
+def _with_phase_edits(edits: dict[str, dict[str, Any]]) -> Scenario:
+    data = _default_data()
+    for site in data["sites"]:
+        for ph in site.get("phases", []):
+            ph.update(edits.get(ph["id"], {}))
+    return _built(data)
+
+
+CANCELLED = {
+    "shackelford-1": {"announced": "2025-01-21", "cancelled": "2026-06-01"},  # before online
+    "shackelford-2": {"cancelled": "2026-06-01"},  # a planned candidate
+    "dona-ana-1": {"cancelled": "2028-01-01"},  # after it came online
+}
+
+
+def test_a_cancelled_phase_is_gone_from_scenario_show() -> None:
+    sc = _with_phase_edits(CANCELLED)
+    base = load_scenario(None)
+    day = date(2027, 6, 1)
+    site = sc.site("shackelford")
+    pool = next(p for p in site.pools if p.phase == "shackelford-1")
+    assert base.site("shackelford").pool_online(pool, day)
+    assert not site.pool_online(pool, day)
+    shown = {s.id: s for s in snapshot(sc, day).sites}
+    before = {s.id: s for s in snapshot(base, day).sites}
+    assert before["shackelford"].online_power_mw == 700
+    assert shown["shackelford"].online_power_mw == 0
+    dona = sc.site("dona-ana")
+    assert dona.online_power_mw(date(2027, 12, 31)) == 500
+    assert dona.online_power_mw(date(2028, 1, 1)) == 0
+
+
+def test_a_cancelled_phase_is_neither_stock_nor_a_candidate_for_the_planner() -> None:
+    from stargate.plan.data import prepare
+
+    def read(sc: Scenario) -> Any:
+        return prepare(
+            sc,
+            horizon=(2025, 2030),
+            period="year",
+            without=[],
+            budget_usd=None,
+            supply_per_year=None,
+        )
+
+    base, cut = read(load_scenario(None)), read(_with_phase_edits(CANCELLED))
+    assert "shackelford-2" in {ph.phase for ph in base.phases}
+    assert "shackelford-2" not in {ph.phase for ph in cut.phases}
+    assert "shackelford-1" in {ph.phase for ph in base.fixed_phases}
+    assert "shackelford-1" not in {ph.phase for ph in cut.fixed_phases}
+    assert "shackelford-gb200-1" not in {p.pool for p in cut.fixed_pools}
+    dona = next(p for p in cut.fixed_pools if p.pool == "dona-ana-gb200-1")
+    assert dona.until == date(2027, 12, 31)
+
+
+def test_a_cancelled_phase_is_not_held_by_the_simulator() -> None:
+    from stargate.sim.held import own_capacity
+
+    sc = _with_phase_edits(CANCELLED)
+    held = {h.id: h for h in own_capacity(sc, sc.lab_id())}
+    base = {h.id: h for h in own_capacity(load_scenario(None), sc.lab_id())}
+    assert "shackelford-gb200-1" in base
+    assert "shackelford-gb200-1" not in held
+    assert base["dona-ana-gb200-1"].end is None
+    assert held["dona-ana-gb200-1"].end == date(2027, 12, 31)
+
+
+def test_cancelled_before_announced_is_refused() -> None:
+    data = _default_data()
+    data["sites"][0]["phases"][0].update({"announced": "2025-06-01", "cancelled": "2025-01-01"})
+    problems = [p.path or "" for p in validate_data(data).problems]
+    assert any(p.startswith("sites[0].phases[0]") for p in problems), problems

@@ -295,7 +295,28 @@ class Phase(Model):
         description="operational, under_construction or committed: fixed stock from 'online'; "
         "planned: a candidate the planner may build",
     )
+    announced: Day | None = Field(default=None, description="The day the phase was announced")
+    cancelled: Day | None = Field(
+        default=None,
+        description="The day the phase was dropped: gone from then on (never stock, never a "
+        "candidate; cancelled before 'online', it never comes online)",
+    )
     source: Source
+
+    @model_validator(mode="after")
+    def _dates(self) -> Phase:
+        announced, cancelled = self.announced, self.cancelled
+        if announced is not None and cancelled is not None and cancelled < announced:
+            raise ValueError("'cancelled' is before 'announced'")
+        return self
+
+    def exists_on(self, day: date) -> bool:
+        """Whether the phase is online on ``day`` and not cancelled by then."""
+        return self.online <= day and (self.cancelled is None or day < self.cancelled)
+
+    def never_online(self) -> bool:
+        """Cancelled on or before its online day: it never serves."""
+        return self.cancelled is not None and self.cancelled <= self.online
 
 
 class Pool(Model):
@@ -422,15 +443,16 @@ class Site(Model):
             return False
         if pool.phase is not None:
             ph = self.phase(pool.phase)
-            if ph is not None and ph.online > day:
+            if ph is not None and not ph.exists_on(day):
                 return False
         return True
 
     def online_power_mw(self, day: date) -> float | None:
-        """Facility power online on ``day``; the full capacity when no phases are given."""
+        """Facility power online on ``day`` (cancelled phases gone from their day); the full
+        capacity when no phases are given."""
         if not self.phases:
             return self.power_capacity_mw
-        return sum(ph.power_mw for ph in self.phases if ph.online <= day)
+        return sum(ph.power_mw for ph in self.phases if ph.exists_on(day))
 
 
 # --------------------------------------------------------------------------- contracts

@@ -320,11 +320,11 @@ def owned_cost_view(scenario: Scenario, site: Site, accelerator: Accelerator) ->
 
 
 def _online_power_mw(site: Site, day: date) -> float | None:
-    """Facility power online on ``day``: the phases online by then, planned ones (candidates)
-    left out; the full capacity when the site has no phases."""
+    """Facility power online on ``day``: the phases online by then and not cancelled, planned
+    ones (candidates) left out; the full capacity when the site has no phases."""
     if not site.phases:
         return site.power_capacity_mw
-    return sum(ph.power_mw for ph in site.phases if ph.online <= day and ph.status != "planned")
+    return sum(ph.power_mw for ph in site.phases if ph.exists_on(day) and ph.status != "planned")
 
 
 def _lease_view(site: Site) -> LeaseView | None:
