@@ -18,10 +18,13 @@ import pytest
 
 from stargate.broker.capacity import CapacityBook
 from stargate.broker.engine import Broker
-from stargate.domain.model import CapacityRequest, Scenario
+from stargate.domain.model import CapacityRequest, DatedCapacityRequest, Scenario
 from stargate.plan import plan
 from stargate.scenario.loader import load_scenario
 from stargate.sim.api import simulate
+
+#: Fields a dated request of the record has and a request file's does not.
+_RECORD_ONLY = set(DatedCapacityRequest.model_fields) - set(CapacityRequest.model_fields)
 
 #: What must agree, per row.
 KEYS = ("provider", "site", "accelerator", "accelerators", "price_usd_per_accelerator_hour", "rofr")
@@ -51,9 +54,7 @@ def _broker_rows(sc: Scenario, request_id: str, without: tuple[str, ...]) -> lis
     broker = Broker(sc, without=without)
     rows: list[dict[str, Any]] = []
     for dated in sorted(sc.capacity_requests, key=lambda r: r.date):
-        req = CapacityRequest.model_validate(
-            dated.model_dump(exclude={"date", "source"}, by_alias=False)
-        )
+        req = CapacityRequest.model_validate(dated.model_dump(exclude=_RECORD_ONLY, by_alias=False))
         decision = broker.decide_capacity(req, dated.date, book=book, source="scheduled")
         rows.extend(r.to_dict() for r in decision.rows)
         if dated.id == request_id:

@@ -118,6 +118,9 @@ class CapacityBook:
                     for pool in s.pools:
                         if pool.status == "planned":
                             continue
+                        gone = s.phase(pool.phase) if pool.phase is not None else None
+                        if gone is not None and gone.never_online():
+                            continue  # its phase was cancelled before it came online
                         entry = out.setdefault((p.id, s.id, pool.accelerator), ([], [], []))
                         entry[1].append(pool)
                         day = pool.available_from

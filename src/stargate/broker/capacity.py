@@ -375,6 +375,7 @@ def decide_capacity(
     book: CapacityBook,
     *,
     without: Iterable[str] = (),
+    voided: Iterable[str] = (),
     source: RequestSource = "request",
     responder: Responder | None = None,
     objective: str | Objective = "cost",
@@ -384,9 +385,12 @@ def decide_capacity(
     (the holder's capacity model judged for the request's term; the part it can meet offered
     to it, the rest released at once), then the objective among the other providers; capacity
     is taken from ``book`` as it is reserved. ``without`` switches clauses off (ids, kinds such
-    as ``rofr``, contract ids); ``responder`` answers the holder's offers (default
-    ``capacity-limited``); ``objective`` ranks candidates (``cost``: cheapest per unit of
-    work). See :mod:`stargate.broker.procure` for the steps."""
+    as ``rofr``, contract ids, agreement and amendment ids: see
+    :func:`stargate.contracts.state.resolve_without`); ``voided``: names of agreements and
+    amendments already voided in ``scenario``, listed in the decision's ``without``;
+    ``responder`` answers the holder's offers (default ``capacity-limited``); ``objective``
+    ranks candidates (``cost``: cheapest per unit of work). See :mod:`stargate.broker.procure`
+    for the steps."""
     from stargate.broker.procure import Procurement
 
     day = at.date() if isinstance(at, datetime) else at
@@ -396,6 +400,7 @@ def decide_capacity(
         day,
         book,
         without=without,
+        voided=voided,
         source=source,
         responder=responder,
         objective=objective,

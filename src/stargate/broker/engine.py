@@ -61,8 +61,8 @@ from stargate.broker.fleet import BArray, ClassArrays, FArray, FleetIndex, IArra
 from stargate.broker.money import CENT, cost_usd
 from stargate.broker.objective import Objective, parse_objective
 from stargate.broker.request import Request
-from stargate.broker.responders import AcceptWhenAble, CapacityLimited, Offer, Responder
-from stargate.contracts.state import resolve_clause_selector
+from stargate.broker.responders import AcceptWhenAble, Offer, Responder
+from stargate.contracts.state import resolve_without
 from stargate.domain.costs import Pricing
 from stargate.domain.limits import LATEST_DAY, LATEST_INSTANT
 from stargate.domain.model import (
@@ -298,18 +298,20 @@ class Broker:
         wait_for_capacity: bool = True,
         seed: int | None = None,
     ) -> None:
+        resolved = resolve_without(scenario, without)
+        scenario = resolved.scenario
         self.scenario = scenario
         self.index = index or FleetIndex(scenario, pricing)
         self.objective = (
             objective if isinstance(objective, Objective) else parse_objective(objective)
         )
         self.responder: Responder = responder or AcceptWhenAble()
-        self.capacity_responder: Responder = responder or CapacityLimited()
+        # None: capacity-limited, or the holder's answer on the record for a dated request
+        self.capacity_responder: Responder | None = responder
         self._book: CapacityBook | None = None
-        off: set[str] = set()
-        for sel in without:
-            off |= resolve_clause_selector(scenario, sel)
-        self.without_ids = frozenset(off)
+        self.without_ids = resolved.clause_ids
+        #: Everything switched off, agreements and amendments voided included (for reports).
+        self.without_names = resolved.names
         if detail not in DETAILS:
             raise InputError(
                 Problem(
@@ -707,6 +709,7 @@ class Broker:
             day,
             self.book if book is None else book,
             without=sorted(self.without_ids),
+            voided=[n for n in self.without_names if n not in self.without_ids],
             source=source,
             responder=self.capacity_responder,
             objective=self.objective,
@@ -734,6 +737,7 @@ class Broker:
             Requirement.accelerator_type: ev.static_ok,
             Requirement.deadline: idx.all_true if ev.deadline_ok is None else ev.deadline_ok,
             Requirement.price: price_ok,
+            Requirement.site: idx.all_true,  # a job request names no sites
         }
 
     def _unmet(
@@ -784,7 +788,7 @@ class Broker:
         seed and the clauses switched off (computed once, on first use)."""
         if self._provenance is None:
             self._provenance = for_scenario(
-                self.scenario, seed=self.seed, clauses_off=sorted(self.without_ids)
+                self.scenario, seed=self.seed, clauses_off=self.without_names
             )
         return self._provenance
 

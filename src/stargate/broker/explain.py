@@ -199,7 +199,7 @@ def explain_choice(broker: Broker, choice: Choice, free_before: IArray | None = 
         candidates_considered=idx.size,
         candidates_feasible=feasible_n,
         at=choice.at,
-        without=sorted(broker.without_ids),
+        without=list(broker.without_names),
         explanation="",
         provenance=broker.provenance,
     )

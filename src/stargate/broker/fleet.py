@@ -24,11 +24,16 @@ import numpy.typing as npt
 
 from stargate.broker.clock import day_ts as _day_ts
 from stargate.domain.costs import Pricing, hourly_cost, price_row
-from stargate.domain.model import Requirement, RightOfFirstRefusal, Scenario
+from stargate.domain.model import DEFAULT_REQUIREMENTS, RightOfFirstRefusal, Scenario, Site
 
 FArray = npt.NDArray[np.float64]
 IArray = npt.NDArray[np.int64]
 BArray = npt.NDArray[np.bool_]
+
+
+def _never_online(site: Site, phase_id: str | None) -> bool:
+    ph = site.phase(phase_id) if phase_id is not None else None
+    return ph is not None and ph.never_online()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +81,8 @@ class FleetIndex:
         for site in scenario.sites:
             prov = providers[site.provider]
             for pool in site.pools:
+                if _never_online(site, pool.phase):
+                    continue  # its phase was cancelled before it came online
                 i = len(pool_ids)
                 acc = accs[pool.accelerator]
                 pool_ids.append(pool.id)
@@ -203,10 +210,12 @@ class FleetIndex:
         return mask
 
     def all_requirements(self, rofr: RightOfFirstRefusal) -> bool:
-        """Whether a ROFR clause lists every requirement (the common, fast case)."""
+        """Whether a ROFR clause lists every requirement that binds a job request (the
+        common, fast case): the four defaults (``site`` never binds a job request, which
+        names no sites)."""
         hit = self._all_reqs.get(rofr.id)
         if hit is None:
-            hit = len(set(rofr.requirements)) == len(Requirement)
+            hit = set(rofr.requirements) >= set(DEFAULT_REQUIREMENTS)
             self._all_reqs[rofr.id] = hit
         return hit
 

@@ -11,7 +11,9 @@
    (per accelerator-hour, or per reference-accelerator-hour of work: price ÷ the type's
    throughput for the request's first class), when it is not among the request's
    ``providers`` / ``sites`` (these say where the requester means to go *if the ROFR releases
-   it*: they do not bind the holder), or when exclusivity sends it elsewhere.
+   it*: they do not bind the holder, unless the clause lists the ``site`` requirement: then
+   the holder can meet a request that names sites only at those sites), or when exclusivity
+   sends it elsewhere.
 3. **Exclusivity** (hard): a class exclusive to a provider can be placed only there, so the
    whole request goes only to the providers every exclusive class allows. A request whose
    classes are exclusive to different providers cannot be placed anywhere: it is refused
@@ -79,8 +81,8 @@ from stargate.broker.capacity import (
 )
 from stargate.broker.money import price_usd
 from stargate.broker.objective import Objective, parse_objective
-from stargate.broker.responders import CapacityLimited, Offer, Responder
-from stargate.contracts.state import resolve_clause_selector
+from stargate.broker.responders import CapacityLimited, Offer, OnRecord, Responder
+from stargate.contracts.state import resolve_without
 from stargate.domain.costs import facility_load_mw, hourly_cost
 from stargate.domain.model import (
     CapacityRequest,
@@ -144,21 +146,28 @@ class Procurement:
         book: CapacityBook,
         *,
         without: Iterable[str] = (),
+        voided: Iterable[str] = (),
         source: RequestSource = "request",
         responder: Responder | None = None,
         objective: str | Objective = "cost",
         provenance: Provenance | None = None,
     ) -> None:
-        self.sc = scenario
+        resolved = resolve_without(scenario, without)
+        self.sc = resolved.scenario
         self.req = request
         self.at = at
         self.book = book
-        off: set[str] = set()
-        for sel in without:
-            off |= resolve_clause_selector(scenario, sel)
-        self.without = frozenset(off)
+        self.without = resolved.clause_ids
+        off_names = sorted(set(resolved.names) | set(voided))
         self.source: RequestSource = source
-        self.responder: Responder = responder or CapacityLimited()
+        recorded = getattr(request, "holder_answer", None)
+        self.responder: Responder = (
+            responder
+            if responder is not None
+            else OnRecord(recorded.answer, recorded.after_h or 0.0)
+            if recorded is not None
+            else CapacityLimited()
+        )
         self.objective = (
             objective if isinstance(objective, Objective) else parse_objective(objective)
         )
@@ -182,7 +191,7 @@ class Procurement:
             source=source,
             term=self.term,
             objective=self.objective.label,
-            without=sorted(self.without),
+            without=off_names,
             reference_class=self.ref_class,
             provenance=provenance,
         )
@@ -572,7 +581,7 @@ class Procurement:
         qualified: list[_Cand] = []
         listed = {str(r) for r in rofr.requirements}
         for k, c in enumerate(mine):
-            failed = self._holder_fails(c, rofr, "price" in listed)
+            failed = self._holder_fails(c, rofr, listed)
             fails[k] = failed
             if not failed:
                 qualified.append(c)
@@ -688,9 +697,11 @@ class Procurement:
         for part in sorted(later, key=lambda p: p.day):
             self._objective(cands, part, free_tag, stuck_tag)
 
-    def _holder_fails(self, c: _Cand, rofr: RightOfFirstRefusal, price_listed: bool) -> list[str]:
+    def _holder_fails(self, c: _Cand, rofr: RightOfFirstRefusal, listed: set[str]) -> list[str]:
         """The requirements a holder's candidate fails, in the order they are named:
-        exclusivity, capacity, accelerator_type, deadline, price."""
+        exclusivity, capacity, accelerator_type, deadline, price, site (only where the clause
+        lists ``site`` and the request names sites)."""
+        price_listed = "price" in listed
         codes = {r.partition(":")[0] for r in c.reasons}
         failed: list[str] = []
         if "exclusivity" in codes:
@@ -713,6 +724,8 @@ class Procurement:
             )
         if price_bad:
             failed.append("price")
+        if "site" in listed and self.req.sites and c.site not in self.req.sites:
+            failed.append("site")
         return failed
 
     @staticmethod

@@ -98,6 +98,20 @@ class Responder(Protocol):
 
 
 @dataclass(frozen=True)
+class OnRecord:
+    """The holder's answer on the record (a dated capacity request's ``holder_answer``): the
+    same answer to every offer of that request, after the recorded hours. Used for that
+    request when no responder is named."""
+
+    answer: AnswerKind
+    after_h: float = 0.0
+    name: str = "on-record"
+
+    def respond(self, offer: Offer) -> Answer:
+        return Answer(self.answer, self.after_h)
+
+
+@dataclass(frozen=True)
 class AcceptWhenAble:
     """Accepts every offer it is made (offers are only made when the holder can meet the
     requirements), at once. The default for job offers (``stargate place`` of job requests,

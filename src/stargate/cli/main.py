@@ -184,6 +184,15 @@ def scenario_show(
             "--at", metavar="DATE", help="The day to show (default: the scenario's as_of date)."
         ),
     ] = None,
+    without: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--without",
+            metavar="CLAUSE",
+            help="Void an agreement or an amendment (the terms before it hold), or show a "
+            "clause, a contract or a kind (rofr, exclusivity) as switched off. Repeatable.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Parties, providers, sites, capacity and the clauses in force on a day."""
@@ -193,7 +202,7 @@ def scenario_show(
 
     def body() -> None:
         day = parse_date(at, "--at")
-        snap = snapshot(load_scenario(scenario), day)
+        snap = snapshot(load_scenario(scenario), day, without=without or [])
         if as_json:
             print_json(snap.model_dump(mode="json"))
         else:

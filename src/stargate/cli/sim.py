@@ -104,14 +104,15 @@ def simulate(
         ),
     ] = None,
     responder: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--responder",
             metavar="NAME[:ARG]",
-            help="How the ROFR holder answers the lab's capacity requests (default "
-            "capacity-limited: what its capacity model allows within the price cap).",
+            help="How the ROFR holder answers the lab's capacity requests (default: the "
+            "holder's answer on the record where a request has one, else capacity-limited: "
+            "what its capacity model allows within the price cap).",
         ),
-    ] = "capacity-limited",
+    ] = None,
     procure_every: Annotated[
         str | None,
         typer.Option(

@@ -9,10 +9,22 @@ from __future__ import annotations
 
 from stargate.contracts.state import (
     ClauseState,
+    Without,
+    apply_without,
     clause_state,
     clauses_in_force,
     describe,
     resolve_clause_selector,
+    resolve_without,
 )
 
-__all__ = ["ClauseState", "clause_state", "clauses_in_force", "describe", "resolve_clause_selector"]
+__all__ = [
+    "ClauseState",
+    "Without",
+    "apply_without",
+    "clause_state",
+    "clauses_in_force",
+    "describe",
+    "resolve_clause_selector",
+    "resolve_without",
+]

@@ -65,6 +65,17 @@ def clause_state(
             None,
             None,
         )
+    agi_end = clause._agi_end
+    if agi_end is not None and day >= agi_end:
+        return ClauseState(
+            contract_id,
+            clause,
+            day,
+            "terminated",
+            f"ended when AGI was verified under '{clause.ends_on_agi}' on {agi_end.isoformat()}",
+            None,
+            None,
+        )
     am = clause.active_amendment(day)
     if am is not None and am.action == "terminate":
         return ClauseState(
@@ -96,13 +107,11 @@ def clause_state(
     if amendment:
         reason += f", as amended by '{amendment}'"
     for agi_clause in agi or []:
-        if (
-            agi_clause.declared_on is not None
-            and agi_clause.declared_on <= day
-            and clause.id in agi_clause.ends_clauses
-        ):
+        trigger = agi_clause.trigger_date()
+        if trigger is not None and trigger <= day and clause.id in agi_clause.ends_clauses:
+            how = "verified" if agi_clause.verified_by is not None else "declared"
             reason += (
-                f"; AGI declared on {agi_clause.declared_on.isoformat()} ({agi_clause.id}): "
+                f"; AGI {how} on {trigger.isoformat()} ({agi_clause.id}): "
                 f"no longer covers AGI technology, now controlled by "
                 f"{agi_clause.control_passes_to}"
             )
@@ -181,9 +190,11 @@ def apply_without(scenario: Scenario, selectors: Iterable[str]) -> tuple[Scenari
     """The scenario as it would read without some terms, and the clause ids switched off.
 
     * an **agreement** id voids the agreement: its changes and the clauses it added are gone,
-      and so are the dated capacity requests tagged with it, so the terms before it hold;
+      and so are the dated capacity requests tagged with it (``agreement``), so the terms
+      before it hold;
     * an **amendment** id (of a clause, or of an agreement's change) removes that amendment;
-    * a clause id, a contract id or a kind switches clauses off (the returned ids), as before.
+    * a clause id, a contract id or a kind switches clauses off (the returned ids), as before;
+      a contract id also drops the dated capacity requests tagged with it (``contract``).
 
     Unknown selectors are an InputError naming ``--without``. The scenario is returned as is
     when no agreement or amendment is named."""
@@ -193,11 +204,16 @@ def apply_without(scenario: Scenario, selectors: Iterable[str]) -> tuple[Scenari
     amendments = amendment_ids(scenario)
     drop_ag = {s for s in sels if s in agreements}
     drop_am = {s for s in sels if s in amendments and s not in agreements}
+    contract_ids = {c.id for c in scenario.contracts}
+    drop_con = {s for s in sels if s in contract_ids}
     for sel in sels:
         if sel in drop_ag or sel in drop_am:
             continue
         off |= resolve_clause_selector(scenario, sel)
-    if not drop_ag and not drop_am:
+    tagged = any(
+        r.agreement in drop_ag or r.contract in drop_con for r in scenario.capacity_requests
+    )
+    if not drop_ag and not drop_am and not tagged:
         return scenario, frozenset(off)
     contracts = []
     for c in scenario.contracts:
@@ -215,7 +231,9 @@ def apply_without(scenario: Scenario, selectors: Iterable[str]) -> tuple[Scenari
         ]
         contracts.append(c.model_copy(update={"agreements": kept, "clauses": clauses}))
     requests = [
-        r for r in scenario.capacity_requests if getattr(r, "agreement", None) not in drop_ag
+        r
+        for r in scenario.capacity_requests
+        if r.agreement not in drop_ag and r.contract not in drop_con
     ]
     derived = scenario.model_copy(update={"contracts": contracts, "capacity_requests": requests})
     for c in derived.contracts:
@@ -223,6 +241,35 @@ def apply_without(scenario: Scenario, selectors: Iterable[str]) -> tuple[Scenari
         for cl in c.clauses:
             cl._amended = {}
     return derived, frozenset(off)
+
+
+@dataclass(frozen=True, slots=True)
+class Without:
+    """What ``--without`` names, resolved: the derived scenario (agreements and amendments
+    voided), the clause ids switched off, and the agreement and amendment ids voided."""
+
+    scenario: Scenario
+    clause_ids: frozenset[str]
+    voided: tuple[str, ...]
+
+    @property
+    def names(self) -> list[str]:
+        """Everything switched off, for reports and provenance: clause ids and voided names."""
+        return sorted(self.clause_ids | set(self.voided))
+
+
+def resolve_without(scenario: Scenario, selectors: Iterable[str]) -> Without:
+    """:func:`apply_without`, keeping the names of the agreements and amendments it voided.
+
+    Every engine resolves ``without`` through this at its entry and runs on the derived
+    scenario, so ``--without AGREEMENT_ID`` means the same in ``place``, ``simulate``, ``plan``
+    and ``scenario show``. Passing the returned clause ids on with the derived scenario is a
+    no-op resolution (clause ids stay valid there)."""
+    sels = [s.strip() for s in selectors]
+    named = agreement_ids(scenario) | amendment_ids(scenario)
+    derived, off = apply_without(scenario, sels)
+    voided = tuple(sorted({s for s in sels if s in named}))
+    return Without(derived, off, voided)
 
 
 def _usd(amount: Decimal) -> str:
@@ -259,13 +306,18 @@ def describe(clause: ClauseBase) -> str:
         )
     if isinstance(clause, IpRights):
         carve = " (AGI carved out)" if clause.agi_carve_out else ""
+        if not clause.exclusive:
+            carve += " (not exclusive)"
         return (
             f"{clause.grantee} may use {clause.grantor}'s "
             f"{', '.join(str(a) for a in clause.artifact_kinds)} until "
             f"{clause.until.isoformat()}{carve}"
         )
     if isinstance(clause, RevenueShare):
-        return f"{clause.payer} pays {clause.payee} {clause.percent}% of {clause.revenue_stream}"
+        cap = f", up to {_usd(clause.cap_usd)} in all" if clause.cap_usd is not None else ""
+        return (
+            f"{clause.payer} pays {clause.payee} {clause.percent}% of {clause.revenue_stream}{cap}"
+        )
     if isinstance(clause, CommittedSpend):
         end = clause.period.end.isoformat() if clause.period.end else "open"
         return (
@@ -289,6 +341,12 @@ def describe(clause: ClauseBase) -> str:
             if clause.declared_on
             else "not declared"
         )
+        if clause.verified_by is not None:
+            state += (
+                f"; verified by {clause.verified_by} on {clause.verified_on.isoformat()}"
+                if clause.verified_on
+                else f"; to be verified by {clause.verified_by}, not verified"
+            )
         ends = f"; ends {', '.join(clause.ends_clauses)} for it" if clause.ends_clauses else ""
         return (
             f"once {clause.declared_by} declares AGI, control of it passes to "

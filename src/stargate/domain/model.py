@@ -296,7 +296,28 @@ class Phase(Model):
         description="operational, under_construction or committed: fixed stock from 'online'; "
         "planned: a candidate the planner may build",
     )
+    announced: Day | None = Field(default=None, description="The day the phase was announced")
+    cancelled: Day | None = Field(
+        default=None,
+        description="The day the phase was dropped: gone from then on (never stock, never a "
+        "candidate; cancelled before 'online', it never comes online)",
+    )
     source: Source
+
+    @model_validator(mode="after")
+    def _dates(self) -> Phase:
+        announced, cancelled = self.announced, self.cancelled
+        if announced is not None and cancelled is not None and cancelled < announced:
+            raise ValueError("'cancelled' is before 'announced'")
+        return self
+
+    def exists_on(self, day: date) -> bool:
+        """Whether the phase is online on ``day`` and not cancelled by then."""
+        return self.online <= day and (self.cancelled is None or day < self.cancelled)
+
+    def never_online(self) -> bool:
+        """Cancelled on or before its online day: it never serves."""
+        return self.cancelled is not None and self.cancelled <= self.online
 
 
 class Pool(Model):
@@ -423,15 +444,16 @@ class Site(Model):
             return False
         if pool.phase is not None:
             ph = self.phase(pool.phase)
-            if ph is not None and ph.online > day:
+            if ph is not None and not ph.exists_on(day):
                 return False
         return True
 
     def online_power_mw(self, day: date) -> float | None:
-        """Facility power online on ``day``; the full capacity when no phases are given."""
+        """Facility power online on ``day`` (cancelled phases gone from their day); the full
+        capacity when no phases are given."""
         if not self.phases:
             return self.power_capacity_mw
-        return sum(ph.power_mw for ph in self.phases if ph.online <= day)
+        return sum(ph.power_mw for ph in self.phases if ph.exists_on(day))
 
 
 # --------------------------------------------------------------------------- contracts
@@ -472,10 +494,17 @@ class ClauseBase(Model):
     name: str | None = None
     effective: Period
     amendments: list[Amendment] = Field(default_factory=list)
+    ends_on_agi: Slug | None = Field(
+        default=None,
+        description="The id of an agi_clause: this clause ends the day AGI is verified under "
+        "it (declared, or with verified_by, verified_on)",
+    )
     source: Source
     notes: str | None = None
 
     _amended: dict[str, ClauseBase] = PrivateAttr(default_factory=dict)
+    #: The day AGI was verified under ``ends_on_agi`` (set by :meth:`Scenario.clauses`).
+    _agi_end: date | None = PrivateAttr(default=None)
 
     def party_refs(self) -> dict[str, str]:
         """Field name → party id, for the fields of this clause that name parties."""
@@ -513,6 +542,8 @@ class ClauseBase(Model):
         """
         if day < self.effective.start:
             return None
+        if self._agi_end is not None and day >= self._agi_end:
+            return None
         am = self.active_amendment(day)
         if am is not None and am.action == "terminate":
             return None
@@ -529,12 +560,27 @@ class ClauseBase(Model):
 
 
 class Requirement(StrEnum):
-    """What the ROFR holder must meet; failing any one releases the request at once."""
+    """What the ROFR holder must meet; failing any one releases the request at once.
+
+    ``site``: a request that names ``sites`` (a contract for one campus) can be met by the
+    holder only at those sites; not listed, the holder may meet it anywhere (the request's
+    sites then say only where the lab goes if the ROFR releases it). Not in the default list
+    (:data:`DEFAULT_REQUIREMENTS`); job requests name no sites, so it never binds them."""
 
     capacity = "capacity"
     accelerator_type = "accelerator_type"
     deadline = "deadline"
     price = "price"
+    site = "site"
+
+
+#: The requirements a ROFR clause lists when it lists none: every one but ``site``.
+DEFAULT_REQUIREMENTS: tuple[Requirement, ...] = (
+    Requirement.capacity,
+    Requirement.accelerator_type,
+    Requirement.deadline,
+    Requirement.price,
+)
 
 
 class RightOfFirstRefusal(ClauseBase):
@@ -551,9 +597,10 @@ class RightOfFirstRefusal(ClauseBase):
     )
     response_window_h: Hours
     requirements: list[Requirement] = Field(
-        default_factory=lambda: list(Requirement),
+        default_factory=lambda: list(DEFAULT_REQUIREMENTS),
         description="What 'cannot meet the requirements' means: the holder cannot meet the "
-        "request when it fails any requirement listed here",
+        "request when it fails any requirement listed here (default: capacity, "
+        "accelerator_type, deadline, price; 'site' binds the holder to a request's sites)",
     )
     price_cap_usd_per_accelerator_hour: PositiveUsd | None = None
     price_cap_usd_per_reference_hour: PositiveUsd | None = Field(
@@ -595,6 +642,11 @@ class IpRights(ClauseBase):
     artifact_kinds: list[ArtifactKind] = Field(min_length=1)
     until: Day
     agi_carve_out: bool = True
+    exclusive: bool = Field(
+        default=True,
+        description="Whether the grantee's rights are exclusive (false: the grantor may "
+        "license the same artifacts to others)",
+    )
 
     def party_refs(self) -> dict[str, str]:
         return {"grantor": self.grantor, "grantee": self.grantee}
@@ -610,6 +662,10 @@ class RevenueShare(ClauseBase):
     payee: Slug
     revenue_stream: Slug
     percent: Annotated[Decimal, Field(gt=0, le=100)]
+    cap_usd: PositiveUsd | None = Field(
+        default=None,
+        description="The most the payer pays in all under this clause (none: no cap)",
+    )
 
     def party_refs(self) -> dict[str, str]:
         return {"payer": self.payer, "payee": self.payee}
@@ -651,6 +707,36 @@ class AgiClause(ClauseBase):
     control_passes_to: Slug
     ends_clauses: list[Slug] = Field(default_factory=list)
     declared_on: Day | None = Field(default=None, description="null: not declared")
+    verified_by: str | None = Field(
+        default=None,
+        description="Who verifies a declaration (e.g. an independent expert panel): when set, "
+        "only verified_on triggers the clause's effects",
+    )
+    verified_on: Day | None = Field(default=None, description="null: not verified")
+
+    def trigger_date(self) -> date | None:
+        """The day this text's effects start: ``verified_on`` when a verifier is named, else
+        ``declared_on`` (None: not yet)."""
+        return self.verified_on if self.verified_by is not None else self.declared_on
+
+    def verified_at(self) -> date | None:
+        """The first day on which AGI counts as verified under this clause as amended: a day
+        ``t`` that the text in force on ``t`` names as its trigger date."""
+        texts: list[AgiClause] = [self]
+        texts += [
+            v
+            for am in self.amendments
+            if am.action == "modify" and isinstance(v := self.amended(am), AgiClause)
+        ]
+        days = []
+        for text in texts:
+            t = text.trigger_date()
+            if t is None:
+                continue
+            now = self.version_at(t)
+            if isinstance(now, AgiClause) and now.trigger_date() == t:
+                days.append(t)
+        return min(days, default=None)
 
     def party_refs(self) -> dict[str, str]:
         return {"declared_by": self.declared_by, "control_passes_to": self.control_passes_to}
@@ -984,12 +1070,34 @@ class CapacityRequest(Model):
         return Term(start=day, end=day + timedelta(days=days - 1))
 
 
+class HolderAnswer(Model):
+    """How the ROFR holder answered a request, on the record: ``accept``, ``decline`` or
+    ``none`` (no answer: the offer expires), ``after_h`` hours after the offer."""
+
+    answer: Literal["accept", "decline", "none"]
+    after_h: NonNegativeFloat | None = None
+    source: Source
+
+
 class DatedCapacityRequest(CapacityRequest):
     """A capacity request of the public record, placed through the broker on ``date`` (its
     signing date), so the clauses in force that day apply."""
 
     date: Day
     source: Source
+    agreement: Slug | None = Field(
+        default=None,
+        description="The agreement this request belongs to: --without that agreement drops it",
+    )
+    contract: Slug | None = Field(
+        default=None,
+        description="The contract this request belongs to: --without that contract drops it",
+    )
+    holder_answer: HolderAnswer | None = Field(
+        default=None,
+        description="The ROFR holder's answer on the record, used for this request when no "
+        "responder is given (an explicit --responder overrides it)",
+    )
 
 
 # --------------------------------------------------------------------------- scenario
@@ -1239,6 +1347,11 @@ class Scenario(Model):
     )
     usage: list[UsageRow] = Field(default_factory=list, description="Usage of the lab's services")
 
+    #: Clauses with AGI ends applied, for the contracts list they were computed from.
+    _agi_terms: tuple[list[Contract], list[tuple[Contract, ClauseBase]]] | None = PrivateAttr(
+        default=None
+    )
+
     # -- look-ups (ids are unique once the scenario is validated) --------------------------
     def party(self, party_id: str) -> Party:
         return _by_id(self.parties, party_id, "party")
@@ -1262,7 +1375,27 @@ class Scenario(Model):
         raise KeyError(f"unknown provider group '{group_id}'")
 
     def clauses(self) -> list[tuple[Contract, ClauseBase]]:
-        return [(c, cl) for c in self.contracts for cl in c.terms()]
+        """Every clause with the agreements applied (:meth:`Contract.terms`), in scenario
+        order; a clause with ``ends_on_agi`` ends the day AGI is verified under that clause."""
+        pairs = [(c, cl) for c in self.contracts for cl in c.terms()]
+        if not any(cl.ends_on_agi for _, cl in pairs):
+            return pairs
+        cached = self._agi_terms
+        if cached is not None and cached[0] is self.contracts:
+            return list(cached[1])
+        verified: dict[str, date | None] = {
+            cl.id: cl.verified_at() for _, cl in pairs if isinstance(cl, AgiClause)
+        }
+        out: list[tuple[Contract, ClauseBase]] = []
+        for c, cl in pairs:
+            end = verified.get(cl.ends_on_agi) if cl.ends_on_agi else None
+            if end is not None:
+                cl = cl.model_copy()
+                cl._amended = {}
+                cl._agi_end = end
+            out.append((c, cl))
+        self._agi_terms = (self.contracts, out)
+        return list(out)
 
     def reference_class_id(self) -> str:
         """The class whose throughput counts reference accelerators (settings.reference_class,

@@ -158,14 +158,19 @@ def _plan_one(
     shadow_prices: bool,
 ) -> PlanResult:
     """One plan of ``scenario`` over the checked years ``horizon``."""
+    from stargate.contracts.state import resolve_without
     from stargate.domain.figures import public_compute_costs_by_year
     from stargate.domain.provenance import for_scenario
 
+    # agreements and amendments named in ``without`` are voided: the plan is of the derived
+    # scenario; clause ids are switched off in it as before
+    resolved = resolve_without(scenario, without)
+    scenario = resolved.scenario
     result = _solve_plan(
         scenario,
         horizon,
         period,
-        without,
+        sorted(resolved.clause_ids),
         gap,
         time_limit_s,
         budget_usd,
@@ -174,6 +179,7 @@ def _plan_one(
         shadow_prices,
     )
     result.period = period
+    result.clauses_off = resolved.names
     result.public_figures = public_compute_costs_by_year(scenario)
     result.provenance = for_scenario(scenario, clauses_off=result.clauses_off)
     return result

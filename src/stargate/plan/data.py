@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 import numpy as np
 import numpy.typing as npt
 
-from stargate.contracts.state import resolve_clause_selector
+from stargate.contracts.state import resolve_without
 from stargate.domain.model import (
     ProviderKind,
     Scenario,
@@ -382,10 +382,9 @@ def prepare(
             )
         )
     periods = periods_for(horizon, period)
-    excluded: set[str] = set()
-    for sel in without:
-        excluded |= resolve_clause_selector(scenario, sel)
-    without_ids = frozenset(excluded)
+    resolved = resolve_without(scenario, without)
+    scenario = resolved.scenario  # agreements and amendments named in ``without`` voided
+    without_ids = resolved.clause_ids
 
     classes = [w.id for w in scenario.workload_classes]
     types = [a.id for a in scenario.accelerators]

@@ -112,6 +112,13 @@ def pool_online_day(site: Site, pool_id: str) -> date:
     return day
 
 
+def pool_gone_day(site: Site, pool_id: str) -> date | None:
+    """The day a pool is gone because its phase was cancelled (None: it is not)."""
+    pool = next(p for p in site.pools if p.id == pool_id)
+    ph = site.phase(pool.phase) if pool.phase is not None else None
+    return None if ph is None else ph.cancelled
+
+
 @dataclass(frozen=True, slots=True)
 class PhaseCandidate:
     """A ``planned`` phase: the plan decides whether and when to build it."""
@@ -379,6 +386,12 @@ def read_owned(
         order = 0
         for ph in sorted(site.phases, key=lambda x: (x.online, x.id)):
             capex = phase_capex_musd(site, ph.power_mw)
+            if ph.cancelled is not None and (ph.status == "planned" or ph.never_online()):
+                notes.append(
+                    f"phase '{ph.id}' was cancelled on {ph.cancelled.isoformat()}: neither "
+                    "stock nor a candidate"
+                )
+                continue
             if ph.status == "planned":
                 out.phases.append(
                     PhaseCandidate(site.id, ph.id, ph.power_mw, ph.online, capex, order, lead)
@@ -388,7 +401,8 @@ def read_owned(
             out.fixed_phases.append(
                 FixedPhase(site.id, ph.id, ph.power_mw, ph.online, capex, lead, ph.status)
             )
-            out.fixed_mw[s] += [ph.power_mw * fraction(p, ph.online) for p in periods]
+            until = None if ph.cancelled is None else ph.cancelled - timedelta(days=1)
+            out.fixed_mw[s] += [ph.power_mw * fraction(p, ph.online, until) for p in periods]
             if ph.online < first:
                 notes.append(
                     f"phase '{ph.id}' ({ph.status}) was online before the horizon: its power "
@@ -401,6 +415,11 @@ def read_owned(
             t = types.index(pool.accelerator)
             online = pool_online_day(site, pool.id)
             until = in_service_until(online, life)
+            gone = pool_gone_day(site, pool.id)
+            if gone is not None:
+                if gone <= online:
+                    continue  # its phase was cancelled before it came online
+                until = min(until, gone - timedelta(days=1))
             unit = costs.accelerator_unit_price_usd.get(
                 pool.accelerator, accs[pool.accelerator].unit_price_usd
             )

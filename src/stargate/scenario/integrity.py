@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from pydantic import ValidationError
@@ -23,6 +24,7 @@ from stargate.domain.model import (
     UNAMENDABLE_FIELDS,
     AgiClause,
     ClauseBase,
+    Contract,
     Exclusivity,
     ProviderKind,
     RightOfFirstRefusal,
@@ -360,6 +362,160 @@ class _Checker:
                 else:
                     clause_ids[cl.id] = cpath
                 self.clause(cpath, con.parties, cl)
+            self.agreements(base, con.parties, con)
+        self.term_ids()
+
+    def term_ids(self) -> None:
+        """Ids of agreements, clauses and amendments (on clauses, and those agreement changes
+        make: ``AGREEMENT--CLAUSE`` by default) are unique together across the scenario: each
+        is a ``--without`` name. (Duplicate clause ids are reported by :meth:`contracts`.)"""
+        seen: dict[str, str] = {}
+        items: list[tuple[str, str, str]] = []
+        for i, con in enumerate(self.s.contracts):
+            base = f"contracts[{i}]"
+            for j, cl in enumerate(con.clauses):
+                items.append((f"{base}.clauses[{j}].id", cl.id, "clause"))
+            for a, ag in enumerate(con.agreements):
+                apath = f"{base}.agreements[{a}]"
+                items.append((f"{apath}.id", ag.id, "agreement"))
+                for m, added in enumerate(ag.adds):
+                    items.append((f"{apath}.adds[{m}].id", added.id, "clause"))
+            for j, cl in enumerate(con.clauses):
+                for k, am in enumerate(cl.amendments):
+                    path = f"{base}.clauses[{j}].amendments[{k}].id"
+                    items.append((path, am.id, "amendment"))
+            for a, ag in enumerate(con.agreements):
+                apath = f"{base}.agreements[{a}]"
+                for m, added in enumerate(ag.adds):
+                    for k, am in enumerate(added.amendments):
+                        path = f"{apath}.adds[{m}].amendments[{k}].id"
+                        items.append((path, am.id, "amendment"))
+                for k, ch in enumerate(ag.changes):
+                    path = f"{apath}.changes[{k}]" + (".id" if ch.id else "")
+                    items.append((path, ag.change_id(ch), "amendment"))
+        clause_paths = {p for p, _, what in items if what == "clause" and ".clauses[" in p}
+        for path, item_id, what in items:
+            if item_id in seen:
+                if what == "clause" and path in clause_paths:
+                    continue  # reported by contracts() already
+                self.add(
+                    path,
+                    f"duplicate id '{item_id}' of {'an' if what[0] == 'a' else 'a'} {what} "
+                    f"(first defined at {seen[item_id]})",
+                    expected="ids of agreements, clauses and amendments unique in the "
+                    "scenario (each is a --without name)",
+                    found=repr(item_id),
+                )
+            else:
+                seen[item_id] = path
+
+    def agreements(self, base: str, parties: list[str], con: Contract) -> None:
+        """An agreement changes clauses of its contract that exist on its date (its own, or
+        added by an agreement not later than it), in fields an amendment may change, into a
+        valid clause (cumulative: read on top of earlier agreements' changes); the clauses it
+        adds are in force no earlier than its date."""
+        added_on: dict[str, date] = {}
+        for ag in con.agreements:
+            for added in ag.adds:
+                added_on.setdefault(added.id, ag.date)
+        own = {cl.id: cl for cl in con.clauses}
+        by_id: dict[str, ClauseBase] = {**own}
+        for ag in con.agreements:
+            for added in ag.adds:
+                by_id.setdefault(added.id, added)
+        terms = {cl.id: cl for cl in con.terms()}
+        ended: dict[str, tuple[str, date]] = {}
+        order = sorted(range(len(con.agreements)), key=lambda a: con.agreements[a].date)
+        for a in order:
+            ag = con.agreements[a]
+            apath = f"{base}.agreements[{a}]"
+            for m, added in enumerate(ag.adds):
+                mpath = f"{apath}.adds[{m}]"
+                if added.effective.start < ag.date:
+                    self.add(
+                        f"{mpath}.effective.start",
+                        f"clause '{added.id}' added by agreement '{ag.id}' takes effect before "
+                        "the agreement",
+                        expected=f"on or after {ag.date.isoformat()}",
+                        found=added.effective.start.isoformat(),
+                    )
+                self.clause(mpath, parties, added)
+            for k, ch in enumerate(ag.changes):
+                cpath = f"{apath}.changes[{k}]"
+                target = by_id.get(ch.clause)
+                if target is None:
+                    elsewhere = any(
+                        cl.id == ch.clause for other in self.s.contracts for cl in other.terms()
+                    )
+                    self.add(
+                        f"{cpath}.clause",
+                        f"unknown clause '{ch.clause}' in contract '{con.id}'"
+                        + (" (it belongs to another contract)" if elsewhere else ""),
+                        expected="the id of a clause of this contract, or one an agreement "
+                        "of it added",
+                        found=repr(ch.clause),
+                        hint=did_you_mean(ch.clause, set(by_id)),
+                    )
+                    continue
+                when = added_on.get(ch.clause)
+                if ch.clause not in own and when is not None and when > ag.date:
+                    self.add(
+                        f"{cpath}.clause",
+                        f"clause '{ch.clause}' is added by a later agreement (on "
+                        f"{when.isoformat()}) than '{ag.id}' ({ag.date.isoformat()})",
+                        expected="a clause that exists on the agreement's date",
+                        found=repr(ch.clause),
+                    )
+                    continue
+                if ch.clause in ended:
+                    by, on = ended[ch.clause]
+                    self.add(
+                        f"{cpath}.clause",
+                        f"clause '{ch.clause}' was ended by agreement '{by}' on "
+                        f"{on.isoformat()}: '{ag.id}' cannot change it",
+                        expected="a clause in force on the agreement's date",
+                        found=repr(ch.clause),
+                    )
+                    continue
+                if ch.action == "terminate":
+                    ended[ch.clause] = (ag.id, ag.date)
+                    continue
+                fields = set(type(target).model_fields)
+                bad = sorted(set(ch.changes) & UNAMENDABLE_FIELDS)
+                unknown = sorted(set(ch.changes) - fields)
+                for key in bad:
+                    self.add(
+                        f"{cpath}.changes.{key}",
+                        f"an agreement cannot change '{key}' of a clause",
+                        hint="use 'terminate' to end a clause, or add a new clause",
+                    )
+                for key in unknown:
+                    self.add(
+                        f"{cpath}.changes.{key}",
+                        f"'{target.kind}' has no field '{key}'",
+                        hint=did_you_mean(key, fields - UNAMENDABLE_FIELDS),
+                    )
+                if bad or unknown:
+                    continue
+                term = terms.get(ch.clause)
+                am = next(
+                    (x for x in (term.amendments if term else []) if x.id == ag.change_id(ch)),
+                    None,
+                )
+                if term is None or am is None:
+                    continue
+                try:
+                    amended = term.amended(am)
+                except ValidationError as exc:
+                    for err in exc.errors(include_url=False):
+                        loc = format_path(tuple(err["loc"]))
+                        self.add(
+                            f"{cpath}.changes.{loc}",
+                            f"amended clause is invalid: {err['msg']}",
+                            found=repr(err.get("input")),
+                        )
+                else:
+                    self.clause_refs_only(f"{cpath}.changes", amended)
 
     def clause(self, path: str, contract_parties: list[str], cl: ClauseBase) -> None:
         for fld, party in cl.party_refs().items():
@@ -396,6 +552,22 @@ class _Checker:
         if isinstance(cl, AgiClause):
             for k, cid in enumerate(cl.ends_clauses):
                 self.ref(f"{path}.ends_clauses[{k}]", cid, self.ns.clauses, "clause")
+            if cl.verified_on is not None and cl.verified_by is None:
+                self.add(
+                    f"{path}.verified_on",
+                    "'verified_on' without 'verified_by'",
+                    expected="who verifies the declaration in 'verified_by', or no 'verified_on'",
+                )
+        if cl.ends_on_agi is not None and self.has("contracts"):
+            agi = {c.id for _, c in self.s.clauses() if isinstance(c, AgiClause)}
+            if cl.ends_on_agi not in agi:
+                self.add(
+                    f"{path}.ends_on_agi",
+                    f"unknown agi_clause '{cl.ends_on_agi}'",
+                    expected="the id of an agi_clause of the scenario",
+                    found=repr(cl.ends_on_agi),
+                    hint=did_you_mean(cl.ends_on_agi, agi),
+                )
         self.amendments(path, cl)
 
     def amendments(self, path: str, cl: ClauseBase) -> None:

@@ -24,7 +24,7 @@ from stargate.domain.model import (
     Scenario,
     Site,
 )
-from stargate.errors import Problem
+from stargate.errors import Problem, did_you_mean
 
 if TYPE_CHECKING:
     from stargate.scenario.integrity import _Checker
@@ -256,9 +256,37 @@ def capacity_requests(c: _Checker) -> None:
     # On a partial scenario every class may have failed validation: then there is none.
     known_classes = c.has("settings", "workload_classes") and bool(s.workload_classes)
     ref_class = s.reference_class_id() if known_classes else None
+    contracts = {con.id: con for con in s.contracts}
+    agreement_of = {ag.id: con.id for con in s.contracts for ag in con.agreements}
     for i, req in enumerate(s.capacity_requests):
         base = f"capacity_requests[{i}]"
         c.ref(f"{base}.requester", req.requester, c.ns.parties, "party")
+        if req.contract is not None and req.contract not in contracts and c.has("contracts"):
+            c.add(
+                f"{base}.contract",
+                f"unknown contract '{req.contract}'",
+                expected="the id of a contract defined in the scenario",
+                found=repr(req.contract),
+                hint=did_you_mean(req.contract, set(contracts)),
+            )
+        if req.agreement is not None and c.has("contracts"):
+            owner = agreement_of.get(req.agreement)
+            if owner is None:
+                c.add(
+                    f"{base}.agreement",
+                    f"unknown agreement '{req.agreement}'",
+                    expected="the id of an agreement of a contract in the scenario",
+                    found=repr(req.agreement),
+                    hint=did_you_mean(req.agreement, set(agreement_of)),
+                )
+            elif req.contract is not None and req.contract in contracts and owner != req.contract:
+                c.add(
+                    f"{base}.agreement",
+                    f"agreement '{req.agreement}' belongs to contract '{owner}', not to the "
+                    f"request's contract '{req.contract}'",
+                    expected=f"an agreement of '{req.contract}'",
+                    found=repr(req.agreement),
+                )
         for k, cls in enumerate(req.workload_classes):
             c.ref(f"{base}.workload_classes[{k}]", cls, c.ns.classes, "workload class")
         for k, p in enumerate(req.providers):

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from stargate.contracts.state import agi_clauses_in_force, clause_state, describe
+from stargate.contracts.state import (
+    agi_clauses_in_force,
+    clause_state,
+    describe,
+    resolve_without,
+)
 from stargate.domain.capacity import delivery_site, flow_between, period_of
 from stargate.domain.costs import (
     Basis,
@@ -314,11 +320,11 @@ def owned_cost_view(scenario: Scenario, site: Site, accelerator: Accelerator) ->
 
 
 def _online_power_mw(site: Site, day: date) -> float | None:
-    """Facility power online on ``day``: the phases online by then, planned ones (candidates)
-    left out; the full capacity when the site has no phases."""
+    """Facility power online on ``day``: the phases online by then and not cancelled, planned
+    ones (candidates) left out; the full capacity when the site has no phases."""
     if not site.phases:
         return site.power_capacity_mw
-    return sum(ph.power_mw for ph in site.phases if ph.online <= day and ph.status != "planned")
+    return sum(ph.power_mw for ph in site.phases if ph.exists_on(day) and ph.status != "planned")
 
 
 def _lease_view(site: Site) -> LeaseView | None:
@@ -449,8 +455,14 @@ def _price_view(provider: str, site: str | None, price: CloudPrice) -> PriceView
     )
 
 
-def snapshot(scenario: Scenario, at: date | None = None) -> Snapshot:
-    """The scenario on ``at`` (default: its ``as_of`` date)."""
+def snapshot(
+    scenario: Scenario, at: date | None = None, *, without: Iterable[str] = ()
+) -> Snapshot:
+    """The scenario on ``at`` (default: its ``as_of`` date). ``without``: selectors as for
+    the engines (:func:`~stargate.contracts.state.resolve_without`): agreements and amendments
+    named are voided, clauses named are shown as ``switched_off``."""
+    resolved = resolve_without(scenario, without)
+    scenario = resolved.scenario
     day = at or scenario.as_of
     by_pa: dict[tuple[str, str], int] = defaultdict(int)
     sites: list[SiteView] = []
@@ -543,17 +555,18 @@ def snapshot(scenario: Scenario, at: date | None = None) -> Snapshot:
         if shown is None:  # not in force: still say what the clause reads that day, as amended
             am = clause.active_amendment(day)
             shown = clause.amended(am) if am is not None and am.action == "modify" else clause
+        off = clause.id in resolved.clause_ids
         view = ClauseView(
             contract=contract.id,
             id=clause.id,
             kind=clause.kind,
             name=clause.name,
-            status=st.status,
-            reason=st.reason,
+            status="switched_off" if off else st.status,
+            reason="switched off (--without)" if off else st.reason,
             amendment=st.amendment,
             summary=describe(shown),
         )
-        (in_force if st.in_force else not_in_force).append(view)
+        (in_force if st.in_force and not off else not_in_force).append(view)
     return Snapshot(
         scenario=scenario.id,
         name=scenario.name,

@@ -157,7 +157,7 @@ def simulate(
     horizon: HorizonLike = None,
     seed: int = 0,
     without: Sequence[str] = (),
-    responder: str = DEFAULT_RESPONDER,
+    responder: str | None = None,
     skip_bad_rows: bool = False,
     log_events: bool = True,
     progress: Callable[[float], None] | None = None,
@@ -189,8 +189,9 @@ def simulate(
     (``forecast`` or ``workload``; default: the forecast where the scenario has one) and
     ``procurement`` (headroom, lead time and term of top-ups; default
     :class:`~stargate.sim.procure.ProcurementOptions`); ``responder`` answers the ROFR's
-    capacity offers (default ``capacity-limited``). Jobs then run on the capacity the lab
-    holds. None of these applies to a fleet for experiments.
+    capacity offers (default: the holder's answer on the record where a dated capacity
+    request has one, else ``capacity-limited``; one given here overrides the record). Jobs
+    then run on the capacity the lab holds. None of these applies to a fleet for experiments.
 
     Bad input is an :class:`~stargate.errors.InputError` whose problems name the parameter
     (``policy``, ``granularity``, ``horizon``, ``responder``, ``price``, ``workloads``,
@@ -255,7 +256,8 @@ def simulate(
             )
 
             _within_scenario(sc, h)  # before any workload is read
-            _responder(responder, seed)  # checked before any workload is read too
+            if responder is not None:
+                _responder(responder, seed)  # checked before any workload is read too
             every = procure_every_of(procure_every)
             source = procure_from_of(procure_from, sc)
             (procurement or ProcurementOptions()).checked()
@@ -493,7 +495,7 @@ def _simulate_scenario(
     end: date | None,
     seed: int,
     without: list[str],
-    responder: str,
+    responder: str | None,
     log_events: bool,
     progress: Callable[[float], None] | None,
     every: ProcureEvery = "month",
@@ -502,15 +504,19 @@ def _simulate_scenario(
 ) -> SimResult:
     """Procurement first (what the lab holds, period by period), then the jobs on it."""
     from stargate.broker.engine import Broker
-    from stargate.contracts.state import resolve_clause_selector
+    from stargate.contracts.state import resolve_without
     from stargate.domain.model import RightOfFirstRefusal
     from stargate.sim.held import held_scenario
     from stargate.sim.procure import periods_between, replay, workload_demand
 
-    off: set[str] = set()
-    for sel in without:
-        off |= resolve_clause_selector(sc, sel)
-    answer = _responder(responder, seed)
+    # agreements and amendments named in ``without`` are voided: the run is of the derived
+    # scenario, in procurement and at the job level alike
+    resolved = resolve_without(sc, without)
+    sc = resolved.scenario
+    off = set(resolved.clause_ids)
+    voided = [n for n in resolved.names if n not in off]
+    # None: each capacity decision uses the holder's answer on the record, else capacity-limited
+    answer = _responder(responder, seed) if responder is not None else None
     # a scenario run starts on the scenario's first day (its history), not on ``as_of``
     t0 = _t0(start, sc.horizon.start)
     last = end or _last(sc)
@@ -541,6 +547,7 @@ def _simulate_scenario(
         source=source,
         options=options,
         without=off,
+        voided=voided,
         responder=answer,
         report_from=t0.date(),
     )
@@ -575,7 +582,7 @@ def _simulate_scenario(
         seed=seed,
         log_events=log_events,
         progress=progress,
-        meta={"fleet": "scenario", "scenario": sc.id, "without": sorted(off)},
+        meta={"fleet": "scenario", "scenario": sc.id, "without": resolved.names},
         checkpoint_s={
             c.id: SECONDS_PER_HOUR * (c.checkpoint_interval_h or DEFAULT_CHECKPOINT_INTERVAL_H)
             for c in sc.workload_classes

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
@@ -103,10 +103,15 @@ def own_capacity(scenario: Scenario, lab: str) -> list[Held]:
                 continue
             acc = scenario.accelerator(pool.accelerator)
             start = pool.available_from
+            end = None
             if pool.phase is not None:
                 ph = site.phase(pool.phase)
                 if ph is not None and ph.online > start:
                     start = ph.online
+                if ph is not None and ph.cancelled is not None:
+                    if ph.cancelled <= start:
+                        continue  # its phase was cancelled before it came online
+                    end = ph.cancelled - timedelta(days=1)
             hc = hourly_cost(scenario, provider, site, acc, "reserved", requester=lab)
             out.append(
                 Held(
@@ -117,7 +122,7 @@ def own_capacity(scenario: Scenario, lab: str) -> list[Held]:
                     accelerator=acc.id,
                     accelerators=pool.count,
                     start=start,
-                    end=None,
+                    end=end,
                     price_usd_per_accelerator_hour=None if hc is None else hc.total_usd,
                     reference_per_accelerator=reference_throughput(scenario, acc),
                     facility_mw_per_accelerator=float(facility_load_mw(scenario, site, acc)),

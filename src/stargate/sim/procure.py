@@ -53,6 +53,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stargate.broker.capacity import CapacityBook, ProcurementRow, decide_capacity
+from stargate.contracts.state import resolve_without
 from stargate.domain.model import (
     CapacityAccelerators,
     CapacityRequest,
@@ -435,6 +436,7 @@ def replay(
     source: ProcureFrom = "forecast",
     options: ProcurementOptions | None = None,
     without: Iterable[str] = (),
+    voided: Iterable[str] = (),
     responder: Responder | None = None,
     report_from: date | None = None,
 ) -> Procurement:
@@ -442,11 +444,17 @@ def replay(
 
     ``demand``: reference accelerators per class and period of :func:`periods_between`
     (``first``, ``last``, ``every``); None: the scenario's forecast. ``without``: clause ids
-    switched off (resolved). ``report_from``: the first day whose periods the per-period
+    switched off, or agreement and amendment ids to void (resolved through
+    :func:`~stargate.contracts.state.resolve_without`: the replay runs on the derived
+    scenario); ``voided``: names already voided in ``scenario``, listed in each decision's
+    ``without``. ``report_from``: the first day whose periods the per-period
     tables (``capacity_held``, ``unmet``) cover (default ``first``)."""
     opts = (options or ProcurementOptions()).checked()
+    resolved = resolve_without(scenario, without)
+    scenario = resolved.scenario
     lab = scenario.lab_id()
-    off = frozenset(without)
+    off = resolved.clause_ids
+    gone = sorted({*voided, *(n for n in resolved.names if n not in off)})
     periods = periods_between(first, last, every)
     if demand is None:
         demand = forecast_demand(scenario, periods)
@@ -476,7 +484,14 @@ def replay(
             next_dated += 1
             out.requests[req.id] = req
             dec = decide_capacity(
-                scenario, req, req.date, book, without=off, source="scheduled", responder=responder
+                scenario,
+                req,
+                req.date,
+                book,
+                without=off,
+                voided=gone,
+                source="scheduled",
+                responder=responder,
             )
             out.rows.extend(dec.rows)
         # (2) top-ups for the period the lead time reaches
@@ -515,6 +530,7 @@ def replay(
                     p_start,
                     book,
                     without=off,
+                    voided=gone,
                     source="demand",
                     responder=responder,
                 )
