@@ -379,8 +379,9 @@ def test_site_planned_power_follows_the_announcement() -> None:
 
 
 def agreement_scenario() -> dict[str, Any]:
-    """The minimal scenario with an agreement of 2026-06-01 that ends the ROFR, moves the
-    exclusivity's start and adds a $5B commitment."""
+    """The minimal scenario with an agreement of 2026-06-01 that ends the ROFR and adds a $5B
+    commitment (a clause's ``effective`` dates are not amendable: an agreement ends a clause or
+    adds one)."""
     data = minimal()
     data["contracts"][0]["agreements"] = [
         {
@@ -389,8 +390,6 @@ def agreement_scenario() -> dict[str, Any]:
             "source": "assumption: a test",
             "changes": [
                 {"clause": "rofr", "action": "terminate"},
-                {"clause": "excl", "action": "modify",
-                 "changes": {"effective": {"start": "2025-01-01", "end": "2028-12-31"}}},
             ],
             "adds": [
                 {"id": "commit", "kind": "committed_spend", "buyer": "lab", "seller": "cloudco",
@@ -401,7 +400,6 @@ def agreement_scenario() -> dict[str, Any]:
     ]  # fmt: skip
     data["figures"] = [
         fig("rofr-end", "clause_end_date", "rofr", "2026", "2026-06-01", tolerance=1),
-        fig("excl-end", "clause_end_date", "excl", "2026", "2028-12-31", tolerance=1),
         fig("commit", "contract_value_usd", "commit", "2026-06-01", 5e9, unit="USD"),
     ]
     return data
@@ -413,12 +411,10 @@ def test_inputs_read_the_terms_as_agreements_changed_them(tmp_path: Path) -> Non
     assert code == 0, data
     by = {f["id"]: f for f in data["figures"]}
     assert by["rofr-end"]["model"] == "2026-06-01"
-    assert by["excl-end"]["model"] == "2028-12-31"
     assert by["commit"]["model"] == 5e9
     code, data = facts_json(path, "--check", "--without", "deal-2026")
     assert code == 3  # the terms before the agreement: the ROFR runs to 2027, no commitment
     by = {f["id"]: f for f in data["figures"]}
     assert by["rofr-end"]["model"] == "2027-12-31"
-    assert by["excl-end"]["reason"] == "clause 'excl' has no end (open-ended)"
     assert by["commit"]["model"] is None
     assert by["commit"]["baseline_model"] == 5e9
