@@ -303,12 +303,19 @@ def _key_figures(run: _Run) -> str:
         card("Cost", usd_compact(s.cost_usd), f"{usd(s.cost_usd)}: served and lost work")
         if s.cost_usd is not None
         else card("Cost", "not priced", "a fleet for experiments has no prices (--price)"),
-        card("Energy", f"{s.energy_mwh:,.1f} MWh", "facility energy of the work"),
+        card(
+            "Energy",
+            f"{s.energy_mwh / 1e6:,.1f} TWh" if s.energy_mwh >= 1e6 else f"{s.energy_mwh:,.1f} MWh",
+            (f"{s.energy_mwh:,.0f} MWh: " if s.energy_mwh >= 1e6 else "")
+            + "facility energy of the work",
+        ),
         card("Makespan", dur(s.makespan_s), "first arrival to last completion"),
         card(
             "Accelerator-hours served",
-            num(acc.served),
-            f"{num(acc.lost)} lost to killed runs, {num(acc.checkpointed)} kept by checkpoints",
+            # compact above a billion (an 11-digit figure overflows the card), exact beneath
+            svg.compact(acc.served) if acc.served >= 1e9 else num(acc.served),
+            (f"{num(acc.served)} in all; " if acc.served >= 1e9 else "")
+            + f"{num(acc.lost)} lost to killed runs, {num(acc.checkpointed)} kept by checkpoints",
         ),
     ]
     if s.spend_by_year is not None:
