@@ -831,6 +831,18 @@ class Contract(Model):
     name: str
     parties: list[Slug] = Field(min_length=2)
     signed: Day
+    reported: Day | None = Field(
+        default=None,
+        description="When the contract was first publicly reported, where that differs from "
+        "`signed` (figures of metric contract_reported_date read it)",
+    )
+    capacity_gw: Annotated[float, FloatInput, Field(gt=0, le=1000, allow_inf_nan=False)] | None = (
+        Field(
+            default=None,
+            description="The capacity the contract is reported to cover, GW (shown; figures "
+            "check the capacity of its placed requests, not this number)",
+        )
+    )
     clauses: list[Clause] = Field(default_factory=list)
     agreements: list[Agreement] = Field(default_factory=list)
     source: Source
@@ -1269,6 +1281,31 @@ class ProviderGroup(Model):
     source: Source
 
 
+class SupplyAgreement(Model):
+    """A chip supply agreement: GW of accelerators the lab agreed to buy or deploy, beyond the
+    capacity contracted at named sites. ``deployed_at`` names the sites where part of that
+    supply is already modelled, so that contracted capacity does not count it twice."""
+
+    id: Slug
+    supplier: Slug
+    buyer: Slug
+    accelerator: Slug | None = Field(
+        default=None, description="The accelerator supplied, where the scenario defines it"
+    )
+    power_gw: Annotated[float, FloatInput, Field(gt=0, le=1000, allow_inf_nan=False)] = Field(
+        description="Facility power of the accelerators agreed, GW"
+    )
+    announced: Day
+    first_delivery: Day | None = None
+    through: Day | None = None
+    deployed_at: list[Slug] = Field(
+        default_factory=list,
+        description="Sites whose capacity counts toward this agreement (not counted twice)",
+    )
+    source: Source
+    notes: str | None = None
+
+
 class RevenueRow(Model):
     """Revenue of one stream in one year: ``usd`` recognized in the year, and the annualized
     run rate at its end (what 'ARR' figures measure)."""
@@ -1304,6 +1341,12 @@ class Settings(Model):
         description="Power of a server and its network per watt of accelerator TDP",
     )
     discount_rate: Annotated[float, Field(ge=0, lt=1)] = 0.08
+    top_up: bool = Field(
+        default=True,
+        description="Whether the simulator's procurement replay buys capacity for demand "
+        "beyond what the lab holds (top-ups); false for a history, where the lab holds what "
+        "the record says and demand beyond it is reported as unmet",
+    )
     reference_tokens_per_s: PositiveFloat = Field(
         default=2400.0,
         description="Tokens per second one reference accelerator serves (inference); "
@@ -1346,6 +1389,10 @@ class Scenario(Model):
         default_factory=list, description="Revenue by stream and year"
     )
     usage: list[UsageRow] = Field(default_factory=list, description="Usage of the lab's services")
+    supply_agreements: list[SupplyAgreement] = Field(
+        default_factory=list,
+        description="Chip supply agreements counted in the lab's contracted capacity",
+    )
 
     #: Clauses with AGI ends applied, for the contracts list they were computed from.
     _agi_terms: tuple[list[Contract], list[tuple[Contract, ClauseBase]]] | None = PrivateAttr(

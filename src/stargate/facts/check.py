@@ -153,10 +153,10 @@ def run_facts(
     responder: str | None = None,
 ) -> Facts:
     """Check the scenario's figures against a default ``simulate`` run (the one the CLI's
-    ``stargate simulate`` does: its default workload and ROFR responder unless ``workloads``
-    or ``responder`` name others), with ``without`` applied (agreements voided, clauses
-    off)."""
-    from stargate.sim.api import DEFAULT_RESPONDER, DEFAULT_SCENARIO_WORKLOAD, simulate
+    ``stargate simulate`` does: its default workload, and the holder's answers on the record
+    else ``capacity-limited``, unless ``workloads`` or ``responder`` name others), with
+    ``without`` applied (agreements voided, clauses off)."""
+    from stargate.sim.api import DEFAULT_SCENARIO_WORKLOAD, simulate
 
     baseline = None
     if without:
@@ -173,7 +173,7 @@ def run_facts(
             without=sorted(off),
             seed=seed,
             log_events=False,
-            responder=responder or DEFAULT_RESPONDER,
+            responder=responder,
         )
         summary = result.summary
     checked = check_figures(derived, summary, without=without)
@@ -232,21 +232,46 @@ def compare(f: Figure, model: float | date) -> tuple[float | None, bool]:
 def _providers_of(scenario: Scenario, subject: str) -> set[str] | None:
     """The providers a subject stands for: None for the lab (everything), a provider, or a
     provider group's providers (its sites' providers too; see :func:`_group_note`)."""
+    members = _members(scenario, subject)
+    if members is None:
+        return None
+    providers, sites = members
+    return providers | {scenario.site(x).provider for x in sites}
+
+
+def _members(scenario: Scenario, subject: str) -> tuple[set[str], set[str]] | None:
+    """What a subject counts: None for the lab (everything), else (providers, sites): a
+    provider is itself; a site is itself; a provider group is its providers and its sites
+    (a holding belongs to it when its provider or its site is the group's)."""
     if subject == scenario.lab_id():
         return None
     if any(p.id == subject for p in scenario.providers):
-        return {subject}
+        return {subject}, set()
+    if any(s.id == subject for s in scenario.sites):
+        return set(), {subject}
     for g in scenario.provider_groups:
         if g.id == subject:
-            providers = set(g.providers)
-            for site_id in g.sites:
-                if any(s.id == site_id for s in scenario.sites):
-                    providers.add(scenario.site(site_id).provider)
-            return providers
+            return set(g.providers), {x for x in g.sites if any(s.id == x for s in scenario.sites)}
     raise _Unknown(
-        f"subject '{subject}' is not the lab ({scenario.lab_id()}), a provider or a provider "
-        "group (capacity and spend are kept per provider)"
+        f"subject '{subject}' is not the lab ({scenario.lab_id()}), a provider, a site or a "
+        "provider group"
     )
+
+
+def _part(
+    members: tuple[set[str], set[str]] | None,
+    provider: str,
+    whole: float,
+    by_site: dict[str, float],
+) -> float:
+    """The part of a provider's amount (``whole``; ``by_site`` its split by site) that a
+    subject's members count."""
+    if members is None:
+        return whole
+    providers, sites = members
+    if provider in providers:
+        return whole
+    return sum(v for site, v in by_site.items() if site in sites)
 
 
 def _held_days(summary: SimSummary) -> list[date]:
@@ -271,6 +296,12 @@ def _outcome(scenario: Scenario, summary: SimSummary, f: Figure) -> float:
         inf = summary.inference
         for c in inf.classes if inf is not None else []:
             if c.workload_class == f.subject:
+                month = f"{last.year:04d}-{last.month:02d}"
+                for row in c.by_month or []:
+                    if row.month == month:
+                        return row.served_tokens_per_s
+                if c.by_month:
+                    raise _Unknown(f"the run served '{f.subject}' in no month {month}")
                 return c.mean_tokens_per_s
         raise _Unknown(f"the run served no inference class '{f.subject}'")
     if m == "contracted_capacity_gw":
@@ -280,21 +311,30 @@ def _outcome(scenario: Scenario, summary: SimSummary, f: Figure) -> float:
     if summary.capacity_held is None:
         raise _Unknown("the run replayed no procurement (not a scenario run)")
     if m in ("capacity_held_gw", "accelerators_held"):
-        providers = _providers_of(scenario, f.subject)
+        members = _members(scenario, f.subject)
         day = _day_on_or_before(summary, last)
-        rows = [
-            h
-            for h in summary.capacity_held
-            if h.period_end == day.isoformat() and (providers is None or h.provider in providers)
-        ]
+        rows = [h for h in summary.capacity_held if h.period_end == day.isoformat()]
         if m == "accelerators_held":
-            return float(sum(h.accelerators for h in rows))
-        mw = sum(h.power_mw for h in rows)
+            return float(
+                sum(
+                    _part(
+                        members,
+                        h.provider,
+                        h.accelerators,
+                        {k: v.accelerators for k, v in h.by_site.items()},
+                    )
+                    for h in rows
+                )
+            )
+        mw = sum(
+            _part(members, h.provider, h.power_mw, {k: v.power_mw for k, v in h.by_site.items()})
+            for h in rows
+        )
         if f.basis == "it":
-            mw /= _mean_pue(scenario, providers)
+            mw /= _mean_pue(scenario, _providers_of(scenario, f.subject))
         return mw / 1000.0
     if m == "provider_share_of_capacity":
-        providers = _providers_of(scenario, f.subject)
+        members = _members(scenario, f.subject)
         days = {d.isoformat() for d in _held_days(summary) if first <= d <= last}
         if not days:
             raise _Unknown(f"no procurement period ends in {f.period}")
@@ -303,26 +343,37 @@ def _outcome(scenario: Scenario, summary: SimSummary, f: Figure) -> float:
         if total <= 0:
             raise _Unknown(f"the run holds nothing in {f.period}")
         mine = sum(
-            h.reference_accelerators for h in rows if providers is None or h.provider in providers
+            _part(
+                members,
+                h.provider,
+                h.reference_accelerators,
+                {k: v.reference_accelerators for k, v in h.by_site.items()},
+            )
+            for h in rows
         )
         return mine / total
     if m == "compute_spend_usd":
         if first.month != 1 or first.day != 1 or last.month != 12 or last.day != 31:
             raise _Unknown("spend is kept by whole years: give a year or a range of years")
-        providers = _providers_of(scenario, f.subject)
+        members = _members(scenario, f.subject)
         years = set(range(first.year, last.year + 1))
         spend = summary.spend_by_year or []
         got = {s.year for s in spend}
         if not years <= got:
             missing = ", ".join(str(y) for y in sorted(years - got))
             raise _Unknown(f"the run has no spend for {missing} (outside its horizon?)")
-        return float(
-            sum(
-                Decimal(s.committed_usd)
-                for s in spend
-                if s.year in years and (providers is None or s.provider in providers)
-            )
-        )
+        total = Decimal(0)
+        for row in spend:
+            if row.year not in years:
+                continue
+            if members is None or row.provider in members[0]:
+                total += Decimal(row.committed_usd)
+            else:
+                total += sum(
+                    (Decimal(v) for k, v in row.committed_by_site_usd.items() if k in members[1]),
+                    Decimal(0),
+                )
+        return float(total)
     raise _Unknown(f"'{m}' is not an outcome this version computes")
 
 
@@ -332,41 +383,78 @@ def _placed_rows(summary: SimSummary) -> list[Any]:
     return [r for r in summary.procurement if r.placed]
 
 
+def _site_has_power(site: Site) -> bool:
+    return site.power_capacity_mw is not None or bool(site.phases)
+
+
 def _contracted_gw(scenario: Scenario, summary: SimSummary, f: Figure, day: date) -> float:
-    """Facility power of the capacity placed by ``day`` whose term has not ended: for the
-    lab, a provider or group (its providers and sites), a site, or a contract (the dated
-    requests that name it)."""
+    """Facility power contracted on ``day`` (docs/facts.md#contracted-capacity):
+
+    * a **contract**: the sites its placed requests name, at each site's planned power (a
+      campus is contracted whole), and its requests elsewhere at their own power;
+    * the **lab**, a **provider** or a **group**: the sites of its members (a group's sites,
+      and its providers' sites) that have a power capacity or phases, announced by the day
+      and not cancelled, at their planned power (a campus counts from its announcement, never
+      by the requests placed at it); plus the capacity placed by the day, whose term has not
+      ended, with its members at sites without a stated power; for the lab, plus its **supply
+      agreements** announced by the day, less the sites they are deployed at (not counted
+      twice)."""
     assert f.subject is not None
     subject = f.subject
-    requests: set[str] | None = None
-    sites: set[str] = set()
-    providers: set[str] | None = None
+    placed = [
+        r
+        for r in _placed_rows(summary)
+        if date.fromisoformat(r.date) <= day <= date.fromisoformat(r.term_end)
+    ]
+    mw = 0.0
     if any(c.id == subject for c in scenario.contracts):
         requests = {
             r.id for r in scenario.capacity_requests if getattr(r, "contract", None) == subject
         }
         if not requests:
             raise _Unknown(f"no dated capacity request names contract '{subject}'")
-    elif any(s.id == subject for s in scenario.sites):
-        sites = {subject}
-        providers = set()
-    else:
-        providers = _providers_of(scenario, subject)
-        for g in scenario.provider_groups:
-            if g.id == subject:
-                sites = set(g.sites)
-    mw = 0.0
-    for r in _placed_rows(summary):
-        if date.fromisoformat(r.date) > day or date.fromisoformat(r.term_end) < day:
-            continue
-        if requests is not None:
+        sites: set[str] = set()
+        for r in placed:
             if r.request not in requests:
                 continue
-        elif providers is not None and r.provider not in providers and r.site not in sites:
-            continue
-        mw += r.power_mw
+            site = scenario.site(r.site) if r.site is not None else None
+            if site is not None and _site_has_power(site):
+                sites.add(site.id)
+            else:
+                mw += r.power_mw
+        for site_id in sites:
+            site = scenario.site(site_id)
+            mw += _site_planned_mw(site, max(day, site.announced or day))
+    else:
+        members = _members(scenario, subject)
+        counted: set[str] = set()
+        for site in scenario.sites:
+            if not _site_has_power(site):
+                continue
+            if members is not None and not (
+                site.provider in members[0] or site.id in members[1]
+            ):
+                continue
+            planned = _site_planned_mw(site, day)
+            if planned > 0:
+                counted.add(site.id)
+                mw += planned
+        for r in placed:
+            if r.site is not None and (r.site in counted or _site_has_power(scenario.site(r.site))):
+                continue  # a campus counts whole once announced, never by its requests
+            if members is not None and not (r.provider in members[0] or r.site in members[1]):
+                continue
+            mw += r.power_mw
+        if members is None:
+            for a in scenario.supply_agreements:
+                if a.announced > day or a.buyer != subject:
+                    continue
+                deployed = sum(
+                    _site_planned_mw(scenario.site(x), day) for x in a.deployed_at
+                )
+                mw += max(0.0, a.power_gw * 1000.0 - deployed)
     if f.basis == "it":
-        mw /= _mean_pue(scenario, providers)
+        mw /= _mean_pue(scenario, _providers_of(scenario, subject))
     return mw / 1000.0
 
 

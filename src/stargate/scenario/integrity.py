@@ -158,6 +158,25 @@ class _Checker:
                 self.ref(f"provider_groups[{i}].providers[{j}]", p, self.ns.providers, "provider")
             for j, site in enumerate(g.sites):
                 self.ref(f"provider_groups[{i}].sites[{j}]", site, self.ns.sites, "site")
+        self.unique("supply_agreements", s.supply_agreements, "supply agreement")
+        for i, a in enumerate(s.supply_agreements):
+            self.ref(f"supply_agreements[{i}].buyer", a.buyer, self.ns.parties, "party")
+            if a.accelerator is not None:
+                self.ref(
+                    f"supply_agreements[{i}].accelerator",
+                    a.accelerator,
+                    self.ns.accelerators,
+                    "accelerator",
+                )
+            for j, site in enumerate(a.deployed_at):
+                self.ref(f"supply_agreements[{i}].deployed_at[{j}]", site, self.ns.sites, "site")
+            if a.through is not None and a.through < a.announced:
+                self.add(
+                    f"supply_agreements[{i}].through",
+                    "the supply ends before it was announced",
+                    expected=f"a date on or after {a.announced.isoformat()}",
+                    found=a.through.isoformat(),
+                )
 
     def settings(self) -> None:
         s = self.s

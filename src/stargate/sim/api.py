@@ -588,6 +588,9 @@ def _simulate_scenario(
             for c in sc.workload_classes
         },
     )
+    # inference is served from the whole held fleet, not from what the last job left free:
+    # the event engine leaves the broker's free counts as they were at its last event
+    broker.free[:] = broker.index.count
     return SimResult(
         state, _inference(demands, sc, broker=broker, t0=t0), scenario=sc, procurement=proc
     )

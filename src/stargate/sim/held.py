@@ -13,7 +13,7 @@ The procurement replay that decides what the lab holds is :mod:`stargate.sim.pro
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
@@ -170,6 +170,8 @@ class CapacityHeldRow:
     accelerators: int
     reference_accelerators: float
     power_mw: float
+    #: the same by site of the provider: site → (accelerators, reference accelerators, MW)
+    by_site: dict[str, tuple[int, float, float]] = field(default_factory=dict)
 
 
 def capacity_held_rows(held: Sequence[Held], days: Sequence[date]) -> list[CapacityHeldRow]:
@@ -178,15 +180,24 @@ def capacity_held_rows(held: Sequence[Held], days: Sequence[date]) -> list[Capac
     rows: list[CapacityHeldRow] = []
     for day in days:
         acc: dict[str, list[float]] = {}
+        at: dict[tuple[str, str], list[float]] = {}
         for h in held:
             if h.on(day):
-                a = acc.setdefault(h.provider, [0.0, 0.0, 0.0])
-                a[0] += h.accelerators
-                a[1] += h.accelerators * h.reference_per_accelerator
-                a[2] += h.accelerators * h.facility_mw_per_accelerator
+                for a in (
+                    acc.setdefault(h.provider, [0.0, 0.0, 0.0]),
+                    at.setdefault((h.provider, h.site), [0.0, 0.0, 0.0]),
+                ):
+                    a[0] += h.accelerators
+                    a[1] += h.accelerators * h.reference_per_accelerator
+                    a[2] += h.accelerators * h.facility_mw_per_accelerator
         for provider in sorted(acc):
             n, ref, mw = acc[provider]
-            rows.append(CapacityHeldRow(day, provider, int(n), ref, mw))
+            by_site = {
+                site: (int(v[0]), v[1], v[2])
+                for (p, site), v in sorted(at.items())
+                if p == provider
+            }
+            rows.append(CapacityHeldRow(day, provider, int(n), ref, mw, by_site))
     return rows
 
 
@@ -282,11 +293,11 @@ def _usd(value: Decimal) -> Decimal:
 
 def committed_by_year(
     held: Sequence[Held], first: date, last: date
-) -> dict[tuple[int, str], Decimal]:
-    """What the lab pays per (year, provider) over ``first``..``last`` for what it holds,
-    used or not: accelerators × hours held × the hourly price (reservations take-or-pay, own
-    capacity at its cost). Exact (Decimal), to the cent at the end."""
-    out: dict[tuple[int, str], Decimal] = {}
+) -> dict[tuple[int, str, str], Decimal]:
+    """What the lab pays per (year, provider, site) over ``first``..``last`` for what it
+    holds, used or not: accelerators × hours held × the hourly price (reservations
+    take-or-pay, own capacity at its cost). Exact (Decimal), to the cent at the end."""
+    out: dict[tuple[int, str, str], Decimal] = {}
     for h in held:
         price = h.price_usd_per_accelerator_hour
         if price is None:
@@ -298,7 +309,7 @@ def committed_by_year(
             b = min(hi, date(year, 12, 31))
             hours = hours_between(a, b)
             if hours:
-                key = (year, h.provider)
+                key = (year, h.provider, h.site)
                 out[key] = out.get(key, Decimal(0)) + price * h.accelerators * hours
     return {k: _usd(v) for k, v in sorted(out.items())}
 

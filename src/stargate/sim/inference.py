@@ -1,8 +1,9 @@
 """Inference: per-minute token demand against provisioned serving capacity.
 
-For each demand (one workload class), the broker places one inference request for the
-demand's whole period, sized at ``headroom`` × the mean demand in reference accelerators (so
-exclusivity and the ROFR apply to where it is served). Each minute, capacity = accelerators ×
+For each demand (one workload class), the broker places inference requests for each calendar
+year of the demand, sized at ``headroom`` × the year's mean demand in reference accelerators
+(so exclusivity and the ROFR apply to where it is served); where no one pool can serve a year,
+it is served from several (:func:`_place`). Each minute, capacity = accelerators ×
 the type's relative throughput × the reference accelerator's tokens/s
 (``settings.reference_tokens_per_s``). Reported:
 
@@ -49,6 +50,10 @@ def serve(
     headroom: float = HEADROOM,
 ) -> dict[str, Any]:
     out: list[dict[str, Any]] = []
+    #: the broker's free accelerators per pool, per calendar year: the classes served in a
+    #: year share that year's fleet, and each year starts from the whole fleet (the broker's
+    #: free counts have no time of their own)
+    free_by_year: dict[int, Any] = {}
     ref_tps = sc.settings.reference_tokens_per_s if sc is not None else DEFAULT_TOKENS_PER_S
     for d in demands:
         tps = d.tokens_per_s
@@ -88,7 +93,9 @@ def serve(
                 seg = tps[a:b]
                 seg_count = max(1, math.ceil(headroom * float(seg.mean()) / ref_tps))
                 start = t0 + timedelta(minutes=a)
+                broker.free[:] = free_by_year.get(start.year, broker.index.count)
                 dec, seg_thr, seg_acc = _place(sc, broker, d, start, b - a, seg_count)
+                free_by_year[start.year] = broker.free.copy()
                 capacity[a:b] = seg_acc * ref_tps * seg_thr
                 by_year.append(
                     {
@@ -120,6 +127,7 @@ def serve(
             if by_year or (sc is not None and broker is not None)
             else None
         )
+        by_month = _by_month(t0, tps, capacity) if by_year else []
         out.append(
             {
                 "workload_class": d.workload_class,
@@ -136,12 +144,36 @@ def serve(
                 "accelerators_for_99pct": math.ceil(p99 / per_acc) if per_acc > 0 else None,
                 "skipped": dict(sorted(d.skipped.items())),
                 **({"by_year": by_year} if len(by_year) > 1 else {}),
+                **({"by_month": by_month} if len(by_month) > 1 else {}),
                 **(
                     {"served_reference_accelerator_hours": served_h} if served_h is not None else {}
                 ),
             }
         )
     return {"classes": out}
+
+
+def _by_month(t0: datetime | None, tps: Any, capacity: Any) -> list[dict[str, Any]]:
+    """Per calendar month of the demand: mean demand and mean served tokens/s."""
+    if t0 is None or len(tps) == 0:
+        return []
+    served = np.minimum(tps, capacity)
+    out: list[dict[str, Any]] = []
+    a = 0
+    n = len(tps)
+    while a < n:
+        day = t0 + timedelta(minutes=a)
+        nxt = datetime(day.year + (day.month == 12), day.month % 12 + 1, 1)
+        b = min(n, a + max(1, math.ceil((nxt - day).total_seconds() / 60)))
+        out.append(
+            {
+                "month": f"{day.year:04d}-{day.month:02d}",
+                "mean_tokens_per_s": round(float(tps[a:b].mean()), 3),
+                "served_tokens_per_s": round(float(served[a:b].mean()), 3),
+            }
+        )
+        a = b
+    return out
 
 
 def _year_segments(t0: datetime, minutes: int) -> list[tuple[int, int]]:
@@ -159,33 +191,66 @@ def _year_segments(t0: datetime, minutes: int) -> list[tuple[int, int]]:
     return out
 
 
+#: At most this many placements serve one class in one year (see :func:`_place`).
+MAX_PARTS = 32
+
+
 def _place(
     sc: Scenario, broker: Any, d: InferenceDemand, start: datetime, minutes: int, count: int
 ) -> tuple[dict[str, Any], float, int]:
-    """One inference request through the broker: (its placement, the serving type's
-    throughput for the class, accelerators provisioned)."""
+    """Serving capacity for ``count`` reference accelerators through the broker: (the
+    placement of its largest part, the mean throughput of the serving types for the class,
+    accelerators provisioned).
+
+    Inference is served from many clusters, so one class's serving capacity need not fit in
+    one pool: when no pool takes the whole request, the broker is asked for halves, then
+    quarters, … (no part below 1/:data:`MAX_PARTS` of ``count``), each part placed on what the
+    earlier parts left free, until ``count`` is covered or nothing more is placed. Each part is
+    decided by the clauses in force (exclusivity, the ROFR), like a whole request."""
     from stargate.broker.request import Request
 
     requester = next((p.id for p in sc.parties if "operator" in p.roles), None)
-    req = Request.model_validate(
-        {
-            "id": f"inference-{d.workload_class}",
-            "requester": requester,
-            "class": d.workload_class,
-            "kind": "inference",
-            "accelerators": {"count": count},
-            "period": {"start": start, "end": start + timedelta(minutes=max(1, minutes))},
+    smallest = max(1, math.ceil(count / MAX_PARTS))
+    left = float(count)
+    parts: list[tuple[dict[str, Any], float, int]] = []
+    first: dict[str, Any] | None = None
+    ask = count
+    while left >= 1 and len(parts) < MAX_PARTS:
+        ask = min(ask, math.ceil(left))
+        req = Request.model_validate(
+            {
+                "id": f"inference-{d.workload_class}",
+                "requester": requester,
+                "class": d.workload_class,
+                "kind": "inference",
+                "accelerators": {"count": ask},
+                "period": {"start": start, "end": start + timedelta(minutes=max(1, minutes))},
+            }
+        )
+        dec = broker.decide(req, start)
+        placed = {
+            "placed": dec.placed,
+            "provider": dec.provider,
+            "pool": dec.pool,
+            "accelerator": dec.accelerator,
+            "decided_by": dec.decided_by,
         }
-    )
-    dec = broker.decide(req, start)
-    placed = {
-        "placed": dec.placed,
-        "provider": dec.provider,
-        "pool": dec.pool,
-        "accelerator": dec.accelerator,
-        "decided_by": dec.decided_by,
-    }
-    if dec.placed and dec.accelerator is not None:
-        acc = next(a for a in sc.accelerators if a.id == dec.accelerator)
-        return placed, acc.throughput_for(d.workload_class) or 1.0, int(dec.count or 0)
-    return placed, 1.0, 0
+        if first is None:
+            first = placed
+        if dec.placed and dec.accelerator is not None and int(dec.count or 0) > 0:
+            acc = next(a for a in sc.accelerators if a.id == dec.accelerator)
+            thr = acc.throughput_for(d.workload_class) or 1.0
+            n = int(dec.count or 0)
+            parts.append((placed, thr, n))
+            left -= n * thr
+            continue
+        if ask <= smallest:
+            break
+        ask = max(smallest, ask // 2)
+    if not parts:
+        assert first is not None
+        return first, 1.0, 0
+    total = sum(n for _, _, n in parts)
+    mean_thr = sum(thr * n for _, thr, n in parts) / total
+    biggest = max(parts, key=lambda p: p[2])[0]
+    return biggest, mean_thr, total

@@ -12,7 +12,8 @@ A scenario run replays procurement first, then operations. Procurement (docs/sim
    replay starts later) are placed through the broker
    (:func:`~stargate.broker.capacity.decide_capacity`, ``source="scheduled"``) on their own
    dates, so the clauses in force that day apply.
-3. Then the lab **tops up**: for the period that its lead time reaches (on the first
+3. Then, unless ``settings.top_up`` is false (a history: the lab holds what the record says
+   and no more), the lab **tops up**: for the period that its lead time reaches (on the first
    period, every period up to it), it compares its demand there, plus the headroom, with what
    it will hold on that period's first day, and places one capacity request per *group* of
    classes for the gap (``source="demand"``), for :data:`TERM_MONTHS` from that day.
@@ -112,6 +113,9 @@ class ProcurementOptions:
     headroom: float = HEADROOM
     lead_time_months: int = LEAD_TIME_MONTHS
     term_months: int = TERM_MONTHS
+    #: whether the lab tops up for demand beyond what it holds; None: the scenario's
+    #: ``settings.top_up``
+    top_up: bool | None = None
 
     def checked(self) -> ProcurementOptions:
         """These options, or an InputError naming the ``procurement`` parameter."""
@@ -475,6 +479,7 @@ def replay(
     sellers_ = sellers(scenario, lab)
     own_ids = own_providers(scenario, lab)
     lead = math.ceil(opts.lead_time_months / _MONTHS_PER[every])
+    top_up = scenario.settings.top_up if opts.top_up is None else opts.top_up
     dated = sorted(scenario.capacity_requests, key=lambda r: (r.date, r.id))
     next_dated = 0
     for i, (p_start, p_end) in enumerate(periods):
@@ -496,7 +501,7 @@ def replay(
             out.rows.extend(dec.rows)
         # (2) top-ups for the period the lead time reaches
         targets = range(0, min(lead, len(periods) - 1) + 1) if i == 0 else [i + lead]
-        for j in targets:
+        for j in targets if top_up else ():
             if j >= len(periods):
                 continue
             s = periods[j][0]

@@ -137,6 +137,14 @@ class RofrCounts(_Part):
 ProcurementEntry = ProcurementRecord
 
 
+class SiteHeld(_Part):
+    """What the lab holds at one site of a provider (a part of :class:`CapacityHeld`)."""
+
+    accelerators: int
+    reference_accelerators: float
+    power_mw: float
+
+
 class CapacityHeld(_Part):
     """What the lab holds at a provider on the last day of a procurement period: its
     reservations in force and its own pools online."""
@@ -146,6 +154,9 @@ class CapacityHeld(_Part):
     accelerators: int
     reference_accelerators: float
     power_mw: float = Field(description="facility power of the capacity held")
+    by_site: dict[str, SiteHeld] = Field(
+        default_factory=dict, description="the same by site of the provider"
+    )
 
 
 class SpendYear(_Part):
@@ -159,6 +170,10 @@ class SpendYear(_Part):
     committed_usd: str
     used_usd: str
     idle_usd: str
+    committed_by_site_usd: dict[str, str] = Field(
+        default_factory=dict,
+        description="committed_usd by site of the provider (they sum to committed_usd)",
+    )
 
 
 class UnmetDemand(_Part):
@@ -229,6 +244,14 @@ class InferenceYear(_Part):
     decided_by: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
+class InferenceMonth(_Part):
+    """Demand and what was served in one calendar month (scenario runs spanning months)."""
+
+    month: str = Field(description="YYYY-MM")
+    mean_tokens_per_s: float
+    served_tokens_per_s: float = Field(description="mean of min(demand, capacity) per minute")
+
+
 class InferenceClass(_Part):
     workload_class: str
     source: str
@@ -245,6 +268,7 @@ class InferenceClass(_Part):
     skipped: dict[str, int]
     #: only for a demand spanning more than one calendar year (requested year by year)
     by_year: list[InferenceYear] | None = Field(default=None, exclude_if=lambda v: v is None)
+    by_month: list[InferenceMonth] | None = Field(default=None, exclude_if=lambda v: v is None)
     #: only on a scenario run: tokens served ÷ ``reference_tokens_per_s``, in hours — the
     #: reference-accelerator-hours the demand kept busy (counted in ``utilization``)
     served_reference_accelerator_hours: float | None = Field(
@@ -605,6 +629,12 @@ class SimResult:
                     accelerators=h.accelerators,
                     reference_accelerators=round(h.reference_accelerators, 3),
                     power_mw=round(h.power_mw, 3),
+                    by_site={
+                        site: SiteHeld(
+                            accelerators=n, reference_accelerators=round(r, 3), power_mw=round(m, 3)
+                        )
+                        for site, (n, r, m) in h.by_site.items()
+                    },
                 )
                 for h in proc.capacity_held
             ],
@@ -633,7 +663,12 @@ class SimResult:
         s = self.state
         first = s.t0.date()
         last = (s.t0 + timedelta(seconds=s.end_s) - timedelta(microseconds=1)).date()
-        committed = committed_by_year(proc.held, first, last)
+        by_site = committed_by_year(proc.held, first, last)
+        committed: dict[tuple[int, str], Decimal] = {}
+        sites: dict[tuple[int, str], dict[str, str]] = {}
+        for (year, provider, site), usd in by_site.items():
+            committed[(year, provider)] = committed.get((year, provider), Decimal(0)) + usd
+            sites.setdefault((year, provider), {})[site] = usd_text(usd)
         used_f: dict[tuple[int, str], float] = {}
         price = s.pools.price_h
         for (p, d), busy in s.busy_by_day.items():
@@ -652,6 +687,7 @@ class SimResult:
                     committed_usd=usd_text(c),
                     used_usd=usd_text(u),
                     idle_usd=usd_text(c - u),
+                    committed_by_site_usd=sites.get(key, {}),
                 )
             )
         return rows
