@@ -28,6 +28,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+#: The default scenario as it was before issue #11 (the terms as announced in January 2025):
+#: tests of mechanics use it, so that they do not move with the default scenario's data.
+ANNOUNCED = ROOT / "tests" / "data" / "scenarios" / "announced-2025" / "announced-2025.yaml"
 
 MINIMAL: dict[str, Any] = {
     "version": 2,
@@ -146,6 +149,12 @@ def write_scenario(tmp_path: Path, data: dict[str, Any] | str, name: str = "s.ya
 @pytest.fixture(scope="session")
 def default_scenario() -> Scenario:
     return load_scenario()
+
+
+@pytest.fixture(scope="session")
+def announced_scenario() -> Scenario:
+    """The fixture scenario of :data:`ANNOUNCED`."""
+    return load_scenario(ANNOUNCED)
 
 
 @pytest.fixture

@@ -591,9 +591,9 @@ def _simulate_scenario(
     # inference is served from the whole held fleet, not from what the last job left free:
     # the event engine leaves the broker's free counts as they were at its last event
     broker.free[:] = broker.index.count
-    return SimResult(
-        state, _inference(demands, sc, broker=broker, t0=t0), scenario=sc, procurement=proc
-    )
+    served = _inference(demands, sc, broker=broker, t0=t0)
+    used = served.pop("used_usd", {}) if served is not None else {}
+    return SimResult(state, served, scenario=sc, procurement=proc, inference_used_usd=used)
 
 
 def _inference(

@@ -54,6 +54,9 @@ def serve(
     #: year share that year's fleet, and each year starts from the whole fleet (the broker's
     #: free counts have no time of their own)
     free_by_year: dict[int, Any] = {}
+    #: (year, provider) → USD of serving capacity the demand kept busy: each placement's cost
+    #: × the share of its year's serving capacity that was used
+    used_usd: dict[tuple[int, str], float] = {}
     ref_tps = sc.settings.reference_tokens_per_s if sc is not None else DEFAULT_TOKENS_PER_S
     for d in demands:
         tps = d.tokens_per_s
@@ -83,20 +86,33 @@ def serve(
         latency_ms = None
         accelerators = ref_count
         capacity: Any = None
+        ref_ratio: Any = 1.0
         by_year: list[dict[str, Any]] = []
         if sc is not None and broker is not None and t0 is not None:
             cls = next((c for c in sc.workload_classes if c.id == d.workload_class), None)
             latency_ms = cls.latency_slo_ms if cls else None
             capacity = np.zeros(minutes)
+            # reference-class accelerators per accelerator of serving capacity, by minute:
+            # to count what inference keeps busy in the units held capacity is counted in
+            ref_ratio = np.ones(minutes)
             biggest = -1
             for a, b in _year_segments(t0, max(1, minutes)):
                 seg = tps[a:b]
                 seg_count = max(1, math.ceil(headroom * float(seg.mean()) / ref_tps))
                 start = t0 + timedelta(minutes=a)
                 broker.free[:] = free_by_year.get(start.year, broker.index.count)
-                dec, seg_thr, seg_acc = _place(sc, broker, d, start, b - a, seg_count)
+                dec, seg_thr, seg_acc, seg_ref, costs = _place(
+                    sc, broker, d, start, b - a, seg_count
+                )
                 free_by_year[start.year] = broker.free.copy()
                 capacity[a:b] = seg_acc * ref_tps * seg_thr
+                cap_sum = float(capacity[a:b].sum())
+                if cap_sum > 0:
+                    busy = float(np.minimum(seg, capacity[a:b]).sum()) / cap_sum
+                    for provider, usd in costs:
+                        key = (start.year, provider)
+                        used_usd[key] = used_usd.get(key, 0.0) + usd * busy
+                ref_ratio[a:b] = seg_ref / seg_thr if seg_thr > 0 else 1.0
                 by_year.append(
                     {
                         "start": start.isoformat(),
@@ -123,7 +139,7 @@ def serve(
             util = np.where(capacity > 0, tps / capacity, np.inf)
         covered = tps <= capacity + 1e-9
         served_h = (
-            round(float(np.minimum(tps, capacity).sum()) / ref_tps / 60.0, 3)
+            round(float((np.minimum(tps, capacity) * ref_ratio).sum()) / ref_tps / 60.0, 3)
             if by_year or (sc is not None and broker is not None)
             else None
         )
@@ -150,6 +166,8 @@ def serve(
                 ),
             }
         )
+    if sc is not None and broker is not None:
+        return {"classes": out, "used_usd": used_usd}
     return {"classes": out}
 
 
@@ -197,10 +215,11 @@ MAX_PARTS = 32
 
 def _place(
     sc: Scenario, broker: Any, d: InferenceDemand, start: datetime, minutes: int, count: int
-) -> tuple[dict[str, Any], float, int]:
+) -> tuple[dict[str, Any], float, int, float, list[tuple[str, float]]]:
     """Serving capacity for ``count`` reference accelerators through the broker: (the
     placement of its largest part, the mean throughput of the serving types for the class,
-    accelerators provisioned).
+    accelerators provisioned, their mean throughput for the scenario's reference class, and
+    (provider, cost in USD) per part placed).
 
     Inference is served from many clusters, so one class's serving capacity need not fit in
     one pool: when no pool takes the whole request, the broker is asked for halves, then
@@ -210,9 +229,11 @@ def _place(
     from stargate.broker.request import Request
 
     requester = next((p.id for p in sc.parties if "operator" in p.roles), None)
+    ref_class = sc.reference_class_id()
     smallest = max(1, math.ceil(count / MAX_PARTS))
     left = float(count)
-    parts: list[tuple[dict[str, Any], float, int]] = []
+    parts: list[tuple[dict[str, Any], float, int, float]] = []
+    costs: list[tuple[str, float]] = []
     first: dict[str, Any] | None = None
     ask = count
     while left >= 1 and len(parts) < MAX_PARTS:
@@ -241,7 +262,8 @@ def _place(
             acc = next(a for a in sc.accelerators if a.id == dec.accelerator)
             thr = acc.throughput_for(d.workload_class) or 1.0
             n = int(dec.count or 0)
-            parts.append((placed, thr, n))
+            parts.append((placed, thr, n, acc.throughput_for(ref_class) or 1.0))
+            costs.append((str(dec.provider), float(dec.cost_usd or 0)))
             left -= n * thr
             continue
         if ask <= smallest:
@@ -249,8 +271,9 @@ def _place(
         ask = max(smallest, ask // 2)
     if not parts:
         assert first is not None
-        return first, 1.0, 0
-    total = sum(n for _, _, n in parts)
-    mean_thr = sum(thr * n for _, thr, n in parts) / total
+        return first, 1.0, 0, 1.0, []
+    total = sum(p[2] for p in parts)
+    mean_thr = sum(p[1] * p[2] for p in parts) / total
+    mean_ref = sum(p[3] * p[2] for p in parts) / total
     biggest = max(parts, key=lambda p: p[2])[0]
-    return biggest, mean_thr, total
+    return biggest, mean_thr, total, mean_ref, costs

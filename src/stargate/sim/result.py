@@ -445,8 +445,11 @@ class SimResult:
         inference: InferenceSummary | Mapping[str, object] | None = None,
         scenario: BaseModel | None = None,
         procurement: Procurement | None = None,
+        inference_used_usd: Mapping[tuple[int, str], float] | None = None,
     ) -> None:
         self.state = state
+        #: (year, provider) → USD of serving capacity inference kept busy (scenario runs)
+        self._inference_used = dict(inference_used_usd or {})
         #: the procurement replay of a scenario run (None on a fleet for experiments)
         self.procurement = procurement
         self.inference = (
@@ -656,8 +659,9 @@ class SimResult:
         )
 
     def _spend(self, proc: Procurement) -> list[SpendYear]:
-        """Committed (all held, used or not), used (busy accelerator-hours × the pool's price)
-        and idle spend, per year of the run and provider."""
+        """Committed (all held, used or not), used (busy accelerator-hours × the pool's price,
+        jobs' and inference's: a serving placement's cost × the share of its capacity the
+        demand used) and idle spend, per year of the run and provider."""
         from stargate.sim.held import committed_by_year, usd_text
 
         s = self.state
@@ -676,6 +680,8 @@ class SimResult:
                 continue
             key = ((s.t0 + timedelta(days=d)).year, s.pools.provider[p])
             used_f[key] = used_f.get(key, 0.0) + busy / SECONDS_PER_HOUR * float(price[p])
+        for key, usd in self._inference_used.items():
+            used_f[key] = used_f.get(key, 0.0) + usd
         rows = []
         for key in sorted(set(committed) | set(used_f)):
             c = committed.get(key, Decimal(0))

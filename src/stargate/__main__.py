@@ -1,0 +1,10 @@
+"""``python -m stargate``: the same as the ``stargate`` command."""
+
+from __future__ import annotations
+
+import sys
+
+from stargate.cli.main import main
+
+if __name__ == "__main__":
+    sys.exit(main())
