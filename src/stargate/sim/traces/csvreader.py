@@ -301,6 +301,12 @@ class Reader:
     def rows(self) -> Iterator[list[str]]:
         """The data rows with as many cells as the header (the others are bad rows)."""
         n = len(self.header)
+        try:
+            yield from self._rows(n)
+        finally:
+            self._lines.close()
+
+    def _rows(self, n: int) -> Iterator[list[str]]:
         while True:
             row = self._next_row()
             if row is None:
@@ -363,6 +369,7 @@ class Reader:
     def bad(self, problem: Problem) -> None:
         """A bad row: raise, or (skip_bad_rows) count it and keep the first few as warnings."""
         if not self.skip_bad_rows:
+            self._lines.close()  # the caller's loop ends here: leave no file open behind it
             raise InputError(replace(problem, hint=problem.hint or _SKIP_HINT))
         self.bad_rows += 1
         if self.warnings is not None and self.bad_rows <= MAX_WARNINGS:
