@@ -31,7 +31,7 @@ from stargate.domain.model import (
     figure_value,
 )
 from stargate.facts.metrics import METRICS
-from stargate.sim.result import SimSummary
+from stargate.sim.result import CapacityHeld, SimSummary
 from stargate.sim.workload import JobTable
 
 EXIT_OUTSIDE = 3
@@ -258,6 +258,24 @@ def _members(scenario: Scenario, subject: str) -> tuple[set[str], set[str]] | No
     )
 
 
+def _held_sum(
+    members: tuple[set[str], set[str]] | None, rows: Iterable[CapacityHeld], field: str
+) -> float:
+    """The sum of a field of capacity-held rows (accelerators, reference accelerators, MW)
+    over what a subject's members count."""
+    return float(
+        sum(
+            _part(
+                members,
+                h.provider,
+                float(getattr(h, field)),
+                {k: float(getattr(v, field)) for k, v in h.by_site.items()},
+            )
+            for h in rows
+        )
+    )
+
+
 def _part(
     members: tuple[set[str], set[str]] | None,
     provider: str,
@@ -315,21 +333,8 @@ def _outcome(scenario: Scenario, summary: SimSummary, f: Figure) -> float:
         day = _day_on_or_before(summary, last)
         rows = [h for h in summary.capacity_held if h.period_end == day.isoformat()]
         if m == "accelerators_held":
-            return float(
-                sum(
-                    _part(
-                        members,
-                        h.provider,
-                        h.accelerators,
-                        {k: v.accelerators for k, v in h.by_site.items()},
-                    )
-                    for h in rows
-                )
-            )
-        mw = sum(
-            _part(members, h.provider, h.power_mw, {k: v.power_mw for k, v in h.by_site.items()})
-            for h in rows
-        )
+            return _held_sum(members, rows, "accelerators")
+        mw = _held_sum(members, rows, "power_mw")
         if f.basis == "it":
             mw /= _mean_pue(scenario, _providers_of(scenario, f.subject))
         return mw / 1000.0
@@ -342,16 +347,7 @@ def _outcome(scenario: Scenario, summary: SimSummary, f: Figure) -> float:
         total = sum(h.reference_accelerators for h in rows)
         if total <= 0:
             raise _Unknown(f"the run holds nothing in {f.period}")
-        mine = sum(
-            _part(
-                members,
-                h.provider,
-                h.reference_accelerators,
-                {k: v.reference_accelerators for k, v in h.by_site.items()},
-            )
-            for h in rows
-        )
-        return mine / total
+        return _held_sum(members, rows, "reference_accelerators") / total
     if m == "compute_spend_usd":
         if first.month != 1 or first.day != 1 or last.month != 12 or last.day != 31:
             raise _Unknown("spend is kept by whole years: give a year or a range of years")
@@ -362,18 +358,22 @@ def _outcome(scenario: Scenario, summary: SimSummary, f: Figure) -> float:
         if not years <= got:
             missing = ", ".join(str(y) for y in sorted(years - got))
             raise _Unknown(f"the run has no spend for {missing} (outside its horizon?)")
-        total = Decimal(0)
-        for row in spend:
-            if row.year not in years:
+        usd = Decimal(0)
+        for year_row in spend:
+            if year_row.year not in years:
                 continue
-            if members is None or row.provider in members[0]:
-                total += Decimal(row.committed_usd)
+            if members is None or year_row.provider in members[0]:
+                usd += Decimal(year_row.committed_usd)
             else:
-                total += sum(
-                    (Decimal(v) for k, v in row.committed_by_site_usd.items() if k in members[1]),
+                usd += sum(
+                    (
+                        Decimal(v)
+                        for k, v in year_row.committed_by_site_usd.items()
+                        if k in members[1]
+                    ),
                     Decimal(0),
                 )
-        return float(total)
+        return float(usd)
     raise _Unknown(f"'{m}' is not an outcome this version computes")
 
 
@@ -431,9 +431,7 @@ def _contracted_gw(scenario: Scenario, summary: SimSummary, f: Figure, day: date
         for site in scenario.sites:
             if not _site_has_power(site):
                 continue
-            if members is not None and not (
-                site.provider in members[0] or site.id in members[1]
-            ):
+            if members is not None and not (site.provider in members[0] or site.id in members[1]):
                 continue
             planned = _site_planned_mw(site, day)
             if planned > 0:
@@ -449,9 +447,7 @@ def _contracted_gw(scenario: Scenario, summary: SimSummary, f: Figure, day: date
             for a in scenario.supply_agreements:
                 if a.announced > day or a.buyer != subject:
                     continue
-                deployed = sum(
-                    _site_planned_mw(scenario.site(x), day) for x in a.deployed_at
-                )
+                deployed = sum(_site_planned_mw(scenario.site(x), day) for x in a.deployed_at)
                 mw += max(0.0, a.power_gw * 1000.0 - deployed)
     if f.basis == "it":
         mw /= _mean_pue(scenario, _providers_of(scenario, subject))

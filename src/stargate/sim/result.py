@@ -680,8 +680,8 @@ class SimResult:
                 continue
             key = ((s.t0 + timedelta(days=d)).year, s.pools.provider[p])
             used_f[key] = used_f.get(key, 0.0) + busy / SECONDS_PER_HOUR * float(price[p])
-        for key, usd in self._inference_used.items():
-            used_f[key] = used_f.get(key, 0.0) + usd
+        for key, served_usd in self._inference_used.items():
+            used_f[key] = used_f.get(key, 0.0) + served_usd
         rows = []
         for key in sorted(set(committed) | set(used_f)):
             c = committed.get(key, Decimal(0))
