@@ -431,9 +431,7 @@ def _contracted_gw(scenario: Scenario, summary: SimSummary, f: Figure, day: date
         for site in scenario.sites:
             if not _site_has_power(site):
                 continue
-            if members is not None and not (
-                site.provider in members[0] or site.id in members[1]
-            ):
+            if members is not None and not (site.provider in members[0] or site.id in members[1]):
                 continue
             planned = _site_planned_mw(site, day)
             if planned > 0:
@@ -449,9 +447,7 @@ def _contracted_gw(scenario: Scenario, summary: SimSummary, f: Figure, day: date
             for a in scenario.supply_agreements:
                 if a.announced > day or a.buyer != subject:
                     continue
-                deployed = sum(
-                    _site_planned_mw(scenario.site(x), day) for x in a.deployed_at
-                )
+                deployed = sum(_site_planned_mw(scenario.site(x), day) for x in a.deployed_at)
                 mw += max(0.0, a.power_gw * 1000.0 - deployed)
     if f.basis == "it":
         mw /= _mean_pue(scenario, _providers_of(scenario, subject))
