@@ -208,7 +208,9 @@ def render_procurement(summary: SimSummary) -> str:
             f"{r.accelerators:,}",
             r.accelerator or "—",
             f"{r.term_start}..{r.term_end}",
-            r.price_usd_per_accelerator_hour or "—",
+            "—"
+            if r.price_usd_per_accelerator_hour is None
+            else f"{Decimal(r.price_usd_per_accelerator_hour):.2f}",
             r.rofr.replace("_", " ") + ("" if r.placed else " (not placed)"),
             f"`{r.decided_by}`" if r.decided_by else "—",
         ]
@@ -300,12 +302,29 @@ def assumptions(scenario: Scenario) -> list[Assumption]:
 
 
 def _readable(path: tuple[str, ...]) -> Iterable[str]:
-    """The path without the section and without the list keys that its labels make plain."""
+    """The path without its section: item labels as they are, keys (at even places) with
+    spaces, and the list keys that the labels make plain left out."""
     skip = {"clauses", "agreements", "phases", "pools", "forecast", "adds"}
-    for i, part in enumerate(path):
-        if i == 0 or (i % 2 == 1 and part in skip and i + 1 < len(path)):
-            continue
-        yield part.replace("_", " ") if i % 2 == 1 else part
+    for i, part in enumerate(path[1:], start=1):
+        if i % 2 == 0:  # a key of the item before
+            if part not in skip:
+                yield part.replace("_", " ")
+        else:
+            yield part
+
+
+def _places(places: list[str]) -> str:
+    """``a › b › c``, ``a › b › d`` → "`a › b › c`, `d`": later places without the part they
+    share with the first."""
+    first = places[0].split(" › ")
+    out = [f"`{places[0]}`"]
+    for p in places[1:]:
+        parts = p.split(" › ")
+        k = 0
+        while k < min(len(parts), len(first)) - 1 and parts[k] == first[k]:
+            k += 1
+        out.append(f"`{' › '.join(parts[k:])}`")
+    return ", ".join(out)
 
 
 def render_assumptions(scenario: Scenario) -> str:
@@ -319,8 +338,7 @@ def render_assumptions(scenario: Scenario) -> str:
         count = sum(len(v) for v in texts.values())
         lines += ["", f"**{SECTION_TITLES.get(section, section)}** ({count})", ""]
         for text, places in texts.items():
-            where = ", ".join(f"`{p}`" for p in places)
-            lines.append(f"- {where}: {_cell(text)}")
+            lines.append(f"- {_places(places)}: {_cell(text)}")
     return "\n".join(lines) + "\n"
 
 
