@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from stargate.cli.common import command, out, print_json, run_guarded
 from stargate.cli.options import examples
-from stargate.errors import InputError, for_option
+from stargate.errors import InputError, Problem, for_option
 
 if TYPE_CHECKING:
-    from stargate.facts import Fact, Facts
+    from stargate.facts import Facts
 
 FLAGS = {"without": "--without", "scenario": "SCENARIO"}
 
@@ -23,6 +22,7 @@ FLAGS = {"without": "--without", "scenario": "SCENARIO"}
         "stargate facts",
         "stargate facts --check   # exit 3 when a figure is outside its tolerance",
         "stargate facts --without azure-rofr --json",
+        "stargate facts --markdown   # the tables of docs/default-scenario.md",
     ),
 )
 def facts_command(
@@ -43,6 +43,14 @@ def facts_command(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the check as JSON.")] = False,
+    as_markdown: Annotated[
+        bool,
+        typer.Option(
+            "--markdown",
+            help="Print the check as Markdown tables (checked, then fitted figures), as "
+            "docs/default-scenario.md shows it.",
+        ),
+    ] = False,
     check: Annotated[
         bool,
         typer.Option(
@@ -57,6 +65,8 @@ def facts_command(
         from stargate.facts import EXIT_OUTSIDE, run_facts
         from stargate.scenario.loader import load_scenario
 
+        if as_json and as_markdown:
+            raise InputError(Problem("give --json or --markdown, not both", path="--markdown"))
         sc = load_scenario(scenario)
         try:
             result = run_facts(sc, without or [])
@@ -64,6 +74,10 @@ def facts_command(
             raise for_option(exc, FLAGS) from None
         if as_json:
             print_json(result.to_dict())
+        elif as_markdown:
+            from stargate.facts.render import render_markdown
+
+            typer.echo(render_markdown(result), nl=False)
         else:
             _print(result)
         if check and result.n_outside:
@@ -72,40 +86,10 @@ def facts_command(
     run_guarded(body)
 
 
-def _number(v: float, unit: str) -> str:
-    from stargate.domain.figures import format_usd
-
-    if unit.upper().startswith("USD"):
-        return format_usd(v)
-    if abs(v) >= 1e6:
-        return f"{v:.3g}"
-    return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.0f}"
-
-
-def _model(f: Fact) -> str:
-    if f.model is None:
-        return "—"
-    if isinstance(f.model, date):
-        return f.model.isoformat()
-    return _number(f.model, f.figure.unit)
-
-
-def _public(f: Fact) -> str:
-    v = f.public_json()
-    if isinstance(v, float):
-        return _number(v, f.figure.unit)
-    if isinstance(v, str) and v.startswith(">="):
-        return "≥" + _number(float(v[2:]), f.figure.unit)
-    return str(v)
-
-
-def _verdict(f: Fact) -> str:
-    word = "unknown" if f.model is None else "within" if f.within else "OUTSIDE"
-    return f"{word} (soft)" if f.soft else word
-
-
 def _print(result: Facts) -> None:
     from rich.table import Table
+
+    from stargate.facts.render import format_model, format_public, format_ratio, verdict
 
     off = ", ".join(result.without)
     title = f"Facts: {result.scenario_id}" + (f" without {off}" if off else "")
@@ -122,20 +106,19 @@ def _print(result: Facts) -> None:
         for col in cols:
             table.add_column(col, justify="right" if col in numeric else "left")
         for f in rows:
-            ratio = "—" if f.ratio is None else f"{f.ratio:.2f}"
             cells = [
                 f.figure.id,
                 f.figure.metric or "",
                 f.figure.subject or "",
                 f.figure.period or "",
-                _public(f),
-                _model(f),
-                ratio,
-                _verdict(f) + (f": {f.reason}" if f.reason else ""),
+                format_public(f),
+                format_model(f),
+                format_ratio(f),
+                verdict(f) + (f": {f.reason}" if f.reason else ""),
             ]
             if result.baseline is not None:
                 base = result.baseline_of(f.figure.id)
-                cells.insert(6, "—" if base is None else _model(base))
+                cells.insert(6, "—" if base is None else format_model(base))
             table.add_row(*cells)
         out.print(table)
     if not result.facts:

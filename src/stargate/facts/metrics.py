@@ -29,24 +29,28 @@ METRICS: dict[str, Metric] = {
             "outcome",
             "level on the period's last day (a year: its year end)",
             "GW",
-            "facility power of the capacity the lab holds (summary capacity_held power_mw, "
-            "the last procurement period ending on or before the day); basis it: divided by "
-            "the scenario's mean PUE of the sites holding it",
+            "facility power of the capacity held (summary capacity_held power_mw, the last "
+            "procurement period ending on or before the day) by the lab, a provider, a site "
+            "(capacity_held by_site) or a provider group (a holding counts when its provider "
+            "or its site is in the group); basis it: divided by the mean PUE of the sites of "
+            "the subject's providers",
         ),
         Metric(
             "accelerators_held",
             "outcome",
             "level on the period's last day",
             "GPUs",
-            "accelerators the lab holds (summary capacity_held accelerators)",
+            "accelerators held (summary capacity_held accelerators), by the lab, a provider, "
+            "a site or a provider group, counted as for capacity_held_gw",
         ),
         Metric(
             "provider_share_of_capacity",
             "outcome",
             "share of the reference-accelerator-hours held over the period",
             "share (0-1)",
-            "the subject's reference accelerators held, summed over the procurement periods "
-            "ending in the period, over everything held then",
+            "the subject's reference accelerators held (a provider's, a site's, or a provider "
+            "group's: its providers' and its sites'), summed over the procurement periods "
+            "ending in the period, over everything the lab held then",
         ),
         Metric(
             "compute_spend_usd",
@@ -54,7 +58,9 @@ METRICS: dict[str, Metric] = {
             "sum over the period (whole years)",
             "USD",
             "summary spend_by_year committed_usd (take-or-pay reservations, own capacity at "
-            "cost) over the period's years, for the lab, a provider or a provider group",
+            "cost) over the period's years: the lab's, a provider's, a site's "
+            "(committed_by_site_usd) or a provider group's (its providers' whole, its sites' "
+            "part of the others')",
         ),
         Metric(
             "site_online_mw",
@@ -84,18 +90,24 @@ METRICS: dict[str, Metric] = {
             "outcome",
             "level on the day",
             "GW",
-            "facility power (procurement power_mw) of the requests placed by the day whose term "
-            "has not ended: for the lab, a provider or group (its providers and sites), a site, "
-            "or a contract (the dated requests naming it); basis it: ÷ mean PUE. Sites "
-            "announced but not yet requested are not counted",
+            "facility power: for the lab, a provider, a site or a provider group, the campuses "
+            "(sites with a power capacity or phases) of its members announced by the day and "
+            "not cancelled, at their planned power, plus the capacity its members placed by the "
+            "day at sites without a stated power (cloud regions) whose term has not ended "
+            "(procurement power_mw), plus for the lab its "
+            "supply agreements announced by the day less the planned power of their "
+            "deployed_at sites; for a contract, the campuses its placed requests name, at "
+            "their planned power (its requests elsewhere at their own power); basis it: "
+            "divided by the mean PUE",
         ),
         Metric(
             "api_tokens_per_s",
             "outcome",
             "level on the day",
             "tokens/s",
-            "mean tokens/s the run served for the inference class named by the subject "
-            "(summary inference); not by day yet",
+            "tokens/s the run served for the inference class named by the subject in the "
+            "month containing the day (summary inference by_month; the run's mean when it "
+            "reports no months)",
         ),
         Metric(
             "declined_option_value_usd",
