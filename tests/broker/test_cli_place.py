@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -155,6 +156,28 @@ def test_objective_time_and_responder() -> None:
     assert research["objective"] == "time"
     assert research["rofr"]["answer"] == "decline"
     assert research["provider"] != "azure"
+
+
+def _research(*args: str) -> dict[str, Any]:
+    code, out = run("place", str(MIX), *args, "--json")
+    assert code == 0, out
+    found: dict[str, Any] = next(d for d in json.loads(out) if d["request_id"] == "research")
+    return found
+
+
+def test_on_the_default_the_rofr_binds_only_until_the_october_agreement() -> None:
+    """The default is a history: Azure's ROFR holds from the January 2025 terms until the
+    agreement of 2025-10-28 ends it; without that agreement it holds on."""
+    during = _research("--at", "2025-06-01")
+    assert during["rofr"]["applies"] is True
+    assert during["rofr"]["clause"] == "azure-rofr"
+    assert during["rofr"]["holder"] == "microsoft"
+    after = _research("--at", "2026-01-01")
+    assert after["rofr"]["applies"] is False
+    held_on = _research("--at", "2026-01-01", "--without", "microsoft-openai-2025-10")
+    assert held_on["rofr"]["applies"] is True
+    assert held_on["rofr"]["clause"] == "azure-rofr"
+    assert held_on["without"] == ["microsoft-openai-2025-10"]
 
 
 BAD_REQUESTS = {
