@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from stargate.cli.main import app
+from tests.conftest import ANNOUNCED
 
 ROOT = Path(__file__).resolve().parents[2]
 MIX = ROOT / "examples" / "requests" / "stargate-mix.yaml"
+#: The mix is placed on the announced-2025 fixture (the default before issue #11: on
+#: 2026-01-01 its ROFR and API exclusivity are in force), so that these tests of the
+#: mechanics do not move with the default scenario's data.
+ANNOUNCED_TERMS = ("--scenario", str(ANNOUNCED))
 runner = CliRunner()
 
 DECISION_FIELDS = {
@@ -62,7 +68,7 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def test_place_json_contract() -> None:
-    code, out = run("place", str(MIX), "--at", "2026-01-01T00:00:00Z", "--json")
+    code, out = run("place", str(MIX), *ANNOUNCED_TERMS, "--at", "2026-01-01T00:00:00Z", "--json")
     assert code == 0, out
     decisions = json.loads(out)
     assert isinstance(decisions, list)
@@ -110,7 +116,7 @@ def test_single_request_file_gives_one_object(tmp_path: Path) -> None:
 
 
 def test_human_view_marks_the_choice() -> None:
-    code, out = run("place", str(MIX), "--at", "2026-01-01")
+    code, out = run("place", str(MIX), *ANNOUNCED_TERMS, "--at", "2026-01-01")
     assert code == 0, out
     assert "CHOSEN" in out
     assert "decided by" in out
@@ -119,7 +125,9 @@ def test_human_view_marks_the_choice() -> None:
 
 
 def test_without_rofr_changes_research_placement() -> None:
-    code, out = run("place", str(MIX), "--at", "2026-01-01", "--without", "rofr", "--json")
+    code, out = run(
+        "place", str(MIX), *ANNOUNCED_TERMS, "--at", "2026-01-01", "--without", "rofr", "--json"
+    )
     assert code == 0, out
     research = next(d for d in json.loads(out) if d["request_id"] == "research")
     assert research["rofr"]["applies"] is False
@@ -134,6 +142,7 @@ def test_objective_time_and_responder() -> None:
     code, out = run(
         "place",
         str(MIX),
+        *ANNOUNCED_TERMS,
         "--at",
         "2026-01-01",
         "--objective",
@@ -147,6 +156,28 @@ def test_objective_time_and_responder() -> None:
     assert research["objective"] == "time"
     assert research["rofr"]["answer"] == "decline"
     assert research["provider"] != "azure"
+
+
+def _research(*args: str) -> dict[str, Any]:
+    code, out = run("place", str(MIX), *args, "--json")
+    assert code == 0, out
+    found: dict[str, Any] = next(d for d in json.loads(out) if d["request_id"] == "research")
+    return found
+
+
+def test_on_the_default_the_rofr_binds_only_until_the_october_agreement() -> None:
+    """The default is a history: Azure's ROFR holds from the January 2025 terms until the
+    agreement of 2025-10-28 ends it; without that agreement it holds on."""
+    during = _research("--at", "2025-06-01")
+    assert during["rofr"]["applies"] is True
+    assert during["rofr"]["clause"] == "azure-rofr"
+    assert during["rofr"]["holder"] == "microsoft"
+    after = _research("--at", "2026-01-01")
+    assert after["rofr"]["applies"] is False
+    held_on = _research("--at", "2026-01-01", "--without", "microsoft-openai-2025-10")
+    assert held_on["rofr"]["applies"] is True
+    assert held_on["rofr"]["clause"] == "azure-rofr"
+    assert held_on["without"] == ["microsoft-openai-2025-10"]
 
 
 BAD_REQUESTS = {

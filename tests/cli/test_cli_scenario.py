@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from stargate.cli.main import app
 from stargate.errors import EXIT_INPUT
 from stargate.scenario.loader import embedded_scenarios
-from tests.conftest import minimal, write_scenario
+from tests.conftest import ANNOUNCED, minimal, write_scenario
 
 runner = CliRunner()
 
@@ -118,22 +118,56 @@ def ids(items: list[dict[str, Any]]) -> set[str]:
     return {item["id"] for item in items}
 
 
-def test_show_json_on_2026_01_01() -> None:
+def test_show_json_on_2025_06_01_the_rofr_holds() -> None:
+    """Between the January 2025 terms and the October 2025 agreement the ROFR is in force and
+    Azure's exclusivity is over."""
+    out = run_json("scenario", "show", "--at", "2025-06-01", "--json")
+    assert out["scenario"] == "stargate-2025"
+    assert out["at"] == "2025-06-01"
+    assert out["horizon_start"] == "2023-01-01"
+    in_force = {c["id"]: c for c in out["clauses_in_force"]}
+    assert in_force["azure-rofr"]["kind"] == "right_of_first_refusal"
+    assert in_force["azure-rofr"]["status"] == "in_force"
+    assert in_force["azure-rofr"]["reason"] == "in force since 2025-01-21"
+    assert "microsoft" in in_force["azure-rofr"]["summary"]
+    assert in_force["api-exclusivity"]["kind"] == "exclusivity"
+    off = {c["id"]: c for c in out["clauses_not_in_force"]}
+    assert off["azure-exclusivity"]["status"] == "terminated"
+    assert off["azure-exclusivity"]["amendment"] == "microsoft-openai-2025-01--azure-exclusivity"
+    assert off["azure-incremental-commitment"]["status"] == "not_yet"
+
+
+def test_show_json_on_2026_01_01_after_the_october_agreement() -> None:
     out = run_json("scenario", "show", "--at", "2026-01-01", "--json")
     assert out["scenario"] == "stargate-2025"
-    assert out["at"] == "2026-01-01"
     abilene = next(s for s in out["sites"] if s["id"] == "abilene")
     assert abilene["location"] == "Abilene, TX, US"
     assert "azure" in ids(out["providers"])
     in_force = {c["id"]: c for c in out["clauses_in_force"]}
-    assert in_force["azure-rofr"]["kind"] == "right_of_first_refusal"
-    assert in_force["azure-rofr"]["status"] == "in_force"
-    assert in_force["api-exclusivity"]["kind"] == "exclusivity"
-    assert "microsoft" in in_force["azure-rofr"]["summary"]
+    assert "azure-rofr" not in in_force
+    assert in_force["api-exclusivity"]["amendment"] == "microsoft-openai-2025-10--api-exclusivity"
+    assert "$250.0B" in in_force["azure-incremental-commitment"]["summary"]
+    off = {c["id"]: c for c in out["clauses_not_in_force"]}
+    assert off["azure-rofr"]["status"] == "terminated"
+    assert "microsoft-openai-2025-10" in off["azure-rofr"]["reason"]
+    assert "2025-10-28" in off["azure-rofr"]["reason"]
 
 
 def test_show_json_on_2031_01_01_has_no_rofr() -> None:
     out = run_json("scenario", "show", "--at", "2031-01-01", "--json")
+    assert "azure-rofr" not in ids(out["clauses_in_force"])
+    off = {c["id"]: c for c in out["clauses_not_in_force"]}
+    assert off["azure-rofr"]["status"] == "terminated"
+    assert off["api-exclusivity"]["status"] == "terminated"
+    assert "2026-04-27" in off["api-exclusivity"]["reason"]
+    assert off["revenue-share-to-microsoft"]["status"] == "expired"
+    assert "2030-12-31" in off["revenue-share-to-microsoft"]["reason"]
+
+
+def test_a_clause_past_its_end_shows_as_expired() -> None:
+    """The ROFR of the announced terms runs to 2030: on 2031-01-01 it has expired, not ended."""
+    out = run_json("scenario", "show", str(ANNOUNCED), "--at", "2031-01-01", "--json")
+    assert out["scenario"] == "announced-2025"
     assert "azure-rofr" not in ids(out["clauses_in_force"])
     off = {c["id"]: c for c in out["clauses_not_in_force"]}
     assert off["azure-rofr"]["status"] == "expired"

@@ -151,15 +151,24 @@ def test_json_owned_cost_components_add_up() -> None:
     assert row["cost_of_capital_from"] == "wacc"
 
 
-def test_default_abilene_at_cost_and_at_the_oci_contract_price() -> None:
-    """Abilene's GB200: $1.64 at cost with the capital charge, $3.07 as OCI sells it to OpenAI."""
+def test_default_abilene_at_the_oci_contract_price() -> None:
+    """Abilene is OCI capacity leased from Crusoe: every pool at Oracle's $4.34 contract rate,
+    no cost basis of its own. Only the campuses of OpenAI and SoftBank are priced at cost."""
     snap = show_json("--at", "2026-01-01")
-    [row] = [r for r in snap["owned_costs"] if r["site"] == "abilene"]
-    assert row["total_usd"] == "1.64"
-    assert row["cost_of_capital_from"] == "discount_rate"
-    assert row["lab_price_usd"] == "3.07"
-    assert row["lab_price_basis"] == "contract"
+    assert "abilene" not in {r["site"] for r in snap["owned_costs"]}
+    owned = {r["site"]: r for r in snap["owned_costs"]}
+    assert set(owned) == {"lordstown", "milam"}
+    assert {r["provider"] for r in owned.values()} == {"stargate-campuses"}
+    assert (owned["lordstown"]["accelerator"], owned["lordstown"]["total_usd"]) == (
+        "openai-xpu",
+        "0.89",
+    )
+    assert (owned["milam"]["accelerator"], owned["milam"]["total_usd"]) == ("vr200", "2.33")
+    for row in owned.values():
+        assert row["cost_of_capital_from"] == "discount_rate"
+        assert row["lab_price_basis"] is None  # OpenAI's own chips: no price but their cost
     [abilene] = [s for s in snap["sites"] if s["id"] == "abilene"]
+    assert abilene["provider"] == "oci"
     assert abilene["developer"] == "crusoe"
     assert abilene["lease"] == {
         "developer": "crusoe",
@@ -168,27 +177,55 @@ def test_default_abilene_at_cost_and_at_the_oci_contract_price() -> None:
         "term_years": 15.0,
         "end": "2039-06-01",
     }
-    assert [p["status"] for p in abilene["phases"]] == ["operational", "under_construction"]
-    assert {p["price_usd_per_accelerator_hour"] for p in abilene["pools"]} == {"3.07"}
+    assert [p["status"] for p in abilene["phases"]] == [
+        "operational",
+        "operational",
+        "under_construction",
+    ]
+    assert [p["online_on_day"] for p in abilene["phases"]] == [True, False, False]
+    assert abilene["online_power_mw"] == 240.0
+    assert abilene["accelerators_online"] == 100_000
+    assert {p["price_usd_per_accelerator_hour"] for p in abilene["pools"]} == {"4.34"}
+    assert {p["price_basis"] for p in abilene["pools"]} == {"contract"}
 
 
 def test_json_procurement_of_the_default() -> None:
     snap = show_json("--at", "2026-01-01")
     held = {r["id"]: r for r in snap["reservations"]}
-    assert held["azure-h100-2024"]["price_usd_per_accelerator_hour"] == "7.37"
-    assert held["azure-h100-2024"]["price_basis"] == "reserved"
-    assert held["azure-a100-2023"]["reference_accelerators"] == 18000.0  # 60,000 x 0.3
-    assert held["azure-a100-2023"]["held"] is True
-    models = {(m["provider"], m["accelerator"]): m for m in snap["capacity_models"]}
-    assert models[("azure", "h100")]["in_force"] is False  # 2025 only
-    assert models[("azure", "gb200")]["offered_in_period"] == 100000.0
-    assert models[("azure", "gb200")]["reference_accelerators"] == 250000.0
+    assert set(held) == {"azure-a100-2022"}  # what OpenAI held on 2023-01-01
+    a100 = held["azure-a100-2022"]
+    assert a100["price_usd_per_accelerator_hour"] == "1.30"  # Azure's reported A100 rate
+    assert a100["price_basis"] == "contract"
+    assert a100["reference_accelerators"] == 18000.0  # 60,000 x 0.3
+    assert a100["held"] is True
+    assert show_json("--at", "2027-01-01")["reservations"][0]["held"] is False  # term to 2026
+    models = {
+        (m["provider"], m["site"], m["accelerator"], m["start"]): m for m in snap["capacity_models"]
+    }
+    gb200_2026 = models[("azure", "azure-us", "gb200", "2026-01-01")]
+    assert gb200_2026["in_force"] is True
+    assert gb200_2026["offered_in_period"] == 240000.0
+    assert gb200_2026["reference_accelerators"] == 600000.0  # x 2.5
+    assert models[("azure", "azure-us", "gb200", "2025-01-01")]["in_force"] is False
+    assert models[("aws", "aws-us", "gb200", "2026-01-01")]["offered_in_period"] == 154400.0
+    in_force = {m["provider"] for m in snap["capacity_models"] if m["in_force"]}
+    assert in_force == {"azure", "coreweave", "aws"}
     requests = {r["id"]: r for r in snap["capacity_requests"]}
-    assert requests["abilene-phase-2"]["accelerators"] == 300000
+    assert requests["abilene-phase-2"]["accelerators"] == 100000
     assert requests["abilene-phase-2"]["sites"] == ["abilene"]
     assert requests["abilene-phase-2"]["date_reached"] is True
+    assert requests["aws-2026-02-trainium-a"]["date_reached"] is False  # dated 2026-02-27
     before = show_json("--at", "2025-01-20")
-    assert {r["date_reached"] for r in before["capacity_requests"]} == {False}
+    reached = {r["id"] for r in before["capacity_requests"] if r["date_reached"]}
+    assert reached == {
+        "azure-2023-a100",
+        "azure-2023-h100",
+        "azure-2024-a100",
+        "azure-2024-h100",
+        "azure-2024-h100-partner",
+    }
+    first = show_json("--at", "2023-01-01")
+    assert {r["date_reached"] for r in first["capacity_requests"]} == {False}
 
 
 def test_pool_price_is_what_the_lab_pays_by_the_price_rule() -> None:

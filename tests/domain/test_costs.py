@@ -9,11 +9,14 @@ import pytest
 from stargate.domain.costs import capital_recovery_factor, hourly_cost, per_reference_hour
 from stargate.domain.model import Scenario
 from stargate.scenario.loader import load_scenario
+from tests.conftest import ANNOUNCED
 
 
 @pytest.fixture(scope="module")
 def sc() -> Scenario:
-    return load_scenario(None)
+    """The announced-2025 fixture: the rule's mechanics, on prices that do not move with the
+    default scenario's data."""
+    return load_scenario(ANNOUNCED)
 
 
 def test_capital_recovery_factor_is_the_annuity_and_straight_line_at_zero() -> None:

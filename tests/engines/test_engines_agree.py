@@ -91,9 +91,15 @@ def test_the_rofr_verdict_differs_without_the_clause(default: Scenario) -> None:
 
 
 def test_the_price_is_the_contract_price(default: Scenario) -> None:
-    """Abilene's GB200 for OpenAI is OCI's contract price in every engine, not its list price."""
+    """Abilene's GB200 for OpenAI is Oracle's 4.5 GW contract rate ($4.34, derived in the
+    default scenario), not OCI's $16.00 list price, and the same in every engine."""
     rows = _broker_rows(default, "abilene-phase-1", ("rofr",))
-    assert [(r[0], r[4]) for r in rows] == [("oci", Decimal("3.0700"))]
+    assert [(r[0], r[4]) for r in rows] == [("oci", Decimal("4.3400"))]
+    oci_rate = default.provider("oci").prices
+    [gb200] = [p for p in oci_rate if p.accelerator == "gb200"]
+    contract = gb200.contract_price_for("openai")
+    assert contract is not None
+    assert rows[0][4] == contract.usd_per_accelerator_hour
     assert date(2025, 1, 21) == next(
         r.date for r in default.capacity_requests if r.id == "abilene-phase-1"
     )

@@ -2,10 +2,11 @@
 agreement, so the terms before it hold, in ``place``, ``simulate``, ``plan`` and ``scenario
 show`` alike.
 
-The fixture is the default scenario with one agreement added on the Microsoft-OpenAI contract,
-dated the day the ROFR starts: it ends ``azure-rofr`` and adds ``api-rofr``, a ROFR on API
-inference only. With the agreement, the Abilene requests (training and ChatGPT) are out of any
-ROFR's scope; without it, Azure's ROFR holds for them as in the default.
+The fixture is the ``announced-2025`` test scenario (the default before issue #11, whose data
+does not move) with one agreement added on the Microsoft-OpenAI contract, dated the day the
+ROFR starts: it ends ``azure-rofr`` and adds ``api-rofr``, a ROFR on API inference only. With
+the agreement, the Abilene requests (training and ChatGPT) are out of any ROFR's scope;
+without it, Azure's ROFR holds for them as in the unamended scenario.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from stargate.domain.model import CapacityRequest, RightOfFirstRefusal, Scenario
 from stargate.errors import InputError
 from stargate.scenario.loader import load_scenario, validate_data
 from stargate.scenario.snapshot import snapshot
+from tests.conftest import ANNOUNCED
 
 AGREEMENT = "swap-2025"
 REQUEST = "abilene-phase-2"
 
 
 def _with_agreement() -> Scenario:
-    base = load_scenario(None)
+    base = load_scenario(ANNOUNCED)
     data = base.model_dump(mode="json", by_alias=True, exclude_none=True)
     contract = next(c for c in data["contracts"] if c["id"] == "microsoft-openai-2025")
     rofr = next(cl for cl in contract["clauses"] if cl["id"] == "azure-rofr")
@@ -93,11 +95,11 @@ def test_the_agreement_ends_one_clause_and_adds_another(swapped: Scenario) -> No
 
 
 def test_place_without_the_agreement(swapped: Scenario) -> None:
-    default = load_scenario(None)
+    announced = load_scenario(ANNOUNCED)
     with_it = _broker_verdicts(swapped, [])
     assert with_it == {"not_in_scope"}
     without_it = _broker_verdicts(swapped, [AGREEMENT])
-    assert without_it == _broker_verdicts(default, [])
+    assert without_it == _broker_verdicts(announced, [])
     assert without_it != {"not_in_scope"}
 
 
@@ -192,15 +194,15 @@ def test_unknown_names_exit_2_naming_without(swapped: Scenario, engine: str) -> 
 # --------------------------------------------------------------------------- integrity
 
 
-def _default_data() -> dict[str, Any]:
-    data: dict[str, Any] = load_scenario(None).model_dump(
+def _announced_data() -> dict[str, Any]:
+    data: dict[str, Any] = load_scenario(ANNOUNCED).model_dump(
         mode="json", by_alias=True, exclude_none=True
     )
     return data
 
 
 def _problems(agreements: list[dict[str, Any]], contract: int = 0) -> list[tuple[str, str]]:
-    data = _default_data()
+    data = _announced_data()
     data["contracts"][contract]["agreements"] = agreements
     result = validate_data(data)
     return [(p.path or "", p.message) for p in result.problems]
@@ -247,7 +249,7 @@ def test_cumulative_modifies_read_on_top_of_each_other() -> None:
         changes=[{"clause": "azure-rofr", "action": "modify", "changes": {"holder": "oracle"}}],
     )
     assert _problems([first, second]) == []
-    data = _default_data()
+    data = _announced_data()
     data["contracts"][0]["agreements"] = [first, second]
     sc = validate_data(data).scenario
     assert sc is not None
@@ -378,7 +380,7 @@ def test_bad_agreement_exits_2_on_load(tmp_path: Any) -> None:
 
     from stargate.scenario.loader import load_scenario as load
 
-    data = _default_data()
+    data = _announced_data()
     data["contracts"][0]["agreements"] = [
         _ag(changes=[{"clause": "azure-rofx", "action": "terminate"}])
     ]
@@ -394,7 +396,7 @@ def test_bad_agreement_exits_2_on_load(tmp_path: Any) -> None:
 
 
 def _requests_edited(edit: dict[str, dict[str, Any]], agreements: bool = True) -> Scenario:
-    data = _default_data() if not agreements else _swapped_data()
+    data = _announced_data() if not agreements else _swapped_data()
     for req in data["capacity_requests"]:
         req.update(edit.get(req["id"], {}))
     result = validate_data(data)
@@ -514,7 +516,7 @@ def test_bad_request_tags_are_located(edit: dict[str, Any], path: str, words: st
 
 
 def _with_clause_edits(edits: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    data = _default_data()
+    data = _announced_data()
     for con in data["contracts"]:
         for cl in con["clauses"]:
             cl.update(edits.get(cl["id"], {}))
@@ -638,16 +640,16 @@ def test_ip_rights_exclusive_and_revenue_share_cap() -> None:
     rs = _clause(sc, "revenue-share-to-microsoft")
     assert str(rs.cap_usd) == "38000000000"
     assert "up to $38.0B in all" in describe(rs)
-    default = load_scenario(None)
-    assert _clause(default, "microsoft-ip-rights").exclusive is True
-    assert _clause(default, "revenue-share-to-microsoft").cap_usd is None
+    announced = load_scenario(ANNOUNCED)
+    assert _clause(announced, "microsoft-ip-rights").exclusive is True
+    assert _clause(announced, "revenue-share-to-microsoft").cap_usd is None
 
 
 # --------------------------------------------------------------------------- phases
 
 
 def _with_phase_edits(edits: dict[str, dict[str, Any]]) -> Scenario:
-    data = _default_data()
+    data = _announced_data()
     for site in data["sites"]:
         for ph in site.get("phases", []):
             ph.update(edits.get(ph["id"], {}))
@@ -663,7 +665,7 @@ CANCELLED = {
 
 def test_a_cancelled_phase_is_gone_from_scenario_show() -> None:
     sc = _with_phase_edits(CANCELLED)
-    base = load_scenario(None)
+    base = load_scenario(ANNOUNCED)
     day = date(2027, 6, 1)
     site = sc.site("shackelford")
     pool = next(p for p in site.pools if p.phase == "shackelford-1")
@@ -691,7 +693,7 @@ def test_a_cancelled_phase_is_neither_stock_nor_a_candidate_for_the_planner() ->
             supply_per_year=None,
         )
 
-    base, cut = read(load_scenario(None)), read(_with_phase_edits(CANCELLED))
+    base, cut = read(load_scenario(ANNOUNCED)), read(_with_phase_edits(CANCELLED))
     assert "shackelford-2" in {ph.phase for ph in base.phases}
     assert "shackelford-2" not in {ph.phase for ph in cut.phases}
     assert "shackelford-1" in {ph.phase for ph in base.fixed_phases}
@@ -706,7 +708,7 @@ def test_a_cancelled_phase_is_not_held_by_the_simulator() -> None:
 
     sc = _with_phase_edits(CANCELLED)
     held = {h.id: h for h in own_capacity(sc, sc.lab_id())}
-    base = {h.id: h for h in own_capacity(load_scenario(None), sc.lab_id())}
+    base = {h.id: h for h in own_capacity(load_scenario(ANNOUNCED), sc.lab_id())}
     assert "shackelford-gb200-1" in base
     assert "shackelford-gb200-1" not in held
     assert base["dona-ana-gb200-1"].end is None
@@ -714,7 +716,7 @@ def test_a_cancelled_phase_is_not_held_by_the_simulator() -> None:
 
 
 def test_cancelled_before_announced_is_refused() -> None:
-    data = _default_data()
+    data = _announced_data()
     data["sites"][0]["phases"][0].update({"announced": "2025-06-01", "cancelled": "2025-01-01"})
     problems = [p.path or "" for p in validate_data(data).problems]
     assert any(p.startswith("sites[0].phases[0]") for p in problems), problems
