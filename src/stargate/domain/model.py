@@ -332,7 +332,8 @@ class Pool(Model):
     status: Status = Field(
         default="operational",
         description="operational, under_construction or committed: stock from "
-        "'available_from'; planned: a candidate the planner may buy",
+        "'available_from'; planned: a candidate the planner may buy; not given: its phase's "
+        "status where it names a phase, else operational",
     )
     source: Source
 
@@ -425,6 +426,18 @@ class Site(Model):
     )
     source: Source
     notes: str | None = None
+
+    @model_validator(mode="after")
+    def _pools_take_their_phase_status(self) -> Site:
+        """A pool that names a phase and gives no ``status`` of its own has its phase's: the
+        accelerators of a phase under construction are under construction too."""
+        for i, pool in enumerate(self.pools):
+            if pool.phase is None or "status" in pool.model_fields_set:
+                continue
+            ph = self.phase(pool.phase)
+            if ph is not None and ph.status != pool.status:
+                self.pools[i] = pool.model_copy(update={"status": ph.status})
+        return self
 
     def phase(self, phase_id: str) -> Phase | None:
         for ph in self.phases:

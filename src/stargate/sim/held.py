@@ -27,6 +27,7 @@ from stargate.domain.model import (
     ProviderKind,
     Reservation,
     Scenario,
+    Site,
 )
 from stargate.domain.units import HOURS_PER_DAY
 
@@ -238,50 +239,80 @@ def held_scenario(
             n += 1
             pool_id = f"{h.id}-{n}"
         taken.add(pool_id)
-        base = scenario.site(h.site)
-        types = {p.id: p.accelerator for p in base.pools}
-        outages = [
-            Outage.model_construct(start=o.start, end=o.end, pools=[pool_id], reason=o.reason)
-            for o in base.outages
-            if not o.pools or any(types.get(x) == h.accelerator for x in o.pools)
-        ]
-        prices = []
-        if h.price_usd_per_accelerator_hour is not None:
-            price = h.price_usd_per_accelerator_hour
-            prices.append(
-                CloudPrice.model_construct(
-                    accelerator=h.accelerator,
-                    on_demand_usd_per_accelerator_hour=price,
-                    reserved_usd_per_accelerator_hour=price,
-                    contract_prices=[],
-                    source=f"reservation '{h.id}'",
-                )
-            )
-        pool = Pool.model_construct(
-            id=pool_id,
-            accelerator=h.accelerator,
-            count=h.accelerators,
-            available_from=h.start,
-            phase=None,
-            accelerators_per_node=h.per_node,
-            status="operational",
-            source=f"reservation '{h.id}'",
-        )
-        sites.append(
-            base.model_copy(
-                update={
-                    "pools": [pool],
-                    "phases": [],
-                    "prices": prices,
-                    "costs": None,
-                    "outages": outages,
-                }
-            )
-        )
+        sites.append(_reservation_site(scenario, h, pool_id))
         if h.end is not None:
             ends[pool_id] = h.end
     update = {"sites": sites, "reservations": [], "capacity_requests": []}
     return scenario.model_copy(update=update), ends
+
+
+def _reservation_site(scenario: Scenario, h: Held, pool_id: str) -> Site:
+    """A reservation as a pool of its own (``pool_id``) on a copy of its site, with the site's
+    outages of pools of its type, its reliability and PUE, priced at the reservation's price,
+    from its term's start."""
+    base = scenario.site(h.site)
+    types = {p.id: p.accelerator for p in base.pools}
+    outages = [
+        Outage.model_construct(start=o.start, end=o.end, pools=[pool_id], reason=o.reason)
+        for o in base.outages
+        if not o.pools or any(types.get(x) == h.accelerator for x in o.pools)
+    ]
+    prices = []
+    if h.price_usd_per_accelerator_hour is not None:
+        price = h.price_usd_per_accelerator_hour
+        prices.append(
+            CloudPrice.model_construct(
+                accelerator=h.accelerator,
+                on_demand_usd_per_accelerator_hour=price,
+                reserved_usd_per_accelerator_hour=price,
+                contract_prices=[],
+                source=f"reservation '{h.id}'",
+            )
+        )
+    pool = Pool.model_construct(
+        id=pool_id,
+        accelerator=h.accelerator,
+        count=h.accelerators,
+        available_from=h.start,
+        phase=None,
+        accelerators_per_node=h.per_node,
+        status="operational",
+        source=f"reservation '{h.id}'",
+    )
+    return base.model_copy(
+        update={"pools": [pool], "phases": [], "prices": prices, "costs": None, "outages": outages}
+    )
+
+
+def with_held_at_poolless_sites(
+    scenario: Scenario, held: Sequence[Held], day: date
+) -> tuple[Scenario, dict[str, date]]:
+    """The scenario as ``stargate place`` sees it for job requests: its listed pools as they
+    are, plus each reservation the lab holds on ``day`` or later at a site that lists no pools
+    (a cloud whose capacity is only a capacity model, such as Azure in a history) as a pool of
+    its own (:func:`held_scenario`'s form), so that a job can be placed on capacity the lab
+    holds there. Reservations at sites with pools are already among those pools. Returns the
+    scenario and the reservation pools' last days."""
+    ends: dict[str, date] = {}
+    taken = {p.id for site in scenario.sites for p in site.pools}
+    extra = []
+    for h in sorted(held, key=lambda h: (h.start, h.id)):
+        if h.kind != "reservation" or (h.end is not None and h.end < day):
+            continue
+        if scenario.site(h.site).pools:
+            continue
+        pool_id = h.id
+        n = 1
+        while pool_id in taken:
+            n += 1
+            pool_id = f"{h.id}-{n}"
+        taken.add(pool_id)
+        extra.append(_reservation_site(scenario, h, pool_id))
+        if h.end is not None:
+            ends[pool_id] = h.end
+    if not extra:
+        return scenario, ends
+    return scenario.model_copy(update={"sites": [*scenario.sites, *extra]}), ends
 
 
 # --------------------------------------------------------------------------- money
@@ -331,4 +362,5 @@ __all__ = [
     "own_providers",
     "sellers",
     "usd_text",
+    "with_held_at_poolless_sites",
 ]

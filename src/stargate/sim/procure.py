@@ -594,9 +594,26 @@ __all__ = [
     "allocate",
     "forecast_demand",
     "groups_on",
+    "held_by",
     "periods_between",
     "procure_every_of",
     "procure_from_of",
     "replay",
     "workload_demand",
 ]
+
+
+def held_by(scenario: Scenario, day: date, *, without: Iterable[str] = ()) -> list[Held]:
+    """What the lab holds by ``day`` (its reservations and own pools, those starting later
+    included): the procurement replay from the horizon's start through ``day``'s procurement
+    period, with the holder's answers on the record (``stargate place`` places job requests on
+    it, :func:`~stargate.sim.held.with_held_at_poolless_sites`)."""
+    first = scenario.horizon.start
+    if day < first:
+        return own_capacity(scenario, scenario.lab_id())
+    # the record's requests dated after ``day`` are not yet made (the replay places a
+    # period's requests together)
+    known = [r for r in scenario.capacity_requests if r.date <= day]
+    return replay(
+        scenario.model_copy(update={"capacity_requests": known}), first, day, without=without
+    ).held
