@@ -551,13 +551,15 @@ def _public_text(f: Fact) -> str:
 
 def _model_text(f: Fact) -> str:
     if f.model is None:
-        return f"— ({f.reason})" if f.reason else "—"
+        return "—"
     return _fmt_value(f.model, f.figure.unit)
 
 
 def _within_text(f: Fact) -> str:
     mark = "✓ within" if f.within else "✗ outside"
-    return mark + (" (low confidence: not a test)" if f.soft else "")
+    if f.model is None:
+        mark = f"✗ not computed: {f.reason}" if f.reason else "✗ not computed"
+    return mark + (" · low confidence" if f.soft else "")
 
 
 def facts_section(
@@ -577,9 +579,7 @@ def facts_section(
             continue
         cols = [
             Col("figure"),
-            Col("metric"),
-            Col("subject"),
-            Col("period"),
+            Col("metric · subject · period"),
             Col("kind"),
             Col("public", True),
             Col("model", True),
@@ -592,9 +592,7 @@ def facts_section(
         for f in group:
             row: list[object] = [
                 f.figure.id,
-                f.figure.metric or "",
-                f.figure.subject or "",
-                f.figure.period or "",
+                f"{f.figure.metric} · {f.figure.subject} · {f.figure.period}",
                 f.kind,
                 _public_text(f),
                 _model_text(f),
@@ -613,7 +611,7 @@ def facts_section(
                 cols,
                 rows,
                 f"{title}: {n_in} of {len(group)} within tolerance ({what}); "
-                f"{n_soft} of low confidence, reported but never failing the check",
+                f"{n_soft} of low confidence (marked: reported, never failing the check)",
             )
         )
     intro = (
