@@ -35,6 +35,7 @@ def _without_aws(sc: Scenario) -> Scenario:
         if r.providers == ["aws"]:
             continue
         if r.id == "azure-2026-gb200":
+            assert r.accelerators is not None
             acc = r.accelerators.model_copy(update={"count": r.accelerators.count // 2})
             r = r.model_copy(update={"accelerators": acc})
         requests.append(r)
