@@ -41,6 +41,8 @@ OUTCOMES: tuple[tuple[str, str, str], ...] = (
     ("not_in_scope", "no ROFR (not in scope or not in force)", "#BDBDBD"),
 )
 NOBODY_COLOR = "#BDBDBD"
+#: The public figures and their tolerance bands (neither a provider nor a run)
+PUBLIC_COLOR = "#B2182B"
 
 
 # ----------------------------------------------------------------------------- time markers
@@ -401,7 +403,7 @@ def public_spend_bands(
             rest.append(fact)
     if not np.isfinite(v).any():
         return None, rest
-    return Band("public figure ± tolerance", v, lo, hi, "#1A1A1A"), rest
+    return Band("public figure ± tolerance", v, lo, hi, PUBLIC_COLOR), rest
 
 
 def spend_vs_public(s: SimSummary, colors: dict[str, str], facts: Facts | None, lab: str) -> str:
@@ -444,7 +446,7 @@ def spend_vs_public(s: SimSummary, colors: dict[str, str], facts: Facts | None, 
                 bands=[band] if band is not None else [],
             ),
             "Committed spend (every accelerator-hour held, used or not) per year, stacked by "
-            "provider. The black level and shaded band are the public figure for the lab's "
+            "provider. The red level and shaded band are the public figure for the lab's "
             "spend that year and its tolerance (value ± tolerance × value), where the scenario "
             "has one.",
         )
@@ -510,7 +512,7 @@ def spend_comparison(
     )
     return "<h3>Spend per year, both runs</h3>" + figure(
         chart,
-        "Committed spend per year in each run; the black level and band are the public figure "
+        "Committed spend per year in each run; the red level and band are the public figure "
         "for the lab's spend that year ± its tolerance.",
     )
 

@@ -292,7 +292,9 @@ def _within(r: ProcurementEntry, a: date, b: date | None) -> bool:
 
 def _rofr_sentences(windows: list[RofrWindow], summary: SimSummary) -> list[Sentence]:
     if not windows:
-        return [Sentence("rofr", "No right of first refusal on capacity applied in this run.")]
+        return [
+            Sentence("rofr", "No right of first refusal on capacity was in force during the run.")
+        ]
     out: list[Sentence] = []
     for w in windows:
         holder = _and(list(w.holders))
@@ -416,15 +418,24 @@ def spend_checks(summary: SimSummary, scenario: Scenario) -> list[SpendCheck]:
 
 
 def _spend_sentences(
-    by_year: dict[int, float], checks: list[SpendCheck], lab: str
+    by_year: dict[int, float], checks: list[SpendCheck], lab: str, first: date, last: date
 ) -> list[Sentence]:
     if not by_year:
         return []
+
+    def year(y: int) -> str:
+        """The year, with the days the run covers when it covers part of it."""
+        a = max(first, date(y, 1, 1))
+        b = min(last, date(y, 12, 31))
+        if (a, b) == (date(y, 1, 1), date(y, 12, 31)):
+            return str(y)
+        return f"{y} ({a.isoformat()[5:]} to {b.isoformat()[5:]})"
+
     out = [
         Sentence(
             "spend",
             "Committed spend by year: "
-            + ", ".join(f"{y} {money(v)}" for y, v in sorted(by_year.items()))
+            + ", ".join(f"{year(y)} {money(v)}" for y, v in sorted(by_year.items()))
             + f" ({money(sum(by_year.values()))} in all).",
         )
     ]
@@ -440,16 +451,17 @@ def _spend_sentences(
             verdict = "within" if c.within else "outside"
             if c.confidence == "low":
                 verdict += ", low confidence"
-            model = "not computed" if c.model is None else money(c.model)
-            items.append(
-                f"{years}{who} {model} against {money(c.public)} ± {c.tolerance * 100:.0f}% "
-                f"({verdict})"
-            )
+            public = f"{money(c.public)} ± {c.tolerance * 100:.0f}%"
+            if c.model is None:
+                items.append(f"{years}{who} {public}: not computed in this run")
+            else:
+                items.append(f"{years}{who} {money(c.model)} against {public} ({verdict})")
         n_in = sum(1 for c in checks if c.within)
+        n_model = sum(1 for c in checks if c.model is not None)
         out.append(
             Sentence(
                 "spend",
-                f"Against the public figures ({n_in} of {len(checks)} within tolerance): "
+                f"Against the public figures ({n_in} of {n_model} within tolerance): "
                 + "; ".join(items)
                 + ".",
             )
@@ -477,7 +489,13 @@ def headline(summary: SimSummary, scenario: Scenario | None) -> Headline:
     sentences = [
         *_capacity_sentences(ends, name),
         *_rofr_sentences(windows, summary),
-        *_spend_sentences(by_year, checks, lab),
+        *_spend_sentences(
+            by_year,
+            checks,
+            lab,
+            date.fromisoformat(summary.run.start[:10]),
+            min(_last_day(summary), date.max),
+        ),
     ]
     return Headline(tuple(sentences), tuple(ends), tuple(windows), by_year, tuple(checks))
 
