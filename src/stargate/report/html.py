@@ -147,7 +147,7 @@ CSS = """
 html{-webkit-text-size-adjust:100%}
 body{margin:0;color:var(--text);background:#fff;font:15px/1.5 system-ui,-apple-system,
 "Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-main{max-width:1280px;margin:0 auto;padding:1.5rem 1rem 3rem}
+main{max-width:1100px;margin:0 auto;padding:1.5rem 1rem 3rem}
 h1{font-size:1.7rem;margin:0 0 .25rem}
 h2{font-size:1.3rem;margin:2.2rem 0 .6rem;padding-top:.6rem;border-top:2px solid var(--line)}
 h3{font-size:1.05rem;margin:1.4rem 0 .4rem}
@@ -173,15 +173,10 @@ th,td{padding:.3rem .7rem;border-bottom:1px solid var(--line);text-align:left;
 vertical-align:top}
 thead th{border-bottom:2px solid #999;background:var(--band)}
 tbody th{font-weight:500}
-.num{text-align:right}td.num{white-space:nowrap}
+.num{text-align:right}
 .ok{color:var(--good);font-weight:600}.bad{color:var(--bad);font-weight:600}
 .note{color:var(--muted);font-size:.9rem}
 details summary{cursor:pointer;color:var(--accent)}
-ol.key{list-style:none;padding:0;margin:.2rem 0 0;font-size:.88rem;color:var(--muted)}
-ol.key b{display:inline-block;min-width:1.6em;color:var(--text)}
-.headline{background:var(--band);border-left:4px solid var(--accent);padding:.4rem 1rem;
-margin:.6rem 0 1rem}
-.headline p,.headline li{max-width:95ch}.headline ul{margin:.3rem 0 .6rem;padding-left:1.2rem}
 footer{margin-top:3rem;color:var(--muted);font-size:.85rem;border-top:1px solid var(--line);
 padding-top:.6rem}
 @media (max-width:600px){body{font-size:14px}dl.run{grid-template-columns:1fr}
@@ -205,8 +200,10 @@ def page(
     header: str,
     sections: Sequence[tuple[str, str, str]],
     footer: str,
+    css: str = "",
 ) -> str:
-    """The whole document: ``<title>`` "Stargate {kind} report: {name}", the style sheet,
+    """The whole document: ``<title>`` "Stargate {kind} report: {name}", the style sheet
+    (:data:`CSS`, then ``css``: a report's own rules),
     ``header`` (HTML), a navigation list of ``sections`` — (anchor, title, HTML) each, in
     order — the sections themselves, and ``footer`` (HTML, as given)."""
     nav = "".join(f'<li><a href="#{a}">{esc(t)}</a></li>' for a, t, _ in sections)
@@ -216,7 +213,7 @@ def page(
             '<html lang="en"><head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>Stargate {esc(kind)} report: {esc(name)}</title>",
-            f"<style>{CSS}</style></head><body><main>",
+            f"<style>{CSS}{css}</style></head><body><main>",
             header,
             f'<nav aria-label="Sections"><ol>{nav}</ol></nav>',
             *(html for _, _, html in sections),
