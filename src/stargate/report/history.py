@@ -772,7 +772,9 @@ def spread_jobs(
     s, e, c, p = start_s[ok], np.maximum(end_s[ok], start_s[ok]), cost[ok], provider_index[ok]
     base = np.datetime64(t0, "s")
     first_m = int((base + np.timedelta64(int(s.min()), "s")).astype("datetime64[M]").astype(int))
-    last_m = int((base + np.timedelta64(int(e.max()), "s")).astype("datetime64[M]").astype(int))
+    # the end is exclusive: a job that ends at midnight on the 1st ran nothing in that month
+    last_s = max(float(e.max()) - 1.0, float(s.min()))
+    last_m = int((base + np.timedelta64(int(last_s), "s")).astype("datetime64[M]").astype(int))
     bounds_m = np.arange(first_m, last_m + 2)
     bounds = (bounds_m.astype("datetime64[M]").astype("datetime64[s]") - base).astype(np.float64)
     grid = np.zeros((n_providers, last_m - first_m + 1))

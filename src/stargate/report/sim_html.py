@@ -1142,7 +1142,16 @@ def _procurement(run: _Run, colors: dict[str, str]) -> str:
 
 
 def _procurement_table(rows: list[ProcurementEntry]) -> str:
-    return procurement_table(rows, "The lab placed no capacity request.")
+    out = procurement_table(rows, "The lab placed no capacity request.")
+    head = "<h3>Capacity requests</h3>"
+    if len(rows) > FOLD_ROWS and out.startswith(head) and "<details>" not in out:
+        n = len({r.request for r in rows})
+        out = (
+            f"{head}<details><summary>All {plural(n, 'capacity request')} "
+            f"({plural(len(rows), 'row')}), with the ROFR's verdict on each</summary>"
+            f"{out.removeprefix(head)}</details>"
+        )
+    return out
 
 
 def _spend(s: SimSummary) -> str:
