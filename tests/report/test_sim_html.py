@@ -76,7 +76,7 @@ def with_all() -> SimResult:
 
 @pytest.fixture(scope="module")
 def without_rofr() -> SimResult:
-    return simulate("stargate-2025", [SCENARIO_JOBS], horizon=HORIZON, without=["rofr"])
+    return simulate("stargate-2025", [SCENARIO_JOBS], horizon=HORIZON, without=["azure-rofr"])
 
 
 def sections(html: str) -> dict[str, str]:
@@ -366,5 +366,6 @@ def test_cost_section_is_titled_by_the_period_its_chart_shows() -> None:
     )
     cost = sections(render_report(long))["cost"]
     assert '<h2 id="cost-h">Cost per quarter</h2>' in cost
-    assert "Cost per quarter, by provider" in cost
+    assert "Committed spend per quarter, by provider" in cost
+    assert "Cost of the work per quarter, by provider" in cost
     assert "Cost per month</h2>" not in cost

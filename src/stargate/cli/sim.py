@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
@@ -276,10 +277,15 @@ def simulate(
             err.print("wrote " + ", ".join(str(p) for p in paths), markup=False)
         if as_json:
             print_json(summary)
-        elif baseline is not None:
-            _print_comparison(summary, baseline.to_dict(), without or [])
+            return
+        from stargate.report.story import headline, scenario_of
+
+        brief = headline(result.summary, scenario_of(result)).terminal_lines()
+        if baseline is not None:
+            base_brief = headline(baseline.summary, scenario_of(baseline)).terminal_lines()
+            _print_comparison(summary, baseline.to_dict(), without or [], (brief, base_brief))
         else:
-            _print_summary(summary)
+            _print_summary(summary, brief=brief)
 
     run_guarded(body)
 
@@ -315,7 +321,11 @@ def _cost_text(s: dict[str, Any]) -> str:
     return f"cost ${s['cost_usd']:,.0f}"
 
 
-def _print_summary(s: dict[str, Any], heading: str | None = None) -> None:
+def _print_summary(
+    s: dict[str, Any], heading: str | None = None, brief: Sequence[str] = ()
+) -> None:
+    """The run in a few lines; ``brief``: the headline's lines (story.Headline's
+    terminal_lines), printed after the run's first line."""
     from stargate.sim.result import capacity_phrase
 
     j = s["jobs"]
@@ -326,6 +336,11 @@ def _print_summary(s: dict[str, Any], heading: str | None = None) -> None:
         f"[bold]{run['scenario'] or run['fleet']}[/bold]: {capacity_phrase(run)}; "
         f"policy {run['policy']}, {run['granularity']} granularity, seed {run['seed']}",
     )
+    if brief:
+        out.print("[bold]In brief[/bold]")
+        for line in brief:
+            out.print(line, markup=False, highlight=False)
+        out.print()
     out.print(
         f"jobs: {j['submitted']:,} submitted, {j['completed']:,} completed, "
         f"{j['rejected']:,} rejected, {j['skipped']:,} skipped, "
@@ -460,13 +475,18 @@ def _signed(v: float, text: str) -> str:
     return "±0" if v == 0 else ("+" if v > 0 else "−") + text
 
 
-def _print_comparison(s: dict[str, Any], base: dict[str, Any], without: list[str]) -> None:
+def _print_comparison(
+    s: dict[str, Any],
+    base: dict[str, Any],
+    without: list[str],
+    briefs: tuple[Sequence[str], Sequence[str]] = ((), ()),
+) -> None:
     """Both runs, the one with clauses off first, then what switching them off changed."""
     off = ", ".join(s["run"]["without"]) or "none (no clause matched)"
     asked = ", ".join(without)
-    _print_summary(s, f"Clauses switched off: {off} (--without {asked})")
+    _print_summary(s, f"Clauses switched off: {off} (--without {asked})", briefs[0])
     out.print()
-    _print_summary(base, "Baseline: every clause in force")
+    _print_summary(base, "Baseline: every clause in force", briefs[1])
     out.print()
     out.print(f"[bold]Difference (without {asked} − baseline)[/bold]")
     j, bj = s["jobs"], base["jobs"]

@@ -200,8 +200,10 @@ def page(
     header: str,
     sections: Sequence[tuple[str, str, str]],
     footer: str,
+    css: str = "",
 ) -> str:
-    """The whole document: ``<title>`` "Stargate {kind} report: {name}", the style sheet,
+    """The whole document: ``<title>`` "Stargate {kind} report: {name}", the style sheet
+    (:data:`CSS`, then ``css``: a report's own rules),
     ``header`` (HTML), a navigation list of ``sections`` — (anchor, title, HTML) each, in
     order — the sections themselves, and ``footer`` (HTML, as given)."""
     nav = "".join(f'<li><a href="#{a}">{esc(t)}</a></li>' for a, t, _ in sections)
@@ -211,7 +213,7 @@ def page(
             '<html lang="en"><head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>Stargate {esc(kind)} report: {esc(name)}</title>",
-            f"<style>{CSS}</style></head><body><main>",
+            f"<style>{CSS}{css}</style></head><body><main>",
             header,
             f'<nav aria-label="Sections"><ol>{nav}</ol></nav>',
             *(html for _, _, html in sections),

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from stargate.report import svg
+from stargate.report import history, svg
 from stargate.report.html import (
     RUN_COLORS,
     Col,
@@ -54,13 +54,17 @@ from stargate.report.html import (
     usd,
     usd_compact,
 )
+from stargate.report.palette import provider_colors
 from stargate.report.procurement import PROCUREMENT_VERDICTS, procurement_table
+from stargate.report.story import Headline, headline, scenario_of
 from stargate.report.svg import Series
 from stargate.sim import analysis
 from stargate.sim.analysis import BUCKETS, DAY_S, FArray, Window
 from stargate.sim.result import capacity_phrase
 
 if TYPE_CHECKING:
+    from stargate.domain.model import Scenario
+    from stargate.facts.check import Facts
     from stargate.sim.result import (
         InferenceClass,
         ProcurementEntry,
@@ -72,6 +76,32 @@ if TYPE_CHECKING:
 __all__ = ["dur", "num", "pct", "pp", "render_report", "time_ticks", "usd", "usd_compact"]
 
 CAPACITY_COLOR = "#1A1A1A"
+#: Used and idle spend: not providers' colours (a provider keeps its colour on the page)
+USED_COLOR = "#2D2D2D"
+IDLE_COLOR = "#B8B8B8"
+#: Two series that are not providers (wait and completion time; provisioned and needed)
+PAIR_COLORS = ("#3A3A3A", "#9A9A9A")
+QUEUED_COLOR = "#A50F15"
+#: The simulation report's own rules, after the shared style sheet: a wider page (its tables
+#: of capacity requests and facts have many columns), numbers that do not wrap, the headline
+#: and the key to the dated rules.
+SIM_CSS = """
+main{max-width:1280px}td.num{white-space:nowrap}
+ol.key{list-style:none;padding:0;margin:.2rem 0 0;font-size:.88rem;color:var(--muted)}
+ol.key b{display:inline-block;min-width:1.6em;color:var(--text)}
+.headline{background:var(--band);border-left:4px solid var(--accent);padding:.4rem 1rem;
+margin:.6rem 0 1rem}
+.headline p,.headline li{max-width:95ch}.headline ul{margin:.3rem 0 .6rem;padding-left:1.2rem}
+"""
+#: Tables longer than this are folded away (<details>), their caption as the summary
+FOLD_ROWS = 24
+
+
+def _folded(tab: str, summary: str, rows: int) -> str:
+    if rows <= FOLD_ROWS:
+        return tab
+    return f"<details><summary>{esc(summary)}</summary>{tab}</details>"
+
 
 ROFR_LABELS = (
     ("offered", "offered"),
@@ -188,6 +218,36 @@ class _Run:
         win: Window = analysis.window(result)
         self.t0 = win.t0
         self.end_days = win.end_days
+        self.scenario: Scenario | None = scenario_of(result)
+        self.headline: Headline = headline(self.s, self.scenario)
+        self.facts: Facts | None = None
+        if self.scenario is not None and self.s.capacity_held is not None:
+            from stargate.facts.check import check_figures
+
+            self.facts = check_figures(self.scenario, self.s, without=self.s.run.without)
+        self._ref: tuple[dict[str, float], str] | None = None
+
+    @property
+    def lab(self) -> str:
+        return self.scenario.lab_id() if self.scenario is not None else ""
+
+    def ref_weights(self) -> tuple[dict[str, float], str]:
+        """Each pool's weight in reference-accelerator-hours (its throughput for the
+        scenario's reference class) and the unit's name; on a fleet for experiments every
+        pool weighs 1 and the unit is accelerator-hours."""
+        if self._ref is None:
+            pools = self.result.state.pools
+            thr = None
+            if self.scenario is not None:
+                thr = pools.thr.get(self.scenario.reference_class_id())
+            if thr is None:
+                self._ref = ({p: 1.0 for p in pools.ids}, "accelerator-hours")
+            else:
+                self._ref = (
+                    {p: float(thr[i]) for i, p in enumerate(pools.ids)},
+                    "reference-accelerator-hours",
+                )
+        return self._ref
 
 
 def _label(run: RunInfo, other: RunInfo | None = None) -> str:
@@ -343,6 +403,54 @@ def _key_figures(run: _Run) -> str:
     return section("key-figures", "Key figures", [f'<div class="cards">{"".join(cards)}</div>'])
 
 
+def _ref_share(
+    run: _Run, providers: list[str], span: tuple[int, int] | None
+) -> tuple[analysis.Periods | None, FArray, dict[str, float]]:
+    """Each provider's share of busy reference-accelerator-hours (each pool's busy hours
+    weighted by its throughput for the reference class) per period over ``span`` (months), and
+    over the whole run. A period with no busy hours has shares of 0."""
+    import polars as pl
+
+    weights, _ = run.ref_weights()
+    u = run.result.utilization
+    pcode = {p: i for i, p in enumerate(providers)}
+    if span is None:
+        first = last = 0
+    else:
+        first, last = span
+    busy = np.zeros((len(providers), last - first + 1))
+    overall = np.zeros(len(providers))
+    if u.height:
+        g = (
+            u.with_columns(
+                pl.col("day").dt.strftime("%Y-%m").alias("month"),
+                (
+                    pl.col("busy_accelerator_hours")
+                    * pl.col("pool").replace_strict(weights, default=1.0, return_dtype=pl.Float64)
+                ).alias("ref"),
+            )
+            .group_by(["month", "provider"])
+            .agg(pl.col("ref").sum())
+            .filter(pl.col("provider").is_in(providers))
+        )
+        pi = g["provider"].replace_strict(pcode, return_dtype=pl.Int64).to_numpy()
+        ref = g["ref"].to_numpy()
+        np.add.at(overall, pi, ref)
+        if span is not None:
+            mi = np.asarray([analysis.month_index(m) for m in g["month"].to_list()], dtype=np.int64)
+            keep = (mi >= first) & (mi <= last)
+            np.add.at(busy, (pi[keep], mi[keep] - first), ref[keep])
+    tot = overall.sum()
+    shares = {p: float(overall[i] / tot) if tot else 0.0 for i, p in enumerate(providers)}
+    if span is None:
+        return None, busy, shares
+    per = analysis.Periods.spanning(first, last)
+    busy = per.sum(busy)
+    total = busy.sum(axis=0)
+    grid = np.divide(busy, total, out=np.zeros_like(busy), where=total > 0)
+    return per, grid, shares
+
+
 def _share_chart(
     run: _Run,
     providers: list[str],
@@ -351,20 +459,20 @@ def _share_chart(
     chart_id: str,
     label: str = "",
 ) -> tuple[str, str]:
-    """100 % stacked bars of each provider's share of busy accelerator-hours per month (or
-    quarter or year) over ``span``; returns the chart and the period's name."""
-    shares = analysis.share_per_period(run.result, providers, span)
-    per, grid = shares.periods, shares.values
+    """100 % stacked bars of each provider's share of busy reference-accelerator-hours per
+    month (or quarter or year) over ``span``; returns the chart and the period's name."""
+    per, grid, overall = _ref_share(run, providers, span)
+    assert per is not None
+    _, unit = run.ref_weights()
     series = [Series(p, grid[i], colors[p]) for i, p in enumerate(providers) if grid[i].any()]
-    overall = sorted(run.s.share_by_provider.items())
     suffix = f": {label}" if label else ""
     chart = svg.bar_chart(
         chart_id=chart_id,
-        title=f"Share of busy accelerator-hours by provider, per {per.unit}{suffix}",
+        title=f"Share of busy {unit} by provider, per {per.unit}{suffix}",
         desc=(
             f"Stacked bars, one per {per.unit} from {per.labels[0]} to {per.labels[-1]}, "
-            f"of each provider's share of the {per.unit}'s busy accelerator-hours. "
-            "Overall: " + ", ".join(f"{p} {pct(v)}" for p, v in overall) + "."
+            f"of each provider's share of the {per.unit}'s busy {unit} of jobs. "
+            "Overall: " + ", ".join(f"{p} {pct(v)}" for p, v in overall.items() if v) + "."
         ),
         categories=per.labels,
         series=series,
@@ -373,7 +481,7 @@ def _share_chart(
         y_format=lambda v: f"{v * 100:.0f}%",
         value_format=pct,
         legend=True,
-        y_label="share of busy hours",
+        y_label=f"share of busy {unit.replace('accelerator-', 'acc.-')}",
         empty_message="no accelerator was busy",
     )
     return chart, per.unit
@@ -481,8 +589,11 @@ def _capacity(run: _Run, providers: list[str], colors: dict[str, str]) -> str:
         )
     # totals per provider
     if daily is not None:
+        _, _, ref_share = _ref_share(run, providers, None)
+        _, unit = run.ref_weights()
         busy_h = (daily.busy * daily.days).sum(axis=1)
         cap_h = (daily.cap * daily.days).sum(axis=1)
+        both = unit != "accelerator-hours"
         rows = [
             (
                 p,
@@ -490,6 +601,7 @@ def _capacity(run: _Run, providers: list[str], colors: dict[str, str]) -> str:
                 num(cap_h[i]),
                 pct(busy_h[i] / cap_h[i]) if cap_h[i] else "—",
                 pct(share_sum.get(p, 0.0)),
+                *([pct(ref_share.get(p, 0.0))] if both else []),
             )
             for i, p in enumerate(providers)
         ]
@@ -500,10 +612,12 @@ def _capacity(run: _Run, providers: list[str], colors: dict[str, str]) -> str:
                     Col("busy accelerator-hours", True),
                     Col("available accelerator-hours", True),
                     Col("utilization", True),
-                    Col("share of busy hours", True),
+                    Col("share of busy accelerator-hours", True),
+                    *([Col(f"share of busy {unit}", True)] if both else []),
                 ],
                 rows,
-                "Totals over the run, by provider",
+                "Totals over the run, by provider (jobs; shares of the busy hours of all "
+                "providers)",
             )
         )
     return section(
@@ -576,8 +690,8 @@ def _queueing(run: _Run) -> str:
                 ),
                 categories=labels,
                 series=[
-                    Series("wait (arrival → start)", hw, svg.PALETTE[0]),
-                    Series("completion time (arrival → finish)", hj, svg.PALETTE[1]),
+                    Series("wait (arrival → start)", hw, PAIR_COLORS[0]),
+                    Series("completion time (arrival → finish)", hj, PAIR_COLORS[1]),
                 ]
                 if wait.size
                 else [],
@@ -618,8 +732,8 @@ def _queueing(run: _Run) -> str:
                     ),
                     x=x,
                     lines=[
-                        Series("queued", queued, svg.PALETTE[4]),
-                        Series("running", running, svg.PALETTE[0]),
+                        Series("queued", queued, QUEUED_COLOR),
+                        Series("running", running, PAIR_COLORS[0]),
                     ],
                     x_ticks=time_ticks(run.t0, float(x[0]), float(x[-1])),
                     x_hover=hover,
@@ -708,38 +822,24 @@ def _cost(run: _Run, providers: list[str], colors: dict[str, str]) -> str:
             )
         )
         return section("cost", "Cost", body)
-    months, grid = c.months, c.by_month
-    per, bars = c.per_period.periods, c.per_period.values
-    series = [Series(p, bars[i], colors[p]) for i, p in enumerate(providers) if bars[i].any()]
     total = c.total_usd
-    peak = int(np.argmax(bars.sum(axis=0)))
-    body.append(
-        figure(
-            svg.bar_chart(
-                chart_id="cost-month",
-                title=f"Cost per {per.unit}, by provider",
-                desc=(
-                    f"Stacked bars of cost in US dollars per {per.unit} from {per.labels[0]} "
-                    f"to {per.labels[-1]}, by provider; total {usd(total)}, highest in "
-                    f"{per.labels[peak]} ({usd(float(bars[:, peak].sum()))})."
-                ),
-                categories=per.labels,
-                series=series,
-                stacked=True,
-                y_format=usd_compact,
-                value_format=usd,
-                legend=True,
-                y_label="USD",
-            ),
-            "The cost of each job counts in the month it started (or was routed, if it never "
-            "started): accelerator-hours served and lost to killed runs × the pool's price."
-            + (
-                f" Months are summed into {per.unit}s over a long run."
-                if per.unit != "month"
-                else ""
-            ),
+    committed = history.spread_committed(run.s, providers)
+    spread = _job_cost_spread(run, providers)
+    # both charts over the same months, so that their bars (and periods) line up
+    spans = [g for g in (committed, spread) if g is not None]
+    if spans:
+        lo = min(m for m, _ in spans)
+        hi = max(m + g.shape[1] - 1 for m, g in spans)
+        committed, spread = (
+            None if g is None else (lo, _pad(g, lo, hi)) for g in (committed, spread)
         )
-    )
+    if committed is not None:
+        body.append(_cost_chart(run, providers, colors, committed, "committed"))
+    if spread is not None:
+        body.append(_cost_chart(run, providers, colors, spread, "work"))
+    m0, grid = committed if committed is not None else spread or (0, np.zeros((0, 0)))
+    months = [analysis.month_label(m0 + k) for k in range(grid.shape[1])]
+    per = analysis.Periods.spanning(m0, m0 + max(grid.shape[1], 1) - 1)
     rows = [
         (p, k, num(n), usd(v), pct(v / total) if total else "—")
         for p, k, v, n in c.by_provider_and_class.iter_rows()
@@ -761,8 +861,9 @@ def _cost(run: _Run, providers: list[str], colors: dict[str, str]) -> str:
         (mm, *(usd(float(grid[i, k])) for i in range(len(providers))), usd(float(grid[:, k].sum())))
         for k, mm in enumerate(months)
     ]
+    what = "Committed spend" if committed is not None else "Cost of the work"
     body.append(
-        "<details><summary>Cost per month, as a table</summary>"
+        f"<details><summary>{what} per month, as a table</summary>"
         + table(
             [Col("month"), *(Col(p, True) for p in providers), Col("total", True)],
             month_rows,
@@ -770,6 +871,85 @@ def _cost(run: _Run, providers: list[str], colors: dict[str, str]) -> str:
         + "</details>"
     )
     return section("cost", f"Cost per {per.unit}", body)
+
+
+def _pad(spread: tuple[int, FArray], lo: int, hi: int) -> FArray:
+    """A [provider, month] grid starting at month ``spread[0]``, widened to months lo..hi."""
+    m0, grid = spread
+    out = np.zeros((grid.shape[0], hi - lo + 1))
+    out[:, m0 - lo : m0 - lo + grid.shape[1]] = grid
+    return out
+
+
+def _job_cost_spread(run: _Run, providers: list[str]) -> tuple[int, FArray] | None:
+    """Each job's cost spread over the months it ran (start to finish, or to the end of the
+    run for a job still running)."""
+    import polars as pl
+
+    jobs = run.result.jobs.filter(pl.col("pool") != "")
+    if jobs.height == 0:
+        return None
+    pcode = {p: i for i, p in enumerate(providers)}
+    jobs = jobs.filter(pl.col("provider").is_in(providers))
+    start = jobs["start_s"].to_numpy().astype(np.float64)
+    finish = jobs["finish_s"].to_numpy().astype(np.float64)
+    end_s = run.end_days * DAY_S if run.end_days else float(np.nanmax(finish, initial=0.0))
+    finish = np.where(np.isfinite(finish), finish, max(end_s, float(np.nanmax(start))))
+    cost = jobs["cost_usd"].fill_null(0.0).to_numpy().astype(np.float64)
+    prov = jobs["provider"].replace_strict(pcode, return_dtype=pl.Int64).to_numpy()
+    return history.spread_jobs(start, finish, cost, prov, len(providers), run.t0)
+
+
+def _cost_chart(
+    run: _Run,
+    providers: list[str],
+    colors: dict[str, str],
+    spread: tuple[int, FArray],
+    what: str,
+) -> str:
+    m0, grid = spread
+    per = analysis.Periods.spanning(m0, m0 + grid.shape[1] - 1)
+    bars = per.sum(grid)
+    series = [Series(p, bars[i], colors[p]) for i, p in enumerate(providers) if bars[i].any()]
+    total = float(bars.sum())
+    peak = int(np.argmax(bars.sum(axis=0)))
+    if what == "committed":
+        title = f"Committed spend per {per.unit}, by provider"
+        cid = "cost-committed"
+        caption = (
+            "What the lab paid for the capacity it held (take-or-pay: used or not), each "
+            "year's committed spend of a provider spread over the year's months in proportion "
+            "to the reference-accelerator-days it held in each."
+        )
+    else:
+        title = f"Cost of the work per {per.unit}, by provider"
+        cid = "cost-month"
+        caption = (
+            "The cost of each job (accelerator-hours served and lost to killed runs × the "
+            "pool's price) spread over the months it ran, in proportion to the time it ran in "
+            "each; a job still running at the end counts to the end of the run."
+        )
+    if per.unit != "month":
+        caption += f" Months are summed into {per.unit}s over a long run."
+    return figure(
+        svg.bar_chart(
+            chart_id=cid,
+            title=title,
+            desc=(
+                f"Stacked bars of US dollars per {per.unit} from {per.labels[0]} to "
+                f"{per.labels[-1]}, by provider; total {usd(total)}, highest in "
+                f"{per.labels[peak]} ({usd(float(bars[:, peak].sum()))})."
+            ),
+            categories=per.labels,
+            series=series,
+            stacked=True,
+            y_format=usd_compact,
+            value_format=usd,
+            legend=True,
+            y_label="USD",
+        ),
+        caption,
+    )
 
 
 def _rofr(run: _Run) -> str:
@@ -812,7 +992,7 @@ def _rofr(run: _Run) -> str:
                 )
                 + ".",
                 categories=[lab for _, lab in ROFR_LABELS],
-                series=[Series(what, counts, svg.PALETTE[2])],
+                series=[Series(what, counts, PAIR_COLORS[0])],
                 value_labels=True,
                 value_format=lambda v: num(v),
                 y_label=what,
@@ -868,8 +1048,8 @@ def _rofr_by_month(run: _Run) -> str:
         else ("jobs", "each job arrived")
     )
     names = {"released": "released (holder could not meet)", "expired": "expired (no answer)"}
-    colors = {"accepted": svg.PALETTE[2], "declined": svg.PALETTE[4], "expired": svg.PALETTE[1]}
-    colors["released"] = svg.PALETTE[6]
+    colors = {k: c for k, _, c in history.OUTCOMES}
+    colors["released"] = colors["released_unmet"]
     series = [
         Series(names.get(kd, kd), grid[i], colors[kd])
         for i, kd in enumerate(kinds)
@@ -917,36 +1097,7 @@ def _procurement(run: _Run, colors: dict[str, str]) -> str:
     held = analysis.held_series(run.result)
     if held is not None:
         ticks = time_ticks(run.t0, float(held.x[0]), float(held.x[-1]))
-        peak_i = int(np.argmax(held.reference.sum(axis=0)))
-        pal = {
-            p: colors.get(p, svg.color_for(len(colors) + i)) for i, p in enumerate(held.providers)
-        }
-        body.append(
-            figure(
-                svg.line_chart(
-                    chart_id="held",
-                    title="Capacity the lab holds, by provider (reference accelerators)",
-                    desc=(
-                        "Stacked areas of the reference accelerators the lab holds on the last "
-                        f"day of each procurement period, by provider ({', '.join(held.providers)}"
-                        f"); most {svg.compact(float(held.reference[:, peak_i].sum()))} on "
-                        f"{held.days[peak_i]}."
-                    ),
-                    x=held.x,
-                    areas=[
-                        Series(p, held.reference[i], pal[p]) for i, p in enumerate(held.providers)
-                    ],
-                    x_ticks=ticks,
-                    x_hover=held.days,
-                    legend=True,
-                    y_label="reference accelerators",
-                    empty_message="the lab held nothing",
-                ),
-                "Reservations in force and the lab's own pools online, on each period's last "
-                "day. A reference accelerator counts each type's throughput for the scenario's "
-                "reference class, so types of different speed add up.",
-            )
-        )
+        body += history.held_charts(s, run.scenario, run.t0, colors, ticks)
         last = held.days[-1]
         year_ends = [d for d in held.days if d.endswith("-12-31")]
         if last not in year_ends:
@@ -959,19 +1110,25 @@ def _procurement(run: _Run, colors: dict[str, str]) -> str:
             if (h := by_day.get((d, p))) is not None
         ]
         body.append(
-            table(
-                [
-                    Col("day"),
-                    Col("provider"),
-                    Col("accelerators", True),
-                    Col("reference accelerators", True),
-                    Col("facility MW", True),
-                ],
-                hrows,
-                "Capacity held at each year's end (and on the run's last period end)",
+            _folded(
+                table(
+                    [
+                        Col("day"),
+                        Col("provider"),
+                        Col("accelerators", True),
+                        Col("reference accelerators", True),
+                        Col("facility MW", True),
+                    ],
+                    hrows,
+                    "Capacity held at each year's end (and on the run's last period end)",
+                ),
+                f"Capacity held at each year's end, by provider ({len(hrows)} rows)",
+                len(hrows),
             )
         )
+    body.append(history.procured(s, colors))
     body.append(_procurement_table(rows))
+    body.append(history.spend_vs_public(s, colors, run.facts, run.lab))
     body.append(_spend(s))
     body.append(_unmet(s))
     intro = (
@@ -985,7 +1142,16 @@ def _procurement(run: _Run, colors: dict[str, str]) -> str:
 
 
 def _procurement_table(rows: list[ProcurementEntry]) -> str:
-    return procurement_table(rows, "The lab placed no capacity request.")
+    out = procurement_table(rows, "The lab placed no capacity request.")
+    head = "<h3>Capacity requests</h3>"
+    if len(rows) > FOLD_ROWS and out.startswith(head) and "<details>" not in out:
+        n = len({r.request for r in rows})
+        out = (
+            f"{head}<details><summary>All {plural(n, 'capacity request')} "
+            f"({plural(len(rows), 'row')}), with the ROFR's verdict on each</summary>"
+            f"{out.removeprefix(head)}</details>"
+        )
+    return out
 
 
 def _spend(s: SimSummary) -> str:
@@ -1007,8 +1173,8 @@ def _spend(s: SimSummary) -> str:
         + ".",
         categories=[str(y) for y in years],
         series=[
-            Series("used", used, svg.PALETTE[0]),
-            Series("idle (paid, not used)", idle, svg.PALETTE[6]),
+            Series("used", used, USED_COLOR),
+            Series("idle (paid, not used)", idle, IDLE_COLOR),
         ],
         stacked=True,
         y_format=usd_compact,
@@ -1038,17 +1204,21 @@ def _spend(s: SimSummary) -> str:
             "take-or-pay; its own capacity at cost, capital charge included). Used: the "
             "accelerator-hours its jobs kept busy, at the same prices.",
         )
-        + table(
-            [
-                Col("year"),
-                Col("provider"),
-                Col("committed", True),
-                Col("used", True),
-                Col("idle", True),
-                Col("idle share", True),
-            ],
-            trows,
-            f"Spend by year and provider (committed in all {usd(total)})",
+        + _folded(
+            table(
+                [
+                    Col("year"),
+                    Col("provider"),
+                    Col("committed", True),
+                    Col("used", True),
+                    Col("idle", True),
+                    Col("idle share", True),
+                ],
+                trows,
+                f"Spend by year and provider (committed in all {usd(total)})",
+            ),
+            f"Spend by year and provider, as a table ({len(trows)} rows)",
+            len(trows),
         )
     )
 
@@ -1140,12 +1310,12 @@ def _inference(run: _Run) -> str:
             Series(
                 "provisioned",
                 [float(c.provisioned_accelerators or 0) for c in classes],
-                svg.PALETTE[0],
+                PAIR_COLORS[0],
             ),
             Series(
                 "needed for 99% of minutes",
                 [float(c.accelerators_for_99pct or 0) for c in classes],
-                svg.PALETTE[1],
+                PAIR_COLORS[1],
             ),
         ],
         value_labels=True,
@@ -1255,10 +1425,12 @@ def _comparison(run: _Run, other: _Run, providers: list[str], colors: dict[str, 
     if a.spend_by_year is not None or b.spend_by_year is not None:
         figures += _PROCUREMENT_FIGURES
     rows = [(name, _fmt(k, f(a)), _fmt(k, f(b)), _delta(k, f(a), f(b))) for name, k, f in figures]
-    sa, sb = a.share_by_provider, b.share_by_provider
+    sa = _ref_share(base, providers, None)[2]
+    sb = _ref_share(alt, providers, None)[2]
+    _, unit = base.ref_weights()
     rows += [
         (
-            f"share of busy hours: {p}",
+            f"share of busy {unit}: {p}",
             pct(sa.get(p, 0.0)),
             pct(sb.get(p, 0.0)),
             _delta("share", sa.get(p, 0.0), sb.get(p, 0.0)),
@@ -1267,7 +1439,7 @@ def _comparison(run: _Run, other: _Run, providers: list[str], colors: dict[str, 
     ]
     chart = svg.bar_chart(
         chart_id="cmp-share",
-        title=f"Share of busy accelerator-hours by provider: {la} and {lb}",
+        title=f"Share of busy {unit} by provider: {la} and {lb}",
         desc="Grouped bars per provider: "
         + "; ".join(
             f"{p} {pct(sa.get(p, 0.0))} {la}, {pct(sb.get(p, 0.0))} {lb}" for p in providers
@@ -1285,13 +1457,18 @@ def _comparison(run: _Run, other: _Run, providers: list[str], colors: dict[str, 
         y_label="share of busy hours",
         height=280,
     )
+    story: list[str] = []
+    if a.capacity_held is not None and b.capacity_held is not None:
+        story.append(history.capacity_comparison(a, b, colors, (la, lb)))
+        story.append(history.spend_comparison(a, b, base.facts, base.lab, (la, lb)))
     body = [
         table(
             [Col("figure"), Col(la, True), Col(lb, True), Col(change, True)],
             rows,
             f"Key figures; {change} = {lb} − {la}",
         ),
-        figure(chart, "Each provider's share of all busy accelerator-hours in each run."),
+        figure(chart, f"Each provider's share of all busy {unit} of jobs in each run."),
+        *story,
     ]
     span = analysis.month_span(base.result, alt.result)
     if span is not None:
@@ -1390,14 +1567,39 @@ def render_report(result: SimResult, comparison: SimResult | None = None) -> str
     ``comparison`` (the same workload with clauses switched off, or another setting)."""
     run = _Run(result)
     other = _Run(comparison) if comparison is not None else None
-    providers = analysis.providers(result, *([comparison] if comparison is not None else []))
-    colors = {p: svg.color_for(i) for i, p in enumerate(providers)}
+    runs = [run] if other is None else [run, other]
+    shown = analysis.providers(result, *([comparison] if comparison is not None else []))
+    for x in runs:
+        shown += [h.provider for h in x.s.capacity_held or [] if h.provider not in shown]
+        shown += [
+            h.provider for h in x.s.procurement or [] if h.provider and h.provider not in shown
+        ]
+        shown += [h.provider for h in x.s.spend_by_year or [] if h.provider not in shown]
+    scenario_ids = [p.id for p in run.scenario.providers] if run.scenario is not None else []
+    colors = provider_colors(scenario_ids, sorted(set(shown)))
+    # providers in the scenario's order (the order of their colours), then any other
+    providers = [p for p in colors if p in set(shown)]
     r = run.s.run
     name = r.scenario or r.fleet or "simulation"
-    sections: list[tuple[str, str, str]] = [("key-figures", "Key figures", _key_figures(run))]
+    sections: list[tuple[str, str, str]] = []
+    brief = history.headline_section(
+        run.headline,
+        other.headline if other is not None else None,
+        _label(other.s.run, r) if other is not None else "",
+    )
+    if brief:
+        sections.append(("headline", "In brief", brief))
+    sections.append(("key-figures", "Key figures", _key_figures(run)))
     procurement = _procurement(run, colors)
     if procurement:
         sections.append(("procurement", "Procurement", procurement))
+    facts = history.facts_section(
+        run.facts,
+        other.facts if other is not None else None,
+        ("", _label(other.s.run, r)) if other is not None else ("", ""),
+    )
+    if facts:
+        sections.append(("facts", "Facts", facts))
     sections += [
         ("capacity", "Capacity and share", _capacity(run, providers, colors)),
         ("queueing", "Queueing", _queueing(run)),
@@ -1417,4 +1619,5 @@ def render_report(result: SimResult, comparison: SimResult | None = None) -> str
         sections,
         "Generated by Stargate from the simulation result (summary.json and the job, event and "
         "utilization tables). The same run always renders the same page.",
+        SIM_CSS,
     )

@@ -1,7 +1,8 @@
 """Small, dependency-free SVG charts for self-contained HTML reports.
 
 Two functions, enough for the simulator's report: :func:`line_chart` (lines over stacked areas,
-for time series), :func:`bar_chart` (grouped or stacked bars over categories) and the helpers
+for time series, with labelled vertical :class:`Rule` marks for dated events), :func:`bar_chart`
+(grouped or stacked bars over categories, with reference :class:`Band` marks) and the helpers
 they share (:func:`nice_ticks`, :func:`compact`). Each returns one ``<svg>`` element as a
 string, sized by its ``viewBox`` so it scales to the page width, with:
 
@@ -58,6 +59,53 @@ class Series:
     values: Sequence[float] | npt.NDArray[np.float64]
     color: str
     dashed: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A labelled vertical rule on a time axis (an agreement, a clause's start or end): at
+    ``x``, with a short visible ``label`` and a longer ``tip`` (the tooltip)."""
+
+    x: float
+    label: str
+    tip: str = ""
+
+
+@dataclass(frozen=True)
+class Band:
+    """A reference value per category with a band around it (a public figure and its
+    tolerance): ``values`` (NaN: none there) between ``lo`` and ``hi``."""
+
+    name: str
+    values: Sequence[float] | npt.NDArray[np.float64]
+    lo: Sequence[float] | npt.NDArray[np.float64]
+    hi: Sequence[float] | npt.NDArray[np.float64]
+    color: str = "#1A1A1A"
+
+
+RULE_COLOR = "#333333"
+RULE_ROW_H = FONT + 4.0
+
+
+def _rule_rows(
+    rules: Sequence[Rule], x_of: Callable[[float], float], right_edge: float
+) -> list[tuple[Rule, float, int, bool]]:
+    """Each rule's x position, the label row it goes in (so labels never overlap) and whether
+    its label runs left of the rule (near the right edge)."""
+    ends: list[float] = []  # per row: where the last label ends
+    out = []
+    for r in sorted(rules, key=lambda r: r.x):
+        cx = x_of(r.x)
+        w = _text_width(r.label, FONT - 1) + 6
+        left = cx + w > right_edge and cx - w >= 0
+        a, b = (cx - w, cx) if left else (cx, cx + w)
+        row = next((i for i, e in enumerate(ends) if a > e + 4), len(ends))
+        if row == len(ends):
+            ends.append(b)
+        else:
+            ends[row] = b
+        out.append((r, cx, row, left))
+    return out
 
 
 def color_for(index: int) -> str:
@@ -228,10 +276,12 @@ def line_chart(
     width: int = 880,
     height: int = 320,
     empty_message: str = "no data",
+    rules: Sequence[Rule] = (),
 ) -> str:
     """Stacked ``areas`` (in order, bottom first) with ``lines`` drawn on top, over numeric
     ``x`` (increasing). ``x_ticks``: (x, label) pairs for the axis; ``x_hover``: a label per x
-    value for the tooltips."""
+    value for the tooltips; ``rules``: labelled vertical rules (inside the x range), their
+    labels in rows above the plot so that none overlaps another."""
     xs = np.asarray(x, dtype=np.float64)
     n = xs.size
     legend_items = [*areas, *lines]
@@ -240,7 +290,18 @@ def line_chart(
     plot_w = width - left - right
     leg_h = _legend_height(legend_items, plot_w) if show_legend else 0.0
     bottom_pad = 34.0 + (16.0 if x_label else 0.0)
-    total_h = int(height + leg_h)
+    xs0 = float(xs[0]) if n else 0.0
+    xs1 = float(xs[-1]) if n else 1.0
+    shown_rules = [r for r in rules if n and xs0 - 1e-9 <= r.x <= xs1 + 1e-9]
+    placed = _rule_rows(
+        shown_rules,
+        lambda v: left + (v - xs0) / (xs1 - xs0 if xs1 > xs0 else 1.0) * plot_w,
+        width - right,
+    )
+    rule_h = (max(row for _, _, row, _ in placed) + 1) * RULE_ROW_H if placed else 0.0
+    top += rule_h
+    total_h = int(height + leg_h + rule_h)
+    height = int(height + rule_h)
     out = _open(chart_id, title, desc, width, total_h)
     if n == 0:
         return _empty(out, width, total_h, empty_message)
@@ -334,6 +395,22 @@ def line_chart(
                 f'height="{_f(plot_bottom - top)}"><title>{tip}</title></rect>'
             )
         out.append("</g>")
+    if placed:
+        out.append('<g class="rules">')
+        for r, cx, row, to_left in placed:
+            ly = top - rule_h + row * RULE_ROW_H + FONT - 1
+            tip = escape(r.tip or r.label)
+            anchor = "end" if to_left else "start"
+            tx = cx - 3 if to_left else cx + 3
+            out.append(
+                f'<g class="rule" data-x="{_f(cx)}"><title>{tip}</title>'
+                f'<line x1="{_f(cx)}" y1="{_f(ly - FONT + 3)}" x2="{_f(cx)}" '
+                f'y2="{_f(plot_bottom)}" stroke="{RULE_COLOR}" stroke-width="1.2" '
+                f'stroke-dasharray="3 3"/>'
+                f'<text x="{_f(tx)}" y="{_f(ly)}" text-anchor="{anchor}" '
+                f'font-size="{FONT - 1}" fill="{TEXT}">{escape(r.label)}</text></g>'
+            )
+        out.append("</g>")
     if show_legend:
         items, _ = _legend(legend_items, left, height - 4, plot_w)
         out += items
@@ -360,6 +437,7 @@ def bar_chart(
     height: int = 300,
     empty_message: str = "no data",
     markers: Sequence[Series] = (),
+    bands: Sequence[Band] = (),
 ) -> str:
     """Bars per category: side by side (grouped) or ``stacked``. ``value_labels`` writes each
     bar's value (grouped) or each stack's total (stacked) above it; ``y_max`` fixes the top of
@@ -367,14 +445,32 @@ def bar_chart(
     ``y_log``: a logarithmic axis (powers of ten from 1; for counts spanning decades; zero
     has no bar). ``legend``: force the legend on or off (default: more than one series).
     ``markers``: reference values drawn as a dashed level across a category's bars (NaN: none
-    there), e.g. a public figure beside a modelled one; they join the legend."""
+    there), e.g. a public figure beside a modelled one; they join the legend. ``bands``: a
+    reference value with a band around it per category (a public figure ± its tolerance),
+    drawn as a shaded band with a whisker and a solid level."""
     n = len(categories)
     fmt_v = value_format or y_format
     marks = [(s, np.asarray(s.values, dtype=np.float64).reshape(-1)) for s in markers]
     for _, mv in marks:
         if mv.shape != (n,):
             raise ValueError(f"marker has {mv.size} values, expected {n}")
-    legend_series = [*series, *(Series(s.name, s.values, s.color, dashed=True) for s in markers)]
+    bnds = [
+        (
+            b,
+            np.asarray(b.values, dtype=np.float64).reshape(-1),
+            np.asarray(b.lo, dtype=np.float64).reshape(-1),
+            np.asarray(b.hi, dtype=np.float64).reshape(-1),
+        )
+        for b in bands
+    ]
+    for _, bv, bl, bh in bnds:
+        if not bv.shape == bl.shape == bh.shape == (n,):
+            raise ValueError(f"band has {bv.size} values, expected {n}")
+    legend_series = [
+        *series,
+        *(Series(s.name, s.values, s.color, dashed=True) for s in markers),
+        *(Series(b.name, b.values, b.color) for b in bands),
+    ]
     show_legend = len(legend_series) > 1 if legend is None else legend and bool(legend_series)
     left, right, top = 72.0, 16.0, TITLE_H + 12.0 + (FONT if value_labels else 0.0)
     plot_w = width - left - right
@@ -394,6 +490,10 @@ def bar_chart(
     top_value = float(stack[-1].max()) if stacked else max(float(v.max()) for v in vals)
     for _, mv in marks:
         finite = mv[np.isfinite(mv)]
+        if finite.size:
+            top_value = max(top_value, float(finite.max()))
+    for _, _, _, bh in bnds:
+        finite = bh[np.isfinite(bh)]
         if finite.size:
             top_value = max(top_value, float(finite.max()))
     if y_log:
@@ -468,8 +568,11 @@ def bar_chart(
                     f'fill="{TEXT}">{escape(fmt_v(val))}</text>'
                 )
         if value_labels and stacked:
+            # above the stack, and above any band drawn across it
+            over = [float(bh[i]) for _, bv, _, bh in bnds if math.isfinite(float(bv[i]))]
+            ly = min([y_of(below), *(y_of(h) for h in over)])
             out.append(
-                f'<text x="{_f(x0 + inner / 2)}" y="{_f(y_of(below) - 4)}" '
+                f'<text x="{_f(x0 + inner / 2)}" y="{_f(ly - 4)}" '
                 f'text-anchor="middle" fill="{TEXT}">{escape(fmt_v(below))}</text>'
             )
     out.append("</g>")
@@ -489,6 +592,28 @@ def bar_chart(
                     f"<title>{tip}</title></line>"
                     f'<text x="{_f(x0 + inner + 16)}" y="{_f(y + 4)}" fill="{s.color}">'
                     f"{escape(fmt_v(val))}</text>"
+                )
+        out.append("</g>")
+    if bnds:
+        out.append('<g class="bands">')
+        for b, bv, bl, bh in bnds:
+            for i, c in enumerate(categories):
+                val, lo, hi = float(bv[i]), float(bl[i]), float(bh[i])
+                if not math.isfinite(val):
+                    continue
+                cx = left + slot * (i + 0.5)
+                half = min(inner / 2 + 8, slot / 2 - 1)
+                y, ylo, yhi = y_of(val), y_of(lo), y_of(hi)
+                tip = escape(f"{c} · {b.name}: {fmt_v(val)} ({fmt_v(lo)} – {fmt_v(hi)})")
+                out.append(
+                    f'<g class="band"><title>{tip}</title>'
+                    f'<rect x="{_f(cx - half)}" y="{_f(yhi)}" width="{_f(2 * half)}" '
+                    f'height="{_f(max(ylo - yhi, 0.5))}" fill="{b.color}" fill-opacity="0.15" '
+                    f'stroke="{b.color}" stroke-opacity="0.5"/>'
+                    f'<line x1="{_f(cx)}" y1="{_f(yhi)}" x2="{_f(cx)}" y2="{_f(ylo)}" '
+                    f'stroke="{b.color}" stroke-width="1.5"/>'
+                    f'<line x1="{_f(cx - half)}" y1="{_f(y)}" x2="{_f(cx + half)}" '
+                    f'y2="{_f(y)}" stroke="{b.color}" stroke-width="2.5"/></g>'
                 )
         out.append("</g>")
     if show_legend:
