@@ -164,9 +164,7 @@ def _year_label(day: str) -> str:
 def scenario_of(result: SimResult) -> Scenario | None:
     """The scenario a run simulated (agreements and amendments of ``--without`` voided), or
     None for a run on a fleet for experiments."""
-    sc = getattr(result, "scenario", None)
-    if not isinstance(sc, Scenario):
-        sc = getattr(result, "_scenario", None)  # the result keeps it; no public name yet
+    sc = result.scenario
     return sc if isinstance(sc, Scenario) else None
 
 
@@ -368,8 +366,8 @@ def _rofr_sentences(windows: list[RofrWindow], summary: SimSummary) -> list[Sent
                         "rofr",
                         f"After it ended on {w.end.isoformat()}, "
                         f"{_count(k_all, 'capacity request')} "
-                        f"{'was' if k_all == 1 else 'were'} placed with no offer to {holder} "
-                        f"first: {placed}.",
+                        f"{'was' if k_all == 1 else 'were'} placed without {holder} having "
+                        f"the first refusal: {placed}.",
                     )
                 )
             else:

@@ -462,6 +462,12 @@ class SimResult:
         self._scenario = scenario
 
     @property
+    def scenario(self) -> BaseModel | None:
+        """The scenario the run simulated (agreements and amendments named in ``without``
+        voided); None on a fleet for experiments."""
+        return self._scenario
+
+    @property
     def priced(self) -> bool:
         """Whether the run has prices: a scenario run always (what the lab holds is priced, and
         holding nothing costs nothing); a fleet for experiments when any pool has a price (none
