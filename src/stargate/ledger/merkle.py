@@ -68,6 +68,36 @@ def root(leaf_hashes: Iterable[bytes]) -> bytes:
     return acc
 
 
+class RootStack:
+    """``MTH`` of a growing list of leaves: :meth:`push` one leaf hash at a time (amortised
+    O(1)), :meth:`root` at any size (O(log n)). What ``verify`` uses to take the root at a
+    checkpoint's size and at the end in one pass."""
+
+    __slots__ = ("_stack", "size")
+
+    def __init__(self) -> None:
+        self._stack: list[bytes] = []
+        self.size = 0
+
+    def push(self, leaf: bytes) -> None:
+        stack = self._stack
+        stack.append(leaf)
+        self.size += 1
+        c = self.size
+        while c & 1 == 0:
+            right = stack.pop()
+            stack[-1] = _sha256(NODE_PREFIX + stack[-1] + right).digest()
+            c >>= 1
+
+    def root(self) -> bytes:
+        if not self._stack:
+            return EMPTY_ROOT
+        acc = self._stack[-1]
+        for peak in reversed(self._stack[:-1]):
+            acc = _sha256(NODE_PREFIX + peak + acc).digest()
+        return acc
+
+
 class Levels:
     """The hashes of the perfect, aligned subtrees of a tree: ``levels[0]`` the leaf hashes,
     ``levels[k][i]`` the hash of leaves ``[i·2^k, (i+1)·2^k)``. About 2n hashes; built in O(n)
