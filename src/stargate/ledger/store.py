@@ -181,8 +181,14 @@ class SqlStore:
             raise _bad_url(url, "cannot open the ledger database", found=reason) from None
         except exc.DBAPIError as e:
             engine.dispose()
-            raise _bad_url(
-                url, "the database refused the ledger's schema", found=str(e.orig)
+            raise InputError(
+                Problem(
+                    f"not a usable ledger database: {mask_url(url)}",
+                    path="--db",
+                    expected="a SQLite or PostgreSQL database the ledger may create its "
+                    "tables in, or an existing Stargate ledger",
+                    found=str(e.orig).strip().splitlines()[0] if e.orig is not None else str(e),
+                )
             ) from None
 
     # ----------------------------------------------------------------------- reads

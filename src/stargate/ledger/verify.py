@@ -220,8 +220,8 @@ def verify_ledger(
                 problem = "its canonical record is not a JSON object"
             elif rec.get("seq") != seq or rec.get("id") != rid or rid != entry_id(seq):
                 problem = (
-                    f"its record says seq {rec.get('seq')} id {rec.get('id')}, "
-                    f"the row is seq {seq} id {rid}: the entry was moved"
+                    f"position {seq} holds the record of seq {rec.get('seq')} "
+                    f"(id {rec.get('id')}, row id {rid}): entries were moved"
                 )
             elif rec.get("format") != RECORD_FORMAT:
                 problem = f"unknown record format {rec.get('format')!r}"
@@ -239,7 +239,7 @@ def verify_ledger(
                     if amount != row.amount_usd:
                         problem = f"column amount_usd is {row.amount_usd}, the record says {amount}"
         if problem is not None:
-            note(seq, rid, problem)
+            note(seq, entry_id(seq), problem)
 
     root_matches = True
     if cp is not None:
