@@ -133,7 +133,7 @@ def _rewrite(led: Ledger, seq: int) -> None:
     """Change entry ``seq``'s body and give it a fresh, correct hash."""
     row = next(led.store.rows(start=seq, limit=1))
     record = json.loads(row.canonical)
-    record["body"]["amount_usd"] = "1.00"
+    record["body"]["amount_usd"] = record["amount_usd"] = "1.00"
     canonical = canonical_json(record)
     leaf = hashlib.sha256(b"\x00" + canonical.encode()).digest()
     store = led.store
@@ -180,3 +180,33 @@ def test_appends_after_the_checkpoint_are_fine(setup: tuple[Ledger, Checkpoint])
     report = led.verify(kept)
     assert report.ok
     assert report.size == N + 5
+
+
+def test_awkward_text_and_amounts_verify(any_url: str) -> None:
+    """verify's text checks agree with the record for escapes, non-ASCII and odd decimals."""
+    from datetime import datetime
+    from decimal import Decimal
+
+    from stargate.ledger import EntryIn
+
+    with open_ledger(any_url) as led:
+        led.append(
+            [
+                EntryIn(
+                    "charge",
+                    'o"p\\en\u2028ai\x01 ü',
+                    datetime(2025, 1, 1),
+                    {"z": 1, "amount_usd": amount, "nested": {"amount_usd": "9"}},
+                    run_id=run,
+                )
+                for amount, run in [
+                    (Decimal("1E+3"), "r/ü\t"),
+                    (Decimal("-0.000"), None),
+                    (12, "x"),
+                    ("0.10", "y"),
+                    (None, "z"),
+                ]
+            ]
+        )
+        report = led.verify()
+        assert report.ok, report.render()

@@ -3,8 +3,8 @@
 
 The record of entry ``seq`` is the JSON object::
 
-    {"actor", "appended_at", "body", "format": 1, "id", "kind", "provenance", "run_id", "seq",
-     "world_time"}
+    {"actor", "amount_usd", "appended_at", "body", "format": 1, "id", "kind", "provenance",
+     "run_id", "seq", "world_time"}
 
 serialised as RFC 8785 (JSON Canonicalization Scheme) text by the ``rfc8785`` package; its
 UTF-8 bytes are the leaf's data, so the leaf hash is ``SHA-256(0x00 ‖ canonical)``. Because
@@ -17,6 +17,10 @@ decimal string (``Decimal("12.50")`` → ``"12.50"``, exactly as written), ``dat
 ``date`` their ISO form (datetimes in UTC with ``Z``). Money is never a float: a float under a
 key that ends in ``_usd`` or contains ``_usd_`` (``amount_usd``, ``price_usd_per_hour``) is
 refused, at any depth.
+
+``amount_usd`` is the body's top-level ``amount_usd`` (a decimal string, or null), repeated at
+the top of the record because the ``amount_usd`` column (NUMERIC) holds it: ``verify`` compares
+the column with it without parsing the body.
 
 Times: ``world_time`` is when the event happened in the scenario's world, ``appended_at`` the
 wall clock (UTC) when the ledger appended it. Both are returned as naive datetimes meaning UTC
@@ -288,6 +292,7 @@ def make_record(
     amount = _check_money(body.get("amount_usd"), f"{where}.body.amount_usd")
     record = {
         "actor": entry.actor,
+        "amount_usd": None if amount is None else str(amount),
         "appended_at": appended_at,
         "body": body,
         "format": RECORD_FORMAT,
