@@ -68,6 +68,14 @@ def _leaf(canonical: str) -> bytes:
     return hashlib.sha256(b"\x00" + canonical.encode("utf-8")).digest()
 
 
+def _seq_of(entry_id: str) -> int | None:
+    """The leaf index an entry id names, or None for a malformed id."""
+    digits = entry_id[2:]
+    if entry_id.startswith("e-") and len(digits) == 12 and digits.isdigit():
+        return int(digits)
+    return None
+
+
 def default_provenance() -> dict[str, Any]:
     """What every entry's provenance carries unless the caller says otherwise."""
     from stargate.domain.provenance import stargate_version
@@ -226,21 +234,20 @@ class Ledger:
         return levels.root(levels.size if size is None else self._check_size(size, "size"))
 
     def prove(self, entry_id: str, size: int | None = None) -> InclusionProof:
-        """An inclusion proof of ``entry_id`` in the tree of ``size`` entries (default: all)."""
-        entry_row = self.store.row(entry_id)
-        if entry_row is None:
-            self.get(entry_id)  # raises the located error
-            raise AssertionError("unreachable")
+        """An inclusion proof of ``entry_id`` in the tree of ``size`` entries (default: all).
+        The id names its leaf (``e-000000000042`` is leaf 42), so a proof reads nothing but
+        the leaf hashes held in memory (and the store's size, to catch up with appends)."""
+        seq = _seq_of(entry_id)
         levels = self.levels()
         n = levels.size if size is None else self._check_size(size, "size")
-        if entry_row.seq >= n:
+        if seq is None or seq >= levels.size:
+            self.get(entry_id)  # raises the located error
+        if seq is None or seq >= n:
             raise InputError(
                 Problem(f"entry '{entry_id}' is not in the first {n} entries", path="size")
             )
-        path = merkle.inclusion_proof(levels, entry_row.seq, n)
-        return InclusionProof(
-            entry_id, entry_row.seq, n, levels.levels[0][entry_row.seq], tuple(path), levels.root(n)
-        )
+        path = merkle.inclusion_proof(levels, seq, n)
+        return InclusionProof(entry_id, seq, n, levels.levels[0][seq], tuple(path), levels.root(n))
 
     def consistency(self, old_size: int, new_size: int | None = None) -> list[bytes]:
         """RFC 9162 ``PROOF(old_size, D[new_size])`` (default new size: all)."""

@@ -199,10 +199,8 @@ class SqlStore:
     # ----------------------------------------------------------------------- reads
 
     def size(self) -> int:
-        import sqlalchemy as sa
-
         with self.engine.connect() as conn:
-            n = conn.execute(sa.select(sa.func.max(self._t.c.seq))).scalar()
+            n = conn.exec_driver_sql("SELECT max(seq) FROM ledger_entries").scalar()
         return 0 if n is None else int(n) + 1
 
     def rows(
