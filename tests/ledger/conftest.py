@@ -1,5 +1,7 @@
 """Ledgers for the tests: a fresh SQLite file per test, and (where PostgreSQL answers at
-127.0.0.1:5432) a fresh schema per test in a database made for this test run."""
+127.0.0.1:5432, or ``$STARGATE_TEST_PG_URL``) a fresh schema per test in a database made for
+this test run and dropped after it. Without PostgreSQL its tests are skipped, saying why;
+with ``STARGATE_REQUIRE_POSTGRES=1`` (.ci/run's integration stage) they fail instead."""
 
 from __future__ import annotations
 
@@ -75,6 +77,8 @@ def pg_database() -> Iterator[str]:
     """A database made for this test run (dropped at the end): its URL."""
     why = _pg_available()
     if why is not None:
+        if os.environ.get("STARGATE_REQUIRE_POSTGRES"):  # .ci/run's integration stage
+            pytest.fail(f"{why} (STARGATE_REQUIRE_POSTGRES is set)")
         pytest.skip(why)
     import sqlalchemy as sa
 
