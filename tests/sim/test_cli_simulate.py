@@ -249,8 +249,8 @@ def test_header_counts_pools_online_at_the_start_and_during_the_run() -> None:
     assert code == 0, out
     data = json.loads(out)
     r = data["run"]
-    # the fleet is what the lab holds in 2026: pools online at the start, and those whose
-    # term or online day comes during the year (Abilene's second phase, two campuses)
+    # the fleet is what the lab holds in 2026 in the fixture: pools online at the start, and
+    # those whose term or online day comes during the year (Abilene's second phase, two campuses)
     held = {h["provider"]: h["accelerators"] for h in data["capacity_held"]
             if h["period_end"] == "2026-12-31"}  # fmt: skip
     assert held["stargate"] == 350_000  # Shackelford and Dona Ana, online on 2026-12-31
