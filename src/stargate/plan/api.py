@@ -161,6 +161,7 @@ def _plan_one(
     from stargate.contracts.state import resolve_without
     from stargate.domain.figures import public_compute_costs_by_year
     from stargate.domain.provenance import for_scenario
+    from stargate.plan.public import public_figure_checks
 
     # agreements and amendments named in ``without`` are voided: the plan is of the derived
     # scenario; clause ids are switched off in it as before
@@ -181,6 +182,7 @@ def _plan_one(
     result.period = period
     result.clauses_off = resolved.names
     result.public_figures = public_compute_costs_by_year(scenario)
+    result.public_figure_checks = public_figure_checks(scenario, result)
     result.provenance = for_scenario(scenario, clauses_off=result.clauses_off)
     return result
 
@@ -242,7 +244,11 @@ def _solve_plan(
     else:
         prices = _empty_shadow()
     tables["shadow_prices"] = prices
-    objective_usd = usd_from_musd(float(m.objective.value) + built.constant_musd)
+    from stargate.plan.model import tie_break_musd
+
+    objective_usd = usd_from_musd(
+        float(m.objective.value) + built.constant_musd - tie_break_musd(sol)
+    )
     return _result(
         status,
         objective_usd,
@@ -285,6 +291,7 @@ def _result(
         shadow_prices=t["shadow_prices"],
         procurement=t["procurement"],
         capacity_held=t["capacity_held"],
+        demand=t["demand"],
         conflicts=conflicts,
         notes=list(d.notes),
         horizon=horizon,
@@ -304,6 +311,10 @@ DIGITS = {
     "reference_accelerators": 3,
     "accelerator_hours": 3,
     "reference_hours": 3,
+    "demand_reference_hours": 3,
+    "fixed_reference_hours": 3,
+    "decided_reference_hours": 3,
+    "decided_share": 6,
     "share": 6,
 }
 #: Columns ending in ``_usd`` keep cents.
@@ -351,10 +362,13 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
     "cost_by_period": {"period": pl.String, "provider": pl.String, "capex_usd": pl.Float64,
                        "depreciation_usd": pl.Float64, "energy_usd": pl.Float64,
                        "opex_usd": pl.Float64, "rental_usd": pl.Float64,
-                       "compute_cost_usd": pl.Float64},
+                       "compute_cost_usd": pl.Float64, "fixed_compute_cost_usd": pl.Float64,
+                       "decided_compute_cost_usd": pl.Float64},
     "share_by_provider": {"period": pl.String, "provider": pl.String,
                           "reference_hours": pl.Float64, "share": pl.Float64},
-    "annual_compute_cost": {"year": pl.Int64, "compute_cost_usd": pl.Float64},
+    "annual_compute_cost": {"year": pl.Int64, "compute_cost_usd": pl.Float64,
+                            "fixed_compute_cost_usd": pl.Float64,
+                            "decided_compute_cost_usd": pl.Float64},
     "shadow_prices": {"constraint": pl.String, "name": pl.String, "period": pl.String,
                       "value_usd": pl.Float64, "per": pl.String},
     "procurement": {"request": pl.String, "date": pl.String, "provider": pl.String,
@@ -369,6 +383,9 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
                       "accelerators": pl.Float64, "reference_accelerators": pl.Float64,
                       "power_mw": pl.Float64, "committed_usd": pl.Float64,
                       "used_usd": pl.Float64, "idle_usd": pl.Float64},
+    "demand": {"period": pl.String, "workload_class": pl.String,
+               "demand_reference_hours": pl.Float64, "fixed_reference_hours": pl.Float64,
+               "decided_reference_hours": pl.Float64, "decided_share": pl.Float64},
 }  # fmt: skip
 
 
