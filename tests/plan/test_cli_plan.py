@@ -109,8 +109,14 @@ def test_public_figure_shown_beside_the_plan() -> None:
     code, out = run("plan", "--json")
     assert code == 0, out
     d = json.loads(out)
-    assert d["public_figures"] == {"2026": 9.5e9}
+    # the field keeps its shape: the public annual compute-cost figures, USD by year
+    assert d["public_figures"] == {"2024": 7e9, "2026": 50e9}
     assert any(r["year"] == 2026 for r in d["annual_compute_cost"])
+    # and each whole-year compute-spend figure is checked against the plan, with its tolerance
+    checks = {c["id"]: c for c in d["public_figure_checks"]}
+    assert checks["openai-compute-spend-2026"]["tolerance"] == 0.2
+    assert checks["openai-compute-spend-2026"]["within"] is True
+    assert "openai-compute-spend-2026-2030" in checks
 
 
 def test_infeasible_budget_is_explained(scenario_file: Path, tmp_path: Path) -> None:

@@ -183,8 +183,28 @@ def _plan_one(
     result.clauses_off = resolved.names
     result.public_figures = public_compute_costs_by_year(scenario)
     result.public_figure_checks = public_figure_checks(scenario, result)
+    if not scenario.settings.top_up and result.objective_usd is not None:
+        result.notes.append(_history_note(result))
     result.provenance = for_scenario(scenario, clauses_off=result.clauses_off)
     return result
+
+
+def _history_note(result: PlanResult) -> str:
+    """What ``settings.top_up: false`` (a history) means for the plan, and what it came to."""
+    head = (
+        "settings.top_up is false (a history): what exists and the record's contracts are the "
+        "plan's stock; the plan adds capacity only for demand they leave unmet"
+    )
+    d = result.demand
+    short = d.filter(pl.col("decided_reference_hours") > 0)
+    if short.height == 0:
+        return head + ", and they carry the whole forecast: the plan decides nothing"
+    periods = sorted(set(short["period"].to_list()))
+    hours = float(short["decided_reference_hours"].sum())
+    return (
+        head + f": {hours:,.0f} reference-accelerator-hours in {', '.join(periods)} "
+        "(the demand table), carried by the plan's decisions"
+    )
 
 
 def _solve_plan(

@@ -630,23 +630,13 @@ def _installs(plan: _Plan, periods: list[str]) -> str:
     )
 
 
-def _rentals(plan: _Plan, periods: list[str]) -> str:
+def _rentals(plan: _Plan, periods: list[str], providers: list[str], colors: dict[str, str]) -> str:
     rows = _rows(plan.result.rentals)
-    keys = sorted({(r["site"], r["source"]) for r in rows})
-    hours = {k: np.zeros(len(periods)) for k in keys}
-    for r in rows:
-        if r["period"] in periods:
-            hours[(r["site"], r["source"])][periods.index(r["period"])] += float(
-                r["accelerator_hours"]
-            )
     rent_usd = sum(float(r["cost_usd"]) for r in rows)
-    series = [
-        Series(f"{s} · {t.replace('_', '-')}", hours[(s, t)], svg.color_for(i))
-        for i, (s, t) in enumerate(keys)
-    ]
+    series = _by_provider(rows, "accelerator_hours", periods, providers, colors)
     chart = svg.bar_chart(
         chart_id="rentals",
-        title="Accelerator-hours used per period, by cloud site and source",
+        title="Accelerator-hours used per period on cloud capacity, by provider",
         desc=f"{svg.compact(sum(float(r['accelerator_hours']) for r in rows))} "
         f"accelerator-hours used, worth {usd_compact(rent_usd)} at their prices.",
         categories=periods,
@@ -677,10 +667,11 @@ def _rentals(plan: _Plan, periods: list[str]) -> str:
         [
             figure(
                 chart,
-                "Accelerator-hours used in each period on cloud capacity, by site and source: "
-                "plan (rented by the plan: pools by the hour, or capacity bought from a "
-                "capacity model), starting (a starting reservation) or scheduled (a "
-                "reservation a dated capacity request placed).",
+                "Accelerator-hours used in each period on cloud capacity, by provider (in "
+                "the report's provider colours). The tables give each site and source: plan "
+                "(rented by the plan: pools by the hour, or capacity bought from a capacity "
+                "model), starting (a starting reservation) or scheduled (a reservation a dated "
+                "capacity request placed).",
             ),
             table(
                 [
@@ -731,23 +722,28 @@ def _procurement(plan: _Plan) -> str:
     )
 
 
-def _capacity_held(plan: _Plan, periods: list[str]) -> str:
-    rows = _rows(plan.result.capacity_held)
-    keys = sorted({(r["provider"], r["source"]) for r in rows})
-    ref = {k: np.zeros(len(periods)) for k in keys}
+def _by_provider(
+    rows: list[dict[str, Any]], key: str, periods: list[str], providers: list[str],
+    colors: dict[str, str],
+) -> list[Series]:  # fmt: skip
+    """One series per provider (in the report's order and colours) of ``key`` per period."""
+    by = {p: np.zeros(len(periods)) for p in providers}
     for r in rows:
-        if r["period"] in periods:
-            ref[(r["provider"], r["source"])][periods.index(r["period"])] += float(
-                r["reference_accelerators"]
-            )
-    series = [
-        Series(f"{p} · {src}", ref[(p, src)], svg.color_for(i)) for i, (p, src) in enumerate(keys)
-    ]
+        if r["period"] in periods and r["provider"] in by:
+            by[r["provider"]][periods.index(r["period"])] += float(r[key])
+    return [Series(p, by[p], colors[p]) for p in providers if by[p].any()]
+
+
+def _capacity_held(
+    plan: _Plan, periods: list[str], providers: list[str], colors: dict[str, str]
+) -> str:
+    rows = _rows(plan.result.capacity_held)
+    series = _by_provider(rows, "reference_accelerators", periods, providers, colors)
     committed = sum(float(r["committed_usd"]) for r in rows)
     idle = sum(float(r["idle_usd"]) for r in rows)
     chart = svg.bar_chart(
         chart_id="held",
-        title="Capacity held per period, in reference accelerators, by provider and source",
+        title="Capacity held per period, in reference accelerators, by provider",
         desc=f"Held capacity costs {usd_compact(committed)} over the horizon, "
         f"{usd_compact(idle)} of it unused.",
         categories=periods,
@@ -772,7 +768,7 @@ def _capacity_held(plan: _Plan, periods: list[str]) -> str:
                 "Reservations the lab holds (starting ones, and those the dated requests "
                 "placed) and capacity the plan buys from capacity models, averaged over each "
                 "period; reference accelerators count each type at its throughput for the "
-                "scenario's reference class.",
+                "scenario's reference class; the table gives each source.",
             ),
             table(
                 [Col("period"), Col("provider"), Col("site"), Col("accelerator"),
@@ -1107,9 +1103,9 @@ def _comparison(
             "adds capacity.</p>"
         )
     switched = (
-        f"Switched off in {lb}: {', '.join(names)} — an agreement switches off as a whole (the "
-        "terms before it hold), a clause alone otherwise; the dated capacity requests are "
-        "placed again under the terms that hold."
+        f"Switched off in the second: {', '.join(names)} — an agreement switches off as a "
+        "whole (the terms before it hold), a clause alone otherwise; the dated capacity "
+        "requests are placed again under the terms that hold."
         if names
         else ""
     )
@@ -1173,8 +1169,9 @@ def render_plan_report(
             ("procurement", "Procurement", _procurement(plan)),
             ("builds", "Builds", _builds(plan, periods)),
             ("installs", "Installs", _installs(plan, periods)),
-            ("capacity-held", "Capacity held", _capacity_held(plan, periods)),
-            ("rentals", "Rentals", _rentals(plan, periods)),
+            ("capacity-held", "Capacity held",
+             _capacity_held(plan, periods, providers, colors)),
+            ("rentals", "Rentals", _rentals(plan, periods, providers, colors)),
             ("cost", "Cost by period", _cost(plan, periods)),
             ("shadow-prices", "Shadow prices", _shadow_prices(plan, scenario, periods)),
         ]  # fmt: skip
