@@ -96,6 +96,24 @@ def test_what_the_record_holds_is_stock_not_a_decision(record: PlanResult) -> No
     assert any("the plan decides nothing" in n for n in record.notes)
 
 
+def test_shares_of_capacity_count_what_is_held_used_or_not(record: PlanResult) -> None:
+    """In 2030 the record holds more than the forecast needs, so which of it the work runs on
+    is the solver's choice; the share of capacity is not: AWS's Trainium and GB200 are held
+    (take-or-pay) whether or not work runs there."""
+    shares = record.share_by_provider.filter(record.share_by_provider["period"] == "2030")
+    assert sum(shares["capacity_share"]) == pytest.approx(1.0, abs=1e-5)
+    assert sum(shares["share"]) == pytest.approx(1.0, abs=1e-5)
+    by = {r["provider"]: r for r in shares.to_dicts()}
+    assert by["aws"]["capacity_share"] > 0.05
+    held = record.capacity_held.filter(
+        (record.capacity_held["period"] == "2030") & (record.capacity_held["provider"] == "aws")
+    )
+    # the reference accelerators held, over the year's hours (trainium3 counts 0.9, gb200 2.5)
+    assert by["aws"]["capacity_reference_hours"] == pytest.approx(
+        float(held["reference_accelerators"].sum()) * 8760, rel=1e-6
+    )
+
+
 def test_without_the_october_agreement_its_tranches_leave_2027_to_2030(
     without: PlanResult, record: PlanResult
 ) -> None:

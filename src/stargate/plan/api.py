@@ -335,6 +335,8 @@ DIGITS = {
     "fixed_reference_hours": 3,
     "decided_reference_hours": 3,
     "decided_share": 6,
+    "capacity_reference_hours": 3,
+    "capacity_share": 6,
     "share": 6,
 }
 #: Columns ending in ``_usd`` keep cents.
@@ -350,7 +352,7 @@ def clean_table(name: str, df: pl.DataFrame) -> pl.DataFrame:
     """``df`` with each float column rounded to the places it is meaningful to (cents for
     USD, thousandths of an accelerator, MW or hour, millionths of a share), so values within
     the solver's tolerance of 0 are 0 (never ``-0.0``) and ``93750.00000000004`` is ``93750``;
-    rows of ``share_by_provider`` left with no work are dropped."""
+    rows of ``share_by_provider`` left with neither work nor capacity are dropped."""
     exprs = []
     for col, dtype in df.schema.items():
         if dtype != pl.Float64:
@@ -362,7 +364,8 @@ def clean_table(name: str, df: pl.DataFrame) -> pl.DataFrame:
         exprs.append(pl.when(rounded == 0).then(0.0).otherwise(rounded).alias(col))
     out = df.with_columns(exprs) if exprs else df
     if name == "share_by_provider" and out.height:
-        out = out.filter(pl.col("reference_hours") > 0)
+        kept = [pl.col(c) > 0 for c in ("reference_hours", "capacity_reference_hours") if c in out]
+        out = out.filter(pl.any_horizontal(kept))
     return out
 
 
@@ -385,7 +388,9 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
                        "compute_cost_usd": pl.Float64, "fixed_compute_cost_usd": pl.Float64,
                        "decided_compute_cost_usd": pl.Float64},
     "share_by_provider": {"period": pl.String, "provider": pl.String,
-                          "reference_hours": pl.Float64, "share": pl.Float64},
+                          "reference_hours": pl.Float64, "share": pl.Float64,
+                          "capacity_reference_hours": pl.Float64,
+                          "capacity_share": pl.Float64},
     "annual_compute_cost": {"year": pl.Int64, "compute_cost_usd": pl.Float64,
                             "fixed_compute_cost_usd": pl.Float64,
                             "decided_compute_cost_usd": pl.Float64},

@@ -60,6 +60,9 @@ class Tables:
         #: compute cost (depreciation, energy, opex, rentals) by period, provider and basis
         self.split: dict[tuple[str, str], dict[str, float]] = {}
         self.work: dict[tuple[str, str], float] = {}
+        #: reference-accelerator-hours of capacity each provider gives in each period
+        self.capacity: dict[tuple[str, str], float] = {}
+        self.cap_ref = self._capacity_throughput()
 
     # -- accumulators -----------------------------------------------------------------------
     def _acc(self, p: int, prov: str, key: str, usd: float, basis: str) -> None:
@@ -72,6 +75,13 @@ class Tables:
     def _work(self, p: int, prov: str, ref_hours: float) -> None:
         key = (self.per[p], prov)
         self.work[key] = self.work.get(key, 0.0) + ref_hours
+
+    def _capacity_hours(self, p: int, prov: str, t: int, accelerators: float) -> None:
+        """``accelerators`` of type ``t`` held or installed all of period ``p`` at ``prov``."""
+        ref_h = accelerators * float(self.d.period_hours[p]) * float(self.cap_ref[t])
+        if ref_h > 0:
+            key = (self.per[p], prov)
+            self.capacity[key] = self.capacity.get(key, 0.0) + ref_h
 
     def _years_in_service(self, p: int, start: Any, until: Any = None) -> float:
         """Years of period ``p`` an asset serves from ``start`` (to ``until``)."""
@@ -97,12 +107,22 @@ class Tables:
         totals: dict[str, float] = {}
         for (p_label, _), w in self.work.items():
             totals[p_label] = totals.get(p_label, 0.0) + w
-        share_rows = [
-            {"period": p_label, "provider": prov, "reference_hours": w,
-             "share": w / totals[p_label] if totals[p_label] > 0 else 0.0}
-            for (p_label, prov), w in sorted(self.work.items())
-            if w > 0
-        ]  # fmt: skip
+        cap_totals: dict[str, float] = {}
+        for (p_label, _), c in self.capacity.items():
+            cap_totals[p_label] = cap_totals.get(p_label, 0.0) + c
+        share_rows = []
+        for key in sorted(set(self.work) | set(self.capacity)):
+            p_label, prov = key
+            w, c = self.work.get(key, 0.0), self.capacity.get(key, 0.0)
+            if w <= 0 and c <= 0:
+                continue
+            share_rows.append(
+                {"period": p_label, "provider": prov, "reference_hours": w,
+                 "share": w / totals[p_label] if totals.get(p_label, 0.0) > 0 else 0.0,
+                 "capacity_reference_hours": c,
+                 "capacity_share": c / cap_totals[p_label] if cap_totals.get(p_label, 0.0) > 0
+                 else 0.0}
+            )  # fmt: skip
         year_of = {p.label: p.year for p in self.d.periods}
         annual: dict[int, list[float]] = {}
         for row in cost_rows:
@@ -260,6 +280,10 @@ class Tables:
         for s, site in enumerate(d.owned):
             prov = d.provider_of[site]
             for p in range(len(self.per)):
+                for t in range(len(d.types)):
+                    k_all = float(run_k[s, t, p] + d.fixed_k[s, t, p])
+                    if k_all > EPS:
+                        self._capacity_hours(p, prov, t, accelerators_from_k(k_all))
                 # new installs (the plan's) and fixed stock (what exists), each at full draw
                 for k, basis in ((run_k[s, :, p], "decided"), (d.fixed_k[s, :, p], "fixed")):
                     if (k <= EPS).all():
@@ -321,6 +345,8 @@ class Tables:
                             price = float(d.rent_usd_per_hour[k, t])
                             usd = rent(prov, site, t, c, p, float(r[c, k, t, p]), price,
                                        "plan", d.rent_basis[k][t])  # fmt: skip
+                            hours = hours_from_mh(float(r[c, k, t, p]))
+                            self._capacity_hours(p, prov, t, hours / float(d.period_hours[p]))
                             self._acc(p, prov, "rental", usd, "decided")
         ref = self._reference_throughput()
         hold, o = self.sol.get("hold"), self.sol.get("o")
@@ -341,6 +367,7 @@ class Tables:
                         hours_from_mh(kept * mh_from_k_hours(d.period_hours[p])) * off.price_usd
                     )
                     self._acc(p, off.provider, "rental", committed, "decided")
+                    self._capacity_hours(p, off.provider, t, accelerators_from_k(kept))
                     held_rows.append(
                         self._held_row(p, off.provider, off.site, t, "plan", kept, ref,
                                        float(d.offer_mw_per_k[j]), committed, used)
@@ -363,11 +390,21 @@ class Tables:
                         continue
                     committed = float(cost[i, p])
                     self._acc(p, h.provider, "rental", committed, "fixed")
+                    self._capacity_hours(p, h.provider, t, accelerators_from_k(kept))
                     held_rows.append(
                         self._held_row(p, h.provider, h.site, t, h.source, kept, ref,
                                        float(d.held_mw_per_k[i]), committed, used_h)
                     )  # fmt: skip
         return rentals, _merge_held(held_rows)
+
+    def _capacity_throughput(self) -> np.ndarray:
+        """[T] what an hour of each type counts in reference-accelerator-hours of capacity:
+        its throughput for the reference class, or for a type that cannot run it (an
+        inference-only chip) its best throughput on any class."""
+        ref = self._reference_throughput()
+        best = self.d.throughput.max(axis=1) if self.d.throughput.size else ref
+        out: np.ndarray = np.where(ref > 0, ref, best)
+        return out
 
     def _reference_throughput(self) -> np.ndarray:
         d = self.d

@@ -89,8 +89,13 @@ class _Plan:
         kinds = {p.id: p.kind for p in scenario.providers}
         self.cloud = {pid for pid, k in kinds.items() if k == ProviderKind.cloud}
         self.share: dict[tuple[str, str], float] = {}
+        #: share of each period's capacity (held, installed, rented), reference-accelerator-hours
+        self.capacity_share: dict[tuple[str, str], float] = {}
         for r in _rows(result.share_by_provider):
             self.share[(r["period"], r["provider"])] = float(r["share"])
+            self.capacity_share[(r["period"], r["provider"])] = float(
+                r.get("capacity_share") or 0.0
+            )
         self.cost = _rows(result.cost_by_period)
         self.annual: dict[tuple[int, str], float] = {}
         for r in self.cost:
@@ -244,11 +249,13 @@ def _key_figures(plan: _Plan, periods: list[str]) -> str:
 
 
 def _share_chart(plan: _Plan, periods: list[str], providers: list[str], colors: dict[str, str],
-                 chart_id: str, title: str = "") -> str:  # fmt: skip
+                 chart_id: str, title: str = "",
+                 shares: dict[tuple[str, str], float] | None = None) -> str:  # fmt: skip
+    share = plan.share if shares is None else shares
     series = [
-        Series(p, [plan.share.get((q, p), 0.0) for q in periods], colors[p])
+        Series(p, [share.get((q, p), 0.0) for q in periods], colors[p])
         for p in providers
-        if any(plan.share.get((q, p), 0.0) > 0 for q in periods)
+        if any(share.get((q, p), 0.0) > 0 for q in periods)
     ]
     last = periods[-1] if periods else ""
     own = plan.own_share(last) if last else None
@@ -275,25 +282,48 @@ def _share_chart(plan: _Plan, periods: list[str], providers: list[str], colors: 
 def _independence(
     plan: _Plan, periods: list[str], providers: list[str], colors: dict[str, str]
 ) -> str:
-    chart = _share_chart(plan, periods, providers, colors, "share")
-    shown = [p for p in providers if any(plan.share.get((q, p), 0.0) > 0 for q in periods)]
-    cols = [Col("period"), *(Col(p, True) for p in shown), Col("off the clouds", True)]
-    rows = [
-        [q, *(pct(plan.share.get((q, p), 0.0)) for p in shown), pct(plan.own_share(q))]
-        for q in periods
-    ]
+    cap_chart = _share_chart(
+        plan, periods, providers, colors, "share-capacity",
+        "Share of capacity by provider (reference-accelerator-hours)", plan.capacity_share,
+    )  # fmt: skip
+    chart = _share_chart(
+        plan, periods, providers, colors, "share",
+        "Share of the work done by provider (reference-accelerator-hours)",
+    )  # fmt: skip
+
+    def shares_table(share: dict[tuple[str, str], float], caption: str) -> str:
+        shown = [p for p in providers if any(share.get((q, p), 0.0) > 0 for q in periods)]
+        cols = [Col("period"), *(Col(p, True) for p in shown)]
+        rows = [[q, *(pct(share.get((q, p), 0.0)) for p in shown)] for q in periods]
+        return table(cols, rows, caption)
+
+    own_rows = [[q, pct(plan.own_share(q))] for q in periods]
     return section(
         "independence",
         "Path to independence",
         [
             figure(
+                cap_chart,
+                "Each bar is one period: the share of the capacity the lab holds, installs or "
+                "rents on each provider, in reference-accelerator-hours (hours × each type's "
+                "throughput for the scenario's reference class; an inference-only type at its "
+                "best throughput).",
+            ),
+            shares_table(
+                plan.capacity_share,
+                "Share of capacity by provider and period (reference-accelerator-hours)",
+            ),
+            figure(
                 chart,
-                "Each bar is one period: the share of the work done (reference-accelerator-hours, "
-                "i.e. hours weighted by each type's throughput) on each provider.",
+                "The share of the work done on each provider (reference-accelerator-hours: "
+                "hours × each type's throughput for the class it runs). Where the capacity "
+                "paid for exceeds the demand, how the work is split among it is one of many "
+                "equal-cost answers; the share of capacity above is not.",
             ),
-            table(
-                cols, rows, "Share of compute by provider and period (reference-accelerator-hours)"
-            ),
+            "<details><summary>Share of the work done by provider and period</summary>"
+            + shares_table(plan.share, "")
+            + table([Col("period"), Col("off the clouds", True)], own_rows)
+            + "</details>",
         ],
         "Where the plan runs the forecast work, period by period: on rented cloud capacity, or "
         "on sites the lab builds.",
@@ -1043,17 +1073,18 @@ def _comparison(
                 providers,
                 colors,
                 cid,
-                f"Share of compute by provider (reference-accelerator-hours): {r.label}",
+                f"Share of capacity by provider (reference-accelerator-hours): {r.label}",
+                r.capacity_share,
             ),
-            f"{r.label[:1].upper()}{r.label[1:]}: each provider's share of the work done per "
-            "period, in reference-accelerator-hours.",
+            f"{r.label[:1].upper()}{r.label[1:]}: each provider's share of the capacity held, "
+            "installed or rented per period, in reference-accelerator-hours.",
         )
         for r, cid in ((base, "cmp-share-base"), (alt, "cmp-share-alt"))
     ]
     share_rows = []
     for q in periods:
         for p in providers:
-            a_s, b_s = base.share.get((q, p)), alt.share.get((q, p))
+            a_s, b_s = base.capacity_share.get((q, p)), alt.capacity_share.get((q, p))
             if not a_s and not b_s:
                 continue
             share_rows.append(
@@ -1085,7 +1116,7 @@ def _comparison(
         table(
             [Col("period"), Col("provider"), Col(la, True), Col(lb, True), Col(change, True)],
             share_rows,
-            "Share of compute by provider (reference-accelerator-hours)",
+            "Share of capacity by provider (reference-accelerator-hours)",
         ),
     ]
     if demand_rows:
