@@ -12,6 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from stargate.cli.main import app
+from stargate.domain.model import Scenario
 from tests.plan.factory import small
 
 runner = CliRunner()
@@ -327,3 +328,17 @@ def test_text_says_what_exists_and_what_the_record_placed(tmp_path: Path) -> Non
     doc = json.loads(js)
     assert doc["procurement"][0]["request"] == "deal"
     assert {r["source"] for r in doc["capacity_held"]} == {"scheduled"}
+
+
+def test_text_shows_demand_beyond_the_record_and_unmet(tmp_path: Path) -> None:
+    """A history (settings.top_up false): the text says which demand the plan's decisions
+    carry and which is left unmet, and splits each year's cost into fixed and decided."""
+    data = small(years=(2025,), demand_h=(12e6,), cloud_pools=500, exclusive=True)
+    raw = data.model_dump(mode="json")
+    raw["settings"]["top_up"] = False
+    f = dump(Scenario.model_validate(raw), tmp_path / "history.yaml")
+    code, out = run("plan", "-s", str(f), "--horizon", "2025..2025")
+    assert code == 0, out
+    assert "demand beyond the record 2025: train 4,380,000 reference-accelerator-hours" in out
+    assert "demand unmet 2025: train 7,620,000 reference-accelerator-hours (64%)" in out
+    assert "$0 fixed (what exists and the record), $21M decided by the plan" in out

@@ -221,6 +221,27 @@ def test_a_history_says_where_the_record_falls_short() -> None:
     assert "12,000,000 reference-accelerator-hours in 2025" in note
 
 
+def test_a_history_leaves_demand_nothing_can_carry_unmet_and_says_so() -> None:
+    """Exclusive to a cloud whose pools hold 500 accelerators: in a history the rest of the
+    demand is left unmet and reported, and the plan is still a plan; in a scenario that tops
+    up, the same inputs have no plan."""
+    base = small(years=(2025,), demand_h=(12e6,), cloud_pools=500, exclusive=True)
+    assert plan(base, horizon=(2025, 2025), shadow_prices=False).status == PlanStatus.infeasible
+    data = base.model_dump(mode="json")
+    data["settings"]["top_up"] = False
+    r = plan(Scenario.model_validate(data), horizon=(2025, 2025), shadow_prices=False)
+    assert r.status == PlanStatus.optimal
+    row = r.demand.to_dicts()[0]
+    carried = 500 * 8760.0
+    assert row["decided_reference_hours"] == pytest.approx(carried, rel=1e-6)
+    assert row["unmet_reference_hours"] == pytest.approx(12e6 - carried, rel=1e-6)
+    # the penalty that makes unmet demand the last resort is not a cost: the objective is what
+    # the 500 accelerators rented for the year cost (the cloud's reserved price, $4.80/h)
+    assert r.objective_usd == pytest.approx(carried * 4.8, rel=1e-6)
+    note = next(n for n in r.notes if n.startswith("settings.top_up is false"))
+    assert "left unmet" in note
+
+
 def test_a_dropped_campus_offers_nothing() -> None:
     """A cloud site with phases and no pools offers what its phases' power holds while they
     stand: nothing once its only phase is cancelled, and nothing for a planned phase (the

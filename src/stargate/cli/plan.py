@@ -272,20 +272,31 @@ def _beyond_record(r: PlanResult) -> list[str]:
     if r.objective_usd is None:
         return []
     by: dict[str, list[tuple[str, float, float]]] = {}
+    unmet: dict[str, list[tuple[str, float, float]]] = {}
     for row in r.demand.iter_rows(named=True):
+        demand = row["demand_reference_hours"] or 1.0
         if row["decided_reference_hours"] > 0:
             by.setdefault(str(row["period"]), []).append(
                 (str(row["workload_class"]), row["decided_reference_hours"], row["decided_share"])
             )
-    if not by:
+        if row["unmet_reference_hours"] > 0:
+            h = row["unmet_reference_hours"]
+            unmet.setdefault(str(row["period"]), []).append(
+                (str(row["workload_class"]), h, h / demand)
+            )
+    if not by and not unmet:
         return ["demand: what exists and the record carry the whole forecast; the plan adds "
                 "nothing"]  # fmt: skip
+
+    def said(items: list[tuple[str, float, float]]) -> str:
+        return "; ".join(
+            f"{c} {h:,.0f} reference-accelerator-hours ({sh:.0%})" for c, h, sh in items
+        )
+
     return [
-        f"demand beyond the record {per}: "
-        + "; ".join(f"{c} {h:,.0f} reference-accelerator-hours ({sh:.0%})" for c, h, sh in items)
-        + ", carried by the plan's decisions"
+        f"demand beyond the record {per}: {said(items)}, carried by the plan's decisions"
         for per, items in by.items()
-    ]
+    ] + [f"demand unmet {per}: {said(items)}" for per, items in unmet.items()]
 
 
 def _print(r: PlanResult) -> None:
@@ -355,11 +366,14 @@ def _print(r: PlanResult) -> None:
         out.print(_check_line(c), markup=False)
     for line in _beyond_record(r):
         out.print(line, markup=False)
-    shares: dict[str, list[str]] = {}
-    for row in r.share_by_provider.iter_rows(named=True):
-        if row["share"] >= 0.005:  # what rounds to 1% or more
-            shares.setdefault(str(row["period"]), []).append(
-                f"{row['provider']} {row['share']:.0%}"
-            )
-    for per, items in shares.items():
-        out.print(f"share {per}: {', '.join(items)}", markup=False)
+    # shares in reference-accelerator-hours: of the capacity held, installed or rented (the
+    # record's, whether used or not), then of the work done
+    for col, what in (("capacity_share", "capacity"), ("share", "work done")):
+        shares: dict[str, list[str]] = {}
+        for row in r.share_by_provider.iter_rows(named=True):
+            if row[col] >= 0.005:  # what rounds to 1% or more
+                shares.setdefault(str(row["period"]), []).append(
+                    f"{row['provider']} {row[col]:.0%}"
+                )
+        for per, items in shares.items():
+            out.print(f"share {per} ({what}): {', '.join(items)}", markup=False)

@@ -197,14 +197,18 @@ def _history_note(result: PlanResult) -> str:
     )
     d = result.demand
     short = d.filter(pl.col("decided_reference_hours") > 0)
-    if short.height == 0:
+    unmet = d.filter(pl.col("unmet_reference_hours") > 0)
+    if short.height == 0 and unmet.height == 0:
         return head + ", and they carry the whole forecast: the plan decides nothing"
-    periods = sorted(set(short["period"].to_list()))
-    hours = float(short["decided_reference_hours"].sum())
-    return (
-        head + f": {hours:,.0f} reference-accelerator-hours in {', '.join(periods)} "
-        "(the demand table), carried by the plan's decisions"
-    )
+    parts = []
+    for rows, col, what in ((short, "decided_reference_hours", "carried by the plan's decisions"),
+                            (unmet, "unmet_reference_hours", "left unmet: nothing the record "
+                             "holds or the plan may add can carry it")):  # fmt: skip
+        if rows.height:
+            periods = sorted(set(rows["period"].to_list()))
+            hours = float(rows[col].sum())
+            parts.append(f"{hours:,.0f} reference-accelerator-hours in {', '.join(periods)} {what}")
+    return head + ": " + "; ".join(parts) + " (the demand table)"
 
 
 def _solve_plan(
@@ -256,7 +260,8 @@ def _solve_plan(
             (horizon, log),
         )
 
-    sol = {k: solution(m, k) for k in ("x", "b", "u", "uf", "r", "hold", "o", "g", "z")}
+    names = ("x", "b", "u", "uf", "r", "hold", "o", "g", "z", "unmet")
+    sol = {k: solution(m, k) for k in names}
     tables = _tables(d, sol)
     if shadow_prices:
         log.append("-- shadow prices: the LP with the binaries held at their optimum --")
@@ -264,10 +269,10 @@ def _solve_plan(
     else:
         prices = _empty_shadow()
     tables["shadow_prices"] = prices
-    from stargate.plan.model import tie_break_musd
+    from stargate.plan.model import not_cost_musd
 
     objective_usd = usd_from_musd(
-        float(m.objective.value) + built.constant_musd - tie_break_musd(sol)
+        float(m.objective.value) + built.constant_musd - not_cost_musd(sol)
     )
     return _result(
         status,
@@ -335,6 +340,7 @@ DIGITS = {
     "fixed_reference_hours": 3,
     "decided_reference_hours": 3,
     "decided_share": 6,
+    "unmet_reference_hours": 3,
     "capacity_reference_hours": 3,
     "capacity_share": 6,
     "share": 6,
@@ -410,7 +416,8 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
                       "used_usd": pl.Float64, "idle_usd": pl.Float64},
     "demand": {"period": pl.String, "workload_class": pl.String,
                "demand_reference_hours": pl.Float64, "fixed_reference_hours": pl.Float64,
-               "decided_reference_hours": pl.Float64, "decided_share": pl.Float64},
+               "decided_reference_hours": pl.Float64, "decided_share": pl.Float64,
+               "unmet_reference_hours": pl.Float64},
 }  # fmt: skip
 
 

@@ -116,6 +116,10 @@ class DemandRow(_Row):
         description="Carried by the plan's decisions: the demand the record leaves unmet"
     )
     decided_share: float = Field(description="decided ÷ demand (0 without demand)")
+    unmet_reference_hours: float = Field(
+        description="Left unmet: only in a history (settings.top_up false), where nothing the "
+        "record holds or the plan may add can carry it"
+    )
 
 
 class PublicFigureCheck(_Row):

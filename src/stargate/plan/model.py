@@ -88,6 +88,14 @@ TIE_BREAK_MUSD_PER_MH = 1e-6
 TIE_BREAK_FIXED_MUSD_PER_MH = 0.5e-6
 
 
+def not_cost_musd(sol: dict[str, Any]) -> float:
+    """What the model's objective value holds that is not a cost, $M: the tie-breaks, and the
+    penalty on demand left unmet in a history."""
+    unmet = sol.get("unmet")
+    penalty = 0.0 if unmet is None else float(np.clip(unmet, 0.0, None).sum())
+    return tie_break_musd(sol) + penalty * PENALTY["demand"]
+
+
 def tie_break_musd(sol: dict[str, Any]) -> float:
     """The tie-break's part of the model's objective value, $M, for a solution."""
     total = 0.0
@@ -439,6 +447,14 @@ def build(
                 path="sites",
             )
         )
+    if d.unmet_allowed and not slack:
+        # a history: demand that nothing the record holds or the plan may add can carry is
+        # left unmet, reported, and priced far above any capacity so it is the last resort
+        su = m.add_variables(
+            lower=0, coords=[("class", co["class"]), ("period", co["period"])], name="unmet"
+        )
+        work.append(su)
+        obj.append(PENALTY["demand"] * su.sum())
     m.add_constraints(add_all(work) >= demand, name="demand")
 
     # ---------------------------------------------------------------- power, supply, costs

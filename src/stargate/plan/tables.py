@@ -168,17 +168,20 @@ class Tables:
         g = sol.get("g")
         if g is not None and d.held:  # [class, held, period]
             work["fixed"] += np.einsum("chp,hc->cp", np.clip(g, 0.0, None), thr[held_types(d)])
+        su = sol.get("unmet")
         out: list[dict[str, Any]] = []
         for p, label in enumerate(self.per):
             for c, cls in enumerate(d.classes):
                 demand = hours_from_mh(float(d.demand_mh[c, p]))
-                fixed = min(hours_from_mh(float(work["fixed"][c, p])), demand)
-                decided = min(hours_from_mh(float(work["decided"][c, p])), demand - fixed)
+                unmet = 0.0 if su is None else min(hours_from_mh(max(float(su[c, p]), 0.0)), demand)
+                fixed = min(hours_from_mh(float(work["fixed"][c, p])), demand - unmet)
+                decided = min(hours_from_mh(float(work["decided"][c, p])), demand - unmet - fixed)
                 out.append(
                     {"period": label, "workload_class": cls,
                      "demand_reference_hours": demand, "fixed_reference_hours": fixed,
                      "decided_reference_hours": decided,
-                     "decided_share": decided / demand if demand > 0 else 0.0}
+                     "decided_share": decided / demand if demand > 0 else 0.0,
+                     "unmet_reference_hours": unmet}
                 )  # fmt: skip
         return out
 

@@ -481,33 +481,55 @@ def _demand(plan: _Plan, periods: list[str]) -> str:
     fixed = np.zeros(len(periods))
     decided = np.zeros(len(periods))
     demand = np.zeros(len(periods))
+    unmet = np.zeros(len(periods))
     for r in plan.demand:
         if r["period"] in periods:
             i = periods.index(r["period"])
             fixed[i] += float(r["fixed_reference_hours"])
             decided[i] += float(r["decided_reference_hours"])
             demand[i] += float(r["demand_reference_hours"])
-    short = [q for i, q in enumerate(periods) if decided[i] > 0.5]
-    said = (
-        "What exists and the record carry the whole forecast in every period; the plan adds "
-        "nothing."
-        if not short
-        else "The record leaves demand unmet in "
-        + ", ".join(
-            f"{q} ({pct(decided[periods.index(q)] / demand[periods.index(q)])})" for q in short
+            unmet[i] += float(r.get("unmet_reference_hours") or 0.0)
+
+    def shares(part: np.ndarray, which: list[str]) -> str:
+        return ", ".join(
+            f"{q} ({pct(part[periods.index(q)] / demand[periods.index(q)])})" for q in which
         )
-        + "; the plan's decisions carry it."
-    )
+
+    short = [q for i, q in enumerate(periods) if decided[i] > 0.5]
+    left = [q for i, q in enumerate(periods) if unmet[i] > 0.5]
+    if not short and not left:
+        said = (
+            "What exists and the record carry the whole forecast in every period; the plan "
+            "adds nothing."
+        )
+    else:
+        said = " ".join(
+            part
+            for part in (
+                f"The record leaves demand unmet in {shares(decided, short)}; the plan's "
+                "decisions carry it."
+                if short
+                else "",
+                "Demand is left unmet — nothing the record holds or the plan may add can carry "
+                f"it — in {shares(unmet, left)}."
+                if left
+                else "",
+            )
+            if part
+        )
+    series = [
+        Series("fixed: what exists and the record", fixed, RUN_COLORS[0]),
+        Series("decided by the plan", decided, PUBLIC_COLOR),
+    ]
+    if left:
+        series.append(Series("unmet", unmet, "#BBBBBB"))
     chart = svg.bar_chart(
         chart_id="demand",
-        title="Demand per period (reference-accelerator-hours): carried by the record, and "
-        "by the plan's decisions",
+        title="Demand per period (reference-accelerator-hours): carried by the record, by the "
+        "plan, unmet",
         desc=said,
         categories=periods,
-        series=[
-            Series("fixed: what exists and the record", fixed, RUN_COLORS[0]),
-            Series("decided by the plan", decided, PUBLIC_COLOR),
-        ],
+        series=series,
         stacked=True,
         y_format=svg.compact,
         empty_message="no demand in the plan",
@@ -515,33 +537,27 @@ def _demand(plan: _Plan, periods: list[str]) -> str:
     rows = [
         [r["period"], r["workload_class"], svg.compact(float(r["demand_reference_hours"])),
          svg.compact(float(r["fixed_reference_hours"])),
-         svg.compact(float(r["decided_reference_hours"])), pct(float(r["decided_share"]))]
+         svg.compact(float(r["decided_reference_hours"])), pct(float(r["decided_share"])),
+         svg.compact(float(r.get("unmet_reference_hours") or 0.0))]
         for r in plan.demand
         if float(r["demand_reference_hours"]) > 0
     ]  # fmt: skip
+    cols = [Col("period"), Col("class"), Col("demand", True), Col("fixed", True),
+            Col("decided", True), Col("decided share", True), Col("unmet", True)]  # fmt: skip
     return section(
         "demand",
         "Demand and the record",
         [
             figure(chart, said),
             "<details><summary>Demand by period and workload class</summary>"
-            + table(
-                [
-                    Col("period"),
-                    Col("class"),
-                    Col("demand", True),
-                    Col("fixed", True),
-                    Col("decided", True),
-                    Col("decided share", True),
-                ],
-                rows,
-            )
+            + table(cols, rows)
             + "</details>",
         ],
         "The forecast's work in reference-accelerator-hours (hours × each type's throughput "
         "for the class), split into what the capacity that exists or that the record "
-        "contracted carries (fixed), and what the plan's own decisions carry — the demand the "
-        "record leaves unmet, visible here rather than bought silently.",
+        "contracted carries (fixed), what the plan's own decisions carry — the demand the "
+        "record leaves unmet, visible here rather than bought silently — and, in a history "
+        "(settings.top_up false), what nothing can carry.",
     )
 
 
