@@ -22,7 +22,7 @@ runner = CliRunner()
 ROOT_COMMAND = typer.main.get_command(app)
 COMMANDS = command_paths(ROOT_COMMAND)
 WORDS = [words for words, _ in COMMANDS]
-GROUPS = [(), ("scenario",), ("bench",), ("trace",)]
+GROUPS = [(), ("scenario",), ("bench",), ("trace",), ("money",)]
 
 
 def run(args: list[str]) -> Any:
@@ -48,6 +48,7 @@ def test_every_command_is_found() -> None:
         "plan",
         "trace list",
         "trace fetch",
+        "money report",
     } <= names
 
 
@@ -130,7 +131,7 @@ def example_cases() -> list[tuple[str, str]]:
 EXAMPLES = example_cases()
 # Examples that take minutes or the network: their arguments are parsed by the real command
 # (types, options, choices), not run. Refusals (`# exit 2`) always run.
-PARSE_ONLY = {("bench", "broker"), ("trace", "fetch"), ("simulate",), ("plan",)}
+PARSE_ONLY = {("bench", "broker"), ("trace", "fetch"), ("simulate",), ("plan",), ("money", "report")}
 
 
 def test_there_are_examples() -> None:

@@ -80,8 +80,7 @@ def money_report_command(
     what remains and the shortfall at the end of its period."""
 
     def body() -> None:
-        from stargate.contracts import resolve_without
-        from stargate.money import locate, money_report
+        from stargate.money import locate, money_report, revenue_shares
         from stargate.scenario.loader import load_scenario
 
         if db is not None:
@@ -96,7 +95,7 @@ def money_report_command(
         sels = [s.strip() for s in without or []]
         sc = load_scenario(scenario)
         try:
-            resolve_without(sc, sels)
+            revenue_shares(sc, without=sels)  # bad input is refused before a simulation runs
             spend, source, seed = _spend(sc, sels, summary)
             report = money_report(sc, spend, without=sels, spend_source=source, seed=seed)
         except InputError as exc:
