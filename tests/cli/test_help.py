@@ -131,7 +131,13 @@ def example_cases() -> list[tuple[str, str]]:
 EXAMPLES = example_cases()
 # Examples that take minutes or the network: their arguments are parsed by the real command
 # (types, options, choices), not run. Refusals (`# exit 2`) always run.
-PARSE_ONLY = {("bench", "broker"), ("trace", "fetch"), ("simulate",), ("plan",), ("money", "report")}
+PARSE_ONLY = {
+    ("bench", "broker"),
+    ("trace", "fetch"),
+    ("simulate",),
+    ("plan",),
+    ("money", "report"),
+}
 
 
 def test_there_are_examples() -> None:

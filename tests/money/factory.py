@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
+
 from stargate.domain.model import Scenario
 from stargate.scenario.loader import load_scenario_text
 from tests.conftest import minimal
-
-import yaml
 
 
 def scenario(

@@ -39,7 +39,9 @@ def test_json_from_a_summary_has_named_fields_and_decimal_strings() -> None:
     row = data["revenue_shares"]["transfers"][0]
     assert row["clause_id"] == "revenue-share-to-microsoft"
     assert row["transfer_usd"] == "200000000.00"
-    oracle = [c for c in data["commitments"]["commitments"] if c["clause_id"] == "oracle-commitment"]
+    oracle = [
+        c for c in data["commitments"]["commitments"] if c["clause_id"] == "oracle-commitment"
+    ]
     # The stored summary's oci spend, 2027..2030, all inside the period (tests/data/money).
     assert oracle[0]["drawn_usd"] == "258327059760.00"
     assert oracle[0]["shortfall_usd"] is None

@@ -85,7 +85,9 @@ def test_a_period_ending_after_the_run_is_open() -> None:
 
 
 def test_a_buyer_other_than_the_lab_is_not_drawn() -> None:
-    sc = scenario([commitment("c", 1_000, "2025-01-01", "2025-12-31", buyer="cloudco", seller="lab")])
+    sc = scenario(
+        [commitment("c", 1_000, "2025-01-01", "2025-12-31", buyer="cloudco", seller="lab")]
+    )
     c = commitments(sc, spend(y2025=365_000)).commitment("c")
     assert c.status == "not_drawn"
     assert c.drawn_usd == D("0.00")
@@ -135,9 +137,7 @@ def test_a_summary_without_spend_is_refused() -> None:
     y25=st.integers(min_value=0, max_value=3_000_000),
     y26=st.integers(min_value=0, max_value=3_000_000),
 )
-def test_draw_down_conserves_spend(
-    amounts: list[int], ends: list[int], y25: int, y26: int
-) -> None:
+def test_draw_down_conserves_spend(amounts: list[int], ends: list[int], y25: int, y26: int) -> None:
     """Nothing is counted twice: per seller-year, drawn + uncommitted = spend; drawn never
     exceeds an amount; drawn + remaining = amount."""
     from datetime import timedelta

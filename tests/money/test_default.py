@@ -71,6 +71,9 @@ def test_revenue_share_to_openai_is_unquantified_then_terminated(
     assert r.transfer("revenue-share-to-openai", 2027).transfer_usd == D("0.00")
     net = {n.year: n for n in r.net}
     assert net[2025].complete is False
+    # OpenAI pays the net; Microsoft's unknown share to it can only lower that: an upper bound.
+    assert net[2025].bound == "upper"
+    assert net[2024].bound == "upper"
     assert net[2027].complete is True
     assert net[2027].net_payer == "openai"
     assert net[2027].net_usd == D("11000000000.00")

@@ -41,6 +41,7 @@ def test_shares_each_way_and_the_net() -> None:
     assert net.net_usd == D("401500.00")
     assert net.net_payer == "lab"
     assert net.complete
+    assert net.bound == "exact"
 
 
 def test_the_lab_id_names_its_whole_revenue_and_years_default_to_the_rows() -> None:
@@ -156,9 +157,7 @@ def test_an_agreement_that_sets_cap_usd_null_means_an_undisclosed_cap() -> None:
 
 
 def test_another_partys_stream_is_unquantified_never_zero() -> None:
-    sc = scenario(
-        [share(), share("back", payer="cloudco", payee="lab", stream="cloud-ai-service")]
-    )
+    sc = scenario([share(), share("back", payer="cloudco", payee="lab", stream="cloud-ai-service")])
     r = revenue_shares(sc, [2025])
     back = r.transfer("back", 2025)
     assert back.transfer_usd is None
@@ -167,6 +166,7 @@ def test_another_partys_stream_is_unquantified_never_zero() -> None:
     (net,) = r.net
     assert net.complete is False
     assert net.unquantified == ["back"]
+    assert net.bound == "upper"  # the lab pays the net; cloudco's unknown share lowers it
 
 
 def test_a_year_without_revenue_rows_is_unquantified() -> None:
@@ -182,9 +182,9 @@ def test_rounding_to_the_cent_adds_up() -> None:
         "date": "2025-02-10",
         "changes": [{"clause": "share", "action": "modify", "changes": {"percent": "7.77"}}],
     }
-    y = revenue_shares(
-        scenario([share(percent="3.333")], agreements=[ag]), [2025]
-    ).transfer("share", 2025)
+    y = revenue_shares(scenario([share(percent="3.333")], agreements=[ag]), [2025]).transfer(
+        "share", 2025
+    )
     parts = [s.transfer_usd for s in y.segments]
     assert sum(p for p in parts if p is not None) == y.transfer_usd
     # 40 days × 333.30 + 325 days × 777.00 = 13,332 + 252,525.
@@ -209,7 +209,10 @@ def test_an_unknown_stream_of_the_lab_is_located_with_a_suggestion() -> None:
 
 
 def test_a_revenue_row_given_twice_is_refused() -> None:
-    rows = [{"stream": "chatgpt", "year": 2025, "usd": 1}, {"stream": "chatgpt", "year": 2025, "usd": 2}]
+    rows = [
+        {"stream": "chatgpt", "year": 2025, "usd": 1},
+        {"stream": "chatgpt", "year": 2025, "usd": 2},
+    ]
     with pytest.raises(InputError, match="second revenue row") as e:
         revenue_shares(scenario([share()], revenue=rows))
     assert e.value.problems[0].path == "revenue[1]"

@@ -207,7 +207,8 @@ def _print(report: MoneyReport) -> None:
             y.party_b,
             _usd(y.a_to_b_usd),
             _usd(y.b_to_a_usd),
-            ("≥ " if not y.complete else "") + _usd(y.net_usd),
+            {"exact": "", "upper": "≤ ", "lower": "≥ ", "unknown": "? "}[y.bound]
+            + _usd(y.net_usd),
             y.net_payer or "—",
             "yes" if y.complete else f"no: {', '.join(y.unquantified)} unquantified",
         )

@@ -224,9 +224,7 @@ def commitments(
                     text = v
                 days[d] = ok
                 d += timedelta(days=1)
-        opened.append(
-            _Open(contract.id, cl, text, days, Decimal(text.amount_usd), {}, {})
-        )
+        opened.append(_Open(contract.id, cl, text, days, Decimal(text.amount_usd), {}, {}))
 
     seller_rows: list[SellerYear] = []
     sellers = sorted({o.text.seller for o in opened if o.text.buyer == lab})
@@ -266,9 +264,7 @@ def commitments(
                     )
                 )
 
-    out = [
-        _result(o, lab, first, last, spend, owned, added_by, o.clause.id in off) for o in opened
-    ]
+    out = [_result(o, lab, first, last, spend, owned, added_by, o.clause.id in off) for o in opened]
     return Commitments(
         scenario_id=scenario.id,
         lab=lab,

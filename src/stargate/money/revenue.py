@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -93,6 +94,10 @@ class NetYear(_Out):
     net_payer: str | None = Field(description="who pays the net; null when it is zero")
     complete: bool = Field(description="false when a transfer between them is unquantified")
     unquantified: list[str] = Field(description="ids of the clauses whose transfer is unknown")
+    bound: Literal["exact", "upper", "lower", "unknown"] = Field(
+        description="what net_usd is: exact, or (unquantified or upper-bound transfers) the "
+        "most (upper) or the least (lower) the net payer pays, or unknown"
+    )
 
 
 class RevenueShares(_Out):
@@ -210,7 +215,7 @@ class _Who:
         return self.added_by.get(clause.id)
 
 
-def _day(cl: ClauseBase, day: date, off: frozenset[str], who: _Who) -> _Day:
+def _day(cl: ClauseBase, day: date, *, off: frozenset[str], who: _Who) -> _Day:
     if cl.id in off:
         return _Day(False, None, "switched off (--without)")
     version = cl.version_at(day)
@@ -292,7 +297,7 @@ def revenue_shares(
             n_year = year_days(year)
             segs: list[ShareSegment] = []
             stream_used: tuple[str, ...] | None = None
-            for s, e, d in segments(first, last, lambda day: _day(cl, day, off, who)):
+            for s, e, d in segments(first, last, partial(_day, cl, off=off, who=who)):
                 n = (e - s).days + 1
                 agreement = who.agreement(cl, d.amendment)
                 if not d.in_force:
@@ -414,6 +419,24 @@ def _net(rows: list[ShareYear], years: list[int]) -> list[NetYear]:
             ba = sum((r.transfer_usd or 0 for r in these if r.payer == b), Decimal("0.00"))
             unknown = sorted(r.clause_id for r in these if not r.quantified)
             net = ab - ba
+            payer = a if net > 0 else b if net < 0 else None
+            less = more = False  # could the net payer owe less, or more, than net_usd?
+            for r in these:
+                if not r.quantified or r.upper_bound:
+                    by_payer = r.payer == payer
+                    if not r.quantified:
+                        more, less = more or by_payer, less or not by_payer
+                    else:
+                        less, more = less or by_payer, more or not by_payer
+            bound: Literal["exact", "upper", "lower", "unknown"] = (
+                "unknown"
+                if (less and more) or (payer is None and (less or more))
+                else "upper"
+                if less
+                else "lower"
+                if more
+                else "exact"
+            )
             out.append(
                 NetYear(
                     year=year,
@@ -422,9 +445,10 @@ def _net(rows: list[ShareYear], years: list[int]) -> list[NetYear]:
                     a_to_b_usd=ab,
                     b_to_a_usd=ba,
                     net_usd=abs(net),
-                    net_payer=a if net > 0 else b if net < 0 else None,
+                    net_payer=payer,
                     complete=not unknown,
                     unquantified=unknown,
+                    bound=bound,
                 )
             )
     return out

@@ -67,7 +67,12 @@ def _source(ref: str | Path | None) -> tuple[str, str] | None:
     name = DEFAULT_SCENARIO if ref is None else str(ref)
     path = Path(name)
     if path.is_file():
-        return name, path.read_text(encoding="utf-8", errors="replace")
+        from stargate.files import read_input
+
+        try:
+            return name, read_input(path, "a scenario").decode("utf-8", errors="replace")
+        except InputError:
+            return None
     if name in embedded_scenarios():
         root = resources.files("stargate.scenario.data")
         text = root.joinpath(f"{name}.yaml").read_text(encoding="utf-8")
