@@ -109,9 +109,18 @@ def test_without_an_agreement_changes_the_transfers(tmp_path: Path) -> None:
     stored = json.loads(SUMMARY.read_text())
     stored["run"]["scenario"] = "mini"
     summary.write_text(json.dumps(stored))
-    with_all = json.loads(run(str(path), "--summary", str(summary), "--json").output)
+    first = run(str(path), "--summary", str(summary), "--json")
+    # The summary is the default scenario's, relabelled: its hash differs, which is said.
+    assert "simulated from another version of scenario 'mini'" in first.stderr
+    with_all = json.loads(first.stdout)
+    # A summary of a run with other terms is refused; one of a run without `ag` is read.
+    refused = run(str(path), "--summary", str(summary), "--without", "ag")
+    assert refused.exit_code == 2
+    assert "the summary was simulated without nothing" in refused.output
+    stored["provenance"]["amendments_off"] = ["ag"]
+    summary.write_text(json.dumps(stored))
     without = json.loads(
-        run(str(path), "--summary", str(summary), "--without", "ag", "--json").output
+        run(str(path), "--summary", str(summary), "--without", "ag", "--json").stdout
     )
     assert with_all["revenue_shares"]["transfers"][0]["transfer_usd"] == "181000.00"
     assert without["revenue_shares"]["transfers"][0]["transfer_usd"] == "365000.00"

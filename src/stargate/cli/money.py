@@ -146,6 +146,30 @@ def _spend(
                 hint="give the scenario the summary was simulated from",
             )
         )
+    from stargate.contracts import resolve_without
+
+    resolved = resolve_without(sc, without)
+    theirs = (sorted(parsed.run.without), sorted(parsed.provenance.amendments_off))
+    ours = (sorted(resolved.clause_ids), sorted(resolved.voided))
+    if theirs != ours:
+        shown = ", ".join([*theirs[0], *theirs[1]]) or "nothing"
+        raise InputError(
+            Problem(
+                f"the summary was simulated without {shown}, not with the terms asked for "
+                f"(--without {', '.join(without) or 'nothing'}): its spend would not match",
+                file=summary,
+                path="run.without",
+                hint="give the same --without as the simulation, or simulate again",
+            )
+        )
+    from stargate.domain.provenance import for_scenario
+
+    if parsed.provenance.scenario_sha256 != for_scenario(sc).scenario_sha256:
+        err.print(
+            f"warning: {summary}: the summary was simulated from another version of scenario "
+            f"'{sc.id}' (its SHA-256 differs): its spend may not match the scenario's terms",
+            markup=False,
+        )
     return parsed, f"summary {summary}", parsed.run.seed
 
 
@@ -207,8 +231,7 @@ def _print(report: MoneyReport) -> None:
             y.party_b,
             _usd(y.a_to_b_usd),
             _usd(y.b_to_a_usd),
-            {"exact": "", "upper": "≤ ", "lower": "≥ ", "unknown": "? "}[y.bound]
-            + _usd(y.net_usd),
+            {"exact": "", "upper": "≤ ", "lower": "≥ ", "unknown": "? "}[y.bound] + _usd(y.net_usd),
             y.net_payer or "—",
             "yes" if y.complete else f"no: {', '.join(y.unquantified)} unquantified",
         )

@@ -28,13 +28,6 @@ def year_days(year: int) -> int:
     return (date(year + 1, 1, 1) - date(year, 1, 1)).days
 
 
-def overlap_days(first: date, last: date, start: date, end: date | None) -> int:
-    """Days of ``first..last`` that also lie in ``start..end`` (both ends included)."""
-    lo = max(first, start)
-    hi = last if end is None else min(last, end)
-    return max(0, (hi - lo).days + 1)
-
-
 def segments(first: date, last: date, key: Callable[[date], K]) -> Iterator[tuple[date, date, K]]:
     """Runs of consecutive days of ``first..last`` with the same ``key``: (start, end, key)."""
     if last < first:
