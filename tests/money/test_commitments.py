@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stargate.errors import InputError
-from stargate.money import Spend, commitments
+from stargate.money import Spend, commitment_terms, commitments
 from tests.money.factory import commitment, scenario
 
 D = Decimal
@@ -158,3 +158,22 @@ def test_draw_down_conserves_spend(amounts: list[int], ends: list[int], y25: int
         assert c.drawn_usd <= c.amount_usd
         assert c.drawn_usd + c.remaining_usd == c.amount_usd
         assert sum((y.drawn_usd for y in c.years), D(0)) == c.drawn_usd
+
+
+def test_commitment_terms_for_a_caller_without_spend() -> None:
+    """What the planner reads: the seller's providers, the amount and the drawable days."""
+    ag = {"id": "ag", "date": "2025-07-01", "changes": [{"clause": "c", "action": "terminate"}]}
+    sc = scenario(
+        [
+            commitment("c", 1_000_000, "2025-01-01", "2026-12-31"),
+            commitment("later", 5, "2027-01-01", "2027-12-31"),
+        ],
+        agreements=[ag],
+    )
+    (term,) = commitment_terms(sc, *RUN)  # `later` has no day in the window
+    assert term.clause_id == "c"
+    assert term.providers == ["cloud"]
+    assert term.amount_usd == D("1000000.00")
+    assert term.days_by_year == {2025: 181}  # terminated from 2025-07-01
+    (whole,) = commitment_terms(sc, *RUN, without=["ag"])
+    assert whole.days_by_year == {2025: 365, 2026: 365}

@@ -14,10 +14,12 @@ from __future__ import annotations
 from stargate.money.commitments import (
     Commitment,
     Commitments,
+    CommitmentTerm,
     CommitmentYear,
     SellerYear,
     Spend,
     SummaryLike,
+    commitment_terms,
     commitments,
 )
 from stargate.money.report import MoneyReport, money_report
@@ -26,6 +28,7 @@ from stargate.money.where import locate
 
 __all__ = [
     "Commitment",
+    "CommitmentTerm",
     "CommitmentYear",
     "Commitments",
     "MoneyReport",
@@ -36,6 +39,7 @@ __all__ = [
     "ShareYear",
     "Spend",
     "SummaryLike",
+    "commitment_terms",
     "commitments",
     "locate",
     "money_report",

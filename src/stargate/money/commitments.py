@@ -208,23 +208,7 @@ def commitments(
     for p in sc.providers:
         owned.setdefault(p.owner, []).append(p.id)
 
-    opened: list[_Open] = []
-    for contract, cl in sc.clauses():
-        if not isinstance(cl, CommittedSpend):
-            continue
-        text = cl
-        days: dict[date, bool] = {}
-        for y in range(first.year, last.year + 1):
-            lo, hi = max(first, date(y, 1, 1)), min(last, date(y, 12, 31))
-            d = lo
-            while d <= hi:
-                v = None if cl.id in off else cl.version_at(d)
-                ok = isinstance(v, CommittedSpend) and v.period.contains(d)
-                if ok and isinstance(v, CommittedSpend):
-                    text = v
-                days[d] = ok
-                d += timedelta(days=1)
-        opened.append(_Open(contract.id, cl, text, days, Decimal(text.amount_usd), {}, {}))
+    opened = _open_all(sc, off, first, last)
 
     seller_rows: list[SellerYear] = []
     sellers = sorted({o.text.seller for o in opened if o.text.buyer == lab})
@@ -367,3 +351,79 @@ def _result(
         status=status,
         notes=notes,
     )
+
+
+def _open_all(sc: Scenario, off: frozenset[str], first: date, last: date) -> list[_Open]:
+    """Every committed_spend clause, with the days of ``first..last`` on which it is in force
+    and the day is in its period (the text in force on the last such day decides)."""
+    opened: list[_Open] = []
+    for contract, cl in sc.clauses():
+        if not isinstance(cl, CommittedSpend):
+            continue
+        text = cl
+        days: dict[date, bool] = {}
+        d = first
+        while d <= last:
+            v = None if cl.id in off else cl.version_at(d)
+            ok = isinstance(v, CommittedSpend) and v.period.contains(d)
+            if ok and isinstance(v, CommittedSpend):
+                text = v
+            days[d] = ok
+            d += timedelta(days=1)
+        opened.append(_Open(contract.id, cl, text, days, Decimal(text.amount_usd), {}, {}))
+    return opened
+
+
+class CommitmentTerm(_Out):
+    """A commitment's terms over a window, for a caller that has no spend yet (the planner):
+    what must be bought from whom, by when, and on which days it can be drawn."""
+
+    clause_id: str
+    contract_id: str
+    buyer: str
+    seller: str
+    providers: list[str] = Field(description="the providers the seller owns")
+    amount_usd: Decimal
+    period_start: date
+    period_end: date | None
+    days_by_year: dict[int, int] = Field(
+        description="per year of the window, the days it is in force and in its period"
+    )
+
+
+def commitment_terms(
+    scenario: Scenario, first: date, last: date, *, without: Iterable[str] = ()
+) -> list[CommitmentTerm]:
+    """The committed_spend clauses of the lab's purchases as they bear on ``first..last``:
+    seller, its providers, amount, period, and the drawable days per year (the same days
+    :func:`commitments` draws on). Clauses never drawable in the window are left out."""
+    resolved = resolve_without(scenario, list(without))
+    sc = resolved.scenario
+    lab = sc.lab_id()
+    owned: dict[str, list[str]] = {}
+    for p in sc.providers:
+        owned.setdefault(p.owner, []).append(p.id)
+    out: list[CommitmentTerm] = []
+    for o in sorted(_open_all(sc, resolved.clause_ids, first, last), key=_order):
+        if o.text.buyer != lab:
+            continue
+        by_year: dict[int, int] = {}
+        for d, ok in o.days.items():
+            if ok:
+                by_year[d.year] = by_year.get(d.year, 0) + 1
+        if not by_year:
+            continue
+        out.append(
+            CommitmentTerm(
+                clause_id=o.clause.id,
+                contract_id=o.contract_id,
+                buyer=o.text.buyer,
+                seller=o.text.seller,
+                providers=owned.get(o.text.seller, []),
+                amount_usd=cents(Decimal(o.text.amount_usd)),
+                period_start=o.text.period.start,
+                period_end=o.text.period.end,
+                days_by_year=by_year,
+            )
+        )
+    return out
