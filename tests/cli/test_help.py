@@ -22,7 +22,7 @@ runner = CliRunner()
 ROOT_COMMAND = typer.main.get_command(app)
 COMMANDS = command_paths(ROOT_COMMAND)
 WORDS = [words for words, _ in COMMANDS]
-GROUPS = [(), ("scenario",), ("bench",), ("trace",), ("ledger",)]
+GROUPS = [(), ("scenario",), ("bench",), ("trace",), ("ledger",), ("money",)]
 
 
 def run(args: list[str]) -> Any:
@@ -54,6 +54,7 @@ def test_every_command_is_found() -> None:
         "ledger verify",
         "ledger prove",
         "ledger entries",
+        "money report",
     } <= names
 
 
@@ -144,6 +145,7 @@ PARSE_ONLY = {
     ("simulate",),
     ("plan",),
     *(("ledger", c) for c in ("keygen", "checkpoint", "cosign", "verify", "prove", "entries")),
+    ("money", "report"),
 }
 
 

@@ -161,6 +161,7 @@ def _plan_one(
     from stargate.contracts.state import resolve_without
     from stargate.domain.figures import public_compute_costs_by_year
     from stargate.domain.provenance import for_scenario
+    from stargate.plan.public import public_figure_checks
 
     # agreements and amendments named in ``without`` are voided: the plan is of the derived
     # scenario; clause ids are switched off in it as before
@@ -181,8 +182,33 @@ def _plan_one(
     result.period = period
     result.clauses_off = resolved.names
     result.public_figures = public_compute_costs_by_year(scenario)
+    result.public_figure_checks = public_figure_checks(scenario, result)
+    if not scenario.settings.top_up and result.objective_usd is not None:
+        result.notes.append(_history_note(result))
     result.provenance = for_scenario(scenario, clauses_off=result.clauses_off)
     return result
+
+
+def _history_note(result: PlanResult) -> str:
+    """What ``settings.top_up: false`` (a history) means for the plan, and what it came to."""
+    head = (
+        "settings.top_up is false (a history): what exists and the record's contracts are the "
+        "plan's stock; the plan adds capacity only for demand they leave unmet"
+    )
+    d = result.demand
+    short = d.filter(pl.col("decided_reference_hours") > 0)
+    unmet = d.filter(pl.col("unmet_reference_hours") > 0)
+    if short.height == 0 and unmet.height == 0:
+        return head + ", and they carry the whole forecast: the plan decides nothing"
+    parts = []
+    for rows, col, what in ((short, "decided_reference_hours", "carried by the plan's decisions"),
+                            (unmet, "unmet_reference_hours", "left unmet: nothing the record "
+                             "holds or the plan may add can carry it")):  # fmt: skip
+        if rows.height:
+            periods = sorted(set(rows["period"].to_list()))
+            hours = float(rows[col].sum())
+            parts.append(f"{hours:,.0f} reference-accelerator-hours in {', '.join(periods)} {what}")
+    return head + ": " + "; ".join(parts) + " (the demand table)"
 
 
 def _solve_plan(
@@ -234,7 +260,8 @@ def _solve_plan(
             (horizon, log),
         )
 
-    sol = {k: solution(m, k) for k in ("x", "b", "u", "uf", "r", "hold", "o", "g", "z")}
+    names = ("x", "b", "u", "uf", "r", "hold", "o", "g", "z", "unmet")
+    sol = {k: solution(m, k) for k in names}
     tables = _tables(d, sol)
     if shadow_prices:
         log.append("-- shadow prices: the LP with the binaries held at their optimum --")
@@ -242,7 +269,11 @@ def _solve_plan(
     else:
         prices = _empty_shadow()
     tables["shadow_prices"] = prices
-    objective_usd = usd_from_musd(float(m.objective.value) + built.constant_musd)
+    from stargate.plan.model import not_cost_musd
+
+    objective_usd = usd_from_musd(
+        float(m.objective.value) + built.constant_musd - not_cost_musd(sol)
+    )
     return _result(
         status,
         objective_usd,
@@ -285,6 +316,7 @@ def _result(
         shadow_prices=t["shadow_prices"],
         procurement=t["procurement"],
         capacity_held=t["capacity_held"],
+        demand=t["demand"],
         conflicts=conflicts,
         notes=list(d.notes),
         horizon=horizon,
@@ -304,6 +336,13 @@ DIGITS = {
     "reference_accelerators": 3,
     "accelerator_hours": 3,
     "reference_hours": 3,
+    "demand_reference_hours": 3,
+    "fixed_reference_hours": 3,
+    "decided_reference_hours": 3,
+    "decided_share": 6,
+    "unmet_reference_hours": 3,
+    "capacity_reference_hours": 3,
+    "capacity_share": 6,
     "share": 6,
 }
 #: Columns ending in ``_usd`` keep cents.
@@ -319,7 +358,7 @@ def clean_table(name: str, df: pl.DataFrame) -> pl.DataFrame:
     """``df`` with each float column rounded to the places it is meaningful to (cents for
     USD, thousandths of an accelerator, MW or hour, millionths of a share), so values within
     the solver's tolerance of 0 are 0 (never ``-0.0``) and ``93750.00000000004`` is ``93750``;
-    rows of ``share_by_provider`` left with no work are dropped."""
+    rows of ``share_by_provider`` left with neither work nor capacity are dropped."""
     exprs = []
     for col, dtype in df.schema.items():
         if dtype != pl.Float64:
@@ -331,7 +370,8 @@ def clean_table(name: str, df: pl.DataFrame) -> pl.DataFrame:
         exprs.append(pl.when(rounded == 0).then(0.0).otherwise(rounded).alias(col))
     out = df.with_columns(exprs) if exprs else df
     if name == "share_by_provider" and out.height:
-        out = out.filter(pl.col("reference_hours") > 0)
+        kept = [pl.col(c) > 0 for c in ("reference_hours", "capacity_reference_hours") if c in out]
+        out = out.filter(pl.any_horizontal(kept))
     return out
 
 
@@ -351,10 +391,15 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
     "cost_by_period": {"period": pl.String, "provider": pl.String, "capex_usd": pl.Float64,
                        "depreciation_usd": pl.Float64, "energy_usd": pl.Float64,
                        "opex_usd": pl.Float64, "rental_usd": pl.Float64,
-                       "compute_cost_usd": pl.Float64},
+                       "compute_cost_usd": pl.Float64, "fixed_compute_cost_usd": pl.Float64,
+                       "decided_compute_cost_usd": pl.Float64},
     "share_by_provider": {"period": pl.String, "provider": pl.String,
-                          "reference_hours": pl.Float64, "share": pl.Float64},
-    "annual_compute_cost": {"year": pl.Int64, "compute_cost_usd": pl.Float64},
+                          "reference_hours": pl.Float64, "share": pl.Float64,
+                          "capacity_reference_hours": pl.Float64,
+                          "capacity_share": pl.Float64},
+    "annual_compute_cost": {"year": pl.Int64, "compute_cost_usd": pl.Float64,
+                            "fixed_compute_cost_usd": pl.Float64,
+                            "decided_compute_cost_usd": pl.Float64},
     "shadow_prices": {"constraint": pl.String, "name": pl.String, "period": pl.String,
                       "value_usd": pl.Float64, "per": pl.String},
     "procurement": {"request": pl.String, "date": pl.String, "provider": pl.String,
@@ -369,6 +414,10 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
                       "accelerators": pl.Float64, "reference_accelerators": pl.Float64,
                       "power_mw": pl.Float64, "committed_usd": pl.Float64,
                       "used_usd": pl.Float64, "idle_usd": pl.Float64},
+    "demand": {"period": pl.String, "workload_class": pl.String,
+               "demand_reference_hours": pl.Float64, "fixed_reference_hours": pl.Float64,
+               "decided_reference_hours": pl.Float64, "decided_share": pl.Float64,
+               "unmet_reference_hours": pl.Float64},
 }  # fmt: skip
 
 

@@ -206,6 +206,9 @@ class PlanData:
     procurement: list[ProcurementRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     clauses_off: frozenset[str] = frozenset()  # ids of the clauses switched off
+    #: ``settings.top_up: false`` (a history): demand nothing can carry is left unmet and
+    #: reported rather than making the plan infeasible
+    unmet_allowed: bool = False
 
     # -- cost helpers (shared by the model and the reporting) --------------------------------
     @property
@@ -550,6 +553,7 @@ def prepare(
         procurement=placed.rows,
         notes=notes,
         clauses_off=without_ids,
+        unmet_allowed=not scenario.settings.top_up,
     )
 
 
