@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -46,6 +46,7 @@ def write_json_lines(items: Iterable[object], write: Callable[[str], object]) ->
         "stargate place examples/requests/stargate-mix.yaml --at 2026-01-01 --without rofr --json",
         "stargate place examples/requests/stargate-mix.yaml --responder no-answer --objective time",
         "stargate place examples/requests/capacity.yaml --at 2025-02-01",
+        "stargate place examples/requests/capacity.yaml --at 2025-02-01 --db sqlite:///ledger.sqlite3",
         "stargate place examples/requests/missing.yaml   # exit 2",
     )
 )
@@ -107,6 +108,18 @@ def place(
         ),
     ] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print decisions as JSON.")] = False,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="URL",
+            help="Record one decision entry per decision (its candidates, reasons and deciding "
+            "clause) in the ledger at URL, under the placement's own run id ('default': "
+            "$STARGATE_DATABASE_URL, else the user's ledger file). Without it nothing is "
+            "recorded.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Place requests where the contracts allow and it is cheapest or fastest; explain why.
 
@@ -135,6 +148,10 @@ def place(
             raise for_option(exc, PLACE_OPTIONS) from None
         sc = load_scenario(scenario)
         reqs, single = load_requests(requests, sc)
+        if db is not None:  # a bad URL or a newer schema refused before any decision
+            from stargate.ledger import open_ledger
+
+            open_ledger(None if db == "default" else db).close()
         full = detail == "full" or (detail == "auto" and len(reqs) <= AUTO_FULL_MAX)
         broker = Broker(
             place_view(sc, moment, without or []),
@@ -145,8 +162,16 @@ def place(
             detail="full" if full else "chosen",
             seed=seed,
         )
+        settings = {
+            "requests": requests,
+            "objective": objective,
+            "responder": responder,
+            "detail": "full" if full else "chosen",
+        }
         if full or single:
             decisions = broker.decide_many(reqs, moment)
+            if db is not None:
+                _record_decisions(db, list(decisions), sc, moment, seed, without or [], settings)
             if as_json:
                 print_json(decisions[0].to_dict() if single else decisions.to_dict())
             elif full:
@@ -158,13 +183,54 @@ def place(
         # a large batch: decide, write and forget one decision at a time (memory stays flat);
         # the requests live to the end, so the collector need not scan them again and again
         gc.freeze()
-        stream = (broker.decide_any(r, moment) for r in reqs)
+        stream: Iterable[Any] = (broker.decide_any(r, moment) for r in reqs)
+        if db is not None:  # decide and record in batches, then print
+            stream = iter(_record_decisions(db, stream, sc, moment, seed, without or [], settings))
         if as_json:
             write_json_lines((d.to_dict() for d in stream), sys.stdout.write)
         else:
             render_summary(stream, out)
 
     run_guarded(body)
+
+
+def _record_decisions(
+    db: str,
+    decisions: Iterable[Any],
+    sc: Any,
+    moment: Any,
+    seed: int,
+    without: list[str],
+    settings: dict[str, Any],
+) -> list[Any]:
+    """Record ``decisions`` as ``decision`` entries (batched) unless the placement's run id is
+    in the ledger already; the decisions, for printing."""
+    from stargate.ledger import open_ledger
+    from stargate.ledger.charges import decision_entries, has_run, record_stream
+
+    kept: list[Any] = []
+
+    def keep() -> Iterable[Any]:
+        for d in decisions:
+            kept.append(d)
+            yield d
+
+    run_id, _, entries = decision_entries(
+        keep(), sc, moment, seed=seed, without=without, settings=settings
+    )
+    with open_ledger(None if db == "default" else db) as led:
+        if has_run(led, run_id):
+            kept = list(decisions)
+            err.print(
+                f"placement {run_id} is already in the ledger at {led.url}: nothing appended",
+                markup=False,
+            )
+            return kept
+        n = record_stream(led, run_id, entries)
+        err.print(
+            f"recorded {n:,} decisions as run {run_id} in the ledger at {led.url}", markup=False
+        )
+    return kept
 
 
 @bench_app.command(

@@ -36,7 +36,9 @@ OPTIONS = {
         "stargate simulate --fleet pool:6500 --json",
         "stargate simulate --horizon 2026-01-01..2026-03-31 "
         '--workload "synthetic?jobs=1000&size_scale=64" --without rofr --json',
+        "stargate simulate --horizon 2025..2025 --db sqlite:///ledger.sqlite3",
         "stargate simulate --fleet pool:64 --policy nosuch   # exit 2",
+        "stargate simulate --fleet pool:64 --db sqlite://   # exit 2",
     )
 )
 def simulate(
@@ -175,6 +177,18 @@ def simulate(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="URL",
+            help="Record the run in the ledger at URL (sqlite:///PATH or "
+            "postgresql+psycopg://USER@HOST/DB; 'default': $STARGATE_DATABASE_URL, else the "
+            "user's ledger file): its reservations, monthly charges and commitment draw-downs, "
+            "under the run's own id (docs/ledger.md#charges). Without it nothing is recorded.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Replay workloads through the broker over a horizon, and report what happened."""
 
@@ -192,6 +206,10 @@ def simulate(
                 Problem(f"unknown mode '{mode}'", path="--mode", expected="simulate or packing")
             )
         if mode == "packing":
+            if db is not None:
+                raise InputError(
+                    Problem("--mode packing records nothing in the ledger", path="--db")
+                )
             if out_dir is not None:
                 raise InputError(
                     Problem(
@@ -233,6 +251,20 @@ def simulate(
                         expected=" | ".join(PROCURE_FROM),
                     )
                 )
+        if db is not None:
+            if fleet is not None:
+                raise InputError(
+                    Problem(
+                        "a run on a fleet for experiments has no reservations or contracts to "
+                        "record",
+                        path="--db",
+                        hint="record a scenario run (leave out --fleet)",
+                    )
+                )
+            # opened before the run: a bad URL or a newer schema is refused before any work
+            from stargate.ledger import open_ledger
+
+            open_ledger(None if db == "default" else db).close()
         # no --workload: the fleet's default, or the engine's (the scenario's forecast)
         sources = workload or ([DEFAULT_FLEET_WORKLOAD] if fleet and not scenario else None)
         warnings: list[Problem] = []
@@ -263,6 +295,8 @@ def simulate(
             err.print(f"warning: {w.render()}", markup=False)
         summary = dict(result.to_dict())
         summary["wall_s"] = round(result.wall_s, 3)
+        if db is not None:
+            summary["ledger"] = _record(db, result, kwargs, sources, without or [])
         if baseline is not None:
             summary["baseline"] = baseline.to_dict()
         if out_dir is not None:
@@ -288,6 +322,34 @@ def simulate(
             _print_summary(summary, brief=brief)
 
     run_guarded(body)
+
+
+def _record(
+    db: str, result: Any, kwargs: dict[str, Any], sources: Any, without: list[str]
+) -> dict[str, Any]:
+    """Record ``result`` in the ledger at ``db``; what was recorded, for ``--json``."""
+    from stargate.ledger import open_ledger
+    from stargate.ledger.charges import record
+    from stargate.recording import sim_record
+
+    settings = {
+        k: kwargs[k]
+        for k in ("policy", "granularity", "responder", "price", "procure_every", "procure_from")
+    }
+    settings["workloads"] = list(sources or [])
+    settings["without"] = list(without)
+    run = sim_record(result, settings)
+    with open_ledger(None if db == "default" else db) as ledger:
+        done = record(ledger, run)
+        url = ledger.url
+    err.print(done.message(url), markup=False)
+    return {
+        "url": url,
+        "run_id": done.run_id,
+        "appended": done.appended,
+        "already_recorded": done.already,
+        "entries_by_kind": done.by_kind,
+    }
 
 
 def _with_progress(fn: Any) -> Any:

@@ -1,0 +1,209 @@
+"""A scenario run's :class:`~stargate.sim.result.SimResult` as the ledger's
+:class:`~stargate.ledger.charges.ChargeInputs`: what the lab held (reservations and own pools,
+each with its contract and list price), what jobs and inference used, the summary's
+``spend_by_year`` the months must add up to, the reservations the procurement made, and the
+committed-spend draw-downs of :func:`stargate.money.commitments.commitments`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from stargate.errors import InputError, Problem
+from stargate.ledger.charges import (
+    ChargeInputs,
+    Drawdown,
+    HeldItem,
+    ReservationMade,
+    RunRecord,
+    Shortfall,
+    decimal_of,
+    reservation_ids,
+    run_entries,
+    run_id_for,
+)
+from stargate.sim.result import SimResult
+
+_SECONDS_PER_HOUR = Decimal(3600)
+
+
+def _list_price(scenario: Any, provider: str, site: str, accelerator: str, lab: str) -> Any:
+    """The price rule's on-demand (list) price of an hour of ``accelerator`` at ``site``."""
+    from stargate.domain.costs import hourly_cost
+
+    try:
+        hc = hourly_cost(
+            scenario,
+            scenario.provider(provider),
+            scenario.site(site),
+            scenario.accelerator(accelerator),
+            "on_demand",
+            requester=lab,
+        )
+    except KeyError:
+        return None
+    return None if hc is None else hc.total_usd
+
+
+def charge_inputs(result: SimResult, settings: Mapping[str, Any] | None = None) -> ChargeInputs:
+    """The plain inputs of the run's ledger entries. ``settings`` (the CLI's options) are
+    hashed into the run id with the provenance. A run on a fleet for experiments (no
+    procurement, no contracts) is an :class:`InputError` naming ``--db``."""
+    from stargate.money.commitments import commitments
+
+    proc = result.procurement
+    sc: Any = result.scenario
+    summary = result.summary
+    if proc is None or sc is None or summary.spend_by_year is None:
+        raise InputError(
+            Problem(
+                "a run on a fleet for experiments has no reservations or contracts to record",
+                path="--db",
+                hint="record a scenario run (leave out --fleet)",
+            )
+        )
+    provenance = summary.provenance.model_dump(mode="json")
+    run = summary.run.model_dump(mode="json")
+    run_id = run_id_for("sim", provenance, {"run": run, **(settings or {})})
+    lab = proc.lab
+    s = result.state
+    first = s.t0.date()
+    last = (s.t0 + timedelta(seconds=s.end_s) - timedelta(microseconds=1)).date()
+    held = []
+    prices: dict[tuple[str, str, str], Any] = {}
+    for h in proc.held:
+        if h.price_usd_per_accelerator_hour is None:
+            continue  # nothing prices it: the summary counts no spend for it either
+        key = (h.provider, h.site, h.accelerator)
+        if key not in prices:
+            prices[key] = _list_price(sc, *key, lab)
+        classes = tuple(h.reservation.workload_classes) if h.reservation is not None else ()
+        held.append(
+            HeldItem(
+                h.id,
+                h.kind,
+                h.provider,
+                h.site,
+                h.accelerator,
+                h.accelerators,
+                h.start,
+                h.end,
+                h.price_usd_per_accelerator_hour,
+                prices[key],
+                classes,
+            )
+        )
+    committed: dict[tuple[int, str, str], Decimal] = {}
+    used: dict[tuple[int, str], Decimal] = {}
+    for row in summary.spend_by_year:
+        for site, text in row.committed_by_site_usd.items():
+            committed[(row.year, row.provider, site)] = Decimal(text)
+        used[(row.year, row.provider)] = Decimal(row.used_usd)
+    pools = s.pools
+    held_ids = {h.id for h in held}
+    busy: dict[Any, Decimal] = {}
+    busy_held: dict[Any, Decimal] = {}
+    for (p, d), busy_s in s.busy_by_day.items():
+        price = float(pools.price_h[p])
+        if not math.isfinite(price) or busy_s <= 0:
+            continue
+        day = first + timedelta(days=d)
+        usd = decimal_of(float(busy_s)) / _SECONDS_PER_HOUR * decimal_of(price)
+        if pools.ids[p] in held_ids:  # a reservation run as a pool of its own, or an own pool
+            k2 = (day, pools.ids[p])
+            busy_held[k2] = busy_held.get(k2, Decimal(0)) + usd
+        else:  # a pool id made unique (held_scenario): its provider, site and type
+            k4 = (day, pools.provider[p], pools.site[p], pools.accelerator[p])
+            busy[k4] = busy.get(k4, Decimal(0)) + usd
+    # inference's used spend per (year, provider): SimResult keeps it beside the summary
+    served_raw: Mapping[tuple[int, str], float] = getattr(result, "_inference_used", {})
+    served = {k: decimal_of(float(v)) for k, v in served_raw.items()}
+    rows = list(proc.rows)
+    ids = reservation_ids(rows)
+    made = [
+        ReservationMade(
+            ids[i],
+            r.request_id,
+            r.source,
+            r.decided_on,
+            r.provider,
+            r.site,
+            r.accelerator,
+            r.accelerators,
+            r.term_start,
+            r.term_end,
+            r.price_usd_per_accelerator_hour,
+            r.rofr,
+            None if r.rofr == "not_in_scope" else r.request_id,
+            r.decided_by,
+            r.reason,
+        )
+        for i, r in enumerate(rows)
+        if i in ids
+    ]
+    cm = commitments(sc, summary, without=summary.run.without)
+    drawdowns = [
+        Drawdown(
+            c.clause_id,
+            c.contract_id,
+            c.buyer,
+            c.seller,
+            tuple(c.providers),
+            y.year,
+            c.amount_usd,
+            y.spend_with_seller_usd,
+            y.in_period_usd,
+            y.drawn_usd,
+            c.period_start,
+            c.period_end,
+        )
+        for c in cm.commitments
+        for y in c.years
+        if y.drawn_usd != 0
+    ]
+    shortfalls = [
+        Shortfall(
+            c.clause_id,
+            c.contract_id,
+            c.buyer,
+            c.seller,
+            tuple(c.providers),
+            c.amount_usd,
+            c.drawn_usd,
+            c.shortfall_usd,
+            c.period_end,
+        )
+        for c in cm.commitments
+        if c.status == "shortfall" and c.shortfall_usd and c.period_end is not None
+    ]
+    return ChargeInputs(
+        run_id=run_id,
+        provenance=provenance,
+        scenario_id=str(sc.id),
+        lab=lab,
+        first=first,
+        last=last,
+        held=held,
+        committed_by_site_usd=committed,
+        used_usd=used,
+        busy_usd=busy,
+        busy_usd_by_held=busy_held,
+        served_usd=served,
+        inference_classes=frozenset(
+            c.id
+            for c in sc.workload_classes
+            if str(getattr(c.kind, "value", c.kind)) == "inference"
+        ),
+        owners={p.id: p.owner for p in sc.providers},
+        reservations=made,
+        drawdowns=drawdowns,
+        shortfalls=shortfalls,
+    )
+
+
+def sim_record(result: SimResult, settings: Mapping[str, Any] | None = None) -> RunRecord:
+    """The run's ledger entries, ready for :func:`stargate.ledger.charges.record`."""
+    return run_entries(charge_inputs(result, settings))
