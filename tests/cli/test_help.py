@@ -54,6 +54,7 @@ def test_every_command_is_found() -> None:
         "ledger verify",
         "ledger prove",
         "ledger entries",
+        "ledger export",
         "money report",
     } <= names
 
@@ -144,7 +145,10 @@ PARSE_ONLY = {
     ("trace", "fetch"),
     ("simulate",),
     ("plan",),
-    *(("ledger", c) for c in ("keygen", "checkpoint", "cosign", "verify", "prove", "entries")),
+    *(
+        ("ledger", c)
+        for c in ("keygen", "checkpoint", "cosign", "verify", "prove", "entries", "export")
+    ),
     ("money", "report"),
 }
 

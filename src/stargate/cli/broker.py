@@ -46,7 +46,7 @@ def write_json_lines(items: Iterable[object], write: Callable[[str], object]) ->
         "stargate place examples/requests/stargate-mix.yaml --at 2026-01-01 --without rofr --json",
         "stargate place examples/requests/stargate-mix.yaml --responder no-answer --objective time",
         "stargate place examples/requests/capacity.yaml --at 2025-02-01",
-        "stargate place examples/requests/capacity.yaml --at 2025-02-01 --db sqlite:///ledger.sqlite3",
+        "stargate place examples/requests/capacity.yaml --at 2025-02-01 --db sqlite://",
         "stargate place examples/requests/missing.yaml   # exit 2",
     )
 )
