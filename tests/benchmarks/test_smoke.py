@@ -107,3 +107,13 @@ def test_plan_bench_inputs_are_accepted_at_every_size(sites: int) -> None:
     sc = synthetic_planning_scenario(sites, types=8, seed=0)
     checked, problems = check_overrides({"supply_per_year": bench_supply(sites)}, sc)
     assert checked is not None, [p.render() for p in problems]
+
+
+def test_ledger_bench_runs(tmp_path: Path) -> None:
+    from benchmarks.ledger_bench import run_ledger_bench
+
+    result = run_ledger_bench(
+        f"sqlite:///{tmp_path / 'l.sqlite3'}", entries=300, batch=100, singles=5, proofs=5
+    )
+    assert result["entries"] == 305
+    assert {"appends_batched_per_s", "verify_s", "proof_p99_ms"} <= set(result)

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from stargate.cli import broker, facts, money, plan, sim, trace
+from stargate.cli import broker, facts, ledger, money, plan, sim, trace
 from stargate.cli.common import add_command, err, out, print_json, run_guarded
 from stargate.cli.options import StargateTyper, examples, one_of, parse_day
 from stargate.errors import EXIT_INPUT, InputError, for_option
@@ -273,6 +273,7 @@ add_command(app, facts.facts_command)
 app.add_typer(broker.bench_app, name="bench")
 app.add_typer(trace.trace_app, name="trace")
 app.add_typer(money.money_app, name="money")
+app.add_typer(ledger.ledger_app, name="ledger")
 
 
 def main() -> None:
