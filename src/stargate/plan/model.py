@@ -149,6 +149,8 @@ def coords(d: PlanData) -> dict[str, list[str]]:
         "group": list(dict.fromkeys(d.provider_of[s] for s in d.owned)),
         "offer": [f"offer-{i}" for i in range(len(d.offers))],
         "held": [f"held-{i}" for i in range(len(d.held))],
+        "commit": [c.clause_id for c in d.commitments],
+        "seller": list(dict.fromkeys(c.seller for c in d.commitments)),
     }
 
 
@@ -577,6 +579,12 @@ def build(
         from stargate.plan.rofr import add_rofr
 
         add_rofr(m, d, co, v, fixed, slack)
+
+    # ---------------------------------------------------------------- committed spend
+    if d.commitments:
+        from stargate.plan.commit import add_commitments
+
+        obj.append(add_commitments(m, d, co, v))
 
     total = add_all(obj) if obj else 1.0 * zero_var()
     m.add_objective(total)
