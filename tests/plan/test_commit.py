@@ -58,7 +58,7 @@ def one(r: PlanResult, clause: str = "commit") -> Any:
 
 def committed_spend_usd(r: PlanResult) -> Decimal:
     return sum(
-        (Decimal(d["spend_with_seller_usd"]) for d in one(r).draws),  # type: ignore[arg-type]
+        (Decimal(str(d["spend_with_seller_usd"])) for d in one(r).draws),
         Decimal(0),
     )
 
@@ -109,8 +109,9 @@ def test_a_commitment_beyond_what_the_plan_can_buy_falls_short_at_shadow_price_o
 
 
 def test_a_commitment_met_by_the_record_has_shadow_price_zero() -> None:
+    term = {"start": "2025-01-01", "end": "2026-12-31"}
     held = [{"id": "r", "holder": "lab", "provider": "cloud", "accelerator": "a",
-             "accelerators": 500, "term": {"start": "2025-01-01", "end": "2026-12-31"}}]  # fmt: skip
+             "accelerators": 500, "term": term}]  # fmt: skip
     # 500 held all 2025-2026 at 4.80 $/h: about $42M, take-or-pay; commit $10M
     r = plan(committed(10e6, reservations=held), horizon="2025..2026")
     c = one(r)
@@ -141,7 +142,7 @@ def test_a_period_past_the_horizon_is_pro_rated_and_says_so() -> None:
     r = plan(committed(100e6, end="2028-12-31"), horizon="2025..2026")
     c = one(r)
     assert c.amount_usd == Decimal("100000000.00")
-    assert c.due_usd == (Decimal(100e6) * 730 / 1461).quantize(Decimal("0.01"))
+    assert c.due_usd == (Decimal(100_000_000) * 730 / 1461).quantize(Decimal("0.01"))
     assert any("pro-rated" in n and "730 of 1,461" in n for n in c.notes)
     assert c.settle.isoformat() == "2026-12-31"
 
@@ -149,7 +150,7 @@ def test_a_period_past_the_horizon_is_pro_rated_and_says_so() -> None:
 def test_a_period_before_the_horizon_takes_its_share_as_drawn() -> None:
     r = plan(committed(90e6, start="2024-01-01"), horizon="2025..2026")
     c = one(r)
-    assert c.due_usd == (Decimal(90e6) * 730 / 1096).quantize(Decimal("0.01"))
+    assert c.due_usd == (Decimal(90_000_000) * 730 / 1096).quantize(Decimal("0.01"))
     assert any("taken as drawn" in n for n in c.notes)
 
 
@@ -238,3 +239,16 @@ def test_the_default_scenario_honours_its_commitments(default_scenario: Scenario
     assert any("pro-rated" in n for n in oracle.notes)
     (check,) = [c for c in r.public_figure_checks if c["id"] == "openai-compute-spend-2026"]
     assert check["within"] is True
+
+
+def test_the_plan_report_has_a_committed_spend_section() -> None:
+    from stargate.report.plan_html import render_plan_report
+
+    sc = committed(1e9, cloud_pools=1000, end="2028-12-31")
+    page = render_plan_report(plan(sc, horizon="2025..2026"), sc)
+    assert 'id="commitments"' in page
+    assert "Committed spend (take-or-pay), by clause" in page
+    assert "pro-rated" in page
+    # without a commitment there is no such section
+    bare = small(second_cloud_price=CHEAPER_USD_PER_H, phases=LATE)
+    assert 'id="commitments"' not in render_plan_report(plan(bare, horizon="2025..2026"), bare)

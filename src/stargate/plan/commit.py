@@ -218,7 +218,10 @@ def draw_fraction(d: PlanData) -> np.ndarray:
 def settle_discount(d: PlanData) -> np.ndarray:
     """[commit] the present value of a dollar paid on each commitment's settlement day."""
     return np.array(
-        [(1.0 + d.discount_rate) ** -d.years_at(c.settle + timedelta(days=1)) for c in d.commitments]
+        [
+            (1.0 + d.discount_rate) ** -d.years_at(c.settle + timedelta(days=1))
+            for c in d.commitments
+        ]
     )
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import polars as pl
 
 from stargate.domain.provenance import Provenance
-from stargate.plan.commit import CommitmentRow
 from stargate.errors import InputError, Problem
+from stargate.plan.commit import CommitmentRow
 
 
 class PlanStatus(StrEnum):
