@@ -44,7 +44,7 @@ import numpy as np
 
 from stargate.domain.model import Scenario
 from stargate.money import commitment_terms
-from stargate.plan.units import mh_from_k_hours
+from stargate.plan.units import USD_PER_MUSD, mh_from_k_hours, musd_from_usd
 
 if TYPE_CHECKING:
     from stargate.plan.data import PlanData, PlanPeriod
@@ -67,7 +67,7 @@ def _cents(v: Decimal) -> Decimal:
 
 def usd_of_musd(v: float) -> Decimal:
     """A solver's $M as USD to the cent (values within a cent of 0 are 0)."""
-    out = _cents(Decimal(repr(float(v))) * Decimal(1_000_000))
+    out = _cents(Decimal(repr(float(v))) * Decimal(USD_PER_MUSD))
     return Decimal("0.00") if abs(out) < CENT else out
 
 
@@ -92,7 +92,7 @@ class PlanCommitment:
 
     @property
     def due_musd(self) -> float:
-        return float(self.due_usd) / 1e6
+        return musd_from_usd(float(self.due_usd))
 
 
 def _days(terms: Iterable[Any]) -> dict[str, int]:
