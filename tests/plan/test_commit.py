@@ -252,3 +252,17 @@ def test_the_plan_report_has_a_committed_spend_section() -> None:
     # without a commitment there is no such section
     bare = small(second_cloud_price=CHEAPER_USD_PER_H, phases=LATE)
     assert 'id="commitments"' not in render_plan_report(plan(bare, horizon="2025..2026"), bare)
+
+
+def test_cli_without_removes_the_commitment_and_compares(tmp_path: Path) -> None:
+    from tests.plan.test_cli_plan import dump, run
+
+    path = dump(committed(30e6), tmp_path / "c.yaml")
+    code, out = run(
+        "plan", "-s", str(path), "--horizon", "2025..2026", "--without", "commit", "--json"
+    )
+    assert code == 0, out
+    d = json.loads(out)
+    assert d["commitments"] == []
+    assert [c["clause"] for c in d["baseline"]["commitments"]] == ["commit"]
+    assert d["cost_difference_usd"] < 0

@@ -351,10 +351,8 @@ def commitment_rows(
     if not d.commitments:
         return []
     draw = sol.get("draw")
-    short = sol.get("shortfall")
     n_c, n_p = len(d.commitments), len(d.periods)
     draw_a = np.zeros((n_c, n_p)) if draw is None else np.clip(draw, 0, None)
-    short_a = np.zeros(n_c) if short is None else np.clip(short, 0, None)
     spend = seller_spend_usd(d, sol)
     ss = sellers(d)
     disc = settle_discount(d)
@@ -363,9 +361,8 @@ def commitment_rows(
         drawn_parts = [usd_of_musd(x) for x in draw_a[i]]
         drawn = sum(drawn_parts, Decimal("0.00"))
         shortfall = max(Decimal("0.00"), c.due_usd - drawn)
-        # the solver's shortfall and due − drawn agree within its tolerance; the second is
-        # exact to the cent, so the figures add up
-        _ = short_a[i]
+        # the solver's ``shortfall`` and due − drawn agree within its tolerance; the second
+        # is exact to the cent, so drawn + shortfall = due in the output
         draws = [
             {
                 "period": d.periods[p].label,

@@ -18,6 +18,9 @@ Decisions (units as in :mod:`stargate.plan.data`):
 ``z``      rofr, period                    1: the ROFR holder's offer is used up (binary)
 ``stock``  site, type, period              thousands of newly installed accelerators still in
                                            service (installs less retirements)
+``draw``   commit, period                  $M of spend with a committed seller drawing a
+                                           committed_spend clause (:mod:`stargate.plan.commit`)
+``shortfall`` commit                       $M of it left undrawn, paid at settlement
 =========  ==============================  =================================================
 
 Constraints: ``demand`` (work per class and period ≥ forecast), ``owned_hours`` /
@@ -29,7 +32,8 @@ the cloud's listed pools less what reservations hold there, × hours), ``offer_f
 ``carry_over`` row: all held ≤ all offered since its start; holdings are kept),
 ``offer_hours`` and ``held_hours`` (hours used ≤ hours held), ``budget`` (cumulative capex,
 fixed capex included, ≤ each milestone), ``phase_once`` and ``phase_order``, and the ROFR
-pair ``rofr_elsewhere`` / ``rofr_holder_first``:
+pair ``rofr_elsewhere`` / ``rofr_holder_first``, and committed spend's ``draw_cap`` /
+``draw_shared`` / ``commit`` (a minimum purchase from the seller, take-or-pay):
 
     in-scope work on new capacity not of the holder      ≤ M·z
     capacity bought from the holder in the period        ≥ its offer within the caps · z
