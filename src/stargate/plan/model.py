@@ -19,8 +19,9 @@ Decisions (units as in :mod:`stargate.plan.data`):
 ``stock``  site, type, period              thousands of newly installed accelerators still in
                                            service (installs less retirements)
 ``draw``   commit, period                  $M of spend with a committed seller drawing a
-                                           committed_spend clause (:mod:`stargate.plan.commit`)
-``shortfall`` commit                       $M of it left undrawn, paid at settlement
+                                           committed_spend clause; with ``shortfall``
+                                           [commit], $M left undrawn, paid at settlement
+                                           (:mod:`stargate.plan.commit`)
 =========  ==============================  =================================================
 
 Constraints: ``demand`` (work per class and period ≥ forecast), ``owned_hours`` /
