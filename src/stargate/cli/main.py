@@ -272,9 +272,9 @@ add_command(app, sim.simulate)
 add_command(app, facts.facts_command)
 app.add_typer(broker.bench_app, name="bench")
 app.add_typer(trace.trace_app, name="trace")
+app.add_typer(money.money_app, name="money")
 add_command(ledger.ledger_app, ledger_export.export)
 app.add_typer(ledger.ledger_app, name="ledger")
-app.add_typer(money.money_app, name="money")
 
 
 def main() -> None:

@@ -299,6 +299,25 @@ def _beyond_record(r: PlanResult) -> list[str]:
     ] + [f"demand unmet {per}: {said(items)}" for per, items in unmet.items()]
 
 
+def _commitment_lines(r: PlanResult) -> list[str]:
+    """Committed spend: each commitment's due, drawn, shortfall and shadow price."""
+    from decimal import Decimal
+
+    def usd(v: Decimal) -> str:
+        return f"${v:,.2f}"
+
+    lines: list[str] = []
+    for c in r.commitments:
+        price = "—" if c.shadow_price is None else f"{c.shadow_price:.2f}"
+        part = "" if c.due_usd == c.amount_usd else f" (of {usd(c.amount_usd)}, pro-rated)"
+        lines.append(
+            f"Committed spend {c.clause} with {c.seller}: {usd(c.due_usd)} due by "
+            f"{c.settle.isoformat()}{part}; drawn {usd(c.drawn_usd)}, shortfall "
+            f"{usd(c.shortfall_usd)}; shadow price {price} per dollar committed"
+        )
+    return lines
+
+
 def _print(r: PlanResult) -> None:
     """The plan for a person: a rendering of the result, no figures computed here."""
     from stargate.domain.figures import format_usd
@@ -365,6 +384,8 @@ def _print(r: PlanResult) -> None:
     for c in r.public_figure_checks:
         out.print(_check_line(c), markup=False)
     for line in _beyond_record(r):
+        out.print(line, markup=False)
+    for line in _commitment_lines(r):
         out.print(line, markup=False)
     # shares in reference-accelerator-hours: of the capacity held, installed or rented (the
     # record's, whether used or not), then of the work done

@@ -260,21 +260,25 @@ def _solve_plan(
             (horizon, log),
         )
 
-    names = ("x", "b", "u", "uf", "r", "hold", "o", "g", "z", "unmet")
+    names = ("x", "b", "u", "uf", "r", "hold", "o", "g", "z", "unmet", "draw", "shortfall")
     sol = {k: solution(m, k) for k in names}
     tables = _tables(d, sol)
+    commit_duals: np.ndarray | None = None
     if shadow_prices:
         log.append("-- shadow prices: the LP with the binaries held at their optimum --")
-        prices = _shadow_prices(d, sol, integer_installs, log)
+        prices, commit_duals = _shadow_prices(d, sol, integer_installs, log)
     else:
         prices = _empty_shadow()
     tables["shadow_prices"] = prices
+    from stargate.plan.commit import commitment_rows
+
+    commits = commitment_rows(d, sol, commit_duals)
     from stargate.plan.model import not_cost_musd
 
     objective_usd = usd_from_musd(
         float(m.objective.value) + built.constant_musd - not_cost_musd(sol)
     )
-    return _result(
+    result = _result(
         status,
         objective_usd,
         mip_gap,
@@ -284,6 +288,16 @@ def _solve_plan(
         d,
         (horizon, log),
     )
+    result.commitments = commits
+    owed = [c for c in commits if c.shortfall_usd > 0]
+    if owed:
+        total = sum((c.shortfall_usd for c in owed), start=owed[0].shortfall_usd * 0)
+        result.notes.append(
+            f"committed spend: {len(owed)} of {len(commits)} commitments fall short by "
+            f"${total:,.2f} in all (take-or-pay: paid anyway); the objective counts that "
+            "shortfall at its present value, the cost tables do not (the commitments field)"
+        )
+    return result
 
 
 def _result(
@@ -457,9 +471,10 @@ def _tables(d: PlanData, sol: dict[str, np.ndarray | None]) -> dict[str, pl.Data
 
 def _shadow_prices(
     d: PlanData, sol: dict[str, np.ndarray | None], integer_installs: bool, log: list[str]
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, np.ndarray | None]:
     """Duals of the LP with the binaries (and integer installs) held at their optimum:
-    the present value of one more MW at a site in a period, and of one more $1B of budget."""
+    the present value of one more MW at a site in a period, and of one more $1B of budget;
+    and, per commitment, of one more dollar committed (the ``commit`` rows, $M per $M)."""
     from stargate.plan.model import build
 
     fixed = {k: np.round(v) for k in ("b", "z") if (v := sol[k]) is not None}
@@ -468,7 +483,10 @@ def _shadow_prices(
     m = build(d, fixed=fixed).model
     status, _ = solve(m, 0.0, None, log)
     if status != PlanStatus.optimal:
-        return _empty_shadow()
+        return _empty_shadow(), None
+    commit_duals: np.ndarray | None = None
+    if "commit" in m.constraints:
+        commit_duals = np.nan_to_num(np.asarray(m.constraints["commit"].dual.values, float))
     rows: list[dict[str, Any]] = []
     if "power" in m.constraints:
         duals = np.nan_to_num(np.asarray(m.constraints["power"].dual.values, dtype=float))
@@ -486,4 +504,4 @@ def _shadow_prices(
                 {"constraint": "budget", "name": mid, "period": None,
                  "value_usd": usd_from_busd(abs(dual)), "per": "USD 1B"}
             )  # fmt: skip
-    return _frame("shadow_prices", rows)
+    return _frame("shadow_prices", rows), commit_duals

@@ -7,7 +7,7 @@ module only describes what it writes."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -172,6 +172,45 @@ class CapacityHeldRow(_Row):
     idle_usd: float
 
 
+#: USD to the cent as a decimal string (committed spend is money a party could dispute).
+UsdString = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$")]
+
+
+class CommitmentDrawRow(_Row):
+    """What the plan's spend with the seller draws of a commitment in one period."""
+
+    period: str
+    drawable_days: int = Field(description="days of the period it is in force and in its period")
+    spend_with_seller_usd: UsdString = Field(
+        description="the plan's spend with the seller's providers in the period, used or not"
+    )
+    drawn_usd: UsdString
+
+
+class CommitmentDoc(_Row):
+    """One committed_spend clause in the plan (take-or-pay): docs/planner.md "Committed
+    spend"."""
+
+    clause: str
+    contract: str
+    seller: str
+    providers: list[str] = Field(description="the providers the seller owns")
+    amount_usd: UsdString = Field(description="the clause's whole amount")
+    period_start: str
+    period_end: str | None
+    due_usd: UsdString = Field(description="the part due within the horizon, pro-rated by days")
+    drawn_usd: UsdString
+    shortfall_usd: UsdString = Field(description="due − drawn: paid anyway at settlement")
+    shadow_price: float | None = Field(
+        description="objective dollars per dollar more committed, in dollars paid at settlement "
+        "(1: short; 0: covered with room); null without shadow prices"
+    )
+    shadow_price_pv: float | None = Field(description="the same in present value")
+    settle: str = Field(description="the day a shortfall is paid, within the horizon")
+    draws: list[CommitmentDrawRow]
+    notes: list[str]
+
+
 class PlanCore(_Row):
     """One plan: its status, cost, tables and how it was solved."""
 
@@ -188,6 +227,9 @@ class PlanCore(_Row):
     procurement: list[ProcurementRow]
     capacity_held: list[CapacityHeldRow]
     demand: list[DemandRow]
+    commitments: list[CommitmentDoc] = Field(
+        default_factory=list, description="committed spend in force within the horizon"
+    )
     conflicts: list[str]
     notes: list[str]
     horizon: list[int] | None = Field(description="[first year, last year]")

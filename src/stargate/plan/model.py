@@ -18,6 +18,10 @@ Decisions (units as in :mod:`stargate.plan.data`):
 ``z``      rofr, period                    1: the ROFR holder's offer is used up (binary)
 ``stock``  site, type, period              thousands of newly installed accelerators still in
                                            service (installs less retirements)
+``draw``   commit, period                  $M of spend with a committed seller drawing a
+                                           committed_spend clause; with ``shortfall``
+                                           [commit], $M left undrawn, paid at settlement
+                                           (:mod:`stargate.plan.commit`)
 =========  ==============================  =================================================
 
 Constraints: ``demand`` (work per class and period ≥ forecast), ``owned_hours`` /
@@ -29,7 +33,8 @@ the cloud's listed pools less what reservations hold there, × hours), ``offer_f
 ``carry_over`` row: all held ≤ all offered since its start; holdings are kept),
 ``offer_hours`` and ``held_hours`` (hours used ≤ hours held), ``budget`` (cumulative capex,
 fixed capex included, ≤ each milestone), ``phase_once`` and ``phase_order``, and the ROFR
-pair ``rofr_elsewhere`` / ``rofr_holder_first``:
+pair ``rofr_elsewhere`` / ``rofr_holder_first``, and committed spend's ``draw_cap`` /
+``draw_shared`` / ``commit`` (a minimum purchase from the seller, take-or-pay):
 
     in-scope work on new capacity not of the holder      ≤ M·z
     capacity bought from the holder in the period        ≥ its offer within the caps · z
@@ -149,6 +154,8 @@ def coords(d: PlanData) -> dict[str, list[str]]:
         "group": list(dict.fromkeys(d.provider_of[s] for s in d.owned)),
         "offer": [f"offer-{i}" for i in range(len(d.offers))],
         "held": [f"held-{i}" for i in range(len(d.held))],
+        "commit": [c.clause_id for c in d.commitments],
+        "seller": list(dict.fromkeys(c.seller for c in d.commitments)),
     }
 
 
@@ -577,6 +584,12 @@ def build(
         from stargate.plan.rofr import add_rofr
 
         add_rofr(m, d, co, v, fixed, slack)
+
+    # ---------------------------------------------------------------- committed spend
+    if d.commitments:
+        from stargate.plan.commit import add_commitments
+
+        obj.append(add_commitments(m, d, co, v))
 
     total = add_all(obj) if obj else 1.0 * zero_var()
     m.add_objective(total)

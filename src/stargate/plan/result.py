@@ -19,6 +19,7 @@ import polars as pl
 
 from stargate.domain.provenance import Provenance
 from stargate.errors import InputError, Problem
+from stargate.plan.commit import CommitmentRow
 
 
 class PlanStatus(StrEnum):
@@ -88,6 +89,10 @@ class PlanResult:
     demand: pl.DataFrame
     conflicts: list[Conflict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Each committed_spend clause in force within the horizon (take-or-pay): what is due
+    #: within it, what the plan's spend with the seller draws, the shortfall, and the shadow
+    #: price of one more dollar committed (:class:`~stargate.plan.commit.CommitmentRow`).
+    commitments: list[CommitmentRow] = field(default_factory=list)
     #: The years planned (first, last), both included.
     horizon: tuple[int, int] | None = None
     #: Ids of the clauses switched off (``without``), sorted.
@@ -140,6 +145,7 @@ class PlanResult:
             "objective_usd": self.objective_usd,
             "mip_gap": self.mip_gap,
             **{name: getattr(self, name).to_dicts() for name in TABLES},
+            "commitments": [c.to_dict() for c in self.commitments],
             "conflicts": [c.message for c in self.conflicts],
             "notes": list(self.notes),
             "horizon": list(self.horizon) if self.horizon is not None else None,

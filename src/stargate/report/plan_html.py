@@ -945,6 +945,50 @@ def _shadow_prices(plan: _Plan, scenario: Scenario, periods: list[str]) -> str:
     )
 
 
+def _commitments(plan: _Plan) -> str:
+    """Each committed_spend clause: due within the horizon, drawn, shortfall, shadow price."""
+    rows = []
+    notes: list[str] = []
+    for c in plan.result.commitments:
+        price = "—" if c.shadow_price is None else f"{c.shadow_price:.2f}"
+        end = c.period_end.isoformat() if c.period_end else "open"
+        rows.append(
+            [
+                c.clause,
+                c.seller,
+                f"{c.period_start.isoformat()}..{end}",
+                f"${c.amount_usd:,.2f}",
+                f"${c.due_usd:,.2f}",
+                f"${c.drawn_usd:,.2f}",
+                f"${c.shortfall_usd:,.2f}",
+                price,
+            ]
+        )
+        notes += [f"{c.clause}: {n}" for n in c.notes]
+    cols = [
+        Col("clause"),
+        Col("seller"),
+        Col("period"),
+        Col("amount", True),
+        Col("due within the horizon", True),
+        Col("drawn", True),
+        Col("shortfall", True),
+        Col("shadow price", True),
+    ]
+    body = [table(cols, rows, "Committed spend (take-or-pay), by clause")]
+    body += [f'<p class="note">{esc(n)}</p>' for n in notes]
+    return section(
+        "commitments",
+        "Committed spend",
+        body,
+        "The lab's committed_spend clauses in force: the amount due within the horizon "
+        "(pro-rated by drawable days where the period runs outside it), what the plan's spend "
+        "with the seller's providers draws, the shortfall paid anyway at the period's end, "
+        "and the shadow price: objective dollars per dollar more committed, in dollars paid "
+        "at settlement (1: short, 0: covered with room).",
+    )
+
+
 def _conflicts(plan: _Plan) -> str:
     cs = plan.result.conflicts
     if not cs:
@@ -1222,6 +1266,8 @@ def render_plan_report(
             ("cost", "Cost by period", _cost(plan, periods)),
             ("shadow-prices", "Shadow prices", _shadow_prices(plan, scenario, periods)),
         ]  # fmt: skip
+        if getattr(result, "commitments", None):
+            sections.append(("commitments", "Committed spend", _commitments(plan)))
     if result.status.value == "infeasible" or result.conflicts:
         sections.append(("conflicts", "Conflicts", _conflicts(plan)))
     elif not plan.solved:
