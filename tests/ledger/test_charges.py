@@ -290,3 +290,85 @@ def test_place_records_one_decision_entry_per_decision(any_url: str) -> None:
     assert again.exit_code == 0
     assert "nothing appended" in again.output
     assert len(entries_of(any_url)) == len(entries)
+
+
+# --------------------------------------------------------------------------- by hand
+
+
+def _inputs(**over: Any) -> Any:
+    from datetime import date
+
+    from stargate.ledger.charges import ChargeInputs, HeldItem
+
+    res = HeldItem(
+        "r1", "reservation", "cloud", "east", "a", 10, date(2025, 1, 16), None,
+        Decimal("2.00"), Decimal("3.00"), ("train",),
+    )  # fmt: skip
+    own = HeldItem("p1", "own", "own", "campus", "a", 4, date(2024, 1, 1), None, Decimal("1.25"))
+    base: dict[str, Any] = dict(
+        run_id="sim-test",
+        provenance={"seed": 0},
+        scenario_id="w",
+        lab="lab",
+        first=date(2025, 1, 1),
+        last=date(2025, 2, 28),
+        held=[res, own],
+        # r1: 10 × (16 days × 24 h = 384 h) × $2 = 7,680.00 in January, 10 × 672 h × $2 =
+        # 13,440.00 in February; p1: 4 × 1,416 h × $1.25 = 7,080.00
+        committed_by_site_usd={
+            (2025, "cloud", "east"): Decimal("21120.00"),
+            (2025, "own", "campus"): Decimal("7080.00"),
+        },
+        used_usd={(2025, "cloud"): Decimal("10000.00"), (2025, "own"): Decimal("0.00")},
+        busy_usd_by_held={
+            (date(2025, 1, 20), "r1"): Decimal("2500"),
+            (date(2025, 2, 3), "r1"): Decimal("7500"),
+        },
+        owners={"cloud": "cloudco", "own": "lab"},
+    )
+    base.update(over)
+    return ChargeInputs(**base)
+
+
+def test_charges_of_a_run_by_hand() -> None:
+    from stargate.ledger.charges import run_entries
+
+    run = run_entries(_inputs())
+    charges = {(e.body["period_start"], e.body["provider"]): e for e in run.entries}
+    jan = charges[(datetime(2025, 1, 1).date(), "cloud")].body
+    assert jan["period_start"].isoformat() == "2025-01-01"  # the month, cut to the run
+    assert jan["committed_usd"] == "7680.00"
+    assert jan["used_usd"] == "2500.00"
+    assert jan["idle_usd"] == "5180.00"
+    assert jan["list_cost_usd"] == "11520.00"  # 3,840 accelerator-hours × $3 on demand
+    assert jan["accelerator_hours_committed"] == 3840
+    assert jan["accelerator_hours_used"] == "1250.000000"
+    assert jan["workload_class"] == "train"
+    assert jan["parts"][0]["period_start"].isoformat() == "2025-01-16"
+    feb = charges[(datetime(2025, 2, 1).date(), "cloud")].body
+    assert feb["committed_usd"] == "13440.00"
+    assert feb["used_usd"] == "7500.00"
+    own_jan = charges[(datetime(2025, 1, 1).date(), "own")].body
+    assert own_jan["committed_usd"] == "3720.00"  # 4 × 744 h × $1.25
+    assert own_jan["seller"] == "lab"
+    assert own_jan["list_cost_usd"] == own_jan["committed_usd"]  # no list price: at cost
+
+
+def test_a_run_is_recorded_whole_or_not_at_all(sqlite_url: str) -> None:
+    from stargate.errors import InputError
+    from stargate.ledger import EntryIn
+    from stargate.ledger.charges import RunRecord, record, run_entries
+
+    good = run_entries(_inputs())
+    bad = RunRecord(
+        good.run_id,
+        good.provenance,
+        [*good.entries, EntryIn("charge", "lab", datetime(2025, 3, 1), {"amount_usd": 1.5})],
+    )
+    with open_ledger(sqlite_url) as led:
+        with pytest.raises(InputError, match="money is never a float"):
+            record(led, bad)
+        assert led.size() == 0  # nothing of the run
+        done = record(led, good)  # so it is not taken for recorded
+        assert not done.already
+        assert led.size() == len(good.entries) == done.appended

@@ -184,7 +184,7 @@ def place(
         # the requests live to the end, so the collector need not scan them again and again
         gc.freeze()
         stream: Iterable[Any] = (broker.decide_any(r, moment) for r in reqs)
-        if db is not None:  # decide and record in batches, then print
+        if db is not None:  # decide and record (one transaction), then print: not flat
             stream = iter(_record_decisions(db, stream, sc, moment, seed, without or [], settings))
         if as_json:
             write_json_lines((d.to_dict() for d in stream), sys.stdout.write)
@@ -203,8 +203,8 @@ def _record_decisions(
     without: list[str],
     settings: dict[str, Any],
 ) -> list[Any]:
-    """Record ``decisions`` as ``decision`` entries (batched) unless the placement's run id is
-    in the ledger already; the decisions, for printing."""
+    """Record ``decisions`` as ``decision`` entries (one transaction) unless the placement's
+    run id is in the ledger already; the decisions, for printing."""
     from stargate.ledger import open_ledger
     from stargate.ledger.charges import decision_entries, has_run, record_stream
 
@@ -226,7 +226,7 @@ def _record_decisions(
                 markup=False,
             )
             return kept
-        n = record_stream(led, run_id, entries)
+        n = record_stream(led, entries)
         err.print(
             f"recorded {n:,} decisions as run {run_id} in the ledger at {led.url}", markup=False
         )

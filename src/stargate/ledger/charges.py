@@ -54,8 +54,6 @@ CENT = Decimal("0.01")
 HOURS_QUANTUM = Decimal("0.000001")
 #: The actor of the entries a simulated run writes, when the scenario names no lab.
 SIM_ACTOR = "stargate.sim"
-#: How many entries one transaction appends.
-BATCH = 5_000
 
 
 def usd(value: Decimal) -> str:
@@ -578,17 +576,17 @@ class Recorded:
         return f"recorded run {self.run_id} in the ledger at {url}: {kinds}"
 
 
-def record(ledger: Ledger, run: RunRecord, batch: int = BATCH) -> Recorded:
-    """Append ``run``'s entries in batches of ``batch`` (one transaction each), unless the
-    ledger holds entries of its run id already (then nothing: the same run recorded twice)."""
+def record(ledger: Ledger, run: RunRecord) -> Recorded:
+    """Append ``run``'s entries in one transaction (one batched insert: the run is recorded
+    whole or not at all, so a failure never leaves part of a run that would then count as
+    recorded), unless the ledger holds entries of its run id already (then nothing: the same
+    run recorded twice)."""
     by_kind: dict[str, int] = {}
     for e in run.entries:
         by_kind[e.kind] = by_kind.get(e.kind, 0) + 1
-    if next(iter(ledger.entries(run_id=run.run_id, limit=1)), None) is not None:
+    if has_run(ledger, run.run_id):
         return Recorded(run.run_id, 0, True, by_kind)
-    n = 0
-    for i in range(0, len(run.entries), batch):
-        n += len(ledger.append(run.entries[i : i + batch]))
+    n = len(ledger.append(run.entries))
     return Recorded(run.run_id, n, False, by_kind)
 
 
@@ -657,20 +655,10 @@ def decision_entries(
     return run_id, provenance, gen()
 
 
-def record_stream(
-    ledger: Ledger, run_id: str, entries: Iterable[EntryIn], batch: int = BATCH
-) -> int:
-    """Append a stream of entries in batches (one transaction each); the number appended."""
-    n = 0
-    buf: list[EntryIn] = []
-    for e in entries:
-        buf.append(e)
-        if len(buf) >= batch:
-            n += len(ledger.append(buf))
-            buf = []
-    if buf:
-        n += len(ledger.append(buf))
-    return n
+def record_stream(ledger: Ledger, entries: Iterable[EntryIn]) -> int:
+    """Append a stream of entries in one transaction (made as they come, appended whole at
+    the end); the number appended."""
+    return len(ledger.append(list(entries)))
 
 
 def has_run(ledger: Ledger, run_id: str) -> bool:
@@ -679,7 +667,6 @@ def has_run(ledger: Ledger, run_id: str) -> bool:
 
 
 __all__ = [
-    "BATCH",
     "ChargeInputs",
     "Drawdown",
     "HeldItem",
