@@ -372,3 +372,13 @@ def test_a_run_is_recorded_whole_or_not_at_all(sqlite_url: str) -> None:
         done = record(led, good)  # so it is not taken for recorded
         assert not done.already
         assert led.size() == len(good.entries) == done.appended
+
+
+def test_db_default_is_the_environment_s_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'env.sqlite3'}"
+    monkeypatch.setenv("STARGATE_DATABASE_URL", url)
+    summary = simulate_into("default", tmp_path)
+    assert summary["ledger"]["url"] == url
+    assert len(entries_of(url)) == summary["ledger"]["appended"] > 0

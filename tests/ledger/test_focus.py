@@ -5,6 +5,7 @@ through the ``focus-validator`` package, and refusals that write nothing."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -396,3 +397,20 @@ def test_refusals_leave_an_existing_file_as_it_was(exported: dict[str, Any]) -> 
     )
     assert r.exit_code == 2
     assert ".csv or .parquet" in r.output
+
+
+def test_export_from_either_database_totals_the_ledger(any_url: str, tmp_path: Path) -> None:
+    summary = simulate_into(any_url, tmp_path)
+    out = tmp_path / "costs.csv"
+    r = runner.invoke(
+        app,
+        ["ledger", "export", "--format", "focus", str(out), "--db", any_url,
+         "--run", summary["ledger"]["run_id"], "--json"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    done = json.loads(r.stdout)
+    rows = read_csv(out)
+    assert done["rows"] == len(rows)
+    assert Decimal(done["billed_cost_usd"]) == sum(dec(x["BilledCost"]) for x in rows)
+    assert done["billed_cost_usd"] == done["ledger_billed_usd"]
+    assert done["effective_cost_usd"] == done["ledger_effective_usd"]
