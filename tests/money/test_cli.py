@@ -162,10 +162,16 @@ def test_unknown_without_exits_2() -> None:
     assert "--without" in result.output
 
 
-def test_db_is_not_available_yet() -> None:
-    result = run("--db", "sqlite:///ledger.db")
+def test_db_and_summary_together_exit_2() -> None:
+    result = run("--db", "sqlite:///ledger.db", "--summary", str(SUMMARY))
     assert result.exit_code == 2
-    assert "not available yet" in result.output
+    assert "one of --db URL and --summary FILE" in result.output
+
+
+def test_run_without_db_exits_2() -> None:
+    result = run("--run", "sim-0")
+    assert result.exit_code == 2
+    assert "--db URL too" in result.output
 
 
 def test_a_summary_of_another_scenario_exits_2(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,7 +22,13 @@ money_app = StargateTyper(
 )
 
 #: Engine parameters → the options that set them.
-_OPTIONS = {"without": "--without", "summary": "--summary", "scenario": "SCENARIO"}
+_OPTIONS = {
+    "without": "--without",
+    "summary": "--summary",
+    "scenario": "SCENARIO",
+    "db": "--db",
+    "run": "--run",
+}
 
 
 @money_app.command(
@@ -31,7 +38,7 @@ _OPTIONS = {"without": "--without", "summary": "--summary", "scenario": "SCENARI
         "stargate money report --without microsoft-openai-2026-04 --json",
         "stargate money report --summary tests/data/money/summary-default.json --json",
         "stargate money report --without nosuch   # exit 2",
-        "stargate money report --db sqlite:///ledger.db   # exit 2 (the ledger is not here yet)",
+        "stargate money report --db sqlite:///ledger.db --run RUN",
     ),
 )
 def money_report_command(
@@ -70,8 +77,19 @@ def money_report_command(
         typer.Option(
             "--db",
             metavar="URL",
-            help="Read charges recorded in the ledger instead of simulating (not available "
-            "yet: the ledger is still to come; exit 2).",
+            help="Read the spend from the charges a `stargate simulate --db` run recorded in "
+            "the ledger there (`default`: $STARGATE_DATABASE_URL or the user's ledger file) "
+            "instead of simulating.",
+            show_default=False,
+        ),
+    ] = None,
+    run: Annotated[
+        str | None,
+        typer.Option(
+            "--run",
+            metavar="RUN",
+            help="With --db: the run whose charges to read (default: the latest run of this "
+            "scenario with the same terms switched off).",
             show_default=False,
         ),
     ] = None,
@@ -83,20 +101,28 @@ def money_report_command(
         from stargate.money import locate, money_report, revenue_shares
         from stargate.scenario.loader import load_scenario
 
-        if db is not None:
+        if db is not None and summary is not None:
             raise InputError(
                 Problem(
-                    "reading charges from a ledger is not available yet: this version of "
-                    "Stargate has no ledger (issue #12 point 1)",
+                    "--db and --summary both name where the spend comes from",
                     path="--db",
-                    hint="omit --db to simulate the scenario, or give --summary FILE",
+                    expected="one of --db URL and --summary FILE",
                 )
+            )
+        if run is not None and db is None:
+            raise InputError(
+                Problem("--run names a run of a ledger", path="--run", expected="--db URL too")
             )
         sels = [s.strip() for s in without or []]
         sc = load_scenario(scenario)
         try:
             revenue_shares(sc, without=sels)  # bad input is refused before a simulation runs
-            spend, source, seed = _spend(sc, sels, summary)
+            got: tuple[SummaryLike | Spend, str, int | None] = (
+                _spend_from_ledger(sc, sels, db, run)
+                if db is not None
+                else _spend(sc, sels, summary)
+            )
+            spend, source, seed = got
             report = money_report(sc, spend, without=sels, spend_source=source, seed=seed)
         except InputError as exc:
             raise locate(for_option(exc, _OPTIONS), scenario) from None
@@ -171,6 +197,66 @@ def _spend(
             markup=False,
         )
     return parsed, f"summary {summary}", parsed.run.seed
+
+
+def _spend_from_ledger(
+    sc: Scenario, without: list[str], url: str, run: str | None
+) -> tuple[Spend, str, int | None]:
+    """The lab's spend per (year, provider) from the capacity charges of one recorded run: the
+    one named, else the latest run of this scenario (its id) with the same terms off."""
+    from datetime import timedelta
+
+    from stargate.contracts.state import resolve_without
+    from stargate.ledger import open_ledger
+    from stargate.money import Spend
+
+    off = sorted(resolve_without(sc, without).names)
+    led = open_ledger(None if url == "default" else url)
+    try:
+        runs: dict[str, tuple[int, dict[str, object]]] = {}
+        usd: dict[str, dict[tuple[int, str], Decimal]] = {}
+        span: dict[str, list[date]] = {}
+        for e in led.entries(kind="charge"):
+            if e.run_id is None or e.body.get("charge_type") != "capacity":
+                continue
+            if run is None:
+                prov = e.provenance
+                if prov.get("scenario_id") != sc.id or sorted(prov.get("clauses_off") or []) != off:
+                    continue
+            elif e.run_id != run:
+                continue
+            runs[e.run_id] = (e.seq, e.provenance)
+            start = date.fromisoformat(str(e.body["period_start"])[:10])
+            end = date.fromisoformat(str(e.body["period_end_exclusive"])[:10]) - timedelta(1)
+            key = (start.year, str(e.body["provider"]))
+            by = usd.setdefault(e.run_id, {})
+            by[key] = by.get(key, Decimal(0)) + Decimal(str(e.body["committed_usd"]))
+            days = span.setdefault(e.run_id, [start, end])
+            days[0], days[1] = min(days[0], start), max(days[1], end)
+    finally:
+        led.close()
+    if not runs:
+        what = (
+            f"run '{run}'"
+            if run is not None
+            else f"a run of scenario '{sc.id}'" + (f" without {', '.join(off)}" if off else "")
+        )
+        raise InputError(
+            Problem(
+                f"the ledger holds no capacity charges of {what}",
+                path="--run" if run is not None else "--db",
+                hint="record one with `stargate simulate --db URL` (the same --without), or "
+                "name a run with --run (`stargate ledger entries --kind charge --db URL`)",
+            )
+        )
+    chosen = max(runs, key=lambda r: runs[r][0])  # the latest recorded
+    first, last = span[chosen]
+    seed = runs[chosen][1].get("seed")
+    return (
+        Spend(first, last, usd[chosen]),
+        f"ledger run {chosen}",
+        seed if isinstance(seed, int) else None,
+    )
 
 
 def _usd(v: Decimal | None) -> str:
