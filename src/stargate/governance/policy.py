@@ -8,7 +8,8 @@ Cedar's semantics do the rest: default deny, and a ``forbid`` that applies overr
 What each clause compiles to (principal: ``Stargate::Party``, resource: ``Stargate::Artifact``
 with ``kind``, ``owner`` and, when released, ``released`` as a YYYYMMDD number):
 
-* the **owner** of an artifact may do anything with it (``permit``, not a clause);
+* the **owner** of an artifact may do anything with it (``permit``, not a clause; no forbid
+  below applies to the owner);
 * ``ip_rights`` in force: ``permit`` the grantee to ``use`` the grantor's artifacts of the
   listed kinds;
 * an ``agi_clause`` whose trigger (declared_on; verified_on where it names a verifier) is on
@@ -232,7 +233,8 @@ def compile_policy(
                 how = "verified" if agi.verified_by is not None else "declared"
                 agi_tech = (
                     f"resource.owner == {_party(v.grantor)} && {kinds}.contains(resource.kind)"
-                    f" && (!(resource has released) || resource.released >= {day_number(t)})"
+                    f" && (if resource has released then resource.released >= {day_number(t)}"
+                    " else true)"
                 )
                 forbids.append(
                     _rule(
@@ -245,7 +247,7 @@ def compile_policy(
                         f"outside {v.grantee}'s rights under {v.id}",
                         f"principal == {_party(v.grantee)}, action == {use}, "
                         f"resource is {ARTIFACT}",
-                        agi_tech,
+                        f"resource.owner != principal && {agi_tech}",
                     )
                 )
                 rules.append(
@@ -288,11 +290,13 @@ def compile_policy(
                         f"({', '.join(sorted(stakes))}): denied other parties' roadmaps",
                         f"principal == {_party(v.investor)}, action == {roadmap}, "
                         f"resource is {ARTIFACT}",
-                        f'resource.kind == "roadmap" && '
+                        f'resource.owner != principal && resource.kind == "roadmap" && '
                         f"!{_parties(stakes)}.contains(resource.owner)",
                     )
                 )
-    # information rights last: they read every investment in force
+    # information rights: they read every investment in force; listed first of the forbids,
+    # so that a roadmap denied by the contract's own clause names it before the general rule
+    informed: list[Rule] = []
     for contract, v in in_force:
         if not isinstance(v, InformationRights) or "roadmap" not in v.denied:
             continue
@@ -303,7 +307,7 @@ def compile_policy(
             if isinstance(inv, Investment)
             and (inv.investee in listed or listed & set(inv.stakes_in_competitors))
         }
-        forbids.append(
+        informed.append(
             _rule(
                 f"information_rights/{v.id}",
                 "forbid",
@@ -314,13 +318,14 @@ def compile_policy(
                 f"principal, action == {roadmap}, resource is {ARTIFACT}",
                 # Cedar refuses an empty set literal: no investor in them now is `false`
                 (f"{_parties(investors)}.contains(principal)" if investors else "false")
-                + f' && resource.owner == {_party(v.grantor)} && resource.kind == "roadmap"',
+                + f" && resource.owner != principal && resource.owner == {_party(v.grantor)}"
+                + ' && resource.kind == "roadmap"',
             )
         )
     return CompiledPolicy(
         scenario.id,
         day,
-        tuple(forbids + rules),
+        tuple(informed + forbids + rules),
         tuple(sorted(off)),
         tuple(sorted(triggers.items())),
     )
