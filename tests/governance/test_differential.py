@@ -40,6 +40,8 @@ def day(n: int) -> str:
 # test the boundary (released on the trigger day: AGI technology).
 days = st.integers(min_value=0, max_value=9 * 12).map(lambda m: 30 * m)
 maybe_day = st.none() | days
+# Releases and declarations also on a coarse grid, so that they fall on the same day often.
+coarse = st.integers(min_value=0, max_value=12).map(lambda k: 270 * k)
 
 
 @st.composite
@@ -49,7 +51,7 @@ def ip_clause(draw: st.DrawFn, i: int) -> dict[str, Any]:
         "id": f"ip-{i}",
         "kind": "ip_rights",
         "grantor": draw(st.sampled_from(["lab", "lab", "rival"])),
-        "grantee": draw(st.sampled_from(["cloudco", "inv", "board"])),
+        "grantee": draw(st.sampled_from(["cloudco", "inv", "cloudco", "board"])),
         "artifact_kinds": draw(
             st.lists(st.sampled_from(KINDS[:5]), min_size=1, max_size=3, unique=True)
             | st.just(["models"])
@@ -86,7 +88,9 @@ def ip_clause(draw: st.DrawFn, i: int) -> dict[str, Any]:
 
 @st.composite
 def agi_clause(draw: st.DrawFn, ip_ids: list[str]) -> dict[str, Any]:
-    declared = draw(maybe_day)
+    declared = draw(st.sampled_from([True, True, True, False]).flatmap(
+        lambda yes: (days | coarse) if yes else st.none()
+    ))
     panel = draw(st.booleans())
     cl: dict[str, Any] = {
         "id": "agi-0",
@@ -100,7 +104,7 @@ def agi_clause(draw: st.DrawFn, ip_ids: list[str]) -> dict[str, Any]:
         cl["declared_on"] = day(declared)
     if panel:
         cl["verified_by"] = "panel"
-        if declared is not None and draw(st.booleans()):
+        if declared is not None and draw(st.sampled_from([True, True, False])):
             cl["verified_on"] = day(declared + draw(st.integers(0, 2 * 365)))
     return cl
 
@@ -136,7 +140,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             "name": f"A{k}",
             "kind": draw(st.sampled_from(["models", "models", "roadmap", *KINDS])),
             "owner": draw(st.sampled_from(["lab", "lab", "rival"])),
-            **({"released": day(r)} if (r := draw(maybe_day)) is not None else {}),
+            **({"released": day(r)} if (r := draw(maybe_day | coarse)) is not None else {}),
         }
         for k in range(draw(st.integers(0, 4)))
     ]
@@ -208,6 +212,8 @@ def oracle(s: Scenario, party: str, artifact: str, action: str, on: date) -> boo
                 t = a.verified_at()
                 if t is None or t > on:
                     continue
+                if v.grantee == a.control_passes_to:
+                    continue  # control passes to the grantee itself: nothing leaves it
                 if art.released is None or art.released >= t:
                     if v.grantee == party:
                         denied = True

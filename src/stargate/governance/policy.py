@@ -228,8 +228,8 @@ def compile_policy(
                 continue
             for agi in _governing(v, contract, agis):
                 t = triggers.get(agi.id)
-                if t is None:
-                    continue
+                if t is None or v.grantee == agi.control_passes_to:
+                    continue  # not triggered, or the grantee is who control passes to
                 how = "verified" if agi.verified_by is not None else "declared"
                 agi_tech = (
                     f"resource.owner == {_party(v.grantor)} && {kinds}.contains(resource.kind)"
