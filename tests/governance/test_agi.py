@@ -100,7 +100,11 @@ def test_events_from_entries_reads_only_agi_kinds() -> None:
     )
     assert events == [
         AgiEvent(
-            "declaration", "agi-expert-panel", "openai-nonprofit", date(2026, 1, 1), "e-000000000001"
+            "declaration",
+            "agi-expert-panel",
+            "openai-nonprofit",
+            date(2026, 1, 1),
+            "e-000000000001",
         )
     ]
 
@@ -159,7 +163,9 @@ def test_plan_with_an_unknown_clause_suggests_one(october: Scenario) -> None:
 
 
 def run(*args: str) -> Any:
-    return runner.invoke(app, list(args), env={"STARGATE_DEBUG": None, "STARGATE_DATABASE_URL": None})
+    return runner.invoke(
+        app, list(args), env={"STARGATE_DEBUG": None, "STARGATE_DATABASE_URL": None}
+    )
 
 
 def size(url: str) -> int:
@@ -223,7 +229,12 @@ def test_a_refused_event_writes_nothing(tmp_path: Path, args: tuple[str, ...]) -
 
 def test_a_second_declaration_is_refused_and_names_the_first(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
-    assert run("agi", "declare", "--by", "openai-nonprofit", "--at", "2025-06-01", "--db", url).exit_code == 0
+    assert (
+        run(
+            "agi", "declare", "--by", "openai-nonprofit", "--at", "2025-06-01", "--db", url
+        ).exit_code
+        == 0
+    )
     again = run("agi", "declare", "--by", "openai-nonprofit", "--at", "2025-07-01", "--db", url)
     assert again.exit_code == 2
     assert "e-000000000000" in again.output
@@ -235,7 +246,11 @@ def test_an_event_appended_by_someone_else_is_ignored_with_a_warning(tmp_path: P
     url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
     with open_ledger(url) as led:
         led.append(
-            [EntryIn("agi_declaration", "microsoft", datetime(2025, 6, 1), {"clause": "agi-clause"})]
+            [
+                EntryIn(
+                    "agi_declaration", "microsoft", datetime(2025, 6, 1), {"clause": "agi-clause"}
+                )
+            ]
         )
     r = runner.invoke(
         app,

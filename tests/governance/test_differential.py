@@ -69,8 +69,13 @@ def ip_clause(draw: st.DrawFn, i: int) -> dict[str, Any]:
                 [
                     {"agi_carve_out": not cl["agi_carve_out"]},
                     {"until": day(a + draw(st.integers(0, 5 * 365)))},
-                    {"artifact_kinds": draw(st.lists(st.sampled_from(KINDS[:5]), min_size=1,
-                                                     max_size=2, unique=True))},
+                    {
+                        "artifact_kinds": draw(
+                            st.lists(
+                                st.sampled_from(KINDS[:5]), min_size=1, max_size=2, unique=True
+                            )
+                        )
+                    },
                 ]
             )
         )
@@ -88,9 +93,11 @@ def ip_clause(draw: st.DrawFn, i: int) -> dict[str, Any]:
 
 @st.composite
 def agi_clause(draw: st.DrawFn, ip_ids: list[str]) -> dict[str, Any]:
-    declared = draw(st.sampled_from([True, True, True, False]).flatmap(
-        lambda yes: (days | coarse) if yes else st.none()
-    ))
+    declared = draw(
+        st.sampled_from([True, True, True, False]).flatmap(
+            lambda yes: (days | coarse) if yes else st.none()
+        )
+    )
     panel = draw(st.booleans())
     cl: dict[str, Any] = {
         "id": "agi-0",
@@ -232,7 +239,9 @@ def oracle(s: Scenario, party: str, artifact: str, action: str, on: date) -> boo
     for _, _, v in live:
         if isinstance(v, InformationRights) and "roadmap" in v.denied and v.grantor == art.owner:
             listed = set(v.denied_to_investors_in)
-            if any(inv.investee in listed or listed & set(inv.stakes_in_competitors) for inv in mine):
+            if any(
+                inv.investee in listed or listed & set(inv.stakes_in_competitors) for inv in mine
+            ):
                 denied = True
     return granted and not denied
 
@@ -257,9 +266,7 @@ def test_cedar_agrees_with_the_oracle(s: Scenario, picks: list[int]) -> None:
     for on in days_to_ask(s, picks):
         policy = compile_policy(s, on)
         assert validate(policy) == [], policy.text
-        requests = [
-            (p, a.id, act) for p in parties for a in s.artifacts for act in ACTIONS
-        ]
+        requests = [(p, a.id, act) for p in parties for a in s.artifacts for act in ACTIONS]
         answers = evaluate(policy, s, requests)
         for (p, a, act), (allowed, rules) in zip(requests, answers, strict=True):
             expected = oracle(s, p, a, act, on)

@@ -139,9 +139,7 @@ def _party(scenario: Scenario, party: str) -> None:
     ),
 )
 def check_command(
-    party: Annotated[
-        str, typer.Option("--party", metavar="PARTY", help="Who asks (a party id).")
-    ],
+    party: Annotated[str, typer.Option("--party", metavar="PARTY", help="Who asks (a party id).")],
     artifact: Annotated[
         str, typer.Option("--artifact", metavar="ARTIFACT", help="What for (an artifact id).")
     ],
@@ -333,8 +331,8 @@ RequiredAt = Annotated[str, typer.Option("--at", metavar="DATE", help="The day o
 @agi_app.command(
     "declare",
     epilog=examples(
-        "stargate agi declare --by openai-nonprofit --at 2027-03-01 --db sqlite://",
-        "stargate agi declare --by microsoft --at 2027-03-01 --db sqlite://   # exit 2",
+        "stargate agi declare --by openai-nonprofit --at 2026-01-01 --db sqlite://",
+        "stargate agi declare --by microsoft --at 2026-01-01 --db sqlite://   # exit 2",
     ),
 )
 def declare_command(

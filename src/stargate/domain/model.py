@@ -48,7 +48,7 @@ from stargate.domain.limits import (
     refuse_booleans,
 )
 
-_T = TypeVar("_T", "Party", "Accelerator", "Provider", "Site", "WorkloadClass")
+_T = TypeVar("_T", "Party", "Accelerator", "Provider", "Site", "WorkloadClass", "Artifact")
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 Slug = Annotated[

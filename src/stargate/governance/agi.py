@@ -109,9 +109,7 @@ def events_from_entries(entries: Iterable[LedgerEntry]) -> list[AgiEvent]:
 
 def agi_clauses(scenario: Scenario) -> dict[str, tuple[Contract, AgiClause]]:
     """Every AGI clause of the scenario (agreements applied), by id."""
-    return {
-        cl.id: (c, cl) for c, cl in scenario.clauses() if isinstance(cl, AgiClause)
-    }
+    return {cl.id: (c, cl) for c, cl in scenario.clauses() if isinstance(cl, AgiClause)}
 
 
 def _text_on(clause: AgiClause, day: date) -> AgiClause | None:
@@ -270,7 +268,9 @@ def plan_event(
                 path="--at",
                 hint="AGI clauses: "
                 + (
-                    ", ".join(f"{cid} (from {cl.effective.start})" for cid, (_, cl) in clauses.items())
+                    ", ".join(
+                        f"{cid} (from {cl.effective.start})" for cid, (_, cl) in clauses.items()
+                    )
                     or "none in the scenario"
                 ),
             )
