@@ -12,6 +12,10 @@ from stargate.domain.model import Contract, Scenario
 from stargate.governance import AgiEvent
 from stargate.scenario.loader import load_scenario
 
+# The ledger's fixtures: a SQLite file, or a fresh PostgreSQL schema (skipped, saying why,
+# where PostgreSQL does not answer).
+from tests.ledger.conftest import any_url, pg_database, pg_url  # noqa: F401
+
 #: Under the January 2025 terms: the nonprofit declares AGI on 2025-06-01.
 DECLARED_JAN = AgiEvent("declaration", "agi-clause", "openai-nonprofit", date(2025, 6, 1), "e-1")
 #: Under the October 2025 terms: declared 2026-01-01, verified by the panel 2026-02-01.

@@ -173,8 +173,9 @@ def size(url: str) -> int:
         return led.size()
 
 
-def test_declare_verify_and_check_on_a_sqlite_ledger(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+def test_declare_verify_and_check_on_a_ledger(any_url: str) -> None:
+    """On a SQLite file and on PostgreSQL."""
+    url = any_url
     research = ("access", "check", "--party", "microsoft", "--artifact", "openai-research-methods")
     assert run(*research, "--at", "2026-03-01", "--db", url).exit_code == 0
 
