@@ -17,6 +17,7 @@ from stargate.domain.model import Scenario
 from stargate.domain.provenance import SCHEMA_VERSION, for_scenario
 from stargate.errors import InputError
 from stargate.scenario.loader import load_scenario
+from stargate.sim.procure import place_view
 
 from .conftest import AT, req
 
@@ -48,9 +49,12 @@ def test_batch_write_is_the_place_json_output(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     sc = load_scenario(None)
     reqs, _ = load_requests(MIX, sc)
-    batch = Broker(sc, responder=make_responder("accept-when-able"), seed=0).decide_many(
-        reqs, datetime(2026, 1, 1)
-    )
+    # what `stargate place` decides on: the listed pools plus what the lab holds at clouds
+    # that list none (place_view); its decisions name the user's scenario
+    view = place_view(sc, datetime(2026, 1, 1))
+    batch = Broker(
+        view, responder=make_responder("accept-when-able"), seed=0, recorded_as=sc
+    ).decide_many(reqs, datetime(2026, 1, 1))
     assert isinstance(batch, Placement)
     assert len(batch) == 3
     path = batch.write(tmp_path / "out")
@@ -78,7 +82,8 @@ def test_to_dict_is_the_json_of_a_single_request(tmp_path: Path) -> None:
     reqs, single = load_requests(one, sc)
     assert single
     assert isinstance(reqs[0], Request)
-    d = Broker(sc, seed=0).decide(reqs[0], datetime(2026, 1, 1))
+    view = place_view(sc, datetime(2026, 1, 1))
+    d = Broker(view, seed=0, recorded_as=sc).decide(reqs[0], datetime(2026, 1, 1))
     assert json.loads(result.output) == d.to_dict()
 
 

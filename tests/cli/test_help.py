@@ -22,7 +22,16 @@ runner = CliRunner()
 ROOT_COMMAND = typer.main.get_command(app)
 COMMANDS = command_paths(ROOT_COMMAND)
 WORDS = [words for words, _ in COMMANDS]
-GROUPS = [(), ("scenario",), ("bench",), ("trace",), ("ledger",), ("access",), ("agi",)]
+GROUPS = [
+    (),
+    ("scenario",),
+    ("bench",),
+    ("trace",),
+    ("money",),
+    ("ledger",),
+    ("access",),
+    ("agi",),
+]
 
 
 def run(args: list[str]) -> Any:
@@ -48,6 +57,7 @@ def test_every_command_is_found() -> None:
         "plan",
         "trace list",
         "trace fetch",
+        "money report",
         "ledger keygen",
         "ledger checkpoint",
         "ledger cosign",
@@ -147,6 +157,7 @@ PARSE_ONLY = {
     ("trace", "fetch"),
     ("simulate",),
     ("plan",),
+    ("money", "report"),
     *(("ledger", c) for c in ("keygen", "checkpoint", "cosign", "verify", "prove", "entries")),
     # agi declare/verify write to the ledger they name: parsed (their refusals run)
     ("agi", "declare"),

@@ -9,6 +9,8 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stargate.ledger import Ledger, open_ledger
 from stargate.ledger.checkpoint import Checkpoint, generate
@@ -210,3 +212,29 @@ def test_awkward_text_and_amounts_verify(any_url: str) -> None:
         )
         report = led.verify()
         assert report.ok, report.render()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_any_changed_character_is_named(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    """One character of one record changed, anywhere: verify names that entry."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'l.sqlite3'}"
+    with open_ledger(url) as led:
+        entries = led.append(sample_entries(12))
+        attacker(led)
+        seq = data.draw(st.integers(0, 11), label="seq")
+        text = entries[seq].canonical
+        pos = data.draw(st.integers(0, len(text) - 1), label="position")
+        new = data.draw(st.characters(codec="utf-8").filter(lambda c: c != text[pos]))
+        forged = text[:pos] + new + text[pos + 1 :]
+        store = led.store
+        assert isinstance(store, SqlStore)
+        store.execute_raw(
+            "UPDATE ledger_entries SET canonical = :c WHERE seq = :s", {"c": forged, "s": seq}
+        )
+        report = led.verify()
+        assert report.first_bad is not None
+        assert report.first_bad.entry_id == entries[seq].id
+        assert report.bad_rows == 1

@@ -12,6 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from stargate.cli.main import app
+from stargate.domain.model import Scenario
 from tests.plan.factory import small
 
 runner = CliRunner()
@@ -109,8 +110,14 @@ def test_public_figure_shown_beside_the_plan() -> None:
     code, out = run("plan", "--json")
     assert code == 0, out
     d = json.loads(out)
-    assert d["public_figures"] == {"2026": 9.5e9}
+    # the field keeps its shape: the public annual compute-cost figures, USD by year
+    assert d["public_figures"] == {"2024": 7e9, "2026": 50e9}
     assert any(r["year"] == 2026 for r in d["annual_compute_cost"])
+    # and each whole-year compute-spend figure is checked against the plan, with its tolerance
+    checks = {c["id"]: c for c in d["public_figure_checks"]}
+    assert checks["openai-compute-spend-2026"]["tolerance"] == 0.2
+    assert checks["openai-compute-spend-2026"]["within"] is True
+    assert "openai-compute-spend-2026-2030" in checks
 
 
 def test_infeasible_budget_is_explained(scenario_file: Path, tmp_path: Path) -> None:
@@ -321,3 +328,17 @@ def test_text_says_what_exists_and_what_the_record_placed(tmp_path: Path) -> Non
     doc = json.loads(js)
     assert doc["procurement"][0]["request"] == "deal"
     assert {r["source"] for r in doc["capacity_held"]} == {"scheduled"}
+
+
+def test_text_shows_demand_beyond_the_record_and_unmet(tmp_path: Path) -> None:
+    """A history (settings.top_up false): the text says which demand the plan's decisions
+    carry and which is left unmet, and splits each year's cost into fixed and decided."""
+    data = small(years=(2025,), demand_h=(12e6,), cloud_pools=500, exclusive=True)
+    raw = data.model_dump(mode="json")
+    raw["settings"]["top_up"] = False
+    f = dump(Scenario.model_validate(raw), tmp_path / "history.yaml")
+    code, out = run("plan", "-s", str(f), "--horizon", "2025..2025")
+    assert code == 0, out
+    assert "demand beyond the record 2025: train 4,380,000 reference-accelerator-hours" in out
+    assert "demand unmet 2025: train 7,620,000 reference-accelerator-hours (64%)" in out
+    assert "$0 fixed (what exists and the record), $21M decided by the plan" in out

@@ -220,6 +220,18 @@ def test_solver_noise_is_cleaned_at_the_boundary() -> None:
     shares = out["share"].to_list()
     assert shares == [1.0, 0.0]
     assert all(math.copysign(1, v) == 1 for v in shares)  # no -0.0
+    # a provider that holds capacity but does no work keeps its row; one with neither does not
+    held = noisy.with_columns(
+        pl.Series("capacity_reference_hours", [1e5, 2e5, 1e-12]),
+        pl.Series("capacity_share", [0.25, 0.75, 0.0]),
+    )
+    out = clean_table("share_by_provider", held)
+    assert out["provider"].to_list() == ["a", "b", "a"]
+    assert out["reference_hours"].to_list() == [93750.0, 0.0, 5.0]
+    out = clean_table(
+        "share_by_provider", held.with_columns(pl.lit(0.0).alias("capacity_reference_hours"))
+    )
+    assert out["reference_hours"].to_list() == [93750.0, 5.0]
 
 
 def test_result_tables_carry_no_noise() -> None:

@@ -114,7 +114,7 @@ def test_plan_takes_an_embedded_name() -> None:
     assert r.horizon == (2026, 2026)
     assert r.provenance is not None
     assert r.provenance.scenario_id == "stargate-2025"
-    assert r.public_figures == {"2026": 9.5e9}
+    assert r.public_figures == {"2024": 7e9, "2026": 50e9}
 
 
 def test_plan_takes_a_path(tmp_path: Path) -> None:

@@ -197,7 +197,9 @@ def leased(developer: str | None) -> Callable[[Data], object]:
 
 
 def planned_phase(data: Data) -> None:
-    data["sites"][1]["phases"][0]["status"] = "planned"  # its pool stays operational
+    data["sites"][1]["phases"][0]["status"] = "planned"
+    # a pool that gives no status takes its phase's; one that says operational is refused
+    data["sites"][1]["pools"][0]["status"] = "operational"
 
 
 def unpriced_reservation(data: Data) -> None:
@@ -940,7 +942,7 @@ CASES = [
             "pool 'campus-h100' is 'operational' but its phase 'campus-1' is only planned",
             "'status: planned' on the pool too",
         ),
-        line_of="- id: campus-h100",
+        line_of="status: operational",
     ),
     Case(
         "unknown-status",

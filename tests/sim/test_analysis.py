@@ -11,6 +11,7 @@ from stargate.sim.analysis import BUCKETS, MAX_POINTS, Periods
 from stargate.sim.api import simulate
 from stargate.sim.result import SimResult
 from stargate.sim.workload import FleetPool, FleetSpec, JobTable
+from tests.conftest import ANNOUNCED
 
 HORIZON = "2026-01-01..2026-03-31"
 
@@ -39,7 +40,7 @@ def three_full_node_jobs() -> JobTable:
 def h100_crowd(n: int = 300, gpus: float = 12_000.0, seed: int = 1) -> JobTable:
     """``n`` five-day jobs of ``gpus`` H100 each, arriving at random over the first quarter of
     2026: more at once, now and then, than the 250,000 H100 the lab holds at Azure then, so
-    some wait."""
+    some wait (on the fixture scenario announced-2025, whose Azure H100 these are)."""
     rng = np.random.default_rng(seed)
     return JobTable(
         arrival_s=np.sort(rng.uniform(0, 89 * 86400.0, n)),
@@ -53,7 +54,7 @@ def h100_crowd(n: int = 300, gpus: float = 12_000.0, seed: int = 1) -> JobTable:
 
 @pytest.fixture(scope="module")
 def scenario_run() -> SimResult:
-    return simulate("stargate-2025", [h100_crowd()], horizon=HORIZON)
+    return simulate(ANNOUNCED, [h100_crowd()], horizon=HORIZON)
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +197,7 @@ def test_rofr_outcomes_per_period_match_the_summary(
         "stargate.sim.procure.decide_capacity",
         verdicts_by_request(["accepted", "declined", "expired", "released_unmet"]),
     )
-    run = simulate("stargate-2025", ["synthetic?jobs=50&seed=1"], horizon=HORIZON)
+    run = simulate(ANNOUNCED, ["synthetic?jobs=50&seed=1"], horizon=HORIZON)
     out = analysis.rofr_per_period(run)
     ro = run.summary.rofr
     assert out is not None

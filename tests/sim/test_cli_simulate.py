@@ -10,8 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 from stargate.cli.main import app
+from tests.conftest import ANNOUNCED
 
 runner = CliRunner()
+#: The fixture scenario (the terms as announced in 2025: Azure's ROFR in force through 2026,
+#: Abilene and two more Stargate campuses) for the tests of mechanics that need those terms.
+FIXTURE = ["--scenario", str(ANNOUNCED)]
 SUMMARY_FIELDS = {
     "jobs",
     "wait_s",
@@ -57,6 +61,7 @@ def test_json_contract_on_a_pool_fleet() -> None:
 def test_out_writes_tables_summary_and_report(tmp_path: Path) -> None:
     code, out = run(
         "simulate",
+        *FIXTURE,
         "--horizon",
         "2026-01-01..2026-02-28",
         "--workload",
@@ -188,6 +193,7 @@ def test_a_time_less_pod_list_is_refused_in_simulate_mode(tmp_path: Path) -> Non
 def test_without_prints_both_runs_and_the_difference() -> None:
     code, out = run(
         "simulate",
+        *FIXTURE,
         "--horizon",
         "2026-01-01..2026-02-28",
         "--workload",
@@ -211,7 +217,7 @@ def test_without_prints_both_runs_and_the_difference() -> None:
 @pytest.mark.parametrize(
     ("horizon", "expected"),
     [
-        ("2024-06-01..2025-06-30", "horizon 2024-06-01..2025-06-30 lies outside"),
+        ("2022-06-01..2023-06-30", "horizon 2022-06-01..2023-06-30 lies outside"),
         ("2026-01-01..2031-01-01", "horizon 2026-01-01..2031-01-01 lies outside"),
         ("..2031-01-01", "horizon ..2031-01-01 lies outside"),
     ],
@@ -220,7 +226,7 @@ def test_a_horizon_outside_the_scenarios_is_refused(horizon: str, expected: str)
     code, out = run("simulate", "--horizon", horizon, "--workload", "synthetic?jobs=10")
     assert code == 2, out
     assert expected in out
-    assert "scenario 'stargate-2025', 2025-01-01..2030-12-31" in out
+    assert "scenario 'stargate-2025', 2023-01-01..2030-12-31" in out
     assert out.startswith("--horizon:")
 
 
@@ -238,13 +244,13 @@ def test_a_horizon_beyond_the_representable_dates_is_refused(
 
 
 def test_header_counts_pools_online_at_the_start_and_during_the_run() -> None:
-    args = ["simulate", "--horizon", "2026-01-01..2026-12-31", "-w", "synthetic?jobs=50"]
+    args = ["simulate", *FIXTURE, "--horizon", "2026-01-01..2026-12-31", "-w", "synthetic?jobs=50"]
     code, out = run(*args, "--json")
     assert code == 0, out
     data = json.loads(out)
     r = data["run"]
-    # the fleet is what the lab holds in 2026: pools online at the start, and those whose
-    # term or online day comes during the year (Abilene's second phase, two campuses)
+    # the fleet is what the lab holds in 2026 in the fixture: pools online at the start, and
+    # those whose term or online day comes during the year (Abilene's second phase, two campuses)
     held = {h["provider"]: h["accelerators"] for h in data["capacity_held"]
             if h["period_end"] == "2026-12-31"}  # fmt: skip
     assert held["stargate"] == 350_000  # Shackelford and Dona Ana, online on 2026-12-31

@@ -16,6 +16,11 @@ from stargate.sim.result import SimResult
 from stargate.sim.synthetic import generate
 from stargate.sim.traces import load_alibaba_jobs, pool_fleet
 from stargate.sim.workload import FleetPool, FleetSpec, JobTable
+from tests.conftest import ANNOUNCED
+
+#: The scenario of the mechanics tests that need a scenario's fleet, outages and clauses: the
+#: fixture of the terms as announced in 2025, so these tests do not move with the default's data.
+SCENARIO = str(ANNOUNCED)
 
 
 def _data(r: SimResult) -> dict[str, Any]:
@@ -180,7 +185,7 @@ def test_same_seed_gives_byte_identical_summary(tmp_path: Path) -> None:
 
 
 #: The lab's H100 at Azure in 2026: the starting reservation, held on azure-us, whose pool
-#: azure-h100 is down 2026-03-02..03 in stargate-2025.
+#: azure-h100 is down 2026-03-02..03 in the fixture announced-2025.
 AZURE_H100 = "azure-h100-2024"
 
 
@@ -220,7 +225,7 @@ def test_outage_kills_and_restarts_jobs() -> None:
 def _with_checkpoints(interval_h: float | None) -> Any:
     from stargate.scenario.loader import load_scenario
 
-    sc = load_scenario("stargate-2025")
+    sc = load_scenario(ANNOUNCED)
     classes = [
         c.model_copy(update={"checkpoint_interval_h": interval_h}) for c in sc.workload_classes
     ]
@@ -318,7 +323,7 @@ def test_jobs_pass_no_rofr_in_a_scenario_run() -> None:
 def test_without_rofr_the_procurement_never_names_the_clause() -> None:
     kw: dict[str, Any] = {"horizon": "2026-01-01..2026-03-31", "seed": 1}
     spec = ["synthetic?jobs=200&seed=1&size_scale=64"]
-    free = _data(simulate("stargate-2025", spec, without=["rofr"], **kw))
+    free = _data(simulate(SCENARIO, spec, without=["rofr"], **kw))
     assert free["rofr"]["offered"] == 0
     assert free["rofr"]["released_unmet"] == 0
     rows = free["procurement"]
@@ -330,7 +335,7 @@ def test_without_rofr_the_procurement_never_names_the_clause() -> None:
 
 def test_jobs_run_only_on_the_capacity_the_lab_holds() -> None:
     r = simulate(
-        "stargate-2025",
+        SCENARIO,
         ["synthetic?jobs=500&seed=3&size_scale=256"],
         horizon="2025-09-01..2025-10-31",
     )
@@ -346,7 +351,7 @@ def test_jobs_run_only_on_the_capacity_the_lab_holds() -> None:
 
 def test_pools_come_online_on_their_dates() -> None:
     r = simulate(
-        "stargate-2025",
+        SCENARIO,
         ["synthetic?jobs=2000&seed=3&size_scale=256"],
         horizon="2025-09-01..2025-10-31",
         without=["rofr"],
@@ -497,7 +502,7 @@ def test_bad_arguments_of_a_scenario_run_name_the_parameter(
     from stargate.errors import InputError
 
     with pytest.raises(InputError) as e:
-        simulate("stargate-2025", ["synthetic?jobs=5"], **kwargs)
+        simulate(SCENARIO, ["synthetic?jobs=5"], **kwargs)
     assert words in str(e.value)
     assert [p.path for p in e.value.problems] == [parameter]
     assert "--" not in e.value.problems[0].message

@@ -139,9 +139,10 @@ def test_forecast_needs_a_scenario_run() -> None:
 
 
 def test_default_scenario_run_uses_the_forecast_from_the_horizon_start() -> None:
-    r = simulate(horizon="..2025-12-31")
+    r = simulate(horizon="..2024-12-31")
     s = r.summary
-    assert s.run.start.startswith("2025-01-01")  # the scenario's first day, not as_of
+    # the scenario's first day (the history starts in 2023), not as_of (2025-01-21)
+    assert s.run.start.startswith("2023-01-01")
     assert s.inference is not None
     classes = {c.workload_class for c in s.inference.classes}
     assert {"chatgpt-inference", "api-inference"} <= classes
@@ -206,9 +207,11 @@ def test_the_default_scenario_stays_within_50000_jobs() -> None:
 
 
 def test_api_exclusivity_binds_the_default_runs_inference() -> None:
-    """Each year's API serving request is decided under the clauses in force that year: in a
-    year an exclusivity clause on the API holds from its first day, the capacity is on its
-    provider (or, where that provider has none, none)."""
+    """Each year's API serving request is decided under the clauses in force on its first day
+    (the agreements applied): on the default, Azure's exclusivity for all workloads holds on
+    the first days of 2023–2025 (it ends 2025-01-21), the API exclusivity of the January 2025
+    terms on 2026-01-01 (it ends 2026-04-27, agreement microsoft-openai-2026-04); from 2027 no
+    exclusivity binds and the broker decides on cost."""
     from stargate.domain.model import Exclusivity
 
     r = simulate()
@@ -217,23 +220,29 @@ def test_api_exclusivity_binds_the_default_runs_inference() -> None:
     assert r.summary.inference is not None
     api = next(c for c in r.summary.inference.classes if c.workload_class == "api-inference")
     assert api.by_year is not None
-    assert len(api.by_year) > 1
     clauses = [
         cl
         for _, cl in sc.clauses()  # type: ignore[attr-defined]
         if isinstance(cl, Exclusivity) and "api-inference" in cl.workload_classes
     ]
-    assert clauses
-    bound = 0
+    assert {cl.id for cl in clauses} == {"azure-exclusivity", "api-exclusivity"}
     for y in api.by_year:
         day = datetime.fromisoformat(y.start).date()
-        for cl in clauses:
-            eff = cl.effective
-            if eff.start <= day and (eff.end is None or day <= eff.end):
-                bound += 1
-                assert y.decided_by == cl.id
-                assert y.provider in (cl.provider, None)
-    assert bound >= 1
+        binding = [cl for cl in clauses if cl.in_force(day)]
+        if binding:
+            assert y.decided_by == binding[0].id, y
+            assert y.provider in (binding[0].provider, None), y
+        else:
+            assert y.decided_by not in {cl.id for cl in clauses}, y
+    assert [(y.start[:4], y.decided_by) for y in api.by_year][:4] == [
+        ("2023", "azure-exclusivity"),
+        ("2024", "azure-exclusivity"),
+        ("2025", "azure-exclusivity"),
+        ("2026", "api-exclusivity"),
+    ]
+    assert {y.provider for y in api.by_year[:4]} == {"azure"}
+    assert len(api.by_year) == 8  # 2023..2030
+    assert all(y.decided_by == "objective:cost" for y in api.by_year[4:])
 
 
 def test_forecast_on_a_fleet_for_experiments_is_refused() -> None:

@@ -358,10 +358,19 @@ def test_fleet_runs_have_no_procurement_and_scenario_runs_have_all_of_it() -> No
         assert key in row, key
     assert set(data["capacity_held"][0]) == {
         "period_end", "provider", "accelerators", "reference_accelerators", "power_mw",
+        "by_site",
     }  # fmt: skip
     assert set(data["spend_by_year"][0]) == {
-        "year", "provider", "committed_usd", "used_usd", "idle_usd",
+        "year", "provider", "committed_usd", "used_usd", "idle_usd", "committed_by_site_usd",
     }  # fmt: skip
+    # the parts by site add up to the provider's row
+    for h in data["capacity_held"]:
+        assert h["by_site"], h
+        assert sum(v["accelerators"] for v in h["by_site"].values()) == h["accelerators"]
+        assert sum(v["power_mw"] for v in h["by_site"].values()) == pytest.approx(h["power_mw"])
+    for y in data["spend_by_year"]:
+        parts = [Decimal(v) for v in y["committed_by_site_usd"].values()]
+        assert sum(parts, Decimal(0)) == Decimal(y["committed_usd"]), y
     assert set(data["rofr"]) >= {"by_year", "reference_accelerators", "power_mw"}
 
 

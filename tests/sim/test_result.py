@@ -89,7 +89,10 @@ def test_provenance_of_a_scenario_run(scenario_run: SimResult) -> None:
     assert prov.scenario_sha256 == content_hash(scenario.model_dump(mode="json"))
     assert prov.seed == 0
     assert prov.schema_version == SCHEMA_VERSION
-    assert prov.clauses_off == scenario_run.summary.run.without == ["azure-rofr"]
+    # `rofr` names every right of first refusal of the default: Azure's ROFR on compute of
+    # January 2025 and the ship-first right the October 2025 agreement added
+    off = ["azure-rofr", "azure-ship-first"]
+    assert prov.clauses_off == scenario_run.summary.run.without == off
     assert prov.stargate_version
     assert json.loads(scenario_run.summary_json())["provenance"]["scenario_id"] == "stargate-2025"
 

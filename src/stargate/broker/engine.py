@@ -297,10 +297,16 @@ class Broker:
         index: FleetIndex | None = None,
         wait_for_capacity: bool = True,
         seed: int | None = None,
+        recorded_as: Scenario | None = None,
     ) -> None:
         resolved = resolve_without(scenario, without)
         scenario = resolved.scenario
         self.scenario = scenario
+        #: the scenario the decisions' provenance names (``stargate place`` decides on the
+        #: user's scenario with the lab's held capacity added, and records the user's)
+        self._recorded_as = (
+            scenario if recorded_as is None else resolve_without(recorded_as, without).scenario
+        )
         self.index = index or FleetIndex(scenario, pricing)
         self.objective = (
             objective if isinstance(objective, Objective) else parse_objective(objective)
@@ -788,7 +794,7 @@ class Broker:
         seed and the clauses switched off (computed once, on first use)."""
         if self._provenance is None:
             self._provenance = for_scenario(
-                self.scenario, seed=self.seed, clauses_off=self.without_names
+                self._recorded_as, seed=self.seed, clauses_off=self.without_names
             )
         return self._provenance
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import sys
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -15,7 +14,7 @@ from stargate.cli.options import StargateTyper, examples, one_of, parse_moment
 from stargate.errors import InputError, Problem, for_option
 
 if TYPE_CHECKING:
-    from stargate.domain.model import Scenario
+    pass
 
 #: The engine's parameters and the flags that set them (errors name the flag).
 PLACE_OPTIONS = {"objective": "--objective", "responder": "--responder", "detail": "--detail"}
@@ -118,6 +117,7 @@ def place(
         from stargate.broker import Broker, load_requests, make_responder, parse_objective
         from stargate.report.broker import render_any, render_summary
         from stargate.scenario.loader import load_scenario
+        from stargate.sim.procure import place_view
 
         if detail not in ("auto", "summary", "full"):
             raise InputError(
@@ -137,7 +137,8 @@ def place(
         reqs, single = load_requests(requests, sc)
         full = detail == "full" or (detail == "auto" and len(reqs) <= AUTO_FULL_MAX)
         broker = Broker(
-            _with_what_the_lab_holds(sc, moment, without or []),
+            place_view(sc, moment, without or []),
+            recorded_as=sc,
             objective=obj,
             responder=resp,
             without=without or [],
@@ -206,21 +207,3 @@ def bench_broker(
             )
 
     run_guarded(body)
-
-
-def _with_what_the_lab_holds(sc: Scenario, moment: datetime | None, without: list[str]) -> Scenario:
-    """The scenario with the capacity its lab holds by the decision's day at sites that list no
-    pools (a cloud known only by its capacity model and the lab's reservations there, as Azure
-    in the default history), as pools of their own: so that a job request can go to capacity
-    the lab holds there. A scenario without starting reservations or dated capacity requests
-    is returned as it is."""
-    if not sc.reservations and not sc.capacity_requests:
-        return sc
-    from stargate.contracts.state import resolve_without
-    from stargate.sim.held import with_held_at_poolless_sites
-    from stargate.sim.procure import held_by
-
-    day = (moment or datetime.combine(sc.as_of, datetime.min.time())).date()
-    resolved = resolve_without(sc, without)
-    held = held_by(resolved.scenario, day, without=resolved.clause_ids)
-    return with_held_at_poolless_sites(sc, held, day)[0]

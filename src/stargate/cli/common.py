@@ -38,8 +38,8 @@ def size_output() -> None:
 
 
 # Problems are compiler-style lines (file:line:col: path: message): never wrap them, so that
-# editors, grep and CI annotations can read them.
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# editors, grep and CI annotations can read them. No emoji codes: "s.yaml:100:5" is not ":100:".
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from stargate.cli import broker, facts, governance, ledger, plan, sim, trace
+from stargate.cli import broker, facts, governance, ledger, money, plan, sim, trace
 from stargate.cli.common import add_command, err, out, print_json, run_guarded
 from stargate.cli.options import StargateTyper, examples, one_of, parse_day
 from stargate.errors import EXIT_INPUT, InputError, for_option
@@ -272,6 +272,7 @@ add_command(app, sim.simulate)
 add_command(app, facts.facts_command)
 app.add_typer(broker.bench_app, name="bench")
 app.add_typer(trace.trace_app, name="trace")
+app.add_typer(money.money_app, name="money")
 app.add_typer(ledger.ledger_app, name="ledger")
 app.add_typer(governance.access_app, name="access")
 app.add_typer(governance.agi_app, name="agi")

@@ -248,6 +248,76 @@ def _procurement_line(p: dict[str, Any]) -> str:
     )
 
 
+def _check_line(c: dict[str, Any]) -> str:
+    """One public figure of compute spend beside the plan's cost for its years."""
+    from stargate.domain.figures import format_usd
+
+    tol = c["tolerance"]
+    verdict = (
+        "no tolerance"
+        if c["within"] is None
+        else f"{'within' if c['within'] else 'OUTSIDE'} ±{tol:.0%}"
+    )
+    ratio = "—" if c["ratio"] is None else f"{c['ratio']:.2f}×"
+    return (
+        f"public figure {c['id']} ({c['period']}): {format_usd(c['public_usd'])}; plan "
+        f"{format_usd(c['plan_usd'])} ({format_usd(c['fixed_usd'])} fixed, "
+        f"{format_usd(c['decided_usd'])} decided), {ratio}, {verdict}"
+    )
+
+
+def _beyond_record(r: PlanResult) -> list[str]:
+    """Where what exists and the record leave demand unmet, and the plan's decisions carry
+    it: one line per period (nothing when the record covers every period's demand)."""
+    if r.objective_usd is None:
+        return []
+    by: dict[str, list[tuple[str, float, float]]] = {}
+    unmet: dict[str, list[tuple[str, float, float]]] = {}
+    for row in r.demand.iter_rows(named=True):
+        demand = row["demand_reference_hours"] or 1.0
+        if row["decided_reference_hours"] > 0:
+            by.setdefault(str(row["period"]), []).append(
+                (str(row["workload_class"]), row["decided_reference_hours"], row["decided_share"])
+            )
+        if row["unmet_reference_hours"] > 0:
+            h = row["unmet_reference_hours"]
+            unmet.setdefault(str(row["period"]), []).append(
+                (str(row["workload_class"]), h, h / demand)
+            )
+    if not by and not unmet:
+        return ["demand: what exists and the record carry the whole forecast; the plan adds "
+                "nothing"]  # fmt: skip
+
+    def said(items: list[tuple[str, float, float]]) -> str:
+        return "; ".join(
+            f"{c} {h:,.0f} reference-accelerator-hours ({sh:.0%})" for c, h, sh in items
+        )
+
+    return [
+        f"demand beyond the record {per}: {said(items)}, carried by the plan's decisions"
+        for per, items in by.items()
+    ] + [f"demand unmet {per}: {said(items)}" for per, items in unmet.items()]
+
+
+def _commitment_lines(r: PlanResult) -> list[str]:
+    """Committed spend: each commitment's due, drawn, shortfall and shadow price."""
+    from decimal import Decimal
+
+    def usd(v: Decimal) -> str:
+        return f"${v:,.2f}"
+
+    lines: list[str] = []
+    for c in r.commitments:
+        price = "—" if c.shadow_price is None else f"{c.shadow_price:.2f}"
+        part = "" if c.due_usd == c.amount_usd else f" (of {usd(c.amount_usd)}, pro-rated)"
+        lines.append(
+            f"Committed spend {c.clause} with {c.seller}: {usd(c.due_usd)} due by "
+            f"{c.settle.isoformat()}{part}; drawn {usd(c.drawn_usd)}, shortfall "
+            f"{usd(c.shortfall_usd)}; shadow price {price} per dollar committed"
+        )
+    return lines
+
+
 def _print(r: PlanResult) -> None:
     """The plan for a person: a rendering of the result, no figures computed here."""
     from stargate.domain.figures import format_usd
@@ -306,13 +376,25 @@ def _print(r: PlanResult) -> None:
         beside = r.public_figures.get(str(row["year"]))
         note = f" (public figure: {format_usd(beside)})" if beside is not None else ""
         out.print(
-            f"compute cost {row['year']}: {_usd(row['compute_cost_usd'])}{note}", markup=False
+            f"compute cost {row['year']}: {_usd(row['compute_cost_usd'])}{note}: "
+            f"{format_usd(row['fixed_compute_cost_usd'])} fixed (what exists and the record), "
+            f"{format_usd(row['decided_compute_cost_usd'])} decided by the plan",
+            markup=False,
         )
-    shares: dict[str, list[str]] = {}
-    for row in r.share_by_provider.iter_rows(named=True):
-        if row["share"] >= 0.005:  # what rounds to 1% or more
-            shares.setdefault(str(row["period"]), []).append(
-                f"{row['provider']} {row['share']:.0%}"
-            )
-    for per, items in shares.items():
-        out.print(f"share {per}: {', '.join(items)}", markup=False)
+    for c in r.public_figure_checks:
+        out.print(_check_line(c), markup=False)
+    for line in _beyond_record(r):
+        out.print(line, markup=False)
+    for line in _commitment_lines(r):
+        out.print(line, markup=False)
+    # shares in reference-accelerator-hours: of the capacity held, installed or rented (the
+    # record's, whether used or not), then of the work done
+    for col, what in (("capacity_share", "capacity"), ("share", "work done")):
+        shares: dict[str, list[str]] = {}
+        for row in r.share_by_provider.iter_rows(named=True):
+            if row[col] >= 0.005:  # what rounds to 1% or more
+                shares.setdefault(str(row["period"]), []).append(
+                    f"{row['provider']} {row[col]:.0%}"
+                )
+        for per, items in shares.items():
+            out.print(f"share {per} ({what}): {', '.join(items)}", markup=False)

@@ -161,6 +161,7 @@ def _plan_one(
     from stargate.contracts.state import resolve_without
     from stargate.domain.figures import public_compute_costs_by_year
     from stargate.domain.provenance import for_scenario
+    from stargate.plan.public import public_figure_checks
 
     # agreements and amendments named in ``without`` are voided: the plan is of the derived
     # scenario; clause ids are switched off in it as before
@@ -181,8 +182,33 @@ def _plan_one(
     result.period = period
     result.clauses_off = resolved.names
     result.public_figures = public_compute_costs_by_year(scenario)
+    result.public_figure_checks = public_figure_checks(scenario, result)
+    if not scenario.settings.top_up and result.objective_usd is not None:
+        result.notes.append(_history_note(result))
     result.provenance = for_scenario(scenario, clauses_off=result.clauses_off)
     return result
+
+
+def _history_note(result: PlanResult) -> str:
+    """What ``settings.top_up: false`` (a history) means for the plan, and what it came to."""
+    head = (
+        "settings.top_up is false (a history): what exists and the record's contracts are the "
+        "plan's stock; the plan adds capacity only for demand they leave unmet"
+    )
+    d = result.demand
+    short = d.filter(pl.col("decided_reference_hours") > 0)
+    unmet = d.filter(pl.col("unmet_reference_hours") > 0)
+    if short.height == 0 and unmet.height == 0:
+        return head + ", and they carry the whole forecast: the plan decides nothing"
+    parts = []
+    for rows, col, what in ((short, "decided_reference_hours", "carried by the plan's decisions"),
+                            (unmet, "unmet_reference_hours", "left unmet: nothing the record "
+                             "holds or the plan may add can carry it")):  # fmt: skip
+        if rows.height:
+            periods = sorted(set(rows["period"].to_list()))
+            hours = float(rows[col].sum())
+            parts.append(f"{hours:,.0f} reference-accelerator-hours in {', '.join(periods)} {what}")
+    return head + ": " + "; ".join(parts) + " (the demand table)"
 
 
 def _solve_plan(
@@ -234,16 +260,25 @@ def _solve_plan(
             (horizon, log),
         )
 
-    sol = {k: solution(m, k) for k in ("x", "b", "u", "uf", "r", "hold", "o", "g", "z")}
+    names = ("x", "b", "u", "uf", "r", "hold", "o", "g", "z", "unmet", "draw", "shortfall")
+    sol = {k: solution(m, k) for k in names}
     tables = _tables(d, sol)
+    commit_duals: np.ndarray | None = None
     if shadow_prices:
         log.append("-- shadow prices: the LP with the binaries held at their optimum --")
-        prices = _shadow_prices(d, sol, integer_installs, log)
+        prices, commit_duals = _shadow_prices(d, sol, integer_installs, log)
     else:
         prices = _empty_shadow()
     tables["shadow_prices"] = prices
-    objective_usd = usd_from_musd(float(m.objective.value) + built.constant_musd)
-    return _result(
+    from stargate.plan.commit import commitment_rows
+
+    commits = commitment_rows(d, sol, commit_duals)
+    from stargate.plan.model import not_cost_musd
+
+    objective_usd = usd_from_musd(
+        float(m.objective.value) + built.constant_musd - not_cost_musd(sol)
+    )
+    result = _result(
         status,
         objective_usd,
         mip_gap,
@@ -253,6 +288,16 @@ def _solve_plan(
         d,
         (horizon, log),
     )
+    result.commitments = commits
+    owed = [c for c in commits if c.shortfall_usd > 0]
+    if owed:
+        total = sum((c.shortfall_usd for c in owed), start=owed[0].shortfall_usd * 0)
+        result.notes.append(
+            f"committed spend: {len(owed)} of {len(commits)} commitments fall short by "
+            f"${total:,.2f} in all (take-or-pay: paid anyway); the objective counts that "
+            "shortfall at its present value, the cost tables do not (the commitments field)"
+        )
+    return result
 
 
 def _result(
@@ -285,6 +330,7 @@ def _result(
         shadow_prices=t["shadow_prices"],
         procurement=t["procurement"],
         capacity_held=t["capacity_held"],
+        demand=t["demand"],
         conflicts=conflicts,
         notes=list(d.notes),
         horizon=horizon,
@@ -304,6 +350,13 @@ DIGITS = {
     "reference_accelerators": 3,
     "accelerator_hours": 3,
     "reference_hours": 3,
+    "demand_reference_hours": 3,
+    "fixed_reference_hours": 3,
+    "decided_reference_hours": 3,
+    "decided_share": 6,
+    "unmet_reference_hours": 3,
+    "capacity_reference_hours": 3,
+    "capacity_share": 6,
     "share": 6,
 }
 #: Columns ending in ``_usd`` keep cents.
@@ -319,7 +372,7 @@ def clean_table(name: str, df: pl.DataFrame) -> pl.DataFrame:
     """``df`` with each float column rounded to the places it is meaningful to (cents for
     USD, thousandths of an accelerator, MW or hour, millionths of a share), so values within
     the solver's tolerance of 0 are 0 (never ``-0.0``) and ``93750.00000000004`` is ``93750``;
-    rows of ``share_by_provider`` left with no work are dropped."""
+    rows of ``share_by_provider`` left with neither work nor capacity are dropped."""
     exprs = []
     for col, dtype in df.schema.items():
         if dtype != pl.Float64:
@@ -331,7 +384,8 @@ def clean_table(name: str, df: pl.DataFrame) -> pl.DataFrame:
         exprs.append(pl.when(rounded == 0).then(0.0).otherwise(rounded).alias(col))
     out = df.with_columns(exprs) if exprs else df
     if name == "share_by_provider" and out.height:
-        out = out.filter(pl.col("reference_hours") > 0)
+        kept = [pl.col(c) > 0 for c in ("reference_hours", "capacity_reference_hours") if c in out]
+        out = out.filter(pl.any_horizontal(kept))
     return out
 
 
@@ -351,10 +405,15 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
     "cost_by_period": {"period": pl.String, "provider": pl.String, "capex_usd": pl.Float64,
                        "depreciation_usd": pl.Float64, "energy_usd": pl.Float64,
                        "opex_usd": pl.Float64, "rental_usd": pl.Float64,
-                       "compute_cost_usd": pl.Float64},
+                       "compute_cost_usd": pl.Float64, "fixed_compute_cost_usd": pl.Float64,
+                       "decided_compute_cost_usd": pl.Float64},
     "share_by_provider": {"period": pl.String, "provider": pl.String,
-                          "reference_hours": pl.Float64, "share": pl.Float64},
-    "annual_compute_cost": {"year": pl.Int64, "compute_cost_usd": pl.Float64},
+                          "reference_hours": pl.Float64, "share": pl.Float64,
+                          "capacity_reference_hours": pl.Float64,
+                          "capacity_share": pl.Float64},
+    "annual_compute_cost": {"year": pl.Int64, "compute_cost_usd": pl.Float64,
+                            "fixed_compute_cost_usd": pl.Float64,
+                            "decided_compute_cost_usd": pl.Float64},
     "shadow_prices": {"constraint": pl.String, "name": pl.String, "period": pl.String,
                       "value_usd": pl.Float64, "per": pl.String},
     "procurement": {"request": pl.String, "date": pl.String, "provider": pl.String,
@@ -369,6 +428,10 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
                       "accelerators": pl.Float64, "reference_accelerators": pl.Float64,
                       "power_mw": pl.Float64, "committed_usd": pl.Float64,
                       "used_usd": pl.Float64, "idle_usd": pl.Float64},
+    "demand": {"period": pl.String, "workload_class": pl.String,
+               "demand_reference_hours": pl.Float64, "fixed_reference_hours": pl.Float64,
+               "decided_reference_hours": pl.Float64, "decided_share": pl.Float64,
+               "unmet_reference_hours": pl.Float64},
 }  # fmt: skip
 
 
@@ -408,9 +471,10 @@ def _tables(d: PlanData, sol: dict[str, np.ndarray | None]) -> dict[str, pl.Data
 
 def _shadow_prices(
     d: PlanData, sol: dict[str, np.ndarray | None], integer_installs: bool, log: list[str]
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, np.ndarray | None]:
     """Duals of the LP with the binaries (and integer installs) held at their optimum:
-    the present value of one more MW at a site in a period, and of one more $1B of budget."""
+    the present value of one more MW at a site in a period, and of one more $1B of budget;
+    and, per commitment, of one more dollar committed (the ``commit`` rows, $M per $M)."""
     from stargate.plan.model import build
 
     fixed = {k: np.round(v) for k in ("b", "z") if (v := sol[k]) is not None}
@@ -419,7 +483,10 @@ def _shadow_prices(
     m = build(d, fixed=fixed).model
     status, _ = solve(m, 0.0, None, log)
     if status != PlanStatus.optimal:
-        return _empty_shadow()
+        return _empty_shadow(), None
+    commit_duals: np.ndarray | None = None
+    if "commit" in m.constraints:
+        commit_duals = np.nan_to_num(np.asarray(m.constraints["commit"].dual.values, float))
     rows: list[dict[str, Any]] = []
     if "power" in m.constraints:
         duals = np.nan_to_num(np.asarray(m.constraints["power"].dual.values, dtype=float))
@@ -437,4 +504,4 @@ def _shadow_prices(
                 {"constraint": "budget", "name": mid, "period": None,
                  "value_usd": usd_from_busd(abs(dual)), "per": "USD 1B"}
             )  # fmt: skip
-    return _frame("shadow_prices", rows)
+    return _frame("shadow_prices", rows), commit_duals

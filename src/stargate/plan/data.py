@@ -66,6 +66,7 @@ from stargate.domain.model import (
 )
 from stargate.errors import InputError, Problem, did_you_mean
 from stargate.plan.clauses import Rofr, read_clauses
+from stargate.plan.commit import PlanCommitment, read_commitments
 from stargate.plan.horizon import check_horizon, default_horizon
 from stargate.plan.overrides import check_overrides
 from stargate.plan.procure import place_dated_requests
@@ -206,6 +207,12 @@ class PlanData:
     procurement: list[ProcurementRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     clauses_off: frozenset[str] = frozenset()  # ids of the clauses switched off
+    #: committed_spend clauses in force: minimum purchases from a seller (take-or-pay,
+    #: :mod:`stargate.plan.commit`)
+    commitments: list[PlanCommitment] = field(default_factory=list)
+    #: ``settings.top_up: false`` (a history): demand nothing can carry is left unmet and
+    #: reported rather than making the plan infeasible
+    unmet_allowed: bool = False
 
     # -- cost helpers (shared by the model and the reporting) --------------------------------
     @property
@@ -550,6 +557,8 @@ def prepare(
         procurement=placed.rows,
         notes=notes,
         clauses_off=without_ids,
+        unmet_allowed=not scenario.settings.top_up,
+        commitments=read_commitments(scenario, periods, without_ids),
     )
 
 

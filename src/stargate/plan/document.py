@@ -7,7 +7,7 @@ module only describes what it writes."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -74,18 +74,71 @@ class CostRow(_Row):
     opex_usd: float
     rental_usd: float
     compute_cost_usd: float
+    fixed_compute_cost_usd: float = Field(
+        description="The part of the compute cost that is fixed: what exists and what the "
+        "record placed (fixed phases and pools, starting and scheduled reservations)"
+    )
+    decided_compute_cost_usd: float = Field(
+        description="The part the plan decided: planned phases built, new installs, hours "
+        "rented, capacity bought from capacity models"
+    )
 
 
 class ShareRow(_Row):
     period: str
     provider: str
-    reference_hours: float
-    share: float
+    reference_hours: float = Field(description="Work done, reference-accelerator-hours")
+    share: float = Field(description="Of the period's work done")
+    capacity_reference_hours: float = Field(
+        description="Capacity held, installed or rented, reference-accelerator-hours (an "
+        "inference-only type at its best throughput)"
+    )
+    capacity_share: float = Field(description="Of the period's capacity")
 
 
 class AnnualCostRow(_Row):
     year: int
     compute_cost_usd: float
+    fixed_compute_cost_usd: float = Field(description="What exists and the record")
+    decided_compute_cost_usd: float = Field(description="The plan's decisions")
+
+
+class DemandRow(_Row):
+    """The demand of one class in one period and what carries it, reference-accelerator-hours."""
+
+    period: str
+    workload_class: str
+    demand_reference_hours: float
+    fixed_reference_hours: float = Field(
+        description="Carried by what exists and the record's reservations"
+    )
+    decided_reference_hours: float = Field(
+        description="Carried by the plan's decisions: the demand the record leaves unmet"
+    )
+    decided_share: float = Field(description="decided ÷ demand (0 without demand)")
+    unmet_reference_hours: float = Field(
+        description="Left unmet: only in a history (settings.top_up false), where nothing the "
+        "record holds or the plan may add can carry it"
+    )
+
+
+class PublicFigureCheck(_Row):
+    """A public figure of the lab's compute spend over whole years of the horizon, beside the
+    plan's compute cost for those years (:mod:`stargate.plan.public`)."""
+
+    id: str
+    period: str
+    public_usd: float
+    plan_usd: float
+    fixed_usd: float
+    decided_usd: float
+    ratio: float | None
+    tolerance: float | None
+    lower_bound: bool = Field(description="The figure is a lower bound (>=N)")
+    within: bool | None
+    confidence: str
+    use: str
+    source: str
 
 
 class ShadowPriceRow(_Row):
@@ -119,6 +172,45 @@ class CapacityHeldRow(_Row):
     idle_usd: float
 
 
+#: USD to the cent as a decimal string (committed spend is money a party could dispute).
+UsdString = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$")]
+
+
+class CommitmentDrawRow(_Row):
+    """What the plan's spend with the seller draws of a commitment in one period."""
+
+    period: str
+    drawable_days: int = Field(description="days of the period it is in force and in its period")
+    spend_with_seller_usd: UsdString = Field(
+        description="the plan's spend with the seller's providers in the period, used or not"
+    )
+    drawn_usd: UsdString
+
+
+class CommitmentDoc(_Row):
+    """One committed_spend clause in the plan (take-or-pay): docs/planner.md "Committed
+    spend"."""
+
+    clause: str
+    contract: str
+    seller: str
+    providers: list[str] = Field(description="the providers the seller owns")
+    amount_usd: UsdString = Field(description="the clause's whole amount")
+    period_start: str
+    period_end: str | None
+    due_usd: UsdString = Field(description="the part due within the horizon, pro-rated by days")
+    drawn_usd: UsdString
+    shortfall_usd: UsdString = Field(description="due − drawn: paid anyway at settlement")
+    shadow_price: float | None = Field(
+        description="objective dollars per dollar more committed, in dollars paid at settlement "
+        "(1: short; 0: covered with room); null without shadow prices"
+    )
+    shadow_price_pv: float | None = Field(description="the same in present value")
+    settle: str = Field(description="the day a shortfall is paid, within the horizon")
+    draws: list[CommitmentDrawRow]
+    notes: list[str]
+
+
 class PlanCore(_Row):
     """One plan: its status, cost, tables and how it was solved."""
 
@@ -134,6 +226,10 @@ class PlanCore(_Row):
     shadow_prices: list[ShadowPriceRow]
     procurement: list[ProcurementRow]
     capacity_held: list[CapacityHeldRow]
+    demand: list[DemandRow]
+    commitments: list[CommitmentDoc] = Field(
+        default_factory=list, description="committed spend in force within the horizon"
+    )
     conflicts: list[str]
     notes: list[str]
     horizon: list[int] | None = Field(description="[first year, last year]")
@@ -149,6 +245,7 @@ class PlanDocument(PlanCore):
     force when clauses are off (``baseline``), the difference, and the provenance."""
 
     public_figures: dict[str, float]
+    public_figure_checks: list[PublicFigureCheck]
     baseline: PlanCore | None
     cost_difference_usd: float | None
     provenance: Provenance | None

@@ -18,6 +18,10 @@ Decisions (units as in :mod:`stargate.plan.data`):
 ``z``      rofr, period                    1: the ROFR holder's offer is used up (binary)
 ``stock``  site, type, period              thousands of newly installed accelerators still in
                                            service (installs less retirements)
+``draw``   commit, period                  $M of spend with a committed seller drawing a
+                                           committed_spend clause; with ``shortfall``
+                                           [commit], $M left undrawn, paid at settlement
+                                           (:mod:`stargate.plan.commit`)
 =========  ==============================  =================================================
 
 Constraints: ``demand`` (work per class and period ≥ forecast), ``owned_hours`` /
@@ -29,7 +33,8 @@ the cloud's listed pools less what reservations hold there, × hours), ``offer_f
 ``carry_over`` row: all held ≤ all offered since its start; holdings are kept),
 ``offer_hours`` and ``held_hours`` (hours used ≤ hours held), ``budget`` (cumulative capex,
 fixed capex included, ≤ each milestone), ``phase_once`` and ``phase_order``, and the ROFR
-pair ``rofr_elsewhere`` / ``rofr_holder_first``:
+pair ``rofr_elsewhere`` / ``rofr_holder_first``, and committed spend's ``draw_cap`` /
+``draw_shared`` / ``commit`` (a minimum purchase from the seller, take-or-pay):
 
     in-scope work on new capacity not of the holder      ≤ M·z
     capacity bought from the holder in the period        ≥ its offer within the caps · z
@@ -75,6 +80,41 @@ PENALTY = {
     "budget": 10.0,  # per $M over
 }
 
+#: A tie-break, $M per million accelerator-hours, on work done on capacity the plan decided
+#: (new installs, capacity bought from a capacity model): using either is otherwise free once
+#: it is paid for, as is using what exists, so without it the solver may run work on new
+#: capacity while the record's stands idle. With it, what exists carries the work first and
+#: the work on the plan's decisions is exactly what the record leaves unmet (the ``demand``
+#: table). $1 per million hours: far below any price, removed from the reported objective
+#: (:func:`tie_break_musd`).
+TIE_BREAK_MUSD_PER_MH = 1e-6
+#: Half that on work done on what exists, so no work is done beyond the demand (work on
+#: capacity already paid for is otherwise free, and the solver could book idle hours as work).
+TIE_BREAK_FIXED_MUSD_PER_MH = 0.5e-6
+
+
+def not_cost_musd(sol: dict[str, Any]) -> float:
+    """What the model's objective value holds that is not a cost, $M: the tie-breaks, and the
+    penalty on demand left unmet in a history."""
+    unmet = sol.get("unmet")
+    penalty = 0.0 if unmet is None else float(np.clip(unmet, 0.0, None).sum())
+    return tie_break_musd(sol) + penalty * PENALTY["demand"]
+
+
+def tie_break_musd(sol: dict[str, Any]) -> float:
+    """The tie-break's part of the model's objective value, $M, for a solution."""
+    total = 0.0
+    for name, rate in (
+        ("u", TIE_BREAK_MUSD_PER_MH),
+        ("o", TIE_BREAK_MUSD_PER_MH),
+        ("uf", TIE_BREAK_FIXED_MUSD_PER_MH),
+        ("g", TIE_BREAK_FIXED_MUSD_PER_MH),
+    ):
+        v = sol.get(name)
+        if v is not None:
+            total += float(np.clip(v, 0.0, None).sum()) * rate
+    return total
+
 
 @dataclass
 class Built:
@@ -114,6 +154,8 @@ def coords(d: PlanData) -> dict[str, list[str]]:
         "group": list(dict.fromkeys(d.provider_of[s] for s in d.owned)),
         "offer": [f"offer-{i}" for i in range(len(d.offers))],
         "held": [f"held-{i}" for i in range(len(d.held))],
+        "commit": [c.clause_id for c in d.commitments],
+        "seller": list(dict.fromkeys(c.seller for c in d.commitments)),
     }
 
 
@@ -236,6 +278,7 @@ def build(
             name="u",
         )
         v["u"] = u
+        obj.append(TIE_BREAK_MUSD_PER_MH * u.sum())
         alive = np.stack([d.alive(s) for s in range(len(d.owned))])  # [site, period, vintage]
         # the stock of installs still alive, as a variable kept by a recurrence: stock[p] =
         # stock[p-1] + installs entering p - installs retiring at p (a few nonzeros per row
@@ -273,6 +316,7 @@ def build(
                 mask=labelled(fixed_g > 0, ["group", "type", "period"], co),
             )
             work.append((uf * thr).sum(["group", "type"]))
+            obj.append(TIE_BREAK_FIXED_MUSD_PER_MH * uf.sum())
     if has_phases:
         if fixed is not None:
             b = m.add_variables(
@@ -369,6 +413,7 @@ def build(
             name="o",
         )
         v["o"] = o
+        obj.append(TIE_BREAK_MUSD_PER_MH * o.sum())
         m.add_constraints(o.sum("class") - hold * mh_k <= 0, name="offer_hours")
         price_o = labelled([off.price_usd for off in d.offers], ["offer"], co)
         obj.append((hold * mh_k * price_o * disc_da).sum())  # take-or-pay on what is held
@@ -385,6 +430,7 @@ def build(
             upper=labelled(np.where(allowed_g, np.inf, 0.0), ["class", "held", "period"], co),
             name="g",
         )
+        obj.append(TIE_BREAK_FIXED_MUSD_PER_MH * g.sum())
         m.add_constraints(
             g.sum("class") <= labelled(held_mh, ["held", "period"], co),
             name="held_hours",
@@ -408,6 +454,14 @@ def build(
                 path="sites",
             )
         )
+    if d.unmet_allowed and not slack:
+        # a history: demand that nothing the record holds or the plan may add can carry is
+        # left unmet, reported, and priced far above any capacity so it is the last resort
+        su = m.add_variables(
+            lower=0, coords=[("class", co["class"]), ("period", co["period"])], name="unmet"
+        )
+        work.append(su)
+        obj.append(PENALTY["demand"] * su.sum())
     m.add_constraints(add_all(work) >= demand, name="demand")
 
     # ---------------------------------------------------------------- power, supply, costs
@@ -530,6 +584,12 @@ def build(
         from stargate.plan.rofr import add_rofr
 
         add_rofr(m, d, co, v, fixed, slack)
+
+    # ---------------------------------------------------------------- committed spend
+    if d.commitments:
+        from stargate.plan.commit import add_commitments
+
+        obj.append(add_commitments(m, d, co, v))
 
     total = add_all(obj) if obj else 1.0 * zero_var()
     m.add_objective(total)

@@ -19,6 +19,7 @@ import polars as pl
 
 from stargate.domain.provenance import Provenance
 from stargate.errors import InputError, Problem
+from stargate.plan.commit import CommitmentRow
 
 
 class PlanStatus(StrEnum):
@@ -53,6 +54,7 @@ TABLES = (
     "shadow_prices",
     "procurement",
     "capacity_held",
+    "demand",
 )
 
 #: A JSON object as ``to_dict`` builds it: JSON values only.
@@ -81,8 +83,16 @@ class PlanResult:
     #: Capacity held per period: reservations (starting, scheduled) and what the plan buys
     #: from capacity models, with what it costs used or not.
     capacity_held: pl.DataFrame
+    #: Per period and workload class: the demand, the part of it done on what exists and the
+    #: record's reservations (fixed) and the part done on the plan's decisions (decided: the
+    #: demand the record leaves unmet), in reference-accelerator-hours.
+    demand: pl.DataFrame
     conflicts: list[Conflict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Each committed_spend clause in force within the horizon (take-or-pay): what is due
+    #: within it, what the plan's spend with the seller draws, the shortfall, and the shadow
+    #: price of one more dollar committed (:class:`~stargate.plan.commit.CommitmentRow`).
+    commitments: list[CommitmentRow] = field(default_factory=list)
     #: The years planned (first, last), both included.
     horizon: tuple[int, int] | None = None
     #: Ids of the clauses switched off (``without``), sorted.
@@ -95,6 +105,11 @@ class PlanResult:
     #: The scenario's public annual compute-cost figures, USD by year (``"2026"``), shown
     #: beside the plan's (:func:`stargate.domain.figures.public_compute_costs_by_year`).
     public_figures: dict[str, float] = field(default_factory=dict)
+    #: Each public figure of the lab's compute spend over whole years of the horizon beside
+    #: the plan's compute cost for those years: id, period, public and plan USD, the ratio,
+    #: the figure's tolerance, whether the plan is within it, and how much of the plan's cost
+    #: is fixed (what exists and the record) and how much the plan decided.
+    public_figure_checks: list[dict[str, object]] = field(default_factory=list)
     #: With clauses switched off and ``plan(..., baseline=True)``: the same plan with every
     #: clause in force.
     baseline: PlanResult | None = None
@@ -130,6 +145,7 @@ class PlanResult:
             "objective_usd": self.objective_usd,
             "mip_gap": self.mip_gap,
             **{name: getattr(self, name).to_dicts() for name in TABLES},
+            "commitments": [c.to_dict() for c in self.commitments],
             "conflicts": [c.message for c in self.conflicts],
             "notes": list(self.notes),
             "horizon": list(self.horizon) if self.horizon is not None else None,
@@ -146,6 +162,7 @@ class PlanResult:
         them off changes (``cost_difference_usd``), and the provenance."""
         data = self._core()
         data["public_figures"] = dict(self.public_figures)
+        data["public_figure_checks"] = [dict(c) for c in self.public_figure_checks]
         data["baseline"] = self.baseline._core() if self.baseline is not None else None
         data["cost_difference_usd"] = self.cost_difference_usd
         data["provenance"] = (

@@ -42,6 +42,7 @@ from stargate.plan.units import (
     k_from_accelerators,
     mh_from_k_hours,
     musd_from_usd,
+    mw_per_k_from_w_each,
 )
 
 __all__ = [
@@ -443,7 +444,9 @@ class CloudPools:
 
     usd_per_hour: Array  # [K, T] the price rule's price (nan: not offered)
     basis: list[list[str]]  # [K][T] the price rule's basis
-    cap_mh: Array  # [K, T, P] million hours (inf: the site lists no pools)
+    #: [K, T, P] million hours: pools online, or for a site with phases but no pools what its
+    #: phases' power can hold (each type alone); inf: the site lists neither
+    cap_mh: Array
 
 
 def read_cloud_pools(
@@ -454,8 +457,10 @@ def read_cloud_pools(
     reservations: Sequence[Reservation],
     lab: str,
 ) -> CloudPools:
-    """Each site's price for the lab (``reserved`` tier) and its pools online (pro rata) less
-    what every holder's reservations hold there, in million hours per period."""
+    """Each site's price for the lab (``reserved`` tier) and its pools online (pro rata, until
+    their phase is cancelled) less what every holder's reservations hold there, in million
+    hours per period; a site with phases but no pools offers what its phases' power holds
+    (:func:`_power_bound_k`), a site with neither is unlimited."""
     accs = {a.id: a for a in scenario.accelerators}
     n_k, n_t, n_p = len(sites), len(types), len(periods)
     hours = np.array([hours_from_days((p.end - p.start).days + 1) for p in periods])
@@ -481,15 +486,41 @@ def read_cloud_pools(
                 out.usd_per_hour[k, t] = float(hc.total_usd)
                 out.basis[k][t] = hc.basis
             if not site.pools:
+                if site.phases:  # a campus without listed pools: what its power can hold
+                    on_offer = _power_bound_k(scenario, site, tid, periods)
+                    free = np.clip(on_offer - reserved_k[k, t], 0.0, None)
+                    out.cap_mh[k, t] = free * mh_from_k_hours(hours)
                 continue
             on_offer = np.zeros(n_p)
             for pool in site.pools:
                 if pool.accelerator == tid and pool.status != "planned":
                     day = pool_online_day(site, pool.id)
-                    share = np.array([fraction(p, day) for p in periods])
+                    gone = pool_gone_day(site, pool.id)
+                    until = None if gone is None else gone - timedelta(days=1)
+                    share = np.array([fraction(p, day, until) for p in periods])
                     on_offer += k_from_accelerators(pool.count) * share
             free = np.clip(on_offer - reserved_k[k, t], 0.0, None)
             out.cap_mh[k, t] = free * mh_from_k_hours(hours)
+    return out
+
+
+def _power_bound_k(
+    scenario: Scenario, site: Site, accelerator: str, periods: Sequence[_Period]
+) -> Array:
+    """[P] thousands of ``accelerator`` the power of a cloud site's phases can hold, pro rata:
+    a phase counts from its ``online`` date to its ``cancelled`` date, and a ``planned`` phase
+    never (the cloud decides to build it, not the plan) — so a campus announced and then
+    dropped offers nothing, rather than the unlimited capacity of a cloud site that names
+    neither pools nor phases."""
+    acc = next(a for a in scenario.accelerators if a.id == accelerator)
+    per_k_mw = mw_per_k_from_w_each(acc.tdp_w * scenario.settings.server_overhead * site.pue)
+    out: Array = np.zeros(len(periods))
+    for ph in site.phases:
+        if ph.status == "planned" or ph.never_online():
+            continue
+        until = None if ph.cancelled is None else ph.cancelled - timedelta(days=1)
+        share = np.array([fraction(p, ph.online, until) for p in periods])
+        out += ph.power_mw / per_k_mw * share
     return out
 
 

@@ -45,6 +45,7 @@ from stargate.report.html import (
     table,
     usd_compact,
 )
+from stargate.report.palette import provider_colors
 from stargate.report.procurement import procurement_table
 from stargate.report.svg import Series
 
@@ -88,8 +89,13 @@ class _Plan:
         kinds = {p.id: p.kind for p in scenario.providers}
         self.cloud = {pid for pid, k in kinds.items() if k == ProviderKind.cloud}
         self.share: dict[tuple[str, str], float] = {}
+        #: share of each period's capacity (held, installed, rented), reference-accelerator-hours
+        self.capacity_share: dict[tuple[str, str], float] = {}
         for r in _rows(result.share_by_provider):
             self.share[(r["period"], r["provider"])] = float(r["share"])
+            self.capacity_share[(r["period"], r["provider"])] = float(
+                r.get("capacity_share") or 0.0
+            )
         self.cost = _rows(result.cost_by_period)
         self.annual: dict[tuple[int, str], float] = {}
         for r in self.cost:
@@ -98,6 +104,31 @@ class _Plan:
         self.annual_total = {
             int(r["year"]): float(r["compute_cost_usd"]) for r in _rows(result.annual_compute_cost)
         }
+        #: year -> (fixed, decided) compute cost: what exists and the record, and the plan's
+        self.annual_split = {
+            int(r["year"]): (
+                float(r.get("fixed_compute_cost_usd") or 0.0),
+                float(r.get("decided_compute_cost_usd") or 0.0),
+            )
+            for r in _rows(result.annual_compute_cost)
+        }
+        self.demand = _rows(result.demand)
+        self.checks: list[dict[str, Any]] = [dict(c) for c in result.public_figure_checks]
+
+    def total(self, key: int) -> float:
+        """Over the horizon: 0 the compute cost, 1 its fixed part, 2 its decided part."""
+        if key == 0:
+            return sum(self.annual_total.values())
+        return sum(v[key - 1] for v in self.annual_split.values())
+
+    def beyond_record(self, period: str | None = None) -> float:
+        """Reference-accelerator-hours of demand the plan's decisions carry (the record leaves
+        them unmet), in ``period`` or over the horizon."""
+        return sum(
+            float(r["decided_reference_hours"])
+            for r in self.demand
+            if period is None or r["period"] == period
+        )
 
     def labels(self) -> set[str]:
         out: set[str] = set()
@@ -218,22 +249,25 @@ def _key_figures(plan: _Plan, periods: list[str]) -> str:
 
 
 def _share_chart(plan: _Plan, periods: list[str], providers: list[str], colors: dict[str, str],
-                 chart_id: str) -> str:  # fmt: skip
+                 chart_id: str, title: str = "",
+                 shares: dict[tuple[str, str], float] | None = None) -> str:  # fmt: skip
+    share = plan.share if shares is None else shares
     series = [
-        Series(p, [plan.share.get((q, p), 0.0) for q in periods], colors[p])
+        Series(p, [share.get((q, p), 0.0) for q in periods], colors[p])
         for p in providers
-        if any(plan.share.get((q, p), 0.0) > 0 for q in periods)
+        if any(share.get((q, p), 0.0) > 0 for q in periods)
     ]
     last = periods[-1] if periods else ""
     own = plan.own_share(last) if last else None
     desc = (
-        f"Share of compute by provider per period; in {last}, {pct(own)} runs off the clouds."
+        "Share of the work done (reference-accelerator-hours) by provider per period; in "
+        f"{last}, {pct(own)} runs off the clouds."
         if last
         else "No periods."
     )
     return svg.bar_chart(
         chart_id=chart_id,
-        title="Share of compute by provider",
+        title=title or "Share of compute by provider (reference-accelerator-hours)",
         desc=desc,
         categories=periods,
         series=series,
@@ -248,23 +282,48 @@ def _share_chart(plan: _Plan, periods: list[str], providers: list[str], colors: 
 def _independence(
     plan: _Plan, periods: list[str], providers: list[str], colors: dict[str, str]
 ) -> str:
-    chart = _share_chart(plan, periods, providers, colors, "share")
-    shown = [p for p in providers if any(plan.share.get((q, p), 0.0) > 0 for q in periods)]
-    cols = [Col("period"), *(Col(p, True) for p in shown), Col("off the clouds", True)]
-    rows = [
-        [q, *(pct(plan.share.get((q, p), 0.0)) for p in shown), pct(plan.own_share(q))]
-        for q in periods
-    ]
+    cap_chart = _share_chart(
+        plan, periods, providers, colors, "share-capacity",
+        "Share of capacity by provider (reference-accelerator-hours)", plan.capacity_share,
+    )  # fmt: skip
+    chart = _share_chart(
+        plan, periods, providers, colors, "share",
+        "Share of the work done by provider (reference-accelerator-hours)",
+    )  # fmt: skip
+
+    def shares_table(share: dict[tuple[str, str], float], caption: str) -> str:
+        shown = [p for p in providers if any(share.get((q, p), 0.0) > 0 for q in periods)]
+        cols = [Col("period"), *(Col(p, True) for p in shown)]
+        rows = [[q, *(pct(share.get((q, p), 0.0)) for p in shown)] for q in periods]
+        return table(cols, rows, caption)
+
+    own_rows = [[q, pct(plan.own_share(q))] for q in periods]
     return section(
         "independence",
         "Path to independence",
         [
             figure(
-                chart,
-                "Each bar is one period: the share of the work done (reference-accelerator-hours, "
-                "i.e. hours weighted by each type's throughput) on each provider.",
+                cap_chart,
+                "Each bar is one period: the share of the capacity the lab holds, installs or "
+                "rents on each provider, in reference-accelerator-hours (hours × each type's "
+                "throughput for the scenario's reference class; an inference-only type at its "
+                "best throughput).",
             ),
-            table(cols, rows, "Share of compute by provider and period"),
+            shares_table(
+                plan.capacity_share,
+                "Share of capacity by provider and period (reference-accelerator-hours)",
+            ),
+            figure(
+                chart,
+                "The share of the work done on each provider (reference-accelerator-hours: "
+                "hours × each type's throughput for the class it runs). Where the capacity "
+                "paid for exceeds the demand, how the work is split among it is one of many "
+                "equal-cost answers; the share of capacity above is not.",
+            ),
+            "<details><summary>Share of the work done by provider and period</summary>"
+            + shares_table(plan.share, "")
+            + table([Col("period"), Col("off the clouds", True)], own_rows)
+            + "</details>",
         ],
         "Where the plan runs the forecast work, period by period: on rented cloud capacity, or "
         "on sites the lab builds.",
@@ -315,19 +374,24 @@ def _compute_cost(
     for y in years:
         total = plan.annual_total.get(y, 0.0)
         pub = pub_by_year.get(y)
+        fixed, decided = plan.annual_split.get(y, (total, 0.0))
         rows.append(
             [
                 str(y),
                 *(usd_compact(plan.annual.get((y, p), 0.0)) for p in [s.name for s in series]),
                 usd_compact(total),
+                usd_compact(fixed),
+                usd_compact(decided),
                 format_usd(pub) if pub is not None else "—",
-                f"{total / pub:.1f}×" if pub else "—",
+                f"{total / pub:.2f}×" if pub else "—",
             ]
         )
     cols = [
         Col("year"),
         *(Col(s.name, True) for s in series),
         Col("plan", True),
+        Col("fixed: the record", True),
+        Col("decided by the plan", True),
         Col("public figure", True),
         Col("plan ÷ public", True),
     ]
@@ -343,7 +407,10 @@ def _compute_cost(
             "figures for the same year.",
         ),
         table(cols, rows, "Annual compute cost, plan and public"),
+        f'<p class="note">{esc(_split_sentence(plan))}</p>',
     ]
+    if plan.checks:
+        body.append(_checks_table(plan.checks))
     if pub_rows:
         body.append(
             table(
@@ -359,6 +426,138 @@ def _compute_cost(
         "Annual compute cost",
         body,
         "What compute costs each year under the plan, set beside what was announced.",
+    )
+
+
+def _split_sentence(plan: _Plan) -> str:
+    """Which part of the compute cost the record fixed, and which the plan decided."""
+    total, fixed, decided = plan.total(0), plan.total(1), plan.total(2)
+    head = (
+        f"Of the {usd_compact(total)} of compute cost over the horizon, {usd_compact(fixed)} is "
+        "fixed — what exists and what the record placed (phases and pools that are not "
+        "planned, the starting reservations and the dated capacity requests' reservations, "
+        "take-or-pay) — and "
+    )
+    if decided <= 0.5:
+        return head + "nothing is the plan's decision: the record carries the whole forecast."
+    beyond = [y for y, (_, d) in sorted(plan.annual_split.items()) if d > 0.5]
+    return head + (
+        f"{usd_compact(decided)} is the plan's decisions (phases built, accelerators "
+        f"installed, capacity rented or bought beyond the record, in {', '.join(map(str, beyond))}"
+        "), for demand the record leaves unmet."
+    )
+
+
+def _checks_table(checks: Sequence[dict[str, Any]]) -> str:
+    rows = []
+    for c in checks:
+        within = c["within"]
+        verdict = "—" if within is None else ("within" if within else "outside")
+        tol = c["tolerance"]
+        rows.append(
+            [
+                c["id"],
+                c["period"],
+                (">= " if c["lower_bound"] else "") + format_usd(float(c["public_usd"])),
+                usd_compact(float(c["plan_usd"])),
+                usd_compact(float(c["fixed_usd"])),
+                usd_compact(float(c["decided_usd"])),
+                "—" if c["ratio"] is None else f"{float(c['ratio']):.2f}×",
+                "—" if tol is None else f"±{float(tol):.0%}",
+                verdict,
+                f"{c['use']}, {c['confidence']}",
+            ]
+        )
+    return table(
+        [Col("figure"), Col("period"), Col("public", True), Col("plan", True),
+         Col("fixed", True), Col("decided", True), Col("plan ÷ public", True),
+         Col("tolerance", True), Col("verdict"), Col("use, confidence")],
+        rows,
+        "The plan's compute cost against the public figures of the lab's compute spend",
+    )  # fmt: skip
+
+
+def _demand(plan: _Plan, periods: list[str]) -> str:
+    fixed = np.zeros(len(periods))
+    decided = np.zeros(len(periods))
+    demand = np.zeros(len(periods))
+    unmet = np.zeros(len(periods))
+    for r in plan.demand:
+        if r["period"] in periods:
+            i = periods.index(r["period"])
+            fixed[i] += float(r["fixed_reference_hours"])
+            decided[i] += float(r["decided_reference_hours"])
+            demand[i] += float(r["demand_reference_hours"])
+            unmet[i] += float(r.get("unmet_reference_hours") or 0.0)
+
+    def shares(part: np.ndarray, which: list[str]) -> str:
+        return ", ".join(
+            f"{q} ({pct(part[periods.index(q)] / demand[periods.index(q)])})" for q in which
+        )
+
+    short = [q for i, q in enumerate(periods) if decided[i] > 0.5]
+    left = [q for i, q in enumerate(periods) if unmet[i] > 0.5]
+    if not short and not left:
+        said = (
+            "What exists and the record carry the whole forecast in every period; the plan "
+            "adds nothing."
+        )
+    else:
+        said = " ".join(
+            part
+            for part in (
+                f"The record leaves demand unmet in {shares(decided, short)}; the plan's "
+                "decisions carry it."
+                if short
+                else "",
+                "Demand is left unmet — nothing the record holds or the plan may add can carry "
+                f"it — in {shares(unmet, left)}."
+                if left
+                else "",
+            )
+            if part
+        )
+    series = [
+        Series("fixed: what exists and the record", fixed, RUN_COLORS[0]),
+        Series("decided by the plan", decided, PUBLIC_COLOR),
+    ]
+    if left:
+        series.append(Series("unmet", unmet, "#BBBBBB"))
+    chart = svg.bar_chart(
+        chart_id="demand",
+        title="Demand per period (reference-accelerator-hours): carried by the record, by the "
+        "plan, unmet",
+        desc=said,
+        categories=periods,
+        series=series,
+        stacked=True,
+        y_format=svg.compact,
+        empty_message="no demand in the plan",
+    )
+    rows = [
+        [r["period"], r["workload_class"], svg.compact(float(r["demand_reference_hours"])),
+         svg.compact(float(r["fixed_reference_hours"])),
+         svg.compact(float(r["decided_reference_hours"])), pct(float(r["decided_share"])),
+         svg.compact(float(r.get("unmet_reference_hours") or 0.0))]
+        for r in plan.demand
+        if float(r["demand_reference_hours"]) > 0
+    ]  # fmt: skip
+    cols = [Col("period"), Col("class"), Col("demand", True), Col("fixed", True),
+            Col("decided", True), Col("decided share", True), Col("unmet", True)]  # fmt: skip
+    return section(
+        "demand",
+        "Demand and the record",
+        [
+            figure(chart, said),
+            "<details><summary>Demand by period and workload class</summary>"
+            + table(cols, rows)
+            + "</details>",
+        ],
+        "The forecast's work in reference-accelerator-hours (hours × each type's throughput "
+        "for the class), split into what the capacity that exists or that the record "
+        "contracted carries (fixed), what the plan's own decisions carry — the demand the "
+        "record leaves unmet, visible here rather than bought silently — and, in a history "
+        "(settings.top_up false), what nothing can carry.",
     )
 
 
@@ -477,23 +676,13 @@ def _installs(plan: _Plan, periods: list[str]) -> str:
     )
 
 
-def _rentals(plan: _Plan, periods: list[str]) -> str:
+def _rentals(plan: _Plan, periods: list[str], providers: list[str], colors: dict[str, str]) -> str:
     rows = _rows(plan.result.rentals)
-    keys = sorted({(r["site"], r["source"]) for r in rows})
-    hours = {k: np.zeros(len(periods)) for k in keys}
-    for r in rows:
-        if r["period"] in periods:
-            hours[(r["site"], r["source"])][periods.index(r["period"])] += float(
-                r["accelerator_hours"]
-            )
     rent_usd = sum(float(r["cost_usd"]) for r in rows)
-    series = [
-        Series(f"{s} · {t.replace('_', '-')}", hours[(s, t)], svg.color_for(i))
-        for i, (s, t) in enumerate(keys)
-    ]
+    series = _by_provider(rows, "accelerator_hours", periods, providers, colors)
     chart = svg.bar_chart(
         chart_id="rentals",
-        title="Accelerator-hours used per period, by cloud site and source",
+        title="Accelerator-hours used per period on cloud capacity, by provider",
         desc=f"{svg.compact(sum(float(r['accelerator_hours']) for r in rows))} "
         f"accelerator-hours used, worth {usd_compact(rent_usd)} at their prices.",
         categories=periods,
@@ -524,10 +713,11 @@ def _rentals(plan: _Plan, periods: list[str]) -> str:
         [
             figure(
                 chart,
-                "Accelerator-hours used in each period on cloud capacity, by site and source: "
-                "plan (rented by the plan: pools by the hour, or capacity bought from a "
-                "capacity model), starting (a starting reservation) or scheduled (a "
-                "reservation a dated capacity request placed).",
+                "Accelerator-hours used in each period on cloud capacity, by provider (in "
+                "the report's provider colours). The tables give each site and source: plan "
+                "(rented by the plan: pools by the hour, or capacity bought from a capacity "
+                "model), starting (a starting reservation) or scheduled (a reservation a dated "
+                "capacity request placed).",
             ),
             table(
                 [
@@ -578,23 +768,28 @@ def _procurement(plan: _Plan) -> str:
     )
 
 
-def _capacity_held(plan: _Plan, periods: list[str]) -> str:
-    rows = _rows(plan.result.capacity_held)
-    keys = sorted({(r["provider"], r["source"]) for r in rows})
-    ref = {k: np.zeros(len(periods)) for k in keys}
+def _by_provider(
+    rows: list[dict[str, Any]], key: str, periods: list[str], providers: list[str],
+    colors: dict[str, str],
+) -> list[Series]:  # fmt: skip
+    """One series per provider (in the report's order and colours) of ``key`` per period."""
+    by = {p: np.zeros(len(periods)) for p in providers}
     for r in rows:
-        if r["period"] in periods:
-            ref[(r["provider"], r["source"])][periods.index(r["period"])] += float(
-                r["reference_accelerators"]
-            )
-    series = [
-        Series(f"{p} · {src}", ref[(p, src)], svg.color_for(i)) for i, (p, src) in enumerate(keys)
-    ]
+        if r["period"] in periods and r["provider"] in by:
+            by[r["provider"]][periods.index(r["period"])] += float(r[key])
+    return [Series(p, by[p], colors[p]) for p in providers if by[p].any()]
+
+
+def _capacity_held(
+    plan: _Plan, periods: list[str], providers: list[str], colors: dict[str, str]
+) -> str:
+    rows = _rows(plan.result.capacity_held)
+    series = _by_provider(rows, "reference_accelerators", periods, providers, colors)
     committed = sum(float(r["committed_usd"]) for r in rows)
     idle = sum(float(r["idle_usd"]) for r in rows)
     chart = svg.bar_chart(
         chart_id="held",
-        title="Capacity held per period, in reference accelerators, by provider and source",
+        title="Capacity held per period, in reference accelerators, by provider",
         desc=f"Held capacity costs {usd_compact(committed)} over the horizon, "
         f"{usd_compact(idle)} of it unused.",
         categories=periods,
@@ -619,7 +814,7 @@ def _capacity_held(plan: _Plan, periods: list[str]) -> str:
                 "Reservations the lab holds (starting ones, and those the dated requests "
                 "placed) and capacity the plan buys from capacity models, averaged over each "
                 "period; reference accelerators count each type at its throughput for the "
-                "scenario's reference class.",
+                "scenario's reference class; the table gives each source.",
             ),
             table(
                 [Col("period"), Col("provider"), Col("site"), Col("accelerator"),
@@ -750,6 +945,50 @@ def _shadow_prices(plan: _Plan, scenario: Scenario, periods: list[str]) -> str:
     )
 
 
+def _commitments(plan: _Plan) -> str:
+    """Each committed_spend clause: due within the horizon, drawn, shortfall, shadow price."""
+    rows = []
+    notes: list[str] = []
+    for c in plan.result.commitments:
+        price = "—" if c.shadow_price is None else f"{c.shadow_price:.2f}"
+        end = c.period_end.isoformat() if c.period_end else "open"
+        rows.append(
+            [
+                c.clause,
+                c.seller,
+                f"{c.period_start.isoformat()}..{end}",
+                f"${c.amount_usd:,.2f}",
+                f"${c.due_usd:,.2f}",
+                f"${c.drawn_usd:,.2f}",
+                f"${c.shortfall_usd:,.2f}",
+                price,
+            ]
+        )
+        notes += [f"{c.clause}: {n}" for n in c.notes]
+    cols = [
+        Col("clause"),
+        Col("seller"),
+        Col("period"),
+        Col("amount", True),
+        Col("due within the horizon", True),
+        Col("drawn", True),
+        Col("shortfall", True),
+        Col("shadow price", True),
+    ]
+    body = [table(cols, rows, "Committed spend (take-or-pay), by clause")]
+    body += [f'<p class="note">{esc(n)}</p>' for n in notes]
+    return section(
+        "commitments",
+        "Committed spend",
+        body,
+        "The lab's committed_spend clauses in force: the amount due within the horizon "
+        "(pro-rated by drawable days where the period runs outside it), what the plan's spend "
+        "with the seller's providers draws, the shortfall paid anyway at the period's end, "
+        "and the shadow price: objective dollars per dollar more committed, in dollars paid "
+        "at settlement (1: short, 0: covered with room).",
+    )
+
+
 def _conflicts(plan: _Plan) -> str:
     cs = plan.result.conflicts
     if not cs:
@@ -777,12 +1016,28 @@ def _conflicts(plan: _Plan) -> str:
     )
 
 
+def _ordered(plan: _Plan, other: _Plan) -> tuple[_Plan, _Plan, list[str]]:
+    """The plan with fewer clauses switched off first (as the simulation report orders its
+    runs), so differences read as "what switching them off changes" whichever was passed
+    first; and the names switched off in one plan and not the other."""
+    wa, wb = set(plan.result.clauses_off), set(other.result.clauses_off)
+    if wb < wa:
+        return other, plan, sorted(wa - wb)
+    return plan, other, sorted(wb ^ wa)
+
+
 def _comparison(
     plan: _Plan, other: _Plan, periods: list[str], providers: list[str], colors: dict[str, str]
 ) -> str:
-    la, lb = plan.label, other.label
-    ra, rb = plan.result, other.result
-    oa, ob = ra.objective_usd, rb.objective_usd
+    base, alt, names = _ordered(plan, other)
+    la, lb = base.label, alt.label
+    ra, rb = base.result, alt.result
+    if names:
+        title = f"With and without {', '.join(names)}"
+        change = f"change with {', '.join(names)} off"
+    else:
+        title = f"{la} and {lb}"
+        change = "difference"
 
     def diff(a: float | None, b: float | None) -> str:
         if a is None or b is None:
@@ -793,91 +1048,164 @@ def _comparison(
         out = ("+" if d > 0 else "−" if d < 0 else "±") + usd_compact(abs(d))
         return out + (f" ({d / a * 100:+.1f}%)".replace("-", "−") if a else "")
 
+    def hours_diff(a: float, b: float) -> str:
+        d = b - a
+        return "±0" if abs(d) < 0.5 else ("+" if d > 0 else "−") + svg.compact(abs(d))
+
+    def off(r: PlanResult) -> str:
+        return ", ".join(r.clauses_off) or "none — every clause in force"
+
+    last = periods[-1] if periods else ""
+    rows: list[list[object]] = [
+        ["clauses switched off", off(ra), off(rb), ""],
+        ["status", ra.status.value, rb.status.value, ""],
+        ["objective (present value)",
+         usd_compact(ra.objective_usd) if ra.objective_usd is not None else "—",
+         usd_compact(rb.objective_usd) if rb.objective_usd is not None else "—",
+         diff(ra.objective_usd, rb.objective_usd)],
+    ]  # fmt: skip
+    for key, name in ((0, "compute cost over the horizon"), (1, "of it fixed: the record"),
+                      (2, "of it decided by the plan")):  # fmt: skip
+        a, b = base.total(key), alt.total(key)
+        rows.append([name, usd_compact(a), usd_compact(b), diff(a, b)])
+    ba, bb = base.beyond_record(), alt.beyond_record()
+    rows.append(
+        ["demand beyond the record (reference-accelerator-hours)", svg.compact(ba),
+         svg.compact(bb), hours_diff(ba, bb)]
+    )  # fmt: skip
+    if last:
+        a_own, b_own = base.own_share(last), alt.own_share(last)
+        rows.append(
+            [f"share off the clouds in {last}", pct(a_own), pct(b_own),
+             pp((b_own or 0.0) - (a_own or 0.0))]
+        )  # fmt: skip
+    checks_b = {str(c["id"]): c for c in alt.checks}
+    for c in base.checks:
+        cb = checks_b.get(str(c["id"]))
+
+        def said(x: dict[str, Any] | None) -> str:
+            if x is None:
+                return "—"
+            verdict = "" if x["within"] is None else (" within" if x["within"] else " outside")
+            return f"{usd_compact(float(x['plan_usd']))}{verdict}"
+
+        rows.append(
+            [f"{c['id']} (public {format_usd(float(c['public_usd']))})", said(c), said(cb),
+             diff(float(c["plan_usd"]), float(cb["plan_usd"])) if cb else "—"]
+        )  # fmt: skip
     head = table(
-        [Col(""), Col(la, True), Col(lb, True), Col(f"{lb} − {la}", True)],
-        [
-            ["status", ra.status.value, rb.status.value, ""],
-            [
-                "objective (present value)",
-                usd_compact(oa) if oa is not None else "—",
-                usd_compact(ob) if ob is not None else "—",
-                diff(oa, ob),
-            ],
-        ],
-        "The two plans",
+        [Col(""), Col(la, True), Col(lb, True), Col(change, True)],
+        rows,
+        f"The two plans side by side; {change} = {lb} − {la}",
     )
-    years = sorted(set(plan.annual_total) | set(other.annual_total))
+    years = sorted(set(base.annual_total) | set(alt.annual_total))
     chart = svg.bar_chart(
         chart_id="cmp-cost",
         title=f"Annual compute cost: {la} and {lb}",
         desc="; ".join(
-            f"{y}: {usd_compact(plan.annual_total.get(y, 0.0))} and "
-            f"{usd_compact(other.annual_total.get(y, 0.0))}"
+            f"{y}: {usd_compact(base.annual_total.get(y, 0.0))} and "
+            f"{usd_compact(alt.annual_total.get(y, 0.0))}"
             for y in years
         )
         or "No cost in either plan.",
         categories=[str(y) for y in years],
         series=[
-            Series(la, [plan.annual_total.get(y, 0.0) for y in years], RUN_COLORS[0]),
-            Series(lb, [other.annual_total.get(y, 0.0) for y in years], RUN_COLORS[1]),
+            Series(la, [base.annual_total.get(y, 0.0) for y in years], RUN_COLORS[0]),
+            Series(lb, [alt.annual_total.get(y, 0.0) for y in years], RUN_COLORS[1]),
         ],
         y_format=usd_compact,
         empty_message="no cost in either plan",
     )
-    cost_rows = [
-        [str(y), usd_compact(plan.annual_total.get(y, 0.0)),
-         usd_compact(other.annual_total.get(y, 0.0)),
-         diff(plan.annual_total.get(y, 0.0), other.annual_total.get(y, 0.0))]
-        for y in years
-    ]  # fmt: skip
-    own_a = [plan.own_share(q) for q in periods]
-    own_b = [other.own_share(q) for q in periods]
-    share_chart = svg.bar_chart(
-        chart_id="cmp-share",
-        title=f"Share of compute off the clouds: {la} and {lb}",
-        desc="; ".join(
-            f"{q}: {pct(a)} and {pct(b)}" for q, a, b in zip(periods, own_a, own_b, strict=True)
+    cost_rows = []
+    for y in years:
+        a, b = base.annual_total.get(y, 0.0), alt.annual_total.get(y, 0.0)
+        fa, da = base.annual_split.get(y, (a, 0.0))
+        fb, db = alt.annual_split.get(y, (b, 0.0))
+        cost_rows.append(
+            [str(y), usd_compact(a), usd_compact(da), usd_compact(b), usd_compact(db),
+             diff(a, b), diff(fa, fb)]
+        )  # fmt: skip
+    share_charts = [
+        figure(
+            _share_chart(
+                r,
+                periods,
+                providers,
+                colors,
+                cid,
+                f"Share of capacity by provider (reference-accelerator-hours): {r.label}",
+                r.capacity_share,
+            ),
+            f"{r.label[:1].upper()}{r.label[1:]}: each provider's share of the capacity held, "
+            "installed or rented per period, in reference-accelerator-hours.",
         )
-        or "No periods.",
-        categories=periods,
-        series=[
-            Series(la, [a or 0.0 for a in own_a], RUN_COLORS[0]),
-            Series(lb, [b or 0.0 for b in own_b], RUN_COLORS[1]),
-        ],
-        y_max=1.0,
-        y_format=lambda v: f"{v * 100:.0f}%",
-        value_format=pct,
-        empty_message="no compute in either plan",
-    )
+        for r, cid in ((base, "cmp-share-base"), (alt, "cmp-share-alt"))
+    ]
     share_rows = []
     for q in periods:
         for p in providers:
-            a, b = plan.share.get((q, p)), other.share.get((q, p))
-            if not a and not b:
+            a_s, b_s = base.capacity_share.get((q, p)), alt.capacity_share.get((q, p))
+            if not a_s and not b_s:
                 continue
-            share_rows.append([q, p, pct(a or 0.0), pct(b or 0.0), pp((b or 0.0) - (a or 0.0))])
+            share_rows.append(
+                [q, p, pct(a_s or 0.0), pct(b_s or 0.0), pp((b_s or 0.0) - (a_s or 0.0))]
+            )
+    demand_rows = [
+        [q, svg.compact(base.beyond_record(q)), svg.compact(alt.beyond_record(q)),
+         hours_diff(base.beyond_record(q), alt.beyond_record(q))]
+        for q in periods
+        if base.beyond_record(q) > 0.5 or alt.beyond_record(q) > 0.5
+    ]  # fmt: skip
+    body = [
+        head,
+        figure(chart, f"Compute cost per year in both plans ({la} dark, {lb} light)."),
+        table(
+            [
+                Col("year"),
+                Col(la, True),
+                Col("decided", True),
+                Col(lb, True),
+                Col("decided", True),
+                Col(change, True),
+                Col("of it fixed", True),
+            ],
+            cost_rows,
+            "Annual compute cost, and the part of it the plan decided",
+        ),
+        *share_charts,
+        table(
+            [Col("period"), Col("provider"), Col(la, True), Col(lb, True), Col(change, True)],
+            share_rows,
+            "Share of capacity by provider (reference-accelerator-hours)",
+        ),
+    ]
+    if demand_rows:
+        body.append(
+            table(
+                [Col("period"), Col(la, True), Col(lb, True), Col(change, True)],
+                demand_rows,
+                "Demand beyond the record (reference-accelerator-hours), carried by the plan's "
+                "decisions",
+            )
+        )
+    else:
+        body.append(
+            '<p class="note">In both plans the record carries the whole forecast: neither '
+            "adds capacity.</p>"
+        )
+    switched = (
+        f"Switched off in the second: {', '.join(names)} — an agreement switches off as a "
+        "whole (the terms before it hold), a clause alone otherwise; the dated capacity "
+        "requests are placed again under the terms that hold."
+        if names
+        else ""
+    )
     return section(
         "comparison",
-        f"With and without: {la} and {lb}",
-        [
-            head,
-            figure(chart, f"Compute cost per year in both plans ({la} dark, {lb} light)."),
-            table(
-                [Col("year"), Col(la, True), Col(lb, True), Col(f"{lb} − {la}", True)],
-                cost_rows,
-                "Annual compute cost",
-            ),
-            figure(
-                share_chart,
-                "Share of each period's compute on providers that are not clouds, in both plans.",
-            ),
-            table(
-                [Col("period"), Col("provider"), Col(la, True), Col(lb, True), Col("change", True)],
-                share_rows,
-                "Share of compute by provider",
-            ),
-        ],
-        f"What changes from {la} to {lb}.",
+        title,
+        body,
+        f"The same scenario planned twice: {la}, and {lb}. Differences are the second minus the "
+        f"first. {switched}".strip(),
     )
 
 
@@ -917,7 +1245,9 @@ def render_plan_report(
     for p in plans:
         found |= p.providers()
     providers = sorted(found, key=lambda p: (kinds.get(p) == ProviderKind.cloud, p))
-    colors = {p: svg.color_for(i) for i, p in enumerate(providers)}
+    # one colour per provider, fixed by the scenario's provider order (as in the simulation
+    # report), so a plan and its comparison, and the simulation of the same scenario, agree
+    colors = provider_colors([p.id for p in scenario.providers], providers)
     sections: list[tuple[str, str, str]] = []
     if plan.solved:
         sections += [
@@ -926,14 +1256,18 @@ def render_plan_report(
              _independence(plan, periods, providers, colors)),
             ("compute-cost", "Annual compute cost",
              _compute_cost(plan, scenario, providers, colors)),
+            ("demand", "Demand and the record", _demand(plan, periods)),
             ("procurement", "Procurement", _procurement(plan)),
             ("builds", "Builds", _builds(plan, periods)),
             ("installs", "Installs", _installs(plan, periods)),
-            ("capacity-held", "Capacity held", _capacity_held(plan, periods)),
-            ("rentals", "Rentals", _rentals(plan, periods)),
+            ("capacity-held", "Capacity held",
+             _capacity_held(plan, periods, providers, colors)),
+            ("rentals", "Rentals", _rentals(plan, periods, providers, colors)),
             ("cost", "Cost by period", _cost(plan, periods)),
             ("shadow-prices", "Shadow prices", _shadow_prices(plan, scenario, periods)),
         ]  # fmt: skip
+        if getattr(result, "commitments", None):
+            sections.append(("commitments", "Committed spend", _commitments(plan)))
     if result.status.value == "infeasible" or result.conflicts:
         sections.append(("conflicts", "Conflicts", _conflicts(plan)))
     elif not plan.solved:

@@ -47,7 +47,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
@@ -596,6 +596,7 @@ __all__ = [
     "groups_on",
     "held_by",
     "periods_between",
+    "place_view",
     "procure_every_of",
     "procure_from_of",
     "replay",
@@ -617,3 +618,28 @@ def held_by(scenario: Scenario, day: date, *, without: Iterable[str] = ()) -> li
     return replay(
         scenario.model_copy(update={"capacity_requests": known}), first, day, without=without
     ).held
+
+
+def place_view(
+    scenario: Scenario, at: datetime | date | None = None, without: Iterable[str] = ()
+) -> Scenario:
+    """The scenario as ``stargate place`` decides job requests on it: its listed pools, plus
+    the capacity its lab holds by ``at`` (default: ``as_of``) at sites that list no pools (a
+    cloud known only by its capacity model and the lab's reservations there, as Azure in the
+    default history), each reservation a pool of its own (:func:`~stargate.sim.held.
+    with_held_at_poolless_sites`). A scenario without starting reservations or dated capacity
+    requests is returned as it is. In Python: ``Broker(place_view(sc, at), recorded_as=sc)``
+    decides as ``stargate place`` does."""
+    if not scenario.reservations and not scenario.capacity_requests:
+        return scenario
+    from stargate.sim.held import with_held_at_poolless_sites
+
+    if at is None:
+        day = scenario.as_of
+    elif isinstance(at, datetime):
+        day = at.date()
+    else:
+        day = at
+    resolved = resolve_without(scenario, without)
+    held = held_by(resolved.scenario, day, without=resolved.clause_ids)
+    return with_held_at_poolless_sites(scenario, held, day)[0]
