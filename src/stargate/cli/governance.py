@@ -21,7 +21,7 @@ import typer
 
 from stargate.cli.common import err, out, print_json, run_guarded
 from stargate.cli.options import StargateTyper, examples, one_of, parse_day
-from stargate.errors import InputError, Problem, did_you_mean
+from stargate.errors import InputError, Problem, did_you_mean, for_option
 
 if TYPE_CHECKING:
     from stargate.domain.model import Scenario
@@ -170,15 +170,18 @@ def check_command(
         scn, off = _scenario(scenario, without)
         _party(scn, party)
         events = _recorded(_read_url(db))
-        d = check(
-            scn,
-            party,
-            artifact,
-            action=action.strip() if action else None,
-            day=day,
-            clauses_off=off,
-            events=events,
-        )
+        try:
+            d = check(
+                scn,
+                party,
+                artifact,
+                action=action.strip() if action else None,
+                day=day,
+                clauses_off=off,
+                events=events,
+            )
+        except InputError as exc:
+            raise for_option(exc, {"artifact": "--artifact", "action": "--action"}) from None
         decision_holder.append(d.allowed)
         if as_json:
             print_json(d.to_dict())
@@ -279,14 +282,17 @@ def _agi(
             recorded = events_from_entries(
                 e for k in ("agi_declaration", "agi_verification") for e in led.entries(kind=k)
             )
-            planned = plan_event(
-                scn,
-                "declaration" if kind == "declare" else "verification",
-                by.strip(),
-                day,
-                clause=clause.strip() if clause else None,
-                recorded=recorded,
-            )
+            try:
+                planned = plan_event(
+                    scn,
+                    "declaration" if kind == "declare" else "verification",
+                    by.strip(),
+                    day,
+                    clause=clause.strip() if clause else None,
+                    recorded=recorded,
+                )
+            except InputError as exc:
+                raise for_option(exc, {"by": "--by", "day": "--at", "clause": "--clause"}) from None
             prov = for_scenario(scn)
             [entry] = led.append(
                 [

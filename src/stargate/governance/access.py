@@ -102,7 +102,7 @@ def _check_request(scenario: Scenario, artifact: str, action: str) -> None:
         raise InputError(
             Problem(
                 f"unknown action '{action}'",
-                path="--action",
+                path="action",
                 expected=" or ".join(ACTIONS),
                 hint=did_you_mean(action, ACTIONS),
             )
@@ -112,7 +112,7 @@ def _check_request(scenario: Scenario, artifact: str, action: str) -> None:
         raise InputError(
             Problem(
                 f"unknown artifact '{artifact}' in scenario '{scenario.id}'",
-                path="--artifact",
+                path="artifact",
                 expected="the id of an artifact of the scenario's `artifacts`",
                 hint=did_you_mean(artifact, ids) if ids else "the scenario lists no artifacts",
             )

@@ -235,9 +235,10 @@ def plan_event(
     recorded: Iterable[AgiEvent] = (),
 ) -> PlannedEvent:
     """Check a new declaration (verification) by ``by`` on ``day`` against the AGI clauses in
-    force that day, with the events already ``recorded``; an :class:`InputError` (naming
-    ``--by``, ``--at`` or ``--clause``) when the clause does not name ``by``, requires no
-    verification, has no declaration to verify, or already has this event."""
+    force that day, with the events already ``recorded``; an :class:`InputError` (its path
+    ``by``, ``day`` or ``clause``: the CLI names its own flags) when the clause does not name
+    ``by``, requires no verification, has no declaration to verify, or already has this
+    event."""
     applied = apply_events(scenario, recorded)
     clauses = agi_clauses(applied.scenario)
     in_force = {cid: t for cid, (_, cl) in clauses.items() if (t := _text_on(cl, day))}
@@ -246,7 +247,7 @@ def plan_event(
             raise InputError(
                 Problem(
                     f"no agi_clause '{clause}' in scenario '{scenario.id}'",
-                    path="--clause",
+                    path="clause",
                     hint=did_you_mean(clause, clauses),
                 )
             )
@@ -254,7 +255,7 @@ def plan_event(
             raise InputError(
                 Problem(
                     f"agi_clause '{clause}' is not in force on {day.isoformat()}",
-                    path="--at",
+                    path="day",
                     hint=_in_force_hint(in_force, day),
                 )
             )
@@ -265,7 +266,7 @@ def plan_event(
         raise InputError(
             Problem(
                 f"no agi_clause is in force on {day.isoformat()}",
-                path="--at",
+                path="day",
                 hint="AGI clauses: "
                 + (
                     ", ".join(
@@ -286,12 +287,12 @@ def plan_event(
             message = f"no AGI clause in force on {day.isoformat()} requires verification"
         else:
             message = f"'{by}' is not named to {_verb(kind)} AGI on {day.isoformat()}"
-        raise InputError(Problem(message, path="--by", found=by, hint=who))
+        raise InputError(Problem(message, path="by", found=by, hint=who))
     if len(named) > 1:
         raise InputError(
             Problem(
                 f"'{by}' may {_verb(kind)} AGI under several clauses on {day.isoformat()}",
-                path="--clause",
+                path="clause",
                 expected="one of " + ", ".join(sorted(named)),
             )
         )
@@ -302,7 +303,7 @@ def plan_event(
         raise InputError(
             Problem(
                 f"AGI is already declared under '{cid}' (on {declared.isoformat()})",
-                path="--at",
+                path="day",
                 hint=_source(applied.counted, cid, "declaration"),
             )
         )
@@ -312,7 +313,7 @@ def plan_event(
                 Problem(
                     f"nothing to verify: no declaration under '{cid}' on or before "
                     f"{day.isoformat()}",
-                    path="--at",
+                    path="day",
                     hint=f"declare first: stargate agi declare --by {text.declared_by} "
                     f"--at {day.isoformat()}",
                 )
@@ -321,7 +322,7 @@ def plan_event(
             raise InputError(
                 Problem(
                     f"AGI is already verified under '{cid}' (on {verified.isoformat()})",
-                    path="--at",
+                    path="day",
                     hint=_source(applied.counted, cid, "verification"),
                 )
             )
