@@ -135,3 +135,24 @@ def test_the_schema_names_both_actions() -> None:
 def test_no_rule_for_a_clause_not_yet_in_force(october: Scenario) -> None:
     early = compile_policy(october, date(2019, 1, 1))
     assert [r.id for r in early.rules] == ["owner"]
+
+
+def test_the_entities_hash_names_the_facts(october: Scenario) -> None:
+    """A release date is not in the policy text: the entities hash changes with it."""
+    from stargate.domain.model import Artifact
+
+    moved = october.model_copy(
+        update={
+            "artifacts": [
+                a.model_copy(update={"released": date(2025, 8, 8)}) if a.id == "gpt-5" else a
+                for a in october.artifacts
+            ]
+        }
+    )
+    assert all(isinstance(a, Artifact) for a in moved.artifacts)
+    day = date(2026, 1, 1)
+    a = check(october, "microsoft", "gpt-5", day=day)
+    b = check(moved, "microsoft", "gpt-5", day=day)
+    assert a.policy_sha256 == b.policy_sha256
+    assert a.entities_sha256 != b.entities_sha256
+    assert len(a.entities_sha256) == 64

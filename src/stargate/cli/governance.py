@@ -206,6 +206,7 @@ def check_command(
         if d.clauses_off:
             out.print(f"  without: {', '.join(d.clauses_off)}", markup=False)
         out.print(f"  policy sha256 {d.policy_sha256}", markup=False)
+        out.print(f"  entities sha256 {d.entities_sha256}", markup=False)
 
     run_guarded(body)
     if decision_holder and not decision_holder[0]:

@@ -36,6 +36,7 @@ from stargate.governance.policy import (
     compile_policy,
     day_number,
     entities,
+    entities_sha256,
 )
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "day_number",
     "default_action",
     "entities",
+    "entities_sha256",
     "evaluate",
     "events_from_entries",
     "plan_event",

@@ -36,6 +36,7 @@ from stargate.governance.policy import (
     Rule,
     compile_policy,
     entities,
+    entities_sha256,
 )
 
 
@@ -52,6 +53,7 @@ class AccessDecision:
     reason: str
     policy_sha256: str
     scenario_id: str
+    entities_sha256: str = ""
     known_party: bool = True
     notes: tuple[str, ...] = ()
     agi_events: tuple[AgiEvent, ...] = ()
@@ -81,6 +83,7 @@ class AccessDecision:
             "notes": list(self.notes),
             "known_party": self.known_party,
             "policy_sha256": self.policy_sha256,
+            "entities_sha256": self.entities_sha256,
             "scenario": self.scenario_id,
             "without": list(self.clauses_off),
             "agi_events": [e.to_dict() for e in self.agi_events],
@@ -218,6 +221,7 @@ def check(
         reason=reason,
         policy_sha256=policy.sha256,
         scenario_id=scn.id,
+        entities_sha256=entities_sha256(scn),
         known_party=known,
         notes=tuple(notes),
         agi_events=applied.counted,

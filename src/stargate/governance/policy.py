@@ -331,6 +331,13 @@ def compile_policy(
     )
 
 
+def entities_sha256(scenario: Scenario) -> str:
+    """SHA-256 of the entities' canonical JSON (sorted keys, no spaces): the facts (parties,
+    artifacts, release dates) a policy is applied to, which its own hash does not cover."""
+    text = json.dumps(entities(scenario), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def entities(scenario: Scenario) -> list[dict[str, Any]]:
     """The Cedar entities of a scenario: its parties and its artifacts (with ``kind``,
     ``owner`` and ``released`` as YYYYMMDD when released)."""
