@@ -117,3 +117,12 @@ def test_ledger_bench_runs(tmp_path: Path) -> None:
     )
     assert result["entries"] == 305
     assert {"appends_batched_per_s", "verify_s", "proof_p99_ms"} <= set(result)
+
+
+def test_governance_bench_runs() -> None:
+    from benchmarks.governance_bench import run_governance_bench
+
+    result = run_governance_bench(checks=20)
+    assert result["checks"] == 20
+    assert result["batch_requests"] > 0
+    assert result["rules_per_policy"] >= 1

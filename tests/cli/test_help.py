@@ -22,7 +22,16 @@ runner = CliRunner()
 ROOT_COMMAND = typer.main.get_command(app)
 COMMANDS = command_paths(ROOT_COMMAND)
 WORDS = [words for words, _ in COMMANDS]
-GROUPS = [(), ("scenario",), ("bench",), ("trace",), ("money",), ("ledger",)]
+GROUPS = [
+    (),
+    ("scenario",),
+    ("bench",),
+    ("trace",),
+    ("money",),
+    ("ledger",),
+    ("access",),
+    ("agi",),
+]
 
 
 def run(args: list[str]) -> Any:
@@ -56,6 +65,10 @@ def test_every_command_is_found() -> None:
         "ledger prove",
         "ledger entries",
         "ledger export",
+        "access check",
+        "access policy",
+        "agi declare",
+        "agi verify",
     } <= names
 
 
@@ -150,6 +163,9 @@ PARSE_ONLY = {
         ("ledger", c)
         for c in ("keygen", "checkpoint", "cosign", "verify", "prove", "entries", "export")
     ),
+    # agi declare/verify write to the ledger they name: parsed (their refusals run)
+    ("agi", "declare"),
+    ("agi", "verify"),
 }
 
 

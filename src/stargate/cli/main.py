@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from stargate.cli import broker, facts, ledger, ledger_export, money, plan, sim, trace
+from stargate.cli import broker, facts, governance, ledger, ledger_export, money, plan, sim, trace
 from stargate.cli.common import add_command, err, out, print_json, run_guarded
 from stargate.cli.options import StargateTyper, examples, one_of, parse_day
 from stargate.errors import EXIT_INPUT, InputError, for_option
@@ -275,6 +275,8 @@ app.add_typer(trace.trace_app, name="trace")
 app.add_typer(money.money_app, name="money")
 add_command(ledger.ledger_app, ledger_export.export)
 app.add_typer(ledger.ledger_app, name="ledger")
+app.add_typer(governance.access_app, name="access")
+app.add_typer(governance.agi_app, name="agi")
 
 
 def main() -> None:

@@ -48,7 +48,7 @@ from stargate.domain.limits import (
     refuse_booleans,
 )
 
-_T = TypeVar("_T", "Party", "Accelerator", "Provider", "Site", "WorkloadClass")
+_T = TypeVar("_T", "Party", "Accelerator", "Provider", "Site", "WorkloadClass", "Artifact")
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 Slug = Annotated[
@@ -638,11 +638,15 @@ class Exclusivity(ClauseBase):
 
 
 class ArtifactKind(StrEnum):
+    """What an artifact is; the words ``ip_rights.artifact_kinds`` and ``artifacts[].kind``
+    share. ``roadmap``: plans a party keeps from some readers (``information_rights``)."""
+
     models = "models"
     weights = "weights"
     infrastructure = "infrastructure"
     research = "research"
     products = "products"
+    roadmap = "roadmap"
 
 
 class IpRights(ClauseBase):
@@ -915,6 +919,29 @@ def _apply_agreements(contract: Contract) -> list[ClauseBase]:
         copy._amended = {}  # the cache of amended texts is the copy's own
         out.append(copy)
     return out
+
+
+# --------------------------------------------------------------------------- artifacts
+
+
+class Artifact(Model):
+    """Something a party owns that clauses grant or deny access to: a model, its weights,
+    research, infrastructure designs, a product, a roadmap. The release date gives "post-AGI
+    models" a meaning: an artifact released on or after the day AGI is declared (or verified,
+    where the AGI clause names a verifier) is AGI technology under that clause
+    (docs/governance.md)."""
+
+    id: Slug
+    name: str
+    kind: ArtifactKind
+    owner: Slug = Field(description="The party that owns it (an ip_rights clause's grantor)")
+    released: Day | None = Field(
+        default=None,
+        description="The day it was released or delivered; null: not released (a roadmap, "
+        "a model in development), which counts as released after any AGI declaration",
+    )
+    source: Source
+    notes: str | None = None
 
 
 # --------------------------------------------------------------------------- workloads
@@ -1406,6 +1433,11 @@ class Scenario(Model):
         default_factory=list,
         description="Chip supply agreements counted in the lab's contracted capacity",
     )
+    artifacts: list[Artifact] = Field(
+        default_factory=list,
+        description="Models, weights, research, infrastructure, products and roadmaps that "
+        "ip_rights, agi_clause and information_rights clauses govern (stargate access check)",
+    )
 
     #: Clauses with AGI ends applied, for the contracts list they were computed from.
     _agi_terms: tuple[list[Contract], list[tuple[Contract, ClauseBase]]] | None = PrivateAttr(
@@ -1427,6 +1459,9 @@ class Scenario(Model):
 
     def workload_class(self, class_id: str) -> WorkloadClass:
         return _by_id(self.workload_classes, class_id, "workload class")
+
+    def artifact(self, artifact_id: str) -> Artifact:
+        return _by_id(self.artifacts, artifact_id, "artifact")
 
     def provider_group(self, group_id: str) -> ProviderGroup:
         for g in self.provider_groups:
@@ -1496,6 +1531,7 @@ __all__ = [
     "Agreement",
     "AgreementChange",
     "Amendment",
+    "Artifact",
     "ArtifactKind",
     "Budget",
     "BudgetMilestone",

@@ -139,7 +139,15 @@ class _Checker:
         if self.has("budget"):
             self.budget()
         self.figures()
+        if self.has("artifacts", "parties"):
+            self.artifacts()
         return self.problems
+
+    def artifacts(self) -> None:
+        """Artifact ids are unique; each owner is a party of the scenario."""
+        self.unique("artifacts", self.s.artifacts, "artifact")
+        for i, a in enumerate(self.s.artifacts):
+            self.ref(f"artifacts[{i}].owner", a.owner, self.ns.parties, "party")
 
     def figures(self) -> None:
         """Figure and provider-group ids are unique; a group names providers and sites of the
