@@ -279,6 +279,9 @@ class ChargeInputs:
     reservations: list[ReservationMade] = field(default_factory=list)
     drawdowns: list[Drawdown] = field(default_factory=list)
     shortfalls: list[Shortfall] = field(default_factory=list)
+    #: other entries of the run, in plain data: (kind, world day, actor, body) — revenue-share
+    #: transfers per clause and year, and contract events (signed, agreements) in the run
+    events: list[tuple[str, date, str, dict[str, Any]]] = field(default_factory=list)
 
 
 def reservation_ids(rows: Iterable[Any]) -> dict[int, str]:
@@ -469,6 +472,9 @@ def run_entries(inp: ChargeInputs) -> RunRecord:
             },
             who=f.buyer,
         )
+    # -- revenue-share transfers and contract events
+    for kind, day, who, body in inp.events:
+        add(kind, _midnight(day), {**body, **common}, who=who)
     return RunRecord(run_id, provenance, entries)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -144,7 +144,7 @@ def charge_inputs(result: SimResult, settings: Mapping[str, Any] | None = None) 
         for i, r in enumerate(rows)
         if i in ids
     ]
-    cm = commitments(sc, summary, without=summary.run.without)
+    cm = commitments(sc, summary, without=_still_named(sc, summary.run.without))
     drawdowns = [
         Drawdown(
             c.clause_id,
@@ -179,6 +179,7 @@ def charge_inputs(result: SimResult, settings: Mapping[str, Any] | None = None) 
         for c in cm.commitments
         if c.status == "shortfall" and c.shortfall_usd and c.period_end is not None
     ]
+    events = _events(sc, first, last, _still_named(sc, summary.run.without))
     return ChargeInputs(
         run_id=run_id,
         provenance=provenance,
@@ -201,7 +202,94 @@ def charge_inputs(result: SimResult, settings: Mapping[str, Any] | None = None) 
         reservations=made,
         drawdowns=drawdowns,
         shortfalls=shortfalls,
+        events=events,
     )
+
+
+def _still_named(sc: Any, names: Any) -> list[str]:
+    """The names of ``without`` that still name something in ``sc``: a run's scenario has its
+    agreements and amendments of ``without`` voided already (only its clauses switched off are
+    still to apply), so those names are gone from it."""
+    from stargate.contracts.state import resolve_without
+    from stargate.errors import InputError as _Bad
+
+    kept = []
+    for n in names or ():
+        try:
+            resolve_without(sc, [n])
+        except _Bad:
+            continue
+        kept.append(str(n))
+    return kept
+
+
+def _events(
+    sc: Any, first: date, last: date, without: Any
+) -> list[tuple[str, date, str, dict[str, Any]]]:
+    """The run's revenue-share transfers (one ``revenue_share`` entry per clause and year with a
+    quantified transfer, on the year's first day in the run) and its contract events (one
+    ``contract_event`` per contract signed and per agreement dated within the run)."""
+    from stargate.money import revenue_shares
+    from stargate.money.days import cents
+
+    out: list[tuple[str, date, str, dict[str, Any]]] = []
+    years = list(range(first.year, last.year + 1))
+    shares = revenue_shares(sc, years, without=without or ())
+    for t in shares.transfers:
+        if t.transfer_usd is None or t.transfer_usd == 0:
+            continue
+        amount = f"{cents(t.transfer_usd):.2f}"
+        out.append(
+            (
+                "revenue_share",
+                max(date(t.year, 1, 1), first),
+                t.payer,
+                {
+                    "clause_id": t.clause_id,
+                    "contract_id": t.contract_id,
+                    "year": t.year,
+                    "payer": t.payer,
+                    "payee": t.payee,
+                    "revenue_stream": t.revenue_stream,
+                    "transfer_usd": amount,
+                    "amount_usd": amount,
+                    "upper_bound": t.upper_bound,
+                    "versions": sorted({g.version for g in t.segments if g.version}),
+                },
+            )
+        )
+    for c in sc.contracts:
+        if first <= c.signed <= last:
+            out.append(
+                (
+                    "contract_event",
+                    c.signed,
+                    c.parties[0],
+                    {"event": "signed", "contract_id": c.id, "name": c.name,
+                     "parties": list(c.parties), "source": c.source},
+                )
+            )  # fmt: skip
+        for a in c.agreements:
+            if first <= a.date <= last:
+                out.append(
+                    (
+                        "contract_event",
+                        a.date,
+                        c.parties[0],
+                        {
+                            "event": "agreement",
+                            "contract_id": c.id,
+                            "agreement_id": a.id,
+                            "name": a.name,
+                            "changes": [
+                                {"clause": ch.clause, "action": ch.action} for ch in a.changes
+                            ],
+                            "adds": [cl.id for cl in a.adds],
+                            "source": a.source,
+                        },
+                    )
+                )
+    return sorted(out, key=lambda e: (e[1], e[0]))
 
 
 def sim_record(result: SimResult, settings: Mapping[str, Any] | None = None) -> RunRecord:
