@@ -58,3 +58,30 @@ def test_without_an_agreement_the_run_records_without_it(tmp_path: Path) -> None
     agreements = {b.get("agreement_id") for b in events if b["event"] == "agreement"}
     assert "microsoft-openai-2025-01" in agreements
     assert "microsoft-openai-2025-10" not in agreements
+
+
+def test_offers_answers_and_access_of_the_run(tmp_path: Path) -> None:
+    """2025: Azure's ROFR offers (five accepted on 2025-01-21, Microsoft's CoreWeave option
+    declined on 2025-03-10), each answer after its offer; the October 2025 agreement changes
+    Microsoft's IP rights (a grant with the new terms: until 2032)."""
+    url = f"sqlite:///{tmp_path / 'l.sqlite3'}"
+    _record(url)
+    led = open_ledger(url)
+    try:
+        offers = {e.body["offer_id"]: e for e in led.entries(kind="offer")}
+        answers = {e.body["offer_id"]: e for e in led.entries(kind="answer")}
+        grants = [e.body for e in led.entries(kind="access_grant")]
+    finally:
+        led.close()
+    assert set(offers) == set(answers)
+    assert len(offers) == 6
+    for oid, o in offers.items():
+        assert o.body["holder"] == "microsoft"
+        assert answers[oid].actor == "microsoft"
+        assert answers[oid].seq > o.seq
+    assert answers["offer-coreweave-2025-03"].body["answer"] == "decline"
+    assert sum(1 for a in answers.values() if a.body["answer"] == "accept") == 5
+    ip = [g for g in grants if g["clause_id"] == "microsoft-ip-rights"]
+    assert ip
+    assert ip[0]["change"] == "terms changed"
+    assert str(ip[0]["until"]).startswith("2032-12-31")

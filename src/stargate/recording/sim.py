@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -180,6 +180,8 @@ def charge_inputs(result: SimResult, settings: Mapping[str, Any] | None = None) 
         if c.status == "shortfall" and c.shortfall_usd and c.period_end is not None
     ]
     events = _events(sc, first, last, _still_named(sc, summary.run.without))
+    events += _offers(sc, rows)
+    events.sort(key=lambda e: e[1])  # by day, stable: an offer before its answer
     return ChargeInputs(
         run_id=run_id,
         provenance=provenance,
@@ -289,7 +291,116 @@ def _events(
                         },
                     )
                 )
-    return sorted(out, key=lambda e: (e[1], e[0]))
+    out += _access(sc, first, last)
+    return sorted(out, key=lambda e: e[1])
+
+
+def _offers(sc: Any, rows: Any) -> list[tuple[str, date, str, dict[str, Any]]]:
+    """One ``offer`` (to the ROFR's holder) and one ``answer`` (the holder's) per procurement
+    row the holder was offered: accepted, declined or expired. The replay offers and answers on
+    the request's day; ``respond_by`` is that day plus the clause's response window."""
+    from stargate.domain.model import RightOfFirstRefusal
+
+    out: list[tuple[str, date, str, dict[str, Any]]] = []
+    for r in rows:
+        if r.rofr not in ("accepted", "declined", "expired"):
+            continue
+        held = [
+            cl
+            for _, cl in sc.clauses()
+            if isinstance(cl, RightOfFirstRefusal) and cl.in_force(r.decided_on)
+        ]
+        if not held:
+            continue
+        cl = held[0]
+        offer_id = f"offer-{r.request_id}"
+        window = timedelta(hours=float(cl.response_window_h))
+        out.append(
+            (
+                "offer",
+                r.decided_on,
+                str(getattr(cl, "beneficiary", None) or r.request_id.split("-")[0]),
+                {
+                    "offer_id": offer_id,
+                    "request_id": r.request_id,
+                    "clause_id": cl.id,
+                    "holder": cl.holder,
+                    "accelerators": r.accelerators,
+                    "accelerator": r.accelerator,
+                    "term_start": r.term_start,
+                    "term_end": r.term_end,
+                    "respond_by": (
+                        datetime.combine(r.decided_on, datetime.min.time()) + window
+                    ).isoformat(),
+                },
+            )
+        )
+        out.append(
+            (
+                "answer",
+                r.decided_on,
+                cl.holder,
+                {
+                    "offer_id": offer_id,
+                    "request_id": r.request_id,
+                    "clause_id": cl.id,
+                    "answer": {"accepted": "accept", "declined": "decline"}.get(r.rofr, "none"),
+                    "outcome": r.rofr,
+                    "placed_with": r.provider,
+                    "reason": r.reason,
+                },
+            )
+        )
+    return out
+
+
+def _access(sc: Any, first: date, last: date) -> list[tuple[str, date, str, dict[str, Any]]]:
+    """``access_grant`` / ``access_revocation`` entries where an ``ip_rights`` clause comes into
+    force, changes its terms (an amendment; a grant with the new terms), or leaves force (its
+    end, a terminating agreement, AGI) within the run."""
+    from stargate.domain.model import IpRights
+
+    out: list[tuple[str, date, str, dict[str, Any]]] = []
+    for _, cl in sc.clauses():
+        if not isinstance(cl, IpRights):
+            continue
+        days = {cl.effective.start}
+        for am in cl.amendments:
+            days.add(am.effective.start)
+            if am.effective.end is not None:
+                days.add(am.effective.end + timedelta(days=1))
+            if am.action != "terminate":
+                end = cl.amended(am).end_date()
+                if end is not None:
+                    days.add(end + timedelta(days=1))
+        own_end = cl.end_date()
+        if own_end is not None:
+            days.add(own_end + timedelta(days=1))
+        if cl._agi_end is not None:
+            days.add(cl._agi_end)
+        for day in sorted(d for d in days if first <= d <= last):
+            now, before = cl.version_at(day), cl.version_at(day - timedelta(days=1))
+            if now is None and before is None:
+                continue
+            if now is not None and before is not None and now == before:
+                continue
+            v = now or before
+            assert isinstance(v, IpRights)
+            body = {
+                "clause_id": cl.id,
+                "grantor": v.grantor,
+                "grantee": v.grantee,
+                "artifact_kinds": [str(k) for k in v.artifact_kinds],
+                "until": v.until,
+                "agi_carve_out": v.agi_carve_out,
+                "exclusive": v.exclusive,
+            }
+            if now is None:
+                out.append(("access_revocation", day, v.grantor, body))
+            else:
+                body["change"] = "granted" if before is None else "terms changed"
+                out.append(("access_grant", day, v.grantor, body))
+    return out
 
 
 def sim_record(result: SimResult, settings: Mapping[str, Any] | None = None) -> RunRecord:
