@@ -230,20 +230,29 @@ def held_scenario(
         base = scenario.site(site_id)
         ids = {h.id for h in items}
         sites.append(base.model_copy(update={"pools": [p for p in base.pools if p.id in ids]}))
-    for h in sorted(keep, key=lambda h: (h.start, h.id)):
-        if h.kind != "reservation":
-            continue
+    reserved = [h for h in sorted(keep, key=lambda h: (h.start, h.id)) if h.kind == "reservation"]
+    sites += _reservation_sites(scenario, reserved, taken, ends)
+    update = {"sites": sites, "reservations": [], "capacity_requests": []}
+    return scenario.model_copy(update=update), ends
+
+
+def _reservation_sites(
+    scenario: Scenario, reserved: Sequence[Held], taken: set[str], ends: dict[str, date]
+) -> list[Site]:
+    """Each reservation as a site copy with a pool of its own (:func:`_reservation_site`),
+    its id made unique against ``taken`` (``ID-2``, …); ``ends`` gets each pool's last day."""
+    out = []
+    for h in reserved:
         pool_id = h.id
         n = 1
         while pool_id in taken:
             n += 1
             pool_id = f"{h.id}-{n}"
         taken.add(pool_id)
-        sites.append(_reservation_site(scenario, h, pool_id))
+        out.append(_reservation_site(scenario, h, pool_id))
         if h.end is not None:
             ends[pool_id] = h.end
-    update = {"sites": sites, "reservations": [], "capacity_requests": []}
-    return scenario.model_copy(update=update), ends
+    return out
 
 
 def _reservation_site(scenario: Scenario, h: Held, pool_id: str) -> Site:
@@ -295,21 +304,14 @@ def with_held_at_poolless_sites(
     scenario and the reservation pools' last days."""
     ends: dict[str, date] = {}
     taken = {p.id for site in scenario.sites for p in site.pools}
-    extra = []
-    for h in sorted(held, key=lambda h: (h.start, h.id)):
-        if h.kind != "reservation" or (h.end is not None and h.end < day):
-            continue
-        if scenario.site(h.site).pools:
-            continue
-        pool_id = h.id
-        n = 1
-        while pool_id in taken:
-            n += 1
-            pool_id = f"{h.id}-{n}"
-        taken.add(pool_id)
-        extra.append(_reservation_site(scenario, h, pool_id))
-        if h.end is not None:
-            ends[pool_id] = h.end
+    wanted = [
+        h
+        for h in sorted(held, key=lambda h: (h.start, h.id))
+        if h.kind == "reservation"
+        and (h.end is None or h.end >= day)
+        and not scenario.site(h.site).pools
+    ]
+    extra = _reservation_sites(scenario, wanted, taken, ends)
     if not extra:
         return scenario, ends
     return scenario.model_copy(update={"sites": [*scenario.sites, *extra]}), ends
