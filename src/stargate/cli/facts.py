@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from stargate.cli.common import command, out, print_json, run_guarded
-from stargate.cli.options import examples
+from stargate.cli.options import ScenarioArg, examples
 from stargate.errors import InputError, Problem, for_option
 
 if TYPE_CHECKING:
@@ -26,14 +26,7 @@ FLAGS = {"without": "--without", "scenario": "SCENARIO"}
     ),
 )
 def facts_command(
-    scenario: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="SCENARIO",
-            help="A scenario YAML file or an embedded scenario name (default: stargate-2025).",
-            show_default=False,
-        ),
-    ] = None,
+    scenario: ScenarioArg = None,
     without: Annotated[
         list[str] | None,
         typer.Option(

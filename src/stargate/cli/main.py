@@ -16,7 +16,7 @@ import typer
 
 from stargate.cli import broker, facts, governance, ledger, ledger_export, money, plan, sim, trace
 from stargate.cli.common import add_command, err, out, print_json, run_guarded
-from stargate.cli.options import StargateTyper, examples, one_of, parse_day
+from stargate.cli.options import ScenarioArg, StargateTyper, examples, one_of, parse_day
 from stargate.errors import EXIT_INPUT, InputError, for_option
 from stargate.registry import Registry
 
@@ -29,14 +29,6 @@ app = StargateTyper(
 scenario_app = StargateTyper(help="Inspect scenarios.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
 
-ScenarioArg = Annotated[
-    str | None,
-    typer.Argument(
-        metavar="SCENARIO",
-        help="A scenario YAML file or an embedded scenario name (default: stargate-2025).",
-        show_default=False,
-    ),
-]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from stargate.cli.common import err, out, print_json, run_guarded
-from stargate.cli.options import StargateTyper, examples
+from stargate.cli.options import ScenarioArg, StargateTyper, examples
 from stargate.errors import InputError, Problem, for_option
 
 if TYPE_CHECKING:
@@ -42,14 +42,7 @@ _OPTIONS = {
     ),
 )
 def money_report_command(
-    scenario: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="SCENARIO",
-            help="A scenario YAML file or an embedded scenario name (default: stargate-2025).",
-            show_default=False,
-        ),
-    ] = None,
+    scenario: ScenarioArg = None,
     without: Annotated[
         list[str] | None,
         typer.Option(

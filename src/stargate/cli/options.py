@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from typer import _click
@@ -204,3 +204,14 @@ def command_paths(group: Any, prefix: Sequence[str] = ()) -> list[tuple[tuple[st
         else:
             found.append((words, cmd))
     return found
+
+
+#: The optional SCENARIO argument of the commands that read one scenario.
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="SCENARIO",
+        help="A scenario YAML file or an embedded scenario name (default: stargate-2025).",
+        show_default=False,
+    ),
+]
