@@ -29,6 +29,10 @@ def test_kinds_are_the_issues_list() -> None:
         "agi_declaration",
         "agi_verification",
         "contract_event",
+        "request",
+        "expiry",
+        "release",
+        "cancellation",
     )
 
 

@@ -260,6 +260,25 @@ class CapacityBook:
                     left -= take
         self._hold(reservation)
 
+    def snapshot(self) -> tuple[Any, ...]:
+        """What the book holds now, for :meth:`restore` (a decision tried and then undone:
+        the multi-party service decides a request once to learn what to offer the holder,
+        then undoes it until the holder answers)."""
+        return (
+            list(self.reservations),
+            dict(self._sold),
+            {k: list(v) for k, v in self._held.items()},
+            {k: list(v) for k, v in self._held_at.items()},
+        )
+
+    def restore(self, snap: tuple[Any, ...]) -> None:
+        """Put the book back as :meth:`snapshot` found it."""
+        reservations, sold, held, held_at = snap
+        self.reservations = list(reservations)
+        self._sold = dict(sold)
+        self._held = {k: list(v) for k, v in held.items()}
+        self._held_at = {k: list(v) for k, v in held_at.items()}
+
     def sold(self) -> dict[tuple[str, int, date], int]:
         """What reservations took from capacity model rows so far: (provider, row index, first
         day of the row's account — its calendar period, or its start with ``carry_over``) →

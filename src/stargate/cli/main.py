@@ -14,7 +14,18 @@ from typing import Annotated, Any
 
 import typer
 
-from stargate.cli import broker, facts, governance, ledger, ledger_export, money, plan, sim, trace
+from stargate.cli import (
+    broker,
+    facts,
+    governance,
+    ledger,
+    ledger_export,
+    money,
+    plan,
+    service,
+    sim,
+    trace,
+)
 from stargate.cli.common import add_command, err, out, print_json, run_guarded
 from stargate.cli.options import ScenarioArg, StargateTyper, examples, one_of, parse_day
 from stargate.errors import EXIT_INPUT, InputError, for_option
@@ -269,6 +280,8 @@ add_command(ledger.ledger_app, ledger_export.export)
 app.add_typer(ledger.ledger_app, name="ledger")
 app.add_typer(governance.access_app, name="access")
 app.add_typer(governance.agi_app, name="agi")
+add_command(app, service.serve)
+app.add_typer(service.party_app, name="party")
 
 
 def main() -> None:

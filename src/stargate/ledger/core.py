@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,8 @@ from stargate.ledger.entry import (
 from stargate.ledger.store import LedgerStore, StoredRow, now_utc, open_store
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from stargate.ledger.checkpoint import Checkpoint, Signer, Verifier
     from stargate.ledger.verify import VerifyReport
 
@@ -114,6 +117,31 @@ class Ledger:
         items = list(entries)
         if not items:
             return []
+        build, built = self._builder(items)
+        rows = self.store.append(build)
+        if self._levels is not None and self._levels.size == rows[0].seq:
+            self._levels.extend(r.leaf_hash for r in rows)
+        return built
+
+    def append_on(self, conn: Connection, entries: Sequence[EntryIn]) -> list[Entry]:
+        """Append ``entries`` on ``conn``, a connection inside :meth:`write`'s transaction,
+        so that they commit (or roll back) with whatever else that transaction changes. The
+        tree held in memory catches up on its next read."""
+        items = list(entries)
+        if not items:
+            return []
+        build, built = self._builder(items)
+        self.store.append_on(conn, build)
+        return built
+
+    def write(self) -> AbstractContextManager[Connection]:
+        """A write transaction holding the ledger's write lock (see
+        :meth:`~stargate.ledger.store.SqlStore.write`), for :meth:`append_on`."""
+        return self.store.write()
+
+    def _builder(
+        self, items: list[EntryIn]
+    ) -> tuple[Callable[[int], list[StoredRow]], list[Entry]]:
         for i, e in enumerate(items):
             if not isinstance(e, EntryIn):
                 raise InputError(
@@ -168,10 +196,7 @@ class Ledger:
                 )
             return rows
 
-        rows = self.store.append(build)
-        if self._levels is not None and self._levels.size == rows[0].seq:
-            self._levels.extend(r.leaf_hash for r in rows)
-        return built
+        return build, built
 
     # ----------------------------------------------------------------------- reading
 

@@ -53,6 +53,11 @@ KINDS: tuple[str, ...] = (
     "agi_declaration",
     "agi_verification",
     "contract_event",
+    # the multi-party service's workflow (docs/service.md): one entry per transition
+    "request",
+    "expiry",
+    "release",
+    "cancellation",
 )
 _KIND_SET = frozenset(KINDS)
 

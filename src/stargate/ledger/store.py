@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -37,7 +38,7 @@ VERSION_TABLE = "stargate_ledger_version"
 #: The ``schema_version`` this Stargate writes and reads; a newer one is refused.
 SCHEMA_VERSION = 1
 #: Every Alembic revision this Stargate knows, oldest first.
-REVISIONS = ("0001",)
+REVISIONS = ("0001", "0002")
 
 _READ_CHUNK = 20_000
 
@@ -68,6 +69,16 @@ class LedgerStore(Protocol):
     def append(self, build: Callable[[int], Sequence[StoredRow]]) -> list[StoredRow]:
         """In one transaction, holding the append lock: ``build(next_seq)`` makes the rows,
         which are inserted (batched) and returned."""
+        ...
+
+    def write(self) -> AbstractContextManager[Connection]:
+        """A write transaction holding the append lock from its start."""
+        ...
+
+    def append_on(
+        self, conn: Connection, build: Callable[[int], Sequence[StoredRow]]
+    ) -> list[StoredRow]:
+        """:meth:`append` on a connection inside :meth:`write`'s transaction."""
         ...
 
     def rows(
@@ -273,31 +284,47 @@ class SqlStore:
     # ----------------------------------------------------------------------- writes
 
     def append(self, build: Callable[[int], Sequence[StoredRow]]) -> list[StoredRow]:
-        import sqlalchemy as sa
+        with self.write() as conn:
+            return self.append_on(conn, build)
 
-        t = self._t
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A connection in a write transaction that holds the ledger's write lock from its start
+        (SQLite ``BEGIN IMMEDIATE``; PostgreSQL an exclusive lock on the entries), committed
+        when the block ends and rolled back when it raises. The multi-party service changes its
+        own tables and appends the ledger entry of the change in one such transaction."""
         with self.engine.connect() as conn:
             if self.dialect == "sqlite":
                 conn.info["sqlite_begin"] = "BEGIN IMMEDIATE"
             with conn.begin():
                 if self.dialect == "postgresql":
                     conn.exec_driver_sql("LOCK TABLE ledger_entries IN EXCLUSIVE MODE")
-                top = conn.execute(sa.select(sa.func.max(t.c.seq))).scalar()
-                rows = list(build(0 if top is None else int(top) + 1))
-                if rows and self.dialect == "sqlite":
-                    # the driver's executemany on tuples: the batched insert, without
-                    # SQLAlchemy's per-row parameter processing (amounts as decimal text)
-                    conn.exec_driver_sql(
-                        "INSERT INTO ledger_entries (seq, id, kind, actor, world_time, "
-                        "appended_at, run_id, amount_usd, canonical, leaf_hash) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [
-                            (*r[:7], None if r.amount_usd is None else str(r.amount_usd), *r[8:])
-                            for r in rows
-                        ],
-                    )
-                elif rows:
-                    conn.execute(t.insert(), [r._asdict() for r in rows])
+                yield conn
+
+    def append_on(
+        self, conn: Connection, build: Callable[[int], Sequence[StoredRow]]
+    ) -> list[StoredRow]:
+        """Insert the rows ``build`` makes from the next sequence number, on ``conn`` (inside
+        a transaction begun by :meth:`write`)."""
+        import sqlalchemy as sa
+
+        t = self._t
+        top = conn.execute(sa.select(sa.func.max(t.c.seq))).scalar()
+        rows = list(build(0 if top is None else int(top) + 1))
+        if rows and self.dialect == "sqlite":
+            # the driver's executemany on tuples: the batched insert, without
+            # SQLAlchemy's per-row parameter processing (amounts as decimal text)
+            conn.exec_driver_sql(
+                "INSERT INTO ledger_entries (seq, id, kind, actor, world_time, "
+                "appended_at, run_id, amount_usd, canonical, leaf_hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (*r[:7], None if r.amount_usd is None else str(r.amount_usd), *r[8:])
+                    for r in rows
+                ],
+            )
+        elif rows:
+            conn.execute(t.insert(), [r._asdict() for r in rows])
         return rows
 
     def execute_raw(self, sql: str, params: dict[str, Any] | None = None) -> None:
