@@ -177,7 +177,7 @@ def party_add(
         check_role(role)
         _known_party(scenario, party)
         with open_ledger(db) as led:
-            got = issue(led.store.engine, party, role, now=wall_utc(), days=days)  # type: ignore[attr-defined]
+            got = issue(led.store.engine, party, role, now=wall_utc(), days=days)
         if as_json:
             print_json(got.to_dict())
         else:
@@ -215,12 +215,11 @@ def party_revoke(
         from stargate.service.tokens import revoke
 
         with open_ledger(db) as led:
-            n = revoke(led.store.engine, party, token_id, now=wall_utc())  # type: ignore[attr-defined]
+            n = revoke(led.store.engine, party, token_id, now=wall_utc())
         if n == 0:
             raise InputError(
                 Problem(
-                    f"no active token of '{party}'"
-                    + (f" with id {token_id}" if token_id else ""),
+                    f"no active token of '{party}'" + (f" with id {token_id}" if token_id else ""),
                     path="--token-id" if token_id else "PARTY_ID",
                     hint="`stargate party list` shows the tokens",
                 )
@@ -242,7 +241,7 @@ def party_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
         from stargate.service.tokens import listing
 
         with open_ledger(db) as led:
-            rows = listing(led.store.engine)  # type: ignore[attr-defined]
+            rows = listing(led.store.engine)
         if as_json:
             print_json({"tokens": rows})
             return

@@ -63,6 +63,7 @@ class LedgerStore(Protocol):
 
     url: str  # for messages, password masked
     dialect: str
+    engine: Engine  # the SQLAlchemy engine (the service keeps its tables in the same database)
 
     def size(self) -> int: ...
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -61,7 +61,7 @@ def _unauthorized(detail: str) -> ServiceError:
     return ServiceError(401, "unauthorized", "A valid bearer token is required", detail, None)
 
 
-def named_parties(entry: Entry, owner: dict[str, str | None], parties: set[str]) -> set[str]:
+def named_parties(entry: Entry, owner: Mapping[str, str | None], parties: set[str]) -> set[str]:
     """The parties an entry names: its actor, its ``parties`` list, and every party or
     provider (by its owner) among the body's top-level values."""
     names = {entry.actor}
@@ -82,6 +82,46 @@ def named_parties(entry: Entry, owner: dict[str, str | None], parties: set[str])
         else:
             take(v)
     return names
+
+
+def _caller_of(engine: Any, authorization: str | None) -> Caller:
+    if not authorization:
+        raise _unauthorized("no Authorization header: send 'Authorization: Bearer TOKEN'")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized("the Authorization header must be 'Bearer TOKEN'")
+    who = tokens.authenticate(engine, token.strip(), wall_utc())
+    if who is None:
+        raise _unauthorized("the token is unknown, revoked or expired")
+    return who
+
+
+def need(*roles: Role) -> Callable[..., Caller]:
+    """A dependency: the caller of a valid token whose role is one of ``roles`` (else 401 or
+    403), looked up on every request, so a revocation takes effect at once."""
+
+    def dep(
+        request: Request,
+        authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    ) -> Caller:
+        ctx: Context = request.app.state.ctx
+        who = _caller_of(ctx.workflow.engine, authorization)
+        if who.role not in roles:
+            raise ServiceError(
+                403,
+                "forbidden",
+                "The token's role may not do this",
+                f"role '{who.role}' may not call this endpoint (it needs {' or '.join(roles)})",
+                None,
+            )
+        return who
+
+    return dep
+
+
+AnyCaller = Annotated[Caller, Depends(need(*ALL_ROLES))]
+LabCaller = Annotated[Caller, Depends(need("lab"))]
+HolderCaller = Annotated[Caller, Depends(need("holder"))]
 
 
 def create_app(
@@ -149,8 +189,15 @@ def create_app(
                 "A parameter is not valid",
                 str(first.get("msg", "invalid")),
                 where or None,
-                {"errors": [{"field": ".".join(str(x) for x in e.get("loc", ())),
-                             "detail": e.get("msg")} for e in errs]},
+                {
+                    "errors": [
+                        {
+                            "field": ".".join(str(x) for x in e.get("loc", ())),
+                            "detail": e.get("msg"),
+                        }
+                        for e in errs
+                    ]
+                },
             )
         )
 
@@ -161,65 +208,46 @@ def create_app(
             ServiceError(exc.status_code, slug, str(exc.detail), str(exc.detail), None)
         )
 
-    # ---------------------------------------------------------------- auth
-    def caller_of(authorization: str | None) -> Caller:
-        if not authorization:
-            raise _unauthorized("no Authorization header: send 'Authorization: Bearer TOKEN'")
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise _unauthorized("the Authorization header must be 'Bearer TOKEN'")
-        who = tokens.authenticate(wf.engine, token.strip(), wall_utc())
-        if who is None:
-            raise _unauthorized("the token is unknown, revoked or expired")
-        return who
-
-    def need(*roles: Role) -> Callable[..., Caller]:
-        def dep(
-            authorization: str | None = Header(default=None, include_in_schema=False),
-        ) -> Caller:
-            who = caller_of(authorization)
-            if who.role not in roles:
-                raise ServiceError(
-                    403,
-                    "forbidden",
-                    "The token's role may not do this",
-                    f"role '{who.role}' may not call this endpoint (it needs "
-                    f"{' or '.join(roles)})",
-                    None,
-                )
-            return who
-
-        return dep
-
-    anyone = need(*ALL_ROLES)
-
     async def json_body(request: Request) -> Any:
         limit = settings.max_body_bytes
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             raise ServiceError(
-                413, "too-large", "The body is too large",
-                f"the body is {declared} bytes; at most {limit} are accepted", None,
+                413,
+                "too-large",
+                "The body is too large",
+                f"the body is {declared} bytes; at most {limit} are accepted",
+                None,
             )
         raw = b""
         async for chunk in request.stream():
             raw += chunk
             if len(raw) > limit:
                 raise ServiceError(
-                    413, "too-large", "The body is too large",
-                    f"the body is over {limit} bytes", None,
+                    413,
+                    "too-large",
+                    "The body is too large",
+                    f"the body is over {limit} bytes",
+                    None,
                 )
         ctype = request.headers.get("content-type", "")
         if ctype and "json" not in ctype:
             raise ServiceError(
-                415, "unsupported-media-type", "The body must be JSON",
-                f"Content-Type {ctype!r}: send application/json", None,
+                415,
+                "unsupported-media-type",
+                "The body must be JSON",
+                f"Content-Type {ctype!r}: send application/json",
+                None,
             )
         try:
             return json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
         except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as e:
             raise ServiceError(
-                400, "malformed-json", "The body is not JSON", f"malformed JSON: {e}", None,
+                400,
+                "malformed-json",
+                "The body is not JSON",
+                f"malformed JSON: {e}",
+                None,
             ) from None
 
     body_doc = {
@@ -246,22 +274,27 @@ def create_app(
     )
     async def submit(
         request: Request,
-        caller: Caller = Depends(need("lab")),
-        idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
+        caller: LabCaller,
+        idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
     ) -> JSONResponse:
         """Submit a request (a capacity or job request: the fields of a request file). The
         Idempotency-Key header is required: the same key and body return the saved response;
         the same key with another body is 422; a retry while the first is in flight is 409."""
         if idempotency_key is None or not idempotency_key.strip():
             raise ServiceError(
-                400, "idempotency-key-required", "An Idempotency-Key header is required",
+                400,
+                "idempotency-key-required",
+                "An Idempotency-Key header is required",
                 "send 'Idempotency-Key: <a unique value per request>' so that a retry is safe",
                 "Idempotency-Key",
             )
         if len(idempotency_key) > 255:
             raise ServiceError(
-                400, "invalid-parameter", "The Idempotency-Key is too long",
-                "at most 255 characters", "Idempotency-Key",
+                400,
+                "invalid-parameter",
+                "The Idempotency-Key is too long",
+                "at most 255 characters",
+                "Idempotency-Key",
             )
         body = await json_body(request)
         from starlette.concurrency import run_in_threadpool
@@ -276,19 +309,22 @@ def create_app(
         how = None if row is None else wf.concerns(row, caller)
         if row is None or how is None:
             raise ServiceError(
-                404, "not-found", "No such request",
-                f"no request '{request_id}' concerns you", None,
+                404,
+                "not-found",
+                "No such request",
+                f"no request '{request_id}' concerns you",
+                None,
             )
         return row, how
 
     @app.get("/v1/requests/{request_id}", tags=["requests"])
-    def get_request(request_id: str, caller: Caller = Depends(anyone)) -> dict[str, Any]:
+    def get_request(request_id: str, caller: AnyCaller) -> dict[str, Any]:
         """A request's state, offer and decision, as far as it concerns the caller."""
         row, how = _row_for(request_id, caller)
         return wf.view(row, how)
 
     @app.get("/v1/decisions/{request_id}", tags=["requests"])
-    def get_decision(request_id: str, caller: Caller = Depends(anyone)) -> dict[str, Any]:
+    def get_decision(request_id: str, caller: AnyCaller) -> dict[str, Any]:
         """The decision on a request: candidates and explanation for the requester, the
         placement for the provider it was placed with."""
         row, how = _row_for(request_id, caller)
@@ -311,16 +347,16 @@ def create_app(
         }
 
     @app.post("/v1/requests/{request_id}/cancel", tags=["requests"])
-    def cancel(request_id: str, caller: Caller = Depends(need("lab"))) -> JSONResponse:
+    def cancel(request_id: str, caller: LabCaller) -> JSONResponse:
         """Cancel a request of mine that is not placed yet."""
         status, data = wf.cancel(caller, request_id)
         return JSONResponse(data, status_code=status)
 
     @app.get("/v1/requests", tags=["requests"])
     def list_requests(
-        caller: Caller = Depends(need("lab")),
-        state: str | None = Query(default=None, max_length=16),
-        limit: int = Query(default=50, ge=1, le=500),
+        caller: LabCaller,
+        state: Annotated[str | None, Query(max_length=16)] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> dict[str, Any]:
         """My requests, newest first."""
         rows = wf.rows(requester=caller.party, state=state, limit=limit)
@@ -328,30 +364,33 @@ def create_app(
 
     @app.get("/v1/offers", tags=["offers"])
     def offers(
-        caller: Caller = Depends(need("holder")),
-        state: Literal["open", "all"] = Query(default="open"),
+        caller: HolderCaller,
+        state: Annotated[Literal["open", "all"], Query()] = "open",
     ) -> dict[str, Any]:
         """Offers addressed to me as ROFR holder (open ones by default), with respond_by."""
         wf.expire_due()
         rows = wf.rows(holder=caller.party, state="offered" if state == "open" else None)
         return {"now": format_time(clk.now()), "offers": [wf.holder_view(r) for r in rows]}
 
-    def _answer(request_id: str, caller: Caller, answer: Literal["accept", "decline"]) -> JSONResponse:
+    def _answer(
+        request_id: str, caller: Caller, answer: Literal["accept", "decline"]
+    ) -> JSONResponse:
         status, data = wf.answer(caller, request_id, answer)
-        return JSONResponse(data, status_code=status, media_type=PROBLEM if status >= 400 else None)
+        kind = PROBLEM if status >= 400 else "application/json"
+        return JSONResponse(data, status_code=status, media_type=kind)
 
     @app.post("/v1/offers/{request_id}/accept", tags=["offers"])
-    def accept(request_id: str, caller: Caller = Depends(need("holder"))) -> JSONResponse:
+    def accept(request_id: str, caller: HolderCaller) -> JSONResponse:
         """Accept an offer: only its holder, only once, only before respond_by (then 409)."""
         return _answer(request_id, caller, "accept")
 
     @app.post("/v1/offers/{request_id}/decline", tags=["offers"])
-    def decline(request_id: str, caller: Caller = Depends(need("holder"))) -> JSONResponse:
+    def decline(request_id: str, caller: HolderCaller) -> JSONResponse:
         """Decline an offer: only its holder, only once, only before respond_by (then 409)."""
         return _answer(request_id, caller, "decline")
 
     @app.get("/v1/fleet", tags=["fleet"])
-    def fleet(caller: Caller = Depends(anyone)) -> dict[str, Any]:
+    def fleet(caller: AnyCaller) -> dict[str, Any]:
         """Capacity and commitments by provider, site and accelerator now."""
         return wf.fleet(caller)
 
@@ -367,14 +406,16 @@ def create_app(
             }
         },
     )
-    async def whatif(request: Request, caller: Caller = Depends(need("lab"))) -> dict[str, Any]:
+    async def whatif(request: Request, caller: LabCaller) -> dict[str, Any]:
         """The same request decided with the clauses in force and `without` a clause,
         agreement or amendment (nothing is kept)."""
         body = await json_body(request)
         if not isinstance(body, dict) or set(body) - {"request", "without"}:
             extra = sorted(set(body) - {"request", "without"}) if isinstance(body, dict) else []
             raise ServiceError(
-                422, "invalid-request", "The what-if is not valid",
+                422,
+                "invalid-request",
+                "The what-if is not valid",
                 f"unknown field '{extra[0]}'" if extra else "expected {request, without}",
                 extra[0] if extra else None,
             )
@@ -385,13 +426,18 @@ def create_app(
             or not all(isinstance(x, str) and x for x in without)
         ):
             raise ServiceError(
-                422, "invalid-request", "The what-if is not valid",
+                422,
+                "invalid-request",
+                "The what-if is not valid",
                 "'without' must be a non-empty list of clause, agreement or amendment ids",
                 "without",
             )
         if "request" not in body:
             raise ServiceError(
-                422, "invalid-request", "The what-if is not valid", "'request' is required",
+                422,
+                "invalid-request",
+                "The what-if is not valid",
+                "'request' is required",
                 "request",
             )
         from starlette.concurrency import run_in_threadpool
@@ -400,7 +446,7 @@ def create_app(
 
     # ---------------------------------------------------------------- artifacts (Cedar)
     @app.get("/v1/artifacts/{artifact_id}", tags=["governance"])
-    def artifact(artifact_id: str, caller: Caller = Depends(anyone)) -> JSONResponse:
+    def artifact(artifact_id: str, caller: AnyCaller) -> JSONResponse:
         """An artifact (a model, the roadmap, …) if the Cedar policy of the clauses in force
         today lets the caller's party use it (information rights included); else 403 with
         the clause that decided."""
@@ -414,7 +460,11 @@ def create_app(
         d = check(sc, caller.party, artifact_id, day=clk.now().date())
         if not d.allowed:
             raise ServiceError(
-                403, "access-denied", "The policy denies access", d.reason, None,
+                403,
+                "access-denied",
+                "The policy denies access",
+                d.reason,
+                None,
                 {"policy_sha256": d.policy_sha256, "clause": d.clause},
             )
         a = known[artifact_id]
@@ -430,7 +480,7 @@ def create_app(
     party_ids = {p.id for p in sc.parties}
 
     @app.get("/v1/ledger/checkpoint", tags=["ledger"])
-    def checkpoint(caller: Caller = Depends(anyone)) -> dict[str, Any]:
+    def checkpoint(caller: AnyCaller) -> dict[str, Any]:
         """The current tree head (size and root) as a checkpoint note; sign it with
         `stargate ledger cosign` to keep it."""
         cp = led.checkpoint()
@@ -443,18 +493,18 @@ def create_app(
 
     @app.get("/v1/ledger/proof/inclusion", tags=["ledger"])
     def inclusion(
-        entry_id: str = Query(max_length=40),
-        tree_size: int | None = Query(default=None, ge=0),
-        caller: Caller = Depends(anyone),
+        entry_id: Annotated[str, Query(max_length=40)],
+        caller: AnyCaller,
+        tree_size: Annotated[int | None, Query(ge=0)] = None,
     ) -> dict[str, Any]:
         """An RFC 9162 inclusion proof of an entry in the tree of tree_size entries."""
         return led.prove(entry_id, tree_size).to_dict()
 
     @app.get("/v1/ledger/proof/consistency", tags=["ledger"])
     def consistency(
-        old_size: int = Query(ge=0),
-        new_size: int | None = Query(default=None, ge=0),
-        caller: Caller = Depends(anyone),
+        old_size: Annotated[int, Query(ge=0)],
+        caller: AnyCaller,
+        new_size: Annotated[int | None, Query(ge=0)] = None,
     ) -> dict[str, Any]:
         """An RFC 9162 consistency proof between two tree sizes."""
         new = led.size() if new_size is None else new_size
@@ -469,19 +519,20 @@ def create_app(
 
     @app.get("/v1/ledger/entries", tags=["ledger"])
     def entries(
-        caller: Caller = Depends(anyone),
-        start: int = Query(default=0, ge=0),
-        limit: int = Query(default=100, ge=1, le=1000),
-        kind: str | None = Query(default=None, max_length=40),
-        request_id: str | None = Query(default=None, max_length=128),
+        caller: AnyCaller,
+        start: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        kind: Annotated[str | None, Query(max_length=40)] = None,
+        request_id: Annotated[str | None, Query(max_length=128)] = None,
     ) -> dict[str, Any]:
         """Entries from leaf `start`: every entry's id, kind, times and leaf hash; the whole
         record (its canonical JSON, from which the leaf hash is recomputed) only for the
         parties it names."""
         out: list[dict[str, Any]] = []
-        for row in led.store.rows(start=start, kind=kind, limit=limit if request_id is None else None):
-            from stargate.ledger.core import row_to_entry
+        from stargate.ledger.core import row_to_entry
 
+        scan_limit = limit if request_id is None else None
+        for row in led.store.rows(start=start, kind=kind, limit=scan_limit):
             e = row_to_entry(row)
             if request_id is not None and e.body.get("request_id") != request_id:
                 continue
@@ -522,7 +573,7 @@ def _sweep(ctx: Context) -> None:
         try:
             ctx.workflow.expire_due()
             ctx.sweeps += 1
-        except Exception:  # noqa: BLE001 - the sweeper keeps going; the next pass retries
+        except Exception:  # the sweeper keeps going; the next pass retries
             log.exception("sweeper pass failed")
 
 

@@ -18,7 +18,9 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    scenario: str | None = Field(default=None, description="Scenario name or file (default: the embedded default)")
+    scenario: str | None = Field(
+        default=None, description="Scenario name or file (default: the embedded default)"
+    )
     db: str | None = Field(default=None, description="Database URL (default: the ledger's)")
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8000

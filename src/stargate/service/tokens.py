@@ -74,7 +74,7 @@ def check_role(role: str) -> Role:
                 hint=did_you_mean(role, ROLES, list_valid=False),
             )
         )
-    return role  # type: ignore[return-value]
+    return role
 
 
 def issue(

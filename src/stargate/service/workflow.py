@@ -44,7 +44,7 @@ from stargate.broker.request import parse_requests
 from stargate.broker.responders import Answer, Offer
 from stargate.domain.model import CapacityRequest, Reservation, Scenario
 from stargate.domain.provenance import for_scenario
-from stargate.errors import InputError, Problem
+from stargate.errors import InputError
 from stargate.ledger import EntryIn, Ledger
 from stargate.ledger.entry import format_time, parse_time
 from stargate.service import tables
@@ -171,15 +171,11 @@ class Writer:
     """One thread that makes every change, in batches: each call runs in a savepoint of the
     batch's transaction, and every caller gets its answer only once the batch has committed."""
 
-    def __init__(
-        self, ledger: Ledger, on_failure: Callable[[], None], max_batch: int = 64
-    ) -> None:
+    def __init__(self, ledger: Ledger, on_failure: Callable[[], None], max_batch: int = 64) -> None:
         self.ledger = ledger
         self.on_failure = on_failure
         self.max_batch = max_batch
-        self._q: queue.Queue[tuple[Callable[[Connection], Any], Future[Any]] | None] = (
-            queue.Queue()
-        )
+        self._q: queue.Queue[tuple[Callable[[Connection], Any], Future[Any]] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="stargate-writer", daemon=True)
         self._thread.start()
 
@@ -290,7 +286,7 @@ class Workflow:
     ) -> None:
         self.sc = scenario
         self.ledger = ledger
-        self.engine = ledger.store.engine  # type: ignore[attr-defined]
+        self.engine = ledger.store.engine
         self.clock = clock
         self.objective = objective
         self.started_at = clock.now()
@@ -384,8 +380,7 @@ class Workflow:
                 403,
                 "not-your-request",
                 "A request must be made by its requester",
-                f"the request names requester '{req.requester}', but the token is "
-                f"{caller.party}'s",
+                f"the request names requester '{req.requester}', but the token is {caller.party}'s",
                 "requester",
             )
         with self._state_lock:
@@ -438,10 +433,11 @@ class Workflow:
     ) -> tuple[int, dict[str, Any]]:
         t = tables.requests
         saved = conn.execute(
-            sa.select(tables.idempotency.c.body_sha256, tables.idempotency.c.status_code,
-                      tables.idempotency.c.response).where(
-                tables.idempotency.c.party == slot[0], tables.idempotency.c.key == slot[1]
-            )
+            sa.select(
+                tables.idempotency.c.body_sha256,
+                tables.idempotency.c.status_code,
+                tables.idempotency.c.response,
+            ).where(tables.idempotency.c.party == slot[0], tables.idempotency.c.key == slot[1])
         ).first()
         if saved is not None:  # a retry that raced the first attempt's commit
             return self._replay((str(saved[0]), int(saved[1]), str(saved[2])), digest)
@@ -454,7 +450,8 @@ class Workflow:
                 "id",
             )
         now = self.clock.now()
-        seq = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.c.seq), -1))).scalar()) + 1
+        top = conn.execute(sa.select(sa.func.max(t.c.seq))).scalar()
+        seq = 0 if top is None else int(top) + 1
         body = req.model_dump(mode="json", by_alias=True, exclude_none=True)
         row: dict[str, Any] = {
             "id": req.id,
@@ -720,8 +717,9 @@ class Workflow:
         entries: list[EntryIn] = []
         if answer == "none":
             entries.append(
-                self._entry(row, "offered", "expired", SERVICE_ACTOR, now,
-                            {"respond_by": row["respond_by"]})
+                self._entry(
+                    row, "offered", "expired", SERVICE_ACTOR, now, {"respond_by": row["respond_by"]}
+                )
             )
             entries.append(self._entry(row, "expired", "released", SERVICE_ACTOR, now))
             frm: State = "released"
@@ -816,9 +814,7 @@ class Workflow:
         return 200, self.requester_view(row)
 
     # -- what if -----------------------------------------------------------------------
-    def whatif(
-        self, caller: Caller, body: Any, without: list[str]
-    ) -> dict[str, Any]:
+    def whatif(self, caller: Caller, body: Any, without: list[str]) -> dict[str, Any]:
         """The same request decided with and without clauses or agreements, on the book as
         it is now; nothing is kept."""
         req = self.parse(body)
@@ -827,8 +823,7 @@ class Workflow:
                 403,
                 "not-your-request",
                 "A request must be made by its requester",
-                f"the request names requester '{req.requester}', but the token is "
-                f"{caller.party}'s",
+                f"the request names requester '{req.requester}', but the token is {caller.party}'s",
                 "requester",
             )
         from stargate.contracts.state import resolve_without
@@ -850,14 +845,23 @@ class Workflow:
             try:
                 if isinstance(req, CapacityRequest):
                     d: CapacityDecision | Decision = decide_capacity(
-                        self.sc, req, now.date(), self.book, without=off,
-                        objective=self.objective, provenance=self.provenance,
+                        self.sc,
+                        req,
+                        now.date(),
+                        self.book,
+                        without=off,
+                        objective=self.objective,
+                        provenance=self.provenance,
                     )
                 else:
                     from stargate.sim.procure import place_view
 
-                    b = Broker(place_view(self.sc, now, off), recorded_as=self.sc, without=off,
-                               objective=self.objective)
+                    b = Broker(
+                        place_view(self.sc, now, off),
+                        recorded_as=self.sc,
+                        without=off,
+                        objective=self.objective,
+                    )
                     b.free = self.broker.free.copy() if not off else b.free
                     d = b.decide(req, now)
                 out[label] = d.to_dict()
@@ -889,8 +893,12 @@ class Workflow:
         return row
 
     def rows(
-        self, *, holder: str | None = None, requester: str | None = None,
-        state: str | None = None, limit: int = 200,
+        self,
+        *,
+        holder: str | None = None,
+        requester: str | None = None,
+        state: str | None = None,
+        limit: int = 200,
     ) -> list[dict[str, Any]]:
         t = tables.requests
         q = sa.select(*t.c).order_by(t.c.seq.desc()).limit(limit)
@@ -975,8 +983,13 @@ class Workflow:
                 {
                     k: r.get(k)
                     for k in (
-                        "provider", "site", "accelerator", "accelerators", "term_start",
-                        "term_end", "price_usd_per_accelerator_hour",
+                        "provider",
+                        "site",
+                        "accelerator",
+                        "accelerators",
+                        "term_start",
+                        "term_end",
+                        "price_usd_per_accelerator_hour",
                     )
                 }
                 for r in decision.get("rows", [])
@@ -986,8 +999,16 @@ class Workflow:
             placement = [
                 {
                     k: decision.get(k)
-                    for k in ("provider", "site", "pool", "accelerator", "count", "start",
-                              "finish", "cost_usd")
+                    for k in (
+                        "provider",
+                        "site",
+                        "pool",
+                        "accelerator",
+                        "count",
+                        "start",
+                        "finish",
+                        "cost_usd",
+                    )
                 }
             ]
         return {
@@ -1027,13 +1048,15 @@ class Workflow:
                 item["committed_usd_per_hour"] += price * r.accelerators
         mine = caller.role in ("provider", "holder")
         out = []
-        for item in sorted(rows.values(), key=lambda x: (x["provider"], x["site"], x["accelerator"])):
+        order = sorted(rows.values(), key=lambda x: (x["provider"], x["site"], x["accelerator"]))
+        for item in order:
             if mine and self.owner.get(item["provider"]) != caller.party:
                 continue
             out.append({**item, "committed_usd_per_hour": str(item["committed_usd_per_hour"])})
         by_provider: dict[str, int] = {}
         for item in out:
-            by_provider[item["provider"]] = by_provider.get(item["provider"], 0) + item["accelerators"]
+            pid = item["provider"]
+            by_provider[pid] = by_provider.get(pid, 0) + item["accelerators"]
         return {
             "at": format_time(self.clock.now()),
             "scenario": self.sc.id,
