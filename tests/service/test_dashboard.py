@@ -201,13 +201,16 @@ def test_lab_submits_and_cancels_through_the_forms(svc: Svc) -> None:
         "term_years": "4",
     }
     r = svc.client.post("/dashboard/requests", data=form)
-    assert r.status_code == 201, r.text
+    # post/redirect/get: a reload of the result does not post again
+    assert [h.status_code for h in r.history] == [303]
+    assert r.status_code == 200, r.text
     assert "Request cap-9 submitted: offered." in r.text
+    assert "submitted: offered" not in svc.client.get("/dashboard").text  # shown once
     # the same form again (a reload) is the same Idempotency-Key: the saved response is
     # replayed, no second request and no second ledger entry
     size = tree_size(svc)
     again = svc.client.post("/dashboard/requests", data=form)
-    assert again.status_code == 201
+    assert "Request cap-9 submitted: offered." in again.text
     assert tree_size(svc) == size
     assert len(svc.client.get("/v1/requests", headers=svc.h()).json()["requests"]) == 1
     r = svc.client.post("/dashboard/requests/cap-9/cancel", data={"csrf": csrf})
@@ -266,4 +269,32 @@ def test_a_request_id_with_script_is_escaped(svc: Svc) -> None:
     assert r.status_code == 422
     assert evil not in r.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text  # kept in the form, escaped
-    assert r.text.count("<script>") == 1  # the page's own countdown script only
+    assert r.text.count("<script") == 1  # the page's own countdown script only
+    nonce = re.search(r'<script nonce="([^"]+)">', r.text)
+    assert nonce is not None
+    assert f"script-src 'nonce-{nonce.group(1)}'" in r.headers["content-security-policy"]
+
+
+def test_providers_and_observers_see_only_what_concerns_them(svc: Svc) -> None:
+    assert svc.submit(capacity_body()).status_code == 201
+    svc.clock.advance(timedelta(hours=1))
+    r = svc.client.post("/v1/offers/cap-1/decline", headers=svc.h("microsoft", "holder"))
+    assert r.status_code == 200
+    signin(svc, "coreweave", "provider")
+    cw = svc.client.get("/dashboard").text
+    assert 'id="placements"' in cw  # placed with coreweave: the placement, as the API shows
+    assert "20,000 × gb200 at coreweave-us (coreweave)" in cw
+    assert "azure-partner" not in cw  # neither the holder's offer nor other providers' rows
+    assert "declined" not in cw  # nor the explanation, nor the answer (not its business)
+    assert "No revenue share names coreweave." in cw
+    signin(svc, "oracle", "provider")
+    oracle = svc.client.get("/dashboard").text
+    assert "cap-1" not in oracle
+    assert 'id="placements"' not in oracle
+    assert "coreweave-us" not in oracle  # the fleet of its own providers only
+    signin(svc, "softbank", "observer")
+    sb = svc.client.get("/dashboard").text
+    assert "cap-1" not in sb
+    assert "No revenue share names softbank." in sb
+    assert "/dashboard/requests" not in sb
+    assert "/dashboard/offers/" not in sb

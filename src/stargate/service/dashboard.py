@@ -11,7 +11,9 @@ Every form that changes state (submit, cancel, accept, decline) carries a CSRF t
 of the session token under a random key made when the dashboard is mounted. A POST without
 it, or with a wrong one, is a 403 page and changes nothing. Refusals of the workflow (an
 expired offer, an invalid request) are shown as a message on the page with their status.
-Jinja2 autoescapes every value; the charts are inline SVG built from plain numbers here.
+A change that worked redirects to ``GET /dashboard`` (post/redirect/get), which shows its
+outcome once. Jinja2 autoescapes every value; the charts are inline SVG built from plain
+numbers here.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote, unquote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -44,6 +46,8 @@ if TYPE_CHECKING:
     from stargate.service.app import Context
 
 COOKIE = "stargate_session"
+#: The outcome of the last change, shown once by the page it redirects to (never a token).
+FLASH = "stargate_flash"
 TEMPLATES = Path(__file__).with_name("templates")
 #: A sign-in or action form is small; anything longer is refused before it is parsed.
 MAX_FORM_BYTES = 16 * 1024
@@ -103,6 +107,25 @@ def usd(value: Decimal | float) -> str:
     return f"${v:,.2f}"
 
 
+def when(text: str | None) -> str:
+    """``2025-01-24T00:00:01.594404Z`` → ``2025-01-24 00:00 UTC`` (the full instant stays in
+    the page's data attributes and titles)."""
+    if not text:
+        return "—"
+    day, _, rest = text.partition("T")
+    return f"{day} {rest[:5]} UTC" if rest else day
+
+
+def money(text: str | None) -> str:
+    """A decimal string as dollars to the cent: ``320000.0000`` → ``$320,000.00``."""
+    if text is None:
+        return "—"
+    try:
+        return f"${Decimal(text):,.2f}"
+    except (InvalidOperation, ValueError):
+        return str(text)
+
+
 def mount_dashboard(app: FastAPI, ctx: Context) -> None:
     """Add the dashboard's pages to ``app`` (outside the OpenAPI document)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -115,6 +138,8 @@ def mount_dashboard(app: FastAPI, ctx: Context) -> None:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["when"] = when
+    env.filters["money"] = money
     csrf_key = secrets.token_bytes(32)
     wf = ctx.workflow
     sc = ctx.scenario
@@ -135,12 +160,20 @@ def mount_dashboard(app: FastAPI, ctx: Context) -> None:
         return None if who is None else (who, token)
 
     def page(name: str, status: int = 200, **data: Any) -> HTMLResponse:
-        html = env.get_template(name).render(scenario=sc.id, **data)
+        # Only the page's own script runs (its nonce); forms post only here; no framing.
+        nonce = secrets.token_urlsafe(16)
+        html = env.get_template(name).render(scenario=sc.id, nonce=nonce, **data)
         return HTMLResponse(
             html,
             status_code=status,
             headers={
                 "Cache-Control": "no-store",
+                "Content-Security-Policy": (
+                    f"default-src 'none'; script-src 'nonce-{nonce}'; "
+                    "style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
+                    "base-uri 'none'; frame-ancestors 'none'"
+                ),
+                "X-Content-Type-Options": "nosniff",
                 "X-Frame-Options": "DENY",
                 "Referrer-Policy": "no-referrer",
             },
@@ -356,7 +389,21 @@ def mount_dashboard(app: FastAPI, ctx: Context) -> None:
         s = session(request)
         if s is None:
             return to_signin()
-        return dashboard(*s)
+        flash = request.cookies.get(FLASH)
+        text = unquote(flash)[:500] if flash else None
+        resp = dashboard(*s, Message("ok", text) if text else None)
+        if flash is not None:
+            resp.delete_cookie(FLASH, path="/dashboard", httponly=True, samesite="strict")
+        return resp
+
+    def done_redirect(text: str) -> Response:
+        """After a change that worked: back to the dashboard with a GET (so that a reload
+        does not post the form again), the outcome carried once in a short-lived cookie."""
+        resp = RedirectResponse("/dashboard", status_code=303)
+        resp.set_cookie(
+            FLASH, quote(text), max_age=60, httponly=True, samesite="strict", path="/dashboard"
+        )
+        return resp
 
     async def guarded(request: Request) -> tuple[Caller, str, dict[str, str]] | Response:
         """The session and the form of a state-changing POST, or the response refusing it
@@ -399,7 +446,7 @@ def mount_dashboard(app: FastAPI, ctx: Context) -> None:
                 Message("error", f"{data.get('title')}: {data.get('detail')}", status),
             )
         done = "accepted" if answer == "accept" else "declined"
-        return dashboard(caller, token, Message("ok", f"Offer {request_id} {done}."))
+        return done_redirect(f"Offer {request_id} {done}.")
 
     @app.post("/dashboard/requests/{request_id}/cancel", include_in_schema=False)
     async def cancel_request(request: Request, request_id: str) -> Response:
@@ -415,7 +462,7 @@ def mount_dashboard(app: FastAPI, ctx: Context) -> None:
             wf.cancel(caller, request_id)
         except ServiceError as e:
             return dashboard(caller, token, refused(e))
-        return dashboard(caller, token, Message("ok", f"Request {request_id} cancelled."))
+        return done_redirect(f"Request {request_id} cancelled.")
 
     @app.post("/dashboard/requests", include_in_schema=False)
     async def submit_request(request: Request) -> Response:
@@ -432,16 +479,12 @@ def mount_dashboard(app: FastAPI, ctx: Context) -> None:
         from starlette.concurrency import run_in_threadpool
 
         try:
-            status, data = await run_in_threadpool(wf.submit, caller, body, key, ctx.in_flight)
+            _status, data = await run_in_threadpool(wf.submit, caller, body, key, ctx.in_flight)
         except ServiceError as e:
             return dashboard(caller, token, refused(e), form)
         except InputError as e:
             return dashboard(caller, token, refused(input_problem(e)), form)
-        return dashboard(
-            caller,
-            token,
-            Message("ok", f"Request {data['id']} submitted: {data['state']}.", status),
-        )
+        return done_redirect(f"Request {data['id']} submitted: {data['state']}.")
 
 
 def request_body(requester: str, form: dict[str, str]) -> dict[str, Any]:
