@@ -181,6 +181,26 @@ def test_lab_submits_holder_declines_lab_sees_the_decision(browser: Any, server:
             timeout=5000,
         )
         _shot(holder, "holder-offer")
+
+        # another site's page posting the holder's decline: the strict cookie is not sent,
+        # so the browser lands on sign-in and the offer is still open
+        evil = holder_ctx.new_page()
+        evil.route(
+            "http://evil.test/**",
+            lambda route: route.fulfill(
+                content_type="text/html",
+                body=(
+                    f'<form id="f" method="post" action="{server.base}/dashboard/offers/'
+                    'cap-browser/decline"><input name="csrf" value="guess"></form>'
+                    "<script>document.getElementById('f').submit()</script>"
+                ),
+            ),
+        )
+        evil.goto("http://evil.test/")
+        evil.wait_for_url(server.base + "/")
+        evil.close()
+        still = server.api("/v1/requests/cap-browser", "lab")
+        assert still["state"] == "offered"
         offer.locator("button", has_text="Decline").click()
         holder.wait_for_selector(".msg.ok")
         assert "Offer cap-browser declined." in holder.inner_text(".msg.ok")

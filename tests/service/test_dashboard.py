@@ -52,7 +52,10 @@ def test_signin_sets_a_strict_httponly_cookie_and_never_shows_the_token(svc: Svc
     assert page.headers["cache-control"] == "no-store"
     # signed in, / goes to the dashboard; signing out forgets the session
     assert svc.client.get("/", follow_redirects=False).headers["location"] == "/dashboard"
-    out = svc.client.post("/signout", follow_redirects=False)
+    # signing out is a form like the others: a forged one (no CSRF token) is refused
+    assert svc.client.post("/signout", follow_redirects=False).status_code == 403
+    assert svc.client.get("/dashboard", follow_redirects=False).status_code == 200
+    out = svc.client.post("/signout", data={"csrf": csrf_of(page.text)}, follow_redirects=False)
     assert out.status_code == 303
     assert svc.client.get("/dashboard", follow_redirects=False).status_code == 303
 
@@ -133,7 +136,8 @@ def test_a_lab_does_not_see_another_labs_requests(svc: Svc) -> None:
     assert all(e["leaf_hash"] in other for e in entries["entries"])
 
 
-def test_answers_without_the_right_csrf_token_are_403_and_change_nothing(svc: Svc) -> None:
+def test_answers_without_the_right_csrf_token_are_403_and_change_nothing(svc_any: Svc) -> None:
+    svc = svc_any
     assert svc.submit(capacity_body()).status_code == 201
     size = tree_size(svc)
     signin(svc, "microsoft", "holder")
@@ -298,3 +302,39 @@ def test_providers_and_observers_see_only_what_concerns_them(svc: Svc) -> None:
     assert "No revenue share names softbank." in sb
     assert "/dashboard/requests" not in sb
     assert "/dashboard/offers/" not in sb
+
+
+def test_posts_from_another_site_and_oversized_forms_are_refused(svc: Svc) -> None:
+    assert svc.submit(capacity_body()).status_code == 201
+    size = tree_size(svc)
+    # login CSRF: another site's form signing the browser in is refused, no cookie set
+    svc.client.cookies.clear()
+    r = svc.client.post(
+        "/signin",
+        data={"token": svc.tokens[("microsoft", "holder")]},
+        headers={"Origin": "https://evil.example"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 403
+    assert "set-cookie" not in r.headers
+    signin(svc, "microsoft", "holder")
+    csrf = csrf_of(svc.client.get("/dashboard").text)
+    r = svc.client.post(
+        "/dashboard/offers/cap-1/accept",
+        data={"csrf": csrf},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert r.status_code == 403
+    r = svc.client.post("/dashboard/offers/cap-1/accept", data={"csrf": csrf, "pad": "x" * 20000})
+    assert r.status_code == 413
+    assert state_of(svc) == "offered"
+    assert tree_size(svc) == size
+    # the service's own origin is accepted
+    r = svc.client.post(
+        "/dashboard/offers/cap-1/accept",
+        data={"csrf": csrf},
+        headers={"Origin": "http://testserver"},
+    )
+    assert r.status_code == 200
+    assert "Offer cap-1 accepted." in r.text
+    assert state_of(svc) == "placed"

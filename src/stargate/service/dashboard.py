@@ -31,6 +31,7 @@ from urllib.parse import parse_qs, quote, unquote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from stargate.errors import InputError
 from stargate.ledger.entry import format_time
@@ -175,7 +176,7 @@ def mount_dashboard(app: FastAPI, ctx: Context) -> None:
                 ),
                 "X-Content-Type-Options": "nosniff",
                 "X-Frame-Options": "DENY",
-                "Referrer-Policy": "no-referrer",
+                "Referrer-Policy": "same-origin",  # no-referrer would make Origin "null"
             },
         )
 
@@ -352,6 +353,14 @@ def mount_dashboard(app: FastAPI, ctx: Context) -> None:
         return page("dashboard.html", message.status if message else 200, **data)
 
     # ------------------------------------------------------------------ routes
+    def cross_site(request: Request) -> bool:
+        """A POST whose ``Origin`` is another site's (browsers send it with every POST; a
+        client that sends none is not a browser acting for someone else)."""
+        origin = request.headers.get("origin")
+        if origin is None:
+            return False
+        return origin != f"{request.url.scheme}://{request.headers.get('host', '')}"
+
     @app.get("/", include_in_schema=False)
     def signin_page(request: Request) -> Response:
         if session(request) is not None:
@@ -360,8 +369,14 @@ def mount_dashboard(app: FastAPI, ctx: Context) -> None:
 
     @app.post("/signin", include_in_schema=False)
     async def signin(request: Request) -> Response:
+        if cross_site(request):  # login CSRF: another site signing the browser in as itself
+            return forbidden("Sign in from this service's own page.")
         form = await form_of(request)
-        token = (form or {}).get("token", "").strip()
+        if form is None:
+            return page("signin.html", 413, error="The form is too large.")
+        return await run_in_threadpool(do_signin, request, form.get("token", "").strip())
+
+    def do_signin(request: Request, token: str) -> Response:
         who = tokens.authenticate(wf.engine, token, wall_utc()) if token else None
         if who is None:
             return page("signin.html", 401, error="That token is unknown, revoked or expired.")
@@ -379,7 +394,10 @@ def mount_dashboard(app: FastAPI, ctx: Context) -> None:
         return resp
 
     @app.post("/signout", include_in_schema=False)
-    def signout() -> Response:
+    async def signout(request: Request) -> Response:
+        g = await guarded(request)
+        if isinstance(g, Response) and g.status_code != 303:
+            return g  # a forged sign-out is refused like any other form
         resp = RedirectResponse("/", status_code=303)
         resp.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
         return resp
@@ -406,14 +424,17 @@ def mount_dashboard(app: FastAPI, ctx: Context) -> None:
         return resp
 
     async def guarded(request: Request) -> tuple[Caller, str, dict[str, str]] | Response:
-        """The session and the form of a state-changing POST, or the response refusing it
-        (to sign-in without a session; 403 without the right CSRF token)."""
-        s = session(request)
+        """The session and the form of a state-changing POST, or the response refusing it:
+        to sign-in without a session; 403 from another site or without the right CSRF
+        token; 413 for a form over MAX_FORM_BYTES."""
+        s = await run_in_threadpool(session, request)
         if s is None:
             return to_signin()
+        if cross_site(request):
+            return forbidden("The form was posted from another site; nothing was changed.")
         form = await form_of(request)
         if form is None:
-            return forbidden("The form could not be read.")
+            return page("forbidden.html", 413, detail="The form is too large or not text.")
         sent = form.get("csrf", "")
         if not sent or not hmac.compare_digest(sent, csrf_of(s[1])):
             return forbidden("The form's CSRF token is missing or wrong; nothing was changed.")
@@ -428,7 +449,9 @@ def mount_dashboard(app: FastAPI, ctx: Context) -> None:
         g = await guarded(request)
         if isinstance(g, Response):
             return g
-        caller, token, _form = g
+        return await run_in_threadpool(do_answer, g[0], g[1], request_id, answer)
+
+    def do_answer(caller: Caller, token: str, request_id: str, answer: str) -> Response:
         if answer not in ("accept", "decline"):
             return dashboard(caller, token, Message("error", f"Unknown answer '{answer}'.", 404))
         if caller.role != "holder":
@@ -453,7 +476,9 @@ def mount_dashboard(app: FastAPI, ctx: Context) -> None:
         g = await guarded(request)
         if isinstance(g, Response):
             return g
-        caller, token, _form = g
+        return await run_in_threadpool(do_cancel, g[0], g[1], request_id)
+
+    def do_cancel(caller: Caller, token: str, request_id: str) -> Response:
         if caller.role != "lab":
             return dashboard(
                 caller, token, Message("error", "Only a lab's token may cancel requests.", 403)
@@ -469,17 +494,17 @@ def mount_dashboard(app: FastAPI, ctx: Context) -> None:
         g = await guarded(request)
         if isinstance(g, Response):
             return g
-        caller, token, form = g
+        return await run_in_threadpool(do_submit, *g)
+
+    def do_submit(caller: Caller, token: str, form: dict[str, str]) -> Response:
         if caller.role != "lab":
             return dashboard(
                 caller, token, Message("error", "Only a lab's token may submit requests.", 403)
             )
         key = form.get("idempotency_key", "").strip()[:255] or uuid.uuid4().hex
         body = request_body(caller.party, form)
-        from starlette.concurrency import run_in_threadpool
-
         try:
-            _status, data = await run_in_threadpool(wf.submit, caller, body, key, ctx.in_flight)
+            _status, data = wf.submit(caller, body, key, ctx.in_flight)
         except ServiceError as e:
             return dashboard(caller, token, refused(e), form)
         except InputError as e:
