@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -155,10 +155,8 @@ def open_service(
     try:
         app = create_app(Settings(db=url, **settings), clock=clock, ledger=led, scenario=scenario)
         if issued is None:
-            issued = {
-                (p, r): tokens.issue(led.store.engine, p, r, now=wall_utc()).token
-                for p, r in PARTIES
-            }
+            engine = led.store.engine  # type: ignore[attr-defined]
+            issued = {(p, r): tokens.issue(engine, p, r, now=wall_utc()).token for p, r in PARTIES}
         with TestClient(app) as client:
             yield Svc(app, client, clock, led, url, dict(issued))
     finally:
@@ -180,14 +178,15 @@ def request_rows(s: Svc) -> int:
         return int(conn.execute(sa.select(sa.func.count()).select_from(tables.requests)).scalar())
 
 
-def entry_kinds(s: Svc, request_id: str) -> list[str]:
+def entry_kinds(s: Any, request_id: str) -> list[str]:
     """The kinds of the ledger entries about ``request_id``, in order (read from the ledger,
-    not through the API)."""
+    not through the API); ``s`` is a :class:`Svc` or a ledger."""
     from stargate.ledger.core import row_to_entry
 
+    led = getattr(s, "ledger", s)
     return [
         e.kind
-        for e in (row_to_entry(r) for r in s.ledger.store.rows(start=0))
+        for e in (row_to_entry(r) for r in led.store.rows(start=0))
         if e.body.get("request_id") == request_id
     ]
 
@@ -209,7 +208,7 @@ def is_problem(r: Any, status: int) -> bool:
 
 
 @contextmanager
-def live_server(app: Any, lifespan: str = "on") -> Iterator[str]:
+def live_server(app: Any, lifespan: Literal["auto", "on", "off"] = "on") -> Iterator[str]:
     """``app`` served by a real uvicorn server on 127.0.0.1 (a free port) in a thread: its
     base URL. The server is stopped (and its lifespan closed) on exit; ``lifespan="off"``
     for an app whose lifespan a TestClient already runs."""

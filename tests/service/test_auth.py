@@ -81,8 +81,14 @@ def _submit(party: str, role: str) -> list[Call]:
 
 
 def _whatif(party: str, _role: str) -> list[Call]:
-    return [Call("POST", "/v1/whatif", None,
-                 {"request": job_body("w", requester=party), "without": ["azure-rofr"]})]
+    return [
+        Call(
+            "POST",
+            "/v1/whatif",
+            None,
+            {"request": job_body("w", requester=party), "without": ["azure-rofr"]},
+        )
+    ]
 
 
 #: method + path → its probe. Answers and cancels are probed only on objects where they change
@@ -117,8 +123,10 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("POST", "/v1/whatif"): Endpoint(frozenset({"lab"}), _whatif),
     ("GET", "/v1/artifacts/{artifact_id}"): Endpoint(
         ALL,
-        lambda _p, _r: [Call("GET", f"/v1/artifacts/{a}", a)
-                        for a in ("openai-roadmap", "gpt-4o", "no-such-artifact")],
+        lambda _p, _r: [
+            Call("GET", f"/v1/artifacts/{a}", a)
+            for a in ("openai-roadmap", "gpt-4o", "no-such-artifact")
+        ],
     ),
     ("GET", "/v1/ledger/checkpoint"): Endpoint(
         ALL, lambda _p, _r: [Call("GET", "/v1/ledger/checkpoint")]
@@ -135,8 +143,13 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ),
 }
 #: Endpoints anyone may call without a token.
-PUBLIC = {("GET", "/healthz"), ("GET", "/openapi.json"), ("GET", "/docs"),
-          ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc")}
+PUBLIC = {
+    ("GET", "/healthz"),
+    ("GET", "/openapi.json"),
+    ("GET", "/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/redoc"),
+}
 
 
 def app_endpoints(app: Any) -> set[tuple[str, str]]:
@@ -173,7 +186,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Svc]:
             "placed"
         )
         xcap = capacity_body(
-            XAI_CAP_ID, count=1000, requester="xai",
+            XAI_CAP_ID,
+            count=1000,
+            requester="xai",
             price_cap_usd_per_accelerator_hour=float(XAI_CAP),
         )
         assert s.submit(xcap, party="xai").json()["state"] == "placed"
@@ -220,10 +235,10 @@ def concerns(s: Svc, party: str, role: str, obj: str, path: str) -> bool:
 
 
 def forbidden(s: Svc, party: str, role: str) -> list[str]:
-    """Strings no 2xx body for (party, role) may contain: the labs' price caps but to the lab
-    itself (in any role); the ids of requests that concern neither the party (its role aside: the ledger
-    shows a party the entries naming it) nor the role; for microsoft (the holder) the names
-    of the other providers and the candidates."""
+    """Strings no 2xx body for (party, role) may contain: the labs' price caps but to the
+    lab itself (in any role); the ids of requests that concern neither the party (its role
+    aside: the ledger shows a party the entries naming it) nor the role; for microsoft (the
+    holder) the names of the other providers and the candidates."""
     out: list[str] = []
     if party != "openai":  # (openai's admin token reads openai's own entries)
         out.append(OPENAI_CAP)
@@ -290,22 +305,29 @@ def test_authorisation_matrix(world: Svc, caplog: pytest.LogCaptureFixture) -> N
                     if not is_problem(r, 403):
                         wrong.append("want 403: " + where)
                     continue
-                if ep.per_object and call.obj is not None:
-                    if not concerns(s, party, role, call.obj, path):
-                        if not is_problem(r, 404):
-                            wrong.append("want 404: " + where)
-                        continue
+                if (
+                    ep.per_object
+                    and call.obj is not None
+                    and not concerns(s, party, role, call.obj, path)
+                ):
+                    if not is_problem(r, 404):
+                        wrong.append("want 404: " + where)
+                    continue
                 if path.startswith("/v1/artifacts/") and r.status_code == 403:
                     if "policy_sha256" not in r.json():  # a denial by the Cedar policy
                         wrong.append("403 without the policy: " + where)
                     continue
-                if r.status_code >= 500 or r.status_code in (401, 403) or (
-                    r.status_code == 404 and call.obj not in ("no-such-artifact",)
+                if (
+                    r.status_code >= 500
+                    or r.status_code in (401, 403)
+                    or (r.status_code == 404 and call.obj not in ("no-such-artifact",))
                 ):
                     wrong.append("unexpected: " + where)
                 if 200 <= r.status_code < 300:
                     text = r.text
-                    leaks.extend(f"{x!r} in {where}" for x in forbidden(s, party, role) if x in text)
+                    leaks.extend(
+                        f"{x!r} in {where}" for x in forbidden(s, party, role) if x in text
+                    )
                     if path == "/v1/ledger/entries":
                         leaks.extend(_entry_leaks(party, r.json()))
     assert wrong == []
@@ -319,11 +341,16 @@ def test_authorisation_matrix(world: Svc, caplog: pytest.LogCaptureFixture) -> N
 def test_concerned_parties_see_their_objects(world: Svc) -> None:
     """The matrix's 2xx side is not empty: each party reads what concerns it."""
     s = world
-    assert s.client.get(f"/v1/requests/{OFFERED}", headers=s.h()).json()["request"][
-        "price_cap_usd_per_accelerator_hour"
-    ] == OPENAI_CAP
+    assert (
+        s.client.get(f"/v1/requests/{OFFERED}", headers=s.h()).json()["request"][
+            "price_cap_usd_per_accelerator_hour"
+        ]
+        == OPENAI_CAP
+    )
     held = s.client.get(f"/v1/requests/{OFFERED}", headers=s.h("microsoft", "holder")).json()
-    assert held["state"] == "offered" and held["count"] == 20000 and held["respond_by"]
+    assert held["state"] == "offered"
+    assert held["count"] == 20000
+    assert held["respond_by"]
     placed = s.client.get(f"/v1/requests/{DECLINED}", headers=s.h("coreweave", "provider"))
     assert [p["provider"] for p in placed.json()["placement"]] == ["coreweave"]
     mine = s.client.get("/v1/requests", headers=s.h("xai", "lab")).json()["requests"]
@@ -386,8 +413,10 @@ def test_roadmap_follows_the_cedar_policy(world: Svc) -> None:
     for party, role in (("xai", "lab"), ("amazon", "observer")):
         r = s.client.get("/v1/artifacts/openai-roadmap", headers=s.h(party, role))
         assert is_problem(r, 403), r.text
-        assert r.json()["policy_sha256"] == check(s.app.state.ctx.scenario, party,
-                                                  "openai-roadmap", day=day).policy_sha256
+        assert (
+            r.json()["policy_sha256"]
+            == check(s.app.state.ctx.scenario, party, "openai-roadmap", day=day).policy_sha256
+        )
         assert re.fullmatch(r"[0-9a-f]{64}", r.json()["policy_sha256"])
 
 
@@ -414,7 +443,10 @@ def test_an_investor_in_a_competitor_is_denied_the_roadmap(sqlite_url: str) -> N
         want = check(sc, "microsoft", "openai-roadmap", day=s.clock.now().date())
         assert r.json()["clause"] == "roadmap-access"
         assert r.json()["policy_sha256"] == want.policy_sha256
-        assert s.client.get("/v1/artifacts/gpt-4o", headers=s.h("microsoft", "holder")).status_code == 200
+        assert (
+            s.client.get("/v1/artifacts/gpt-4o", headers=s.h("microsoft", "holder")).status_code
+            == 200
+        )
 
 
 def test_tokens_never_reach_the_logs(sqlite_url: str, caplog: pytest.LogCaptureFixture) -> None:
@@ -438,8 +470,11 @@ def test_tokens_never_reach_the_logs(sqlite_url: str, caplog: pytest.LogCaptureF
                 h = {"Authorization": f"Bearer {tok}"}
                 c.get("/v1/fleet", headers=h)
                 c.get("/v1/requests/cap-1", headers=h)
-                c.post("/v1/requests", headers={**h, "Idempotency-Key": "k1"},
-                       json=capacity_body("log-1"))
+                c.post(
+                    "/v1/requests",
+                    headers={**h, "Idempotency-Key": "k1"},
+                    json=capacity_body("log-1"),
+                )
         logged = caplog.text + "".join(str(rec.args) for rec in caplog.records)
         assert "/v1/fleet" in logged, "uvicorn's access log was not captured"
         for tok in (good, bad, *s.tokens.values()):

@@ -30,7 +30,9 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Svc]:
         yield s
 
 
-def _post(s: Svc, path: str, content: bytes, ctype: str = "application/json", key: str = "k") -> Any:
+def _post(
+    s: Svc, path: str, content: bytes, ctype: str = "application/json", key: str = "k"
+) -> Any:
     return s.client.post(
         path,
         content=content,
@@ -50,54 +52,143 @@ CASES: list[tuple[str, str, bytes, str, int, str | None]] = [
     ("empty body", "/v1/requests", b"", "application/json", 400, None),
     ("an array", "/v1/requests", _js([job_body()]), "application/json", 422, None),
     ("a string", "/v1/requests", _js("job"), "application/json", 422, None),
-    ("unknown field", "/v1/requests", _js(job_body(colour="blue")), "application/json", 422,
-     "colour"),
-    ("wrong type: count", "/v1/requests",
-     _js(job_body(accelerators={"count": "many", "types": "any"})), "application/json", 422,
-     "accelerators.count"),
-    ("wrong type: duration", "/v1/requests", _js(job_body(duration_h=[1])),
-     "application/json", 422, "duration_h"),
-    ("negative count", "/v1/requests", _js(capacity_body(count=-5)), "application/json", 422,
-     "accelerators.count"),
-    ("unknown accelerator", "/v1/requests",
-     _js(capacity_body(accelerators={"count": 5, "types": ["gb2000"]})), "application/json",
-     422, "accelerators.types[0]"),
-    ("another requester", "/v1/requests", _js(job_body(requester="xai")), "application/json",
-     403, "requester"),
-    ("{requests: [...]}", "/v1/requests", _js({"requests": [job_body()]}), "application/json",
-     422, "requests"),
+    (
+        "unknown field",
+        "/v1/requests",
+        _js(job_body(colour="blue")),
+        "application/json",
+        422,
+        "colour",
+    ),
+    (
+        "wrong type: count",
+        "/v1/requests",
+        _js(job_body(accelerators={"count": "many", "types": "any"})),
+        "application/json",
+        422,
+        "accelerators.count",
+    ),
+    (
+        "wrong type: duration",
+        "/v1/requests",
+        _js(job_body(duration_h=[1])),
+        "application/json",
+        422,
+        "duration_h",
+    ),
+    (
+        "negative count",
+        "/v1/requests",
+        _js(capacity_body(count=-5)),
+        "application/json",
+        422,
+        "accelerators.count",
+    ),
+    (
+        "unknown accelerator",
+        "/v1/requests",
+        _js(capacity_body(accelerators={"count": 5, "types": ["gb2000"]})),
+        "application/json",
+        422,
+        "accelerators.types[0]",
+    ),
+    (
+        "another requester",
+        "/v1/requests",
+        _js(job_body(requester="xai")),
+        "application/json",
+        403,
+        "requester",
+    ),
+    (
+        "{requests: [...]}",
+        "/v1/requests",
+        _js({"requests": [job_body()]}),
+        "application/json",
+        422,
+        "requests",
+    ),
     ("wrong content type", "/v1/requests", _js(job_body()), "text/plain", 415, None),
-    ("form content type", "/v1/requests", b"id=x", "application/x-www-form-urlencoded", 415,
-     None),
-    ("oversized", "/v1/requests",
-     _js(job_body(notes="x" * (64 * 1024 + 10))), "application/json", 413, None),
-    ("whatif: unknown clause", "/v1/whatif",
-     _js({"request": job_body(), "without": ["azure-rofrr"]}), "application/json", 422,
-     "without"),
-    ("whatif: without not a list", "/v1/whatif",
-     _js({"request": job_body(), "without": "azure-rofr"}), "application/json", 422, "without"),
-    ("whatif: empty without", "/v1/whatif", _js({"request": job_body(), "without": []}),
-     "application/json", 422, "without"),
-    ("whatif: unknown field", "/v1/whatif",
-     _js({"request": job_body(), "without": ["azure-rofr"], "also": 1}), "application/json",
-     422, "also"),
-    ("whatif: no request", "/v1/whatif", _js({"without": ["azure-rofr"]}), "application/json",
-     422, "request"),
-    ("whatif: bad request", "/v1/whatif",
-     _js({"request": job_body(duration_h="long"), "without": ["azure-rofr"]}),
-     "application/json", 422, "duration_h"),
-    ("whatif: another requester", "/v1/whatif",
-     _js({"request": job_body(requester="xai"), "without": ["azure-rofr"]}),
-     "application/json", 403, "requester"),
+    ("form content type", "/v1/requests", b"id=x", "application/x-www-form-urlencoded", 415, None),
+    (
+        "oversized",
+        "/v1/requests",
+        _js(job_body(notes="x" * (64 * 1024 + 10))),
+        "application/json",
+        413,
+        None,
+    ),
+    (
+        "whatif: unknown clause",
+        "/v1/whatif",
+        _js({"request": job_body(), "without": ["azure-rofrr"]}),
+        "application/json",
+        422,
+        "without",
+    ),
+    (
+        "whatif: without not a list",
+        "/v1/whatif",
+        _js({"request": job_body(), "without": "azure-rofr"}),
+        "application/json",
+        422,
+        "without",
+    ),
+    (
+        "whatif: empty without",
+        "/v1/whatif",
+        _js({"request": job_body(), "without": []}),
+        "application/json",
+        422,
+        "without",
+    ),
+    (
+        "whatif: unknown field",
+        "/v1/whatif",
+        _js({"request": job_body(), "without": ["azure-rofr"], "also": 1}),
+        "application/json",
+        422,
+        "also",
+    ),
+    (
+        "whatif: no request",
+        "/v1/whatif",
+        _js({"without": ["azure-rofr"]}),
+        "application/json",
+        422,
+        "request",
+    ),
+    (
+        "whatif: bad request",
+        "/v1/whatif",
+        _js({"request": job_body(duration_h="long"), "without": ["azure-rofr"]}),
+        "application/json",
+        422,
+        "duration_h",
+    ),
+    (
+        "whatif: another requester",
+        "/v1/whatif",
+        _js({"request": job_body(requester="xai"), "without": ["azure-rofr"]}),
+        "application/json",
+        403,
+        "requester",
+    ),
     ("whatif: malformed", "/v1/whatif", b"[", "application/json", 400, None),
-    ("whatif: oversized", "/v1/whatif",
-     _js({"request": job_body(), "without": ["x" * (64 * 1024)]}), "application/json", 413,
-     None),
+    (
+        "whatif: oversized",
+        "/v1/whatif",
+        _js({"request": job_body(), "without": ["x" * (64 * 1024)]}),
+        "application/json",
+        413,
+        None,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "path", "body", "ctype", "status", "field"), CASES,
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("name", "path", "body", "ctype", "status", "field"), CASES, ids=[c[0] for c in CASES]
+)
 def test_bad_input_is_a_problem_and_stores_nothing(
     bad: Svc, name: str, path: str, body: bytes, ctype: str, status: int, field: str | None
 ) -> None:
@@ -113,16 +204,24 @@ def test_bad_input_is_a_problem_and_stores_nothing(
 
 def test_bad_parameters_are_problems(bad: Svc) -> None:
     s = bad
-    for url in ("/v1/requests?limit=0", "/v1/requests?limit=x", "/v1/offers?state=closed",
-                "/v1/ledger/proof/consistency?old_size=-1", "/v1/ledger/proof/inclusion",
-                "/v1/ledger/entries?start=-3"):
+    for url in (
+        "/v1/requests?limit=0",
+        "/v1/requests?limit=x",
+        "/v1/offers?state=closed",
+        "/v1/ledger/proof/consistency?old_size=-1",
+        "/v1/ledger/proof/inclusion",
+        "/v1/ledger/entries?start=-3",
+    ):
         who = ("microsoft", "holder") if "offers" in url else ("openai", "lab")
         r = s.client.get(url, headers=s.h(*who))
-        assert 400 <= r.status_code < 500 and is_problem(r, r.status_code), (url, r.text)
+        assert 400 <= r.status_code < 500, (url, r.text)
+        assert is_problem(r, r.status_code), (url, r.text)
     r = s.client.get("/v1/ledger/proof/inclusion?entry_id=e-999", headers=s.h())
-    assert 400 <= r.status_code < 500 and is_problem(r, r.status_code), r.text
+    assert 400 <= r.status_code < 500, r.text
+    assert is_problem(r, r.status_code), r.text
     r = s.client.get("/v1/ledger/proof/consistency?old_size=5&new_size=2", headers=s.h())
-    assert 400 <= r.status_code < 500 and is_problem(r, r.status_code), r.text
+    assert 400 <= r.status_code < 500, r.text
+    assert is_problem(r, r.status_code), r.text
 
 
 def test_an_unknown_path_and_method_are_problems(bad: Svc) -> None:
@@ -132,26 +231,37 @@ def test_an_unknown_path_and_method_are_problems(bad: Svc) -> None:
 
 
 _json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
-    | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.text(max_size=12), inner, max_size=5),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5)
+    ),
     max_leaves=20,
 )
 _keys = st.sampled_from(
-    ["id", "kind", "requester", "class", "accelerators", "duration_h", "workload_classes",
-     "term_years", "count", "types", "price_cap_usd_per_accelerator_hour", "request",
-     "without", "start", "deadline"]
+    [
+        "id",
+        "kind",
+        "requester",
+        "class",
+        "accelerators",
+        "duration_h",
+        "workload_classes",
+        "term_years",
+        "count",
+        "types",
+        "price_cap_usd_per_accelerator_hour",
+        "request",
+        "without",
+        "start",
+        "deadline",
+    ]
 )
 _shaped = st.dictionaries(_keys, _json, max_size=8)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck),
-          derandomize=True)
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(body=_json | _shaped, base=st.sampled_from([job_body(), capacity_body(), None]))
-def test_random_bodies_never_give_5xx(
-    bad: Svc, body: Any, base: dict[str, Any] | None
-) -> None:
+def test_random_bodies_never_give_5xx(bad: Svc, body: Any, base: dict[str, Any] | None) -> None:
     s = bad
     if isinstance(body, dict) and base is not None:
         body = {**base, **body}

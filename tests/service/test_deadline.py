@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -27,7 +28,8 @@ US = timedelta(microseconds=1)
 
 def _offered(s: Svc, rid: str, count: int = 1000) -> Any:
     r = s.submit(capacity_body(rid, count=count))
-    assert r.status_code == 201 and r.json()["state"] == "offered", r.text
+    assert r.status_code == 201, r.text
+    assert r.json()["state"] == "offered", r.text
     return parse_time(r.json()["offer"]["respond_by"])
 
 
@@ -44,8 +46,8 @@ def test_an_answer_a_microsecond_before_respond_by_wins(svc: Svc, answer: str) -
     d = s.client.get("/v1/decisions/cap-1", headers=s.h()).json()
     assert d["state"] == "placed"
     if answer == "accept":
-        assert d["placed"] and {c.get("provider") for c in d["decision"]["rows"]
-                                if c.get("placed")} == {"azure"}
+        assert d["placed"]
+        assert {c.get("provider") for c in d["decision"]["rows"] if c.get("placed")} == {"azure"}
     assert s.ledger.verify().ok
 
 
@@ -59,10 +61,12 @@ def test_an_answer_at_respond_by_is_expired(svc: Svc, answer: str) -> None:
     assert r.json()["type"].endswith("/expired")
     assert entry_kinds(s, "cap-1") == ["request", "offer", "expiry", "release", "decision"]
     got = s.client.get("/v1/requests/cap-1", headers=s.h()).json()
-    assert got["state"] == "placed" and got["answer"] == "none"
+    assert got["state"] == "placed"
+    assert got["answer"] == "none"
     # a second try is still "expired", and records nothing more
     again = s.client.post(f"/v1/offers/cap-1/{answer}", headers=s.h("microsoft", "holder"))
-    assert is_problem(again, 409) and again.json()["type"].endswith("/expired")
+    assert is_problem(again, 409)
+    assert again.json()["type"].endswith("/expired")
     assert entry_kinds(s, "cap-1").count("expiry") == 1
     assert s.ledger.verify().ok
 
@@ -110,19 +114,24 @@ def test_sweeper_and_requests_racing_record_the_expiry_once(svc: Svc) -> None:
         rid = f"race-{i}"
         respond_by = _offered(s, rid, count=500)
         s.clock.set(respond_by)
-        out = _race([
-            wf.expire_due,
-            wf.expire_due,
-            lambda: s.client.post(f"/v1/offers/{rid}/accept", headers=holder),
-            lambda: s.client.post(f"/v1/offers/{rid}/decline", headers=holder),
-            lambda: s.client.get(f"/v1/requests/{rid}", headers=s.h()),
-            lambda: s.client.get("/v1/offers", headers=holder),
-        ])
+        accept, decline = f"/v1/offers/{rid}/accept", f"/v1/offers/{rid}/decline"
+        read = f"/v1/requests/{rid}"
+        out = _race(
+            [
+                wf.expire_due,
+                wf.expire_due,
+                partial(s.client.post, accept, headers=holder),
+                partial(s.client.post, decline, headers=holder),
+                partial(s.client.get, read, headers=s.h()),
+                partial(s.client.get, "/v1/offers", headers=holder),
+            ]
+        )
         assert not [x for x in out if isinstance(x, Exception)], out
         swept = out[0] + out[1]
         assert swept in (0, 1)
         for r in out[2:4]:
-            assert is_problem(r, 409) and r.json()["type"].endswith("/expired"), r.text
+            assert is_problem(r, 409), r.text
+            assert r.json()["type"].endswith("/expired"), r.text
         assert out[4].json()["state"] == "placed"
         kinds = entry_kinds(s, rid)
         assert kinds == ["request", "offer", "expiry", "release", "decision"], (i, kinds)

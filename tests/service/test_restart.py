@@ -10,7 +10,6 @@ from typing import Any
 
 from stargate.ledger.entry import parse_time
 from tests.service.conftest import (
-    Svc,
     capacity_body,
     entry_kinds,
     open_service,
@@ -38,10 +37,14 @@ def test_an_offer_is_released_across_a_restart(service_url: str) -> None:
         assert workflow_of(s).expire_due() == 0
         assert entry_kinds(s, "cap-1") == ["request", "offer", "expiry", "release", "decision"]
         got = s.client.get("/v1/requests/cap-1", headers=s.h()).json()
-        assert got["state"] == "placed" and got["answer"] == "none"
-        expiry = [e for e in s.client.get("/v1/ledger/entries?kind=expiry", headers=s.h())
-                  .json()["entries"]]
-        assert len(expiry) == 1 and parse_time(expiry[0]["body"]["respond_by"]) == respond_by
+        assert got["state"] == "placed"
+        assert got["answer"] == "none"
+        expiry = [
+            e
+            for e in s.client.get("/v1/ledger/entries?kind=expiry", headers=s.h()).json()["entries"]
+        ]
+        assert len(expiry) == 1
+        assert parse_time(expiry[0]["body"]["respond_by"]) == respond_by
         assert s.ledger.verify().ok
     # and once more: the placement survives a second restart, nothing is redone
     with open_service(service_url, respond_by + timedelta(hours=6), issued=issued) as s:
@@ -51,8 +54,9 @@ def test_an_offer_is_released_across_a_restart(service_url: str) -> None:
 
 
 def _coreweave(rid: str, count: int) -> dict[str, Any]:
-    return capacity_body(rid, count=count, requester="xai", providers=["coreweave"],
-                         sites=["coreweave-us"])
+    return capacity_body(
+        rid, count=count, requester="xai", providers=["coreweave"], sites=["coreweave-us"]
+    )
 
 
 def test_the_capacity_book_is_rebuilt_after_a_restart(service_url: str) -> None:
@@ -68,7 +72,8 @@ def test_the_capacity_book_is_rebuilt_after_a_restart(service_url: str) -> None:
         want = free // 2 + 1000
         assert want < free
         first = s.submit(_coreweave("x-1", want), party="xai").json()
-        assert first["state"] == "placed" and _placed(first) == want, first
+        assert first["state"] == "placed", first
+        assert _placed(first) == want, first
         issued = s.tokens
         fleet_before = s.client.get("/v1/fleet", headers=s.h("coreweave", "provider")).json()
     with open_service(service_url, issued=issued) as s:
