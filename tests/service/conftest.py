@@ -105,9 +105,8 @@ def make_service(url: str, start: datetime = START, **settings: Any) -> Iterator
     led = open_ledger(url)
     clock = ManualClock(start)
     app = create_app(Settings(db=url, **settings), clock=clock, ledger=led)
-    issued = {
-        (p, r): tokens.issue(led.store.engine, p, r, now=wall_utc()).token for p, r in PARTIES
-    }
+    engine = led.store.engine  # type: ignore[attr-defined]
+    issued = {(p, r): tokens.issue(engine, p, r, now=wall_utc()).token for p, r in PARTIES}
     with TestClient(app) as client:
         yield Svc(app, client, clock, led, url, issued)
     led.close()
