@@ -238,7 +238,8 @@ def forbidden(s: Svc, party: str, role: str) -> list[str]:
     """Strings no 2xx body for (party, role) may contain: the labs' price caps but to the
     lab itself (in any role); the ids of requests that concern neither the party (its role
     aside: the ledger shows a party the entries naming it) nor the role; for microsoft (the
-    holder) the names of the other providers and the candidates."""
+    holder) and for the other providers the names of the other providers and the
+    candidates."""
     out: list[str] = []
     if party != "openai":  # (openai's admin token reads openai's own entries)
         out.append(OPENAI_CAP)
@@ -256,6 +257,8 @@ def forbidden(s: Svc, party: str, role: str) -> list[str]:
             out.append(rid)
     if party == "microsoft":
         out.extend(["coreweave", "oracle", "crusoe", "candidates"])
+    if party in ("coreweave", "oracle"):  # a provider sees its placements, not the others'
+        out.extend(["azure", "candidates", "microsoft"])
     return out
 
 
