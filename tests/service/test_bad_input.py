@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.fuzz.checks import budget
 from tests.service.conftest import (
     Svc,
     capacity_body,
@@ -259,7 +260,8 @@ _keys = st.sampled_from(
 _shaped = st.dictionaries(_keys, _json, max_size=8)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@pytest.mark.fuzz
+@budget(40)  # many more under HYPOTHESIS_PROFILE=fuzz (pytest -m fuzz)
 @given(body=_json | _shaped, base=st.sampled_from([job_body(), capacity_body(), None]))
 def test_random_bodies_never_give_5xx(bad: Svc, body: Any, base: dict[str, Any] | None) -> None:
     s = bad
