@@ -454,7 +454,9 @@ def test_an_investor_in_a_competitor_is_denied_the_roadmap(sqlite_url: str) -> N
         )
 
 
-def test_tokens_never_reach_the_logs(sqlite_url: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_tokens_never_reach_the_logs(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every logger at DEBUG, through a real server with uvicorn's access log on: good, bad
     and revoked tokens are sent; none appears in what was logged."""
     import httpx
@@ -468,9 +470,10 @@ def test_tokens_never_reach_the_logs(sqlite_url: str, caplog: pytest.LogCaptureF
         with live_server(s.app, lifespan="off") as base, httpx.Client(base_url=base) as c:
             for name in ("uvicorn", "uvicorn.access", "uvicorn.error"):
                 lg = logging.getLogger(name)
-                lg.setLevel(logging.DEBUG)
-                lg.disabled = False
-                lg.propagate = True  # into caplog (uvicorn's config keeps its own handlers)
+                monkeypatch.setattr(lg, "level", logging.DEBUG)
+                monkeypatch.setattr(lg, "disabled", False)
+                # into caplog (uvicorn's config keeps its own handlers); undone after the test
+                monkeypatch.setattr(lg, "propagate", True)
             for tok in (good, bad):
                 h = {"Authorization": f"Bearer {tok}"}
                 c.get("/v1/fleet", headers=h)
