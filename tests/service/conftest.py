@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -104,9 +105,8 @@ def make_service(url: str, start: datetime = START, **settings: Any) -> Iterator
     led = open_ledger(url)
     clock = ManualClock(start)
     app = create_app(Settings(db=url, **settings), clock=clock, ledger=led)
-    issued = {
-        (p, r): tokens.issue(led.store.engine, p, r, now=wall_utc()).token for p, r in PARTIES
-    }
+    engine = led.store.engine  # type: ignore[attr-defined]
+    issued = {(p, r): tokens.issue(engine, p, r, now=wall_utc()).token for p, r in PARTIES}
     with TestClient(app) as client:
         yield Svc(app, client, clock, led, url, issued)
     led.close()
@@ -122,3 +122,111 @@ def svc(sqlite_url: str) -> Iterator[Svc]:
 def svc_any(service_url: str) -> Iterator[Svc]:
     """The service on SQLite and on PostgreSQL."""
     yield from make_service(service_url)
+
+
+# --------------------------------------------------------------------------- more helpers
+# (the reliability and security tests: a service that can be closed and opened again on the
+# same database, a real server on loopback, and counts taken from the database)
+
+
+@contextmanager
+def open_service(
+    url: str,
+    start: datetime = START,
+    *,
+    scenario: Any = None,
+    issued: dict[tuple[str, str], str] | None = None,
+    **settings: Any,
+) -> Iterator[Svc]:
+    """Like :func:`make_service`, as a context manager that can be opened again on the same
+    database (a restart): ``issued`` reuses the tokens of an earlier opening (they are in
+    the database) instead of making new ones; ``scenario`` replaces the default."""
+    from fastapi.testclient import TestClient
+
+    from stargate.ledger import open_ledger
+    from stargate.service import tokens
+    from stargate.service.app import create_app
+    from stargate.service.clock import ManualClock, wall_utc
+    from stargate.service.settings import Settings
+
+    led = open_ledger(url)
+    clock = ManualClock(start)
+    try:
+        app = create_app(Settings(db=url, **settings), clock=clock, ledger=led, scenario=scenario)
+        if issued is None:
+            engine = led.store.engine  # type: ignore[attr-defined]
+            issued = {(p, r): tokens.issue(engine, p, r, now=wall_utc()).token for p, r in PARTIES}
+        with TestClient(app) as client:
+            yield Svc(app, client, clock, led, url, dict(issued))
+    finally:
+        led.close()
+
+
+def workflow_of(s: Svc) -> Any:
+    """The app's :class:`~stargate.service.workflow.Workflow`."""
+    return s.app.state.ctx.workflow
+
+
+def request_rows(s: Svc) -> int:
+    """How many requests the database holds."""
+    import sqlalchemy as sa
+
+    from stargate.service import tables
+
+    with s.ledger.store.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(tables.requests)).scalar())
+
+
+def entry_kinds(s: Any, request_id: str) -> list[str]:
+    """The kinds of the ledger entries about ``request_id``, in order (read from the ledger,
+    not through the API); ``s`` is a :class:`Svc` or a ledger."""
+    from stargate.ledger.core import row_to_entry
+
+    led = getattr(s, "ledger", s)
+    return [
+        e.kind
+        for e in (row_to_entry(r) for r in led.store.rows(start=0))
+        if e.body.get("request_id") == request_id
+    ]
+
+
+def is_problem(r: Any, status: int) -> bool:
+    """Whether ``r`` is an RFC 9457 problem document with ``status``."""
+    if r.status_code != status or not r.headers.get("content-type", "").startswith(
+        "application/problem+json"
+    ):
+        return False
+    doc = r.json()
+    return (
+        isinstance(doc, dict)
+        and doc.get("status") == status
+        and str(doc.get("type", "")).startswith("https://")
+        and bool(doc.get("title"))
+        and bool(doc.get("detail"))
+    )
+
+
+@contextmanager
+def live_server(app: Any, lifespan: Literal["auto", "on", "off"] = "on") -> Iterator[str]:
+    """``app`` served by a real uvicorn server on 127.0.0.1 (a free port) in a thread: its
+    base URL. The server is stopped (and its lifespan closed) on exit; ``lifespan="off"``
+    for an app whose lifespan a TestClient already runs."""
+    import threading
+
+    import uvicorn
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan=lifespan)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    try:
+        for _ in range(2000):  # up to 20 s for start-up (a bound, not a timing assertion)
+            if server.started or not thread.is_alive():
+                break
+            threading.Event().wait(0.01)
+        assert server.started, "the test server did not start"
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(20)
