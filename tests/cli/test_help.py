@@ -31,6 +31,7 @@ GROUPS = [
     ("ledger",),
     ("access",),
     ("agi",),
+    ("party",),
 ]
 
 
@@ -166,6 +167,11 @@ PARSE_ONLY = {
     # agi declare/verify write to the ledger they name: parsed (their refusals run)
     ("agi", "declare"),
     ("agi", "verify"),
+    # the service runs until stopped, and party add/revoke/list open the database they name
+    ("serve",),
+    ("party", "add"),
+    ("party", "revoke"),
+    ("party", "list"),
 }
 
 

@@ -105,7 +105,7 @@ def make_service(url: str, start: datetime = START, **settings: Any) -> Iterator
     led = open_ledger(url)
     clock = ManualClock(start)
     app = create_app(Settings(db=url, **settings), clock=clock, ledger=led)
-    engine = led.store.engine  # type: ignore[attr-defined]
+    engine = led.store.engine
     issued = {(p, r): tokens.issue(engine, p, r, now=wall_utc()).token for p, r in PARTIES}
     with TestClient(app) as client:
         yield Svc(app, client, clock, led, url, issued)
@@ -154,7 +154,7 @@ def open_service(
     try:
         app = create_app(Settings(db=url, **settings), clock=clock, ledger=led, scenario=scenario)
         if issued is None:
-            engine = led.store.engine  # type: ignore[attr-defined]
+            engine = led.store.engine
             issued = {(p, r): tokens.issue(engine, p, r, now=wall_utc()).token for p, r in PARTIES}
         with TestClient(app) as client:
             yield Svc(app, client, clock, led, url, dict(issued))

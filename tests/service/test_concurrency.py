@@ -45,7 +45,7 @@ def live(service_url: str) -> Iterator[Live]:
     led = open_ledger(service_url)
     try:
         app = create_app(Settings(db=service_url), clock=ManualClock(START), ledger=led)
-        engine = led.store.engine  # type: ignore[attr-defined]
+        engine = led.store.engine
         issued = {
             (p, r): tokens.issue(engine, p, r, now=wall_utc()).token
             for p, r in (("openai", "lab"), ("microsoft", "holder"))

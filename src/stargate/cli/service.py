@@ -113,7 +113,7 @@ def serve(
         app = create_app(settings)
         ctx = app.state.ctx
         err.print(
-            f"stargate serve: scenario '{ctx.scenario.id}', database {ctx.ledger.url}, clock "
+            f"serving scenario '{ctx.scenario.id}', database {ctx.ledger.url}, clock "
             f"{ctx.clock.describe()}; http://{settings.host}:{settings.port}/ "
             f"(API docs at /docs)",
             markup=False,
