@@ -611,7 +611,39 @@ def _add_schemas(app: FastAPI) -> None:
                 "without": {"type": "array", "items": {"type": "string"}, "minItems": 1},
             },
         }
+        _add_links(doc)
         app.openapi_schema = doc
         return doc
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+#: OpenAPI links from a submitted request (its ``id`` in the answer) to what can be done with
+#: it: (name, method, path, where the id goes). Clients and schemathesis' stateful tests follow
+#: them.
+_LINKS: tuple[tuple[str, str, str, str], ...] = (
+    ("GetRequest", "get", "/v1/requests/{request_id}", "path.request_id"),
+    ("GetDecision", "get", "/v1/decisions/{request_id}", "path.request_id"),
+    ("CancelRequest", "post", "/v1/requests/{request_id}/cancel", "path.request_id"),
+    ("AcceptOffer", "post", "/v1/offers/{request_id}/accept", "path.request_id"),
+    ("DeclineOffer", "post", "/v1/offers/{request_id}/decline", "path.request_id"),
+    ("RequestEntries", "get", "/v1/ledger/entries", "query.request_id"),
+)
+
+
+def _add_links(doc: dict[str, Any]) -> None:
+    paths = doc.get("paths", {})
+    submit = paths.get("/v1/requests", {}).get("post")
+    if submit is None:
+        return
+    links: dict[str, Any] = {}
+    for name, method, path, param in _LINKS:
+        op = paths.get(path, {}).get(method)
+        if op is not None and "operationId" in op:
+            links[name] = {
+                "operationId": op["operationId"],
+                "parameters": {param: "$response.body#/id"},
+            }
+    for status in ("201", "200"):
+        if status in submit.get("responses", {}):
+            submit["responses"][status]["links"] = links
