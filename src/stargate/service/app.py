@@ -37,6 +37,9 @@ log = logging.getLogger("stargate.service")
 
 PROBLEM = "application/problem+json"
 ALL_ROLES: tuple[Role, ...] = tokens.ROLES
+#: The largest leaf position a query may name (a BIGINT: larger ones are refused with a 422,
+#: not passed to the database, which cannot hold them).
+MAX_SEQ = 2**63 - 1
 
 
 @dataclass
@@ -520,7 +523,7 @@ def create_app(
     @app.get("/v1/ledger/entries", tags=["ledger"])
     def entries(
         caller: AnyCaller,
-        start: Annotated[int, Query(ge=0)] = 0,
+        start: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         kind: Annotated[str | None, Query(max_length=40)] = None,
         request_id: Annotated[str | None, Query(max_length=128)] = None,
