@@ -300,7 +300,7 @@ def check_database(url: str, run: dict[str, Any]) -> dict[str, Any]:
 
     load: Load = run["load"]
     with open_ledger(url) as led:
-        engine = led.store.engine  # type: ignore[attr-defined]
+        engine = led.store.engine
         with engine.connect() as conn:
             ids = Counter(str(r[0]) for r in conn.execute(sa.select(tables.requests.c.id)))
             states = Counter(str(r[0]) for r in conn.execute(sa.select(tables.requests.c.state)))
