@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import statistics
 import sys
@@ -55,7 +56,7 @@ def percentile(sorted_ms: list[float], q: float) -> float:
     """The ``q`` quantile (nearest rank) of sorted values."""
     if not sorted_ms:
         return float("nan")
-    k = max(0, min(len(sorted_ms) - 1, round(q * len(sorted_ms) + 0.5) - 1))
+    k = max(0, min(len(sorted_ms) - 1, math.ceil(q * len(sorted_ms)) - 1))
     return sorted_ms[k]
 
 
