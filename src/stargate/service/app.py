@@ -37,6 +37,9 @@ log = logging.getLogger("stargate.service")
 
 PROBLEM = "application/problem+json"
 ALL_ROLES: tuple[Role, ...] = tokens.ROLES
+#: The largest leaf position a query may name (a BIGINT: larger ones are refused with a 422,
+#: not passed to the database, which cannot hold them).
+MAX_SEQ = 2**63 - 1
 
 
 @dataclass
@@ -520,7 +523,7 @@ def create_app(
     @app.get("/v1/ledger/entries", tags=["ledger"])
     def entries(
         caller: AnyCaller,
-        start: Annotated[int, Query(ge=0)] = 0,
+        start: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         kind: Annotated[str | None, Query(max_length=40)] = None,
         request_id: Annotated[str | None, Query(max_length=128)] = None,
@@ -611,7 +614,39 @@ def _add_schemas(app: FastAPI) -> None:
                 "without": {"type": "array", "items": {"type": "string"}, "minItems": 1},
             },
         }
+        _add_links(doc)
         app.openapi_schema = doc
         return doc
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+#: OpenAPI links from a submitted request (its ``id`` in the answer) to what can be done with
+#: it: (name, method, path, where the id goes). Clients and schemathesis' stateful tests follow
+#: them.
+_LINKS: tuple[tuple[str, str, str, str], ...] = (
+    ("GetRequest", "get", "/v1/requests/{request_id}", "path.request_id"),
+    ("GetDecision", "get", "/v1/decisions/{request_id}", "path.request_id"),
+    ("CancelRequest", "post", "/v1/requests/{request_id}/cancel", "path.request_id"),
+    ("AcceptOffer", "post", "/v1/offers/{request_id}/accept", "path.request_id"),
+    ("DeclineOffer", "post", "/v1/offers/{request_id}/decline", "path.request_id"),
+    ("RequestEntries", "get", "/v1/ledger/entries", "query.request_id"),
+)
+
+
+def _add_links(doc: dict[str, Any]) -> None:
+    paths = doc.get("paths", {})
+    submit = paths.get("/v1/requests", {}).get("post")
+    if submit is None:
+        return
+    links: dict[str, Any] = {}
+    for name, method, path, param in _LINKS:
+        op = paths.get(path, {}).get(method)
+        if op is not None and "operationId" in op:
+            links[name] = {
+                "operationId": op["operationId"],
+                "parameters": {param: "$response.body#/id"},
+            }
+    for status in ("201", "200"):
+        if status in submit.get("responses", {}):
+            submit["responses"][status]["links"] = links

@@ -24,6 +24,7 @@ commit), each in its own savepoint so that one refused change does not undo the 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import queue
@@ -275,6 +276,14 @@ def _dump(data: Any) -> str:
 
 def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
+
+
+@functools.cache
+def _request_by_id() -> sa.Select[Any]:
+    """A request's row by id, built once (building it on every read cost more than the read:
+    docs/benchmarks.md, "Service")."""
+    t = tables.requests
+    return sa.select(*t.c).where(t.c.id == sa.bindparam("request_id"))
 
 
 class Workflow:
@@ -881,9 +890,8 @@ class Workflow:
 
     # -- reading ------------------------------------------------------------------------
     def get(self, request_id: str) -> dict[str, Any] | None:
-        t = tables.requests
         with self.engine.connect() as conn:
-            r = conn.execute(sa.select(*t.c).where(t.c.id == request_id)).first()
+            r = conn.execute(_request_by_id(), {"request_id": request_id}).first()
         if r is None:
             return None
         row = dict(r._mapping)
