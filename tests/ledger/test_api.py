@@ -113,7 +113,7 @@ def test_filters(led: Ledger) -> None:
     led.append(sample_entries(24, run_id="a"))
     led.append(sample_entries(12, run_id="b"))
     charges = list(led.entries(kind="charge"))
-    assert [e.seq for e in charges] == [2, 14, 26]
+    assert [e.seq for e in charges] == [2, 18, 26]  # charge is KINDS[2]: every 16th of each batch
     assert {e.run_id for e in led.entries(run_id="b")} == {"b"}
     assert len(list(led.entries(run_id="b"))) == 12
     since = list(led.entries(since=datetime(2025, 2, 1)))

@@ -39,6 +39,11 @@ VERSION_TABLE = "stargate_ledger_version"
 SCHEMA_VERSION = 1
 #: Every Alembic revision this Stargate knows, oldest first.
 REVISIONS = ("0001", "0002")
+#: The execution option of connections that only read, one statement at a time (SQLite: no
+#: BEGIN is sent for them; the multi-party service's hot reads).
+READ_ONLY = "stargate_read_only"
+#: Where a write transaction keeps its next sequence number (``Connection.info``).
+NEXT_SEQ = "stargate_ledger_next_seq"
 
 _READ_CHUNK = 20_000
 
@@ -297,10 +302,14 @@ class SqlStore:
         with self.engine.connect() as conn:
             if self.dialect == "sqlite":
                 conn.info["sqlite_begin"] = "BEGIN IMMEDIATE"
-            with conn.begin():
-                if self.dialect == "postgresql":
-                    conn.exec_driver_sql("LOCK TABLE ledger_entries IN EXCLUSIVE MODE")
-                yield conn
+            conn.info.pop(NEXT_SEQ, None)
+            try:
+                with conn.begin():
+                    if self.dialect == "postgresql":
+                        conn.exec_driver_sql("LOCK TABLE ledger_entries IN EXCLUSIVE MODE")
+                    yield conn
+            finally:
+                conn.info.pop(NEXT_SEQ, None)
 
     def append_on(
         self, conn: Connection, build: Callable[[int], Sequence[StoredRow]]
@@ -310,8 +319,14 @@ class SqlStore:
         import sqlalchemy as sa
 
         t = self._t
-        top = conn.execute(sa.select(sa.func.max(t.c.seq))).scalar()
-        rows = list(build(0 if top is None else int(top) + 1))
+        first = conn.info.get(NEXT_SEQ)
+        if first is None:
+            top = conn.execute(sa.select(sa.func.max(t.c.seq))).scalar()
+            first = 0 if top is None else int(top) + 1
+        rows = list(build(first))
+        # the next sequence number, kept for this transaction's next append (a caller that
+        # rolls a savepoint back must drop it: forget_next_seq)
+        conn.info[NEXT_SEQ] = first + len(rows)
         if rows and self.dialect == "sqlite":
             # the driver's executemany on tuples: the batched insert, without
             # SQLAlchemy's per-row parameter processing (amounts as decimal text)
@@ -327,6 +342,11 @@ class SqlStore:
         elif rows:
             conn.execute(t.insert(), [r._asdict() for r in rows])
         return rows
+
+    @staticmethod
+    def forget_next_seq(conn: Connection) -> None:
+        """After a savepoint that appended is rolled back: read the next number again."""
+        conn.info.pop(NEXT_SEQ, None)
 
     def execute_raw(self, sql: str, params: dict[str, Any] | None = None) -> None:
         """Run one statement in its own transaction (tests: play the attacker)."""
@@ -382,6 +402,8 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get(READ_ONLY):
+        return  # a single read: the statement is its own transaction (no BEGIN, no ROLLBACK)
     conn.exec_driver_sql(conn.info.pop("sqlite_begin", "BEGIN"))
 
 

@@ -157,7 +157,7 @@ def mount_dashboard(app: FastAPI, ctx: Context) -> None:
         token = request.cookies.get(COOKIE)
         if not token:
             return None
-        who = tokens.authenticate(wf.engine, token, wall_utc())
+        who = tokens.authenticate(wf.reader, token, wall_utc())
         return None if who is None else (who, token)
 
     def page(name: str, status: int = 200, **data: Any) -> HTMLResponse:
@@ -377,7 +377,7 @@ def mount_dashboard(app: FastAPI, ctx: Context) -> None:
         return await run_in_threadpool(do_signin, request, form.get("token", "").strip())
 
     def do_signin(request: Request, token: str) -> Response:
-        who = tokens.authenticate(wf.engine, token, wall_utc()) if token else None
+        who = tokens.authenticate(wf.reader, token, wall_utc()) if token else None
         if who is None:
             return page("signin.html", 401, error="That token is unknown, revoked or expired.")
         resp = RedirectResponse("/dashboard", status_code=303)

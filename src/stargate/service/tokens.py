@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from stargate.errors import InputError, Problem, did_you_mean
 from stargate.ledger.entry import format_time, parse_time
 from stargate.service import tables
+from stargate.service.sql import Reader
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -149,14 +150,19 @@ def _by_hash() -> sa.Select[Any]:
     )
 
 
-def authenticate(engine: Engine, token: str, now: datetime) -> Caller | None:
+def authenticate(source: Engine | Reader, token: str, now: datetime) -> Caller | None:
     """The caller a token stands for, or None (unknown, malformed, revoked or expired). The
-    look-up is by the token's hash; the stored hash is compared in constant time."""
+    look-up is by the token's hash, on every call (a revocation counts at once); the stored
+    hash is compared in constant time."""
     if not token.startswith(PREFIX) or len(token) > 128:
         return None
     digest = token_sha256(token)
-    with engine.connect() as conn:
-        row = conn.execute(_by_hash(), {"digest": digest}).first()
+    row: Any
+    if isinstance(source, Reader):
+        row = source.one("token", (digest,))
+    else:
+        with source.connect() as conn:
+            row = conn.execute(_by_hash(), {"digest": digest}).first()
     if row is None or not hmac.compare_digest(str(row[0]), digest):
         return None
     expires = parse_time(str(row[4]))

@@ -48,7 +48,8 @@ from stargate.domain.provenance import for_scenario
 from stargate.errors import InputError
 from stargate.ledger import EntryIn, Ledger
 from stargate.ledger.entry import format_time, parse_time
-from stargate.service import tables
+from stargate.ledger.store import NEXT_SEQ, READ_ONLY
+from stargate.service import sql, tables
 from stargate.service.clock import Clock
 from stargate.service.tokens import Caller
 
@@ -177,48 +178,78 @@ class Writer:
         self.on_failure = on_failure
         self.max_batch = max_batch
         self._q: queue.Queue[tuple[Callable[[Connection], Any], Future[Any]] | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="stargate-writer", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self.start()
 
-    def call(self, fn: Callable[[Connection], T], timeout_s: float = 60.0) -> T:
+    def start(self) -> None:
+        """Start the thread (again, after :meth:`close`: an app whose lifespan ended and
+        began again, as a test client does)."""
+        with self._start_lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._q = queue.Queue()
+            self._thread = threading.Thread(
+                target=self._run, args=(self._q,), name="stargate-writer", daemon=True
+            )
+            self._thread.start()
+
+    def submit(self, fn: Callable[[Connection], T]) -> Future[T]:
+        """Queue ``fn``; its future is done once the batch it ran in has committed."""
+        if self._thread is None or not self._thread.is_alive():
+            self.start()
         fut: Future[T] = Future()
         self._q.put((fn, fut))
-        return fut.result(timeout_s)
+        return fut
+
+    def call(self, fn: Callable[[Connection], T], timeout_s: float = 60.0) -> T:
+        return self.submit(fn).result(timeout_s)
 
     def close(self) -> None:
-        self._q.put(None)
-        self._thread.join(10)
+        with self._start_lock:
+            thread = self._thread
+            if thread is None:
+                return
+            self._q.put(None)
+        thread.join(10)
 
-    def _run(self) -> None:
+    def _run(self, q: queue.Queue[tuple[Callable[[Connection], Any], Future[Any]] | None]) -> None:
         while True:
-            item = self._q.get()
+            item = q.get()
             if item is None:
                 return
             batch = [item]
+            stop = False
             while len(batch) < self.max_batch:
                 try:
-                    nxt = self._q.get_nowait()
+                    nxt = q.get_nowait()
                 except queue.Empty:
                     break
                 if nxt is None:
-                    self._q.put(None)
+                    stop = True
                     break
                 batch.append(nxt)
             self._commit(batch)
+            if stop:
+                return
 
     def _commit(self, batch: list[tuple[Callable[[Connection], Any], Future[Any]]]) -> None:
         done: list[tuple[Future[Any], Any, BaseException | None]] = []
         try:
             with self.ledger.write() as conn:
                 for fn, fut in batch:
-                    sp = conn.begin_nested()
+                    # a savepoint per call, as plain SQL (the same on SQLite and PostgreSQL;
+                    # SQLAlchemy's nested-transaction objects cost more than the statements)
+                    conn.exec_driver_sql("SAVEPOINT stargate_call")
                     try:
                         res = fn(conn)
                     except BaseException as e:  # noqa: BLE001 - handed to the caller
-                        sp.rollback()
+                        conn.exec_driver_sql("ROLLBACK TO SAVEPOINT stargate_call")
+                        conn.exec_driver_sql("RELEASE SAVEPOINT stargate_call")
+                        conn.info.pop(NEXT_SEQ, None)  # its entries are gone: read it again
                         done.append((fut, None, e))
                     else:
-                        sp.commit()
+                        conn.exec_driver_sql("RELEASE SAVEPOINT stargate_call")
                         done.append((fut, res, None))
         except BaseException as e:  # noqa: BLE001 - the commit failed: every caller is told
             for _fn, fut in batch:
@@ -286,6 +317,32 @@ def _request_by_id() -> sa.Select[Any]:
     return sa.select(*t.c).where(t.c.id == sa.bindparam("request_id"))
 
 
+def _integral(value: Any) -> Any:
+    """``value`` with every float that is a whole number written as an integer (4.0 → 4: the
+    same JSON number), so that the entry's canonical JSON takes the ledger's fast path."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return value
+
+
+def requester_json(row: dict[str, Any]) -> str:
+    """:meth:`Workflow.requester_view` as JSON text, spliced from the stored JSON columns
+    (no parse and re-dump of the decision: the hot read)."""
+    d = json.dumps
+    return (
+        f'{{"id":{d(row["id"])},"kind":{d(row["kind"])},"requester":{d(row["requester"])},'
+        f'"state":{d(row["state"])},"submitted_at":{d(row["submitted_at"])},'
+        f'"updated_at":{d(row["updated_at"])},"request":{row["body"]},'
+        f'"offer":{row.get("offer") or "null"},"answer":{d(row.get("answer"))},'
+        f'"answered_at":{d(row.get("answered_at"))},"decision":{row.get("decision") or "null"},'
+        f'"explanation":{d(row.get("explanation"))}}}'
+    )
+
+
 class Workflow:
     """The service's state: the scenario, the capacity book and the job broker in memory
     (rebuilt from the database at start), the requests in the database."""
@@ -303,6 +360,12 @@ class Workflow:
         self.party_ids = {p.id for p in scenario.parties}
         self._state_lock = threading.Lock()
         self.history_decisions = 0
+        self.dialect = ledger.store.dialect
+        # reads run one statement each, with no transaction around them (SQLite: no BEGIN)
+        self.read_engine = self.engine.execution_options(**{READ_ONLY: True})
+        self.reader = sql.Reader(self.engine, self.dialect)
+        self._ids: set[str] = set()
+        self._next_seq = 0
         self._rebuild()
         self.writer = Writer(ledger, self._rebuild)
 
@@ -327,7 +390,10 @@ class Workflow:
                     n += 1
             self.history_decisions = n
             self.book = book
-            self.broker = Broker(place_view(sc, start), recorded_as=sc, objective=self.objective)
+            # the ten best candidates with their reasons, as `place --detail summary` keeps
+            self.broker = Broker(
+                place_view(sc, start), recorded_as=sc, objective=self.objective, detail="summary"
+            )
             self.provenance = for_scenario(sc)
             t = tables.requests
             with self.engine.connect() as conn:
@@ -338,6 +404,10 @@ class Workflow:
                 ).all()
             for (effects,) in rows:
                 self._apply(json.loads(effects))
+            with self.engine.connect() as conn:
+                self._ids = {str(r[0]) for r in conn.execute(sa.select(t.c.id))}
+                top = conn.execute(sa.select(sa.func.max(t.c.seq))).scalar()
+            self._next_seq = 0 if top is None else int(top) + 1
 
     def _apply(self, effects: dict[str, Any]) -> None:
         for r in effects.get("reservations", []):
@@ -378,12 +448,33 @@ class Workflow:
     ) -> tuple[int, dict[str, Any]]:
         """Submit a request under an Idempotency-Key: the saved response for a retry, 422
         for the key with another body, 409 while the first is in flight."""
+        status, text = self.writer_result(self.submit_future(caller, body, key, in_flight))
+        data: dict[str, Any] = json.loads(text)
+        return status, data
+
+    @staticmethod
+    def writer_result(fut: Future[tuple[int, str]] | tuple[int, str]) -> tuple[int, str]:
+        return fut if isinstance(fut, tuple) else fut.result(60.0)
+
+    def submit_future(
+        self, caller: Caller, body: Any, key: str, in_flight: set[tuple[str, str]]
+    ) -> Future[tuple[int, str]] | tuple[int, str]:
+        """:meth:`submit`'s work up to the writer: the saved response (a tuple) for a retry,
+        else the writer's future of (status, response JSON text); the slot is in
+        ``in_flight`` until that future is done."""
         digest = body_sha256(body)
         slot = (caller.party, key)
-        saved = self._saved(slot)
-        if saved is not None:
-            return self._replay(saved, digest)
-        req = self.parse(body)
+        try:
+            req = self.parse(body)
+        except ServiceError:
+            # a retry of a saved request is answered with the saved response even if the
+            # scenario's names changed since; a new key with a bad body is refused
+            saved = self._saved(slot)
+            if saved is not None:
+                return self._replay_text(saved, digest)
+            raise
+        # a retry of a request already answered is answered from the saved response by the
+        # writer (the same check, inside the transaction): no read here on the hot path
         if req.requester != caller.party:
             raise ServiceError(
                 403,
@@ -403,23 +494,26 @@ class Workflow:
                 )
             in_flight.add(slot)
         try:
-            return self.writer.call(lambda conn: self._submit(conn, caller, req, slot, digest))
-        finally:
+            fut = self.writer.submit(lambda conn: self._submit(conn, caller, req, slot, digest))
+        except BaseException:
+            with self._state_lock:
+                in_flight.discard(slot)
+            raise
+
+        def done(_f: Future[tuple[int, str]]) -> None:
             with self._state_lock:
                 in_flight.discard(slot)
 
+        fut.add_done_callback(done)
+        return fut
+
     def _saved(self, slot: tuple[str, str]) -> tuple[str, int, str] | None:
-        t = tables.idempotency
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(t.c.body_sha256, t.c.status_code, t.c.response).where(
-                    t.c.party == slot[0], t.c.key == slot[1]
-                )
-            ).first()
+        with self.read_engine.connect() as conn:
+            row = sql.run(conn, self.dialect, "saved", slot).first()
         return None if row is None else (str(row[0]), int(row[1]), str(row[2]))
 
     @staticmethod
-    def _replay(saved: tuple[str, int, str], digest: str) -> tuple[int, dict[str, Any]]:
+    def _replay_text(saved: tuple[str, int, str], digest: str) -> tuple[int, str]:
         if saved[0] != digest:
             raise ServiceError(
                 422,
@@ -429,8 +523,7 @@ class Workflow:
                 "new request",
                 "Idempotency-Key",
             )
-        data: dict[str, Any] = json.loads(saved[2])
-        return saved[1], data
+        return saved[1], saved[2]
 
     def _submit(
         self,
@@ -439,18 +532,11 @@ class Workflow:
         req: Request | CapacityRequest,
         slot: tuple[str, str],
         digest: str,
-    ) -> tuple[int, dict[str, Any]]:
-        t = tables.requests
-        saved = conn.execute(
-            sa.select(
-                tables.idempotency.c.body_sha256,
-                tables.idempotency.c.status_code,
-                tables.idempotency.c.response,
-            ).where(tables.idempotency.c.party == slot[0], tables.idempotency.c.key == slot[1])
-        ).first()
+    ) -> tuple[int, str]:
+        saved = sql.run(conn, self.dialect, "saved", slot).first()
         if saved is not None:  # a retry that raced the first attempt's commit
-            return self._replay((str(saved[0]), int(saved[1]), str(saved[2])), digest)
-        if conn.execute(sa.select(t.c.id).where(t.c.id == req.id)).first() is not None:
+            return self._replay_text((str(saved[0]), int(saved[1]), str(saved[2])), digest)
+        if req.id in self._ids:
             raise ServiceError(
                 409,
                 "request-exists",
@@ -459,8 +545,7 @@ class Workflow:
                 "id",
             )
         now = self.clock.now()
-        top = conn.execute(sa.select(sa.func.max(t.c.seq))).scalar()
-        seq = 0 if top is None else int(top) + 1
+        seq = self._next_seq
         body = req.model_dump(mode="json", by_alias=True, exclude_none=True)
         row: dict[str, Any] = {
             "id": req.id,
@@ -477,11 +562,14 @@ class Workflow:
             "answer": None,
             "answered_at": None,
             "decision": None,
+            "explanation": None,
             "placed_with": None,
             "effects": None,
             "version": 0,
         }
-        entries = [self._entry(row, None, "requested", caller.party, now, {"request": body})]
+        entries = [
+            self._entry(row, None, "requested", caller.party, now, {"request": _integral(body)})
+        ]
         snap_book = self.book.snapshot()
         snap_free = self.broker.free.copy()
         try:
@@ -505,24 +593,22 @@ class Workflow:
             else:
                 dj = self.broker.decide(req, now)
                 entries.extend(self._decided(row, "requested", dj, now))
-            conn.execute(t.insert().values(**row))
+            sql.run(conn, self.dialect, "insert_request", [row[c] for c in sql.REQUEST_COLUMNS])
             self.ledger.append_on(conn, entries)
-            status, response = 201, self.requester_view(row)
-            conn.execute(
-                tables.idempotency.insert().values(
-                    party=slot[0],
-                    key=slot[1],
-                    body_sha256=digest,
-                    status_code=status,
-                    response=_dump(response),
-                    created_at=format_time(now),
-                )
+            status, text = 201, requester_json(row)
+            sql.run(
+                conn,
+                self.dialect,
+                "insert_saved",
+                (slot[0], slot[1], digest, status, text, format_time(now)),
             )
         except BaseException:
             self.book.restore(snap_book)
             self.broker.free = snap_free
             raise
-        return status, response
+        self._next_seq = seq + 1
+        self._ids.add(req.id)
+        return status, text
 
     # -- the entries ------------------------------------------------------------------------
     def _parties(self, row: dict[str, Any], kind: str) -> list[str]:
@@ -661,6 +747,7 @@ class Workflow:
                 "accelerators": d.count,
             }
         row["decision"] = _dump(data)
+        row["explanation"] = data.get("explanation")
         row["placed_with"] = _dump(with_)
         row["effects"] = _dump(effects)
         to: State = "placed" if placed else "unplaceable"
@@ -890,11 +977,11 @@ class Workflow:
 
     # -- reading ------------------------------------------------------------------------
     def get(self, request_id: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
-            r = conn.execute(_request_by_id(), {"request_id": request_id}).first()
+        """A request's row (an offer past ``respond_by`` is expired first)."""
+        r = self.reader.one("request", (request_id,))
         if r is None:
             return None
-        row = dict(r._mapping)
+        row = dict(zip(sql.REQUEST_COLUMNS, r, strict=True))
         if row["state"] == "offered" and parse_time(row["respond_by"]) <= self.clock.now():
             self.expire_due(request_id)
             return self.get(request_id)
@@ -946,21 +1033,8 @@ class Workflow:
 
     @staticmethod
     def requester_view(row: dict[str, Any]) -> dict[str, Any]:
-        decision = json.loads(row["decision"]) if row.get("decision") else None
-        return {
-            "id": row["id"],
-            "kind": row["kind"],
-            "requester": row["requester"],
-            "state": row["state"],
-            "submitted_at": row["submitted_at"],
-            "updated_at": row["updated_at"],
-            "request": json.loads(row["body"]),
-            "offer": json.loads(row["offer"]) if row.get("offer") else None,
-            "answer": row.get("answer"),
-            "answered_at": row.get("answered_at"),
-            "decision": decision,
-            "explanation": None if decision is None else decision.get("explanation"),
-        }
+        data: dict[str, Any] = json.loads(requester_json(row))
+        return data
 
     @staticmethod
     def holder_view(row: dict[str, Any]) -> dict[str, Any]:

@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("answer", sa.String(16), nullable=True),
         sa.Column("answered_at", sa.String(27), nullable=True),
         sa.Column("decision", sa.Text(), nullable=True),
+        sa.Column("explanation", sa.Text(), nullable=True),
         sa.Column("placed_with", sa.Text(), nullable=True),
         sa.Column("effects", sa.Text(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
