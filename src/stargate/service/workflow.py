@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
 import sqlalchemy as sa
 
@@ -67,17 +67,7 @@ State = Literal[
     "unplaceable",
     "cancelled",
 ]
-STATES: tuple[State, ...] = (
-    "requested",
-    "offered",
-    "accepted",
-    "declined",
-    "expired",
-    "released",
-    "placed",
-    "unplaceable",
-    "cancelled",
-)
+STATES: tuple[State, ...] = get_args(State)
 FINAL: frozenset[str] = frozenset({"placed", "unplaceable", "cancelled"})
 
 #: Every transition: (from, to) → (who makes it, the kind of its ledger entry). ``None`` is
