@@ -172,7 +172,7 @@ def test_default_url_is_in_the_user_data_dir(
 def test_sqlite_is_wal_and_full_sync(led: Ledger) -> None:
     import sqlalchemy as sa
 
-    engine = led.store.engine  # type: ignore[attr-defined]
+    engine = led.store.engine
     with engine.connect() as conn:
         assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(sa.text("PRAGMA synchronous")).scalar() == 2  # FULL
