@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from pathlib import Path
 
 import pytest
 
 from benchmarks.ledger_bench import run_ledger_bench
+from benchmarks.pg import scratch_database
 
 ENTRIES = int(os.environ.get("STARGATE_BENCH_LEDGER_ENTRIES", "1000000"))
-PG_URL = os.environ.get(
-    "STARGATE_BENCH_PG_URL", "postgresql+psycopg://root@127.0.0.1:5432/postgres"
-)
 
 
 def check(result: dict[str, object], sqlite: bool) -> None:
@@ -40,20 +37,5 @@ def test_ledger_sqlite(tmp_path: Path) -> None:
 
 @pytest.mark.benchmark
 def test_ledger_postgresql() -> None:
-    import sqlalchemy as sa
-
-    try:
-        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-    except Exception as exc:  # noqa: BLE001 - any failure: skip and say why
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {type(exc).__name__}")
-    name = f"stargate_ledger_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        check(run_ledger_bench(PG_URL.rsplit("/", 1)[0] + "/" + name, entries=ENTRIES), False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with scratch_database("stargate_ledger_bench") as url:
+        check(run_ledger_bench(url, entries=ENTRIES), False)

@@ -32,17 +32,15 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from benchmarks.pg import scratch_database
+
 ROOT = Path(__file__).resolve().parents[1]
-PG_URL = os.environ.get(
-    "STARGATE_BENCH_PG_URL", "postgresql+psycopg://root@127.0.0.1:5432/postgres"
-)
 SUBMITS = int(os.environ.get("STARGATE_BENCH_SERVICE_SUBMITS", "2000"))
 READS = int(os.environ.get("STARGATE_BENCH_SERVICE_READS", "5000"))
 CONCURRENCY = int(os.environ.get("STARGATE_BENCH_SERVICE_CONCURRENCY", "32"))
@@ -218,23 +216,8 @@ def check(result: dict[str, Any]) -> None:
 
 @pytest.fixture
 def pg_bench_url() -> Iterator[str]:
-    import sqlalchemy as sa
-
-    try:
-        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-    except Exception as exc:  # noqa: BLE001 - any failure: skip and say why
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {type(exc).__name__}")
-    name = f"stargate_service_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with scratch_database("stargate_service_bench") as url:
+        yield url
 
 
 @pytest.mark.benchmark

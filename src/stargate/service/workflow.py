@@ -465,14 +465,7 @@ class Workflow:
             raise
         # a retry of a request already answered is answered from the saved response by the
         # writer (the same check, inside the transaction): no read here on the hot path
-        if req.requester != caller.party:
-            raise ServiceError(
-                403,
-                "not-your-request",
-                "A request must be made by its requester",
-                f"the request names requester '{req.requester}', but the token is {caller.party}'s",
-                "requester",
-            )
+        _check_requester(req, caller)
         with self._state_lock:
             if slot in in_flight:
                 raise ServiceError(
@@ -904,14 +897,7 @@ class Workflow:
         """The same request decided with and without clauses or agreements, on the book as
         it is now; nothing is kept."""
         req = self.parse(body)
-        if req.requester != caller.party:
-            raise ServiceError(
-                403,
-                "not-your-request",
-                "A request must be made by its requester",
-                f"the request names requester '{req.requester}', but the token is {caller.party}'s",
-                "requester",
-            )
+        _check_requester(req, caller)
         from stargate.contracts.state import resolve_without
 
         try:
@@ -1140,6 +1126,18 @@ class Workflow:
     def locked(self) -> Iterator[None]:
         with self._state_lock:
             yield
+
+
+def _check_requester(req: Request | CapacityRequest, caller: Caller) -> None:
+    """A request (or a what-if) is made by its requester only."""
+    if req.requester != caller.party:
+        raise ServiceError(
+            403,
+            "not-your-request",
+            "A request must be made by its requester",
+            f"the request names requester '{req.requester}', but the token is {caller.party}'s",
+            "requester",
+        )
 
 
 def _not_found(request_id: str, what: str) -> ServiceError:
